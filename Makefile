@@ -1,0 +1,55 @@
+# Beacon: `make run` serves the app with the embedded default; `make test` runs the whole suite.
+# Both set up what they need on a fresh machine first; a second run reuses what is installed.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+BUN_VERSION := 1.4.4
+ENV := source scripts/env.sh
+PORT ?= 3000
+
+.PHONY: setup python-deps bun chromium run test test-unit bench db clean
+
+setup: python-deps bun
+
+python-deps: .venv/.installed
+.venv/.installed: pyproject.toml
+	test -x .venv/bin/python || $(PYTHON) -m venv .venv
+	.venv/bin/pip install --quiet --upgrade pip
+	.venv/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+bun: .tools/.bun-$(BUN_VERSION)
+.tools/.bun-$(BUN_VERSION):
+	mkdir -p .tools
+	npm install --silent --no-audit --no-fund --prefix .tools bun@$(BUN_VERSION)
+	.tools/node_modules/.bin/bun --version >/dev/null
+	touch $@
+
+chromium:
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+db: setup
+	$(ENV)
+	beacon db upgrade
+	beacon seed demo
+
+run: db
+	$(ENV)
+	exec reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+test: setup chromium
+	$(ENV)
+	exec python -m pytest tests $(PYTEST_ARGS)
+
+test-unit: setup
+	$(ENV)
+	exec python -m pytest tests/unit $(PYTEST_ARGS)
+
+bench: setup chromium
+	$(ENV)
+	python bench/latency.py
+
+clean:
+	rm -rf .web .states .cache data

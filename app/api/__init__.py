@@ -1,0 +1,1 @@
+"""The HTTP API, mounted on Reflex's backend; thin over the services."""

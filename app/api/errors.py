@@ -1,0 +1,18 @@
+"""Every API error is JSON: {"error": {"status", "message", "fields"?}}."""
+
+from starlette.responses import JSONResponse
+
+from app.services.errors import InvalidInput, ServiceError
+
+
+def error_response(status: int, message: str, fields: dict[str, str] | None = None) -> JSONResponse:
+    body: dict = {"error": {"status": status, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def service_error_response(error: ServiceError) -> JSONResponse:
+    fields = error.fields if isinstance(error, InvalidInput) else None
+    return error_response(error.http_status, error.message, fields)

@@ -1,0 +1,199 @@
+"""`beacon`: the command line, thin over the services.
+
+Every failure ends with one readable line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from app.config import get_settings
+from app.services.errors import ServiceError
+
+EXIT_SERVICE_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _fail(message: str, code: int = EXIT_SERVICE_ERROR) -> None:
+    click.echo(f"beacon: {message}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    """Turns service errors into one line and an exit code instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ServiceError as error:
+            _fail(error.message)
+        except OSError as error:
+            _fail(f"{error.__class__.__name__}: {error}")
+
+
+def _actor(email: str | None):
+    from app.services.auth import actor_for_email
+
+    email = email or get_settings().cli_actor
+    if not email:
+        _fail("say who acts: --as EMAIL (a platform admin) or BEACON_CLI_ACTOR", EXIT_USAGE)
+    return actor_for_email(email)
+
+
+@click.group(cls=_Group)
+def main() -> None:
+    """Beacon's command line: status, messages, users, tokens and the database."""
+
+
+@main.group(cls=_Group)
+def status() -> None:
+    """The agent service status."""
+
+
+@status.command("set")
+@click.option("--as", "acting", metavar="EMAIL", help="The platform admin who acts.")
+@click.option("--client", default="All Clients", show_default=True, help="Client name, or 'All Clients'.")
+@click.option("--status", "new_status", required=True,
+              type=click.Choice(["active", "maintenance", "inactive"], case_sensitive=False))
+@click.option("--message", default="", help="A system message to publish with it.")
+@click.option("--type", "message_type", default="info",
+              type=click.Choice(["info", "warning", "error", "success"], case_sensitive=False))
+@click.option("--expires", default=None, help="ISO date-time (UTC) or a duration: 90s, 5m, 2h.")
+def status_set(acting, client, new_status, message, message_type, expires) -> None:
+    """Publish a status (and optionally a message) through the one publish operation."""
+    from app.services.system_status import client_id_for_scope, publish_system_status
+    from app.services.timeparse import parse_expiry
+
+    actor = _actor(acting)
+    result = publish_system_status(
+        actor, client_id_for_scope(client), new_status.lower(), message, message_type.lower(),
+        parse_expiry(expires),
+    )
+    previous = result.previous_status or "(none)"
+    click.echo(f"{client}: {previous} -> {result.status}"
+               + (f"; message #{result.message_id} published" if result.message_id else ""))
+
+
+@status.command("show")
+@click.option("--as", "acting", metavar="EMAIL", help="Whose view to show (default: the CLI actor).")
+@click.option("--client", default="All Clients", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status_show(acting, client, as_json) -> None:
+    """The effective status and the messages in force for a client."""
+    from app.services.system_status import client_id_for_scope, system_snapshot
+
+    snapshot = system_snapshot(_actor(acting), client_id_for_scope(client))
+    messages = ([snapshot.shown] if snapshot.shown else []) + snapshot.others
+    if as_json:
+        click.echo(json.dumps({
+            "client": client, "status": snapshot.status, "status_scope": snapshot.status_scope,
+            "messages": [{"id": m.id, "type": m.type, "message": m.message,
+                          "expires_at": m.expires_at.isoformat() if m.expires_at else None} for m in messages],
+        }))
+        return
+    click.echo(f"{client}: {snapshot.status} (set {snapshot.status_scope})")
+    for m in messages:
+        click.echo(f"  [{m.type}] {m.message}" + (f" (until {m.expires_at:%Y-%m-%d %H:%M:%S} UTC)" if m.expires_at else ""))
+
+
+@main.group(cls=_Group)
+def message() -> None:
+    """System messages."""
+
+
+@message.command("list")
+@click.option("--as", "acting", metavar="EMAIL")
+@click.option("--all", "include_inactive", is_flag=True, help="Include withdrawn and expired messages.")
+def message_list(acting, include_inactive) -> None:
+    from app.services.system_status import list_messages
+
+    rows = list_messages(_actor(acting), None, include_inactive=include_inactive)
+    if not rows:
+        click.echo("No messages.")
+    for m in rows:
+        scope = "all" if m.client_id is None else f"client {m.client_id}"
+        state = "live" if m.is_active else "withdrawn"
+        click.echo(f"#{m.id} [{m.type}] ({scope}, {state}) {m.message}")
+
+
+@message.command("withdraw")
+@click.option("--as", "acting", metavar="EMAIL")
+@click.argument("message_id", type=int)
+def message_withdraw(acting, message_id) -> None:
+    from app.services.system_status import withdraw_system_message
+
+    withdraw_system_message(_actor(acting), message_id)
+    click.echo(f"Message #{message_id} withdrawn.")
+
+
+@main.group(cls=_Group)
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", default="cli", show_default=True)
+def token_create(email, name) -> None:
+    """Issue a bearer token; it is printed once and stored only as a hash."""
+    from app.services.auth import create_api_token
+
+    click.echo(create_api_token(email, name))
+
+
+@main.group(cls=_Group)
+def user() -> None:
+    """Users."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", required=True,
+              type=click.Choice(["platform_admin", "client_admin", "support_staff", "user"]))
+@click.option("--client", default=None, help="Client name (all roles but platform_admin).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given.")
+def user_create(email, name, role, client, password) -> None:
+    """Create a user (the operator's command: it needs access to the database)."""
+    from app.services.auth import create_user
+
+    created = create_user(None, email, name, password, role, client)
+    click.echo(f"Created {created.email} ({created.role}).")
+
+
+@main.group(cls=_Group)
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema."""
+    from app.services.schema import upgrade_database
+
+    upgrade_database()
+    click.echo("Database is at the newest schema.")
+
+
+@main.group(cls=_Group)
+def seed() -> None:
+    """Demo data."""
+
+
+@seed.command("demo")
+def seed_demo() -> None:
+    """Seed the demo accounts, clients, agents and contacts into an empty database."""
+    from app.services.seed import seed_demo_if_empty
+
+    if seed_demo_if_empty():
+        click.echo("Seeded the demo data.")
+    else:
+        click.echo("The database has users already; left as it is.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Reusable UI pieces: top bar, banner, metric card, connection indicator."""

@@ -1,0 +1,83 @@
+"""The top-bar banner: the service status and the most relevant system message."""
+
+import reflex as rx
+
+from app.state.system import SystemState
+
+# Maintenance is yellow and inactive red; otherwise the message's own type sets the colour.
+STATUS_TONES = {"maintenance": "amber", "inactive": "red"}
+TYPE_TONES = {"info": "blue", "warning": "amber", "error": "red", "success": "green"}
+TYPE_ICONS = {"info": "info", "warning": "triangle-alert", "error": "circle-x", "success": "circle-check"}
+
+
+def _tone(status, message_type) -> rx.Var:
+    return rx.match(
+        status,
+        ("maintenance", STATUS_TONES["maintenance"]),
+        ("inactive", STATUS_TONES["inactive"]),
+        rx.match(message_type, *TYPE_TONES.items(), "gray"),
+    )
+
+
+def message_icon(message_type) -> rx.Component:
+    return rx.match(
+        message_type,
+        *[(t, rx.icon(icon, size=16)) for t, icon in TYPE_ICONS.items()],
+        rx.icon("megaphone", size=16),
+    )
+
+
+def system_banner() -> rx.Component:
+    tone = _tone(SystemState.status, SystemState.shown_message["type"])
+    return rx.cond(
+        SystemState.banner_visible,
+        rx.callout.root(
+            rx.hstack(
+                message_icon(SystemState.shown_message["type"]),
+                rx.cond(
+                    SystemState.service_unavailable,
+                    rx.badge("Agent service: " + SystemState.status_label, color_scheme=tone, variant="solid"),
+                ),
+                rx.cond(
+                    SystemState.has_message,
+                    rx.text(SystemState.shown_message["message"], weight="medium"),
+                ),
+                rx.cond(
+                    SystemState.other_messages.length() > 0,
+                    rx.popover.root(
+                        rx.popover.trigger(
+                            rx.button(
+                                "+" + SystemState.other_messages.length().to_string() + " more",
+                                size="1", variant="ghost",
+                            )
+                        ),
+                        rx.popover.content(
+                            rx.vstack(
+                                rx.foreach(
+                                    SystemState.other_messages,
+                                    lambda m: rx.hstack(
+                                        rx.badge(m["type_label"], color_scheme=rx.match(m["type"], *TYPE_TONES.items(), "gray")),
+                                        rx.text(m["message"], size="2"),
+                                        rx.text(m["scope"], size="1", color_scheme="gray"),
+                                    ),
+                                ),
+                                spacing="2",
+                            )
+                        ),
+                    ),
+                ),
+                align="center",
+                spacing="3",
+                wrap="wrap",
+            ),
+            color_scheme=tone,
+            variant="surface",
+            width="100%",
+            role="alert",
+            custom_attrs={
+                "data-testid": "system-banner",
+                "data-status": SystemState.status,
+                "data-type": SystemState.shown_message["type"],
+            },
+        ),
+    )

@@ -1,0 +1,66 @@
+"""Beacon's configuration, read from environment variables (prefix BEACON_)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'beacon.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BEACON_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; sqlite:///path (embedded default) or postgresql://...",
+    )
+    session_hours: int = Field(
+        default=12, ge=1, description="How long a sign-in lasts without activity."
+    )
+    live_updates: bool = Field(
+        default=True, description="Off turns the live link into polling only (rollback switch)."
+    )
+    poll_seconds: float = Field(
+        default=5.0, gt=0, description="Polling interval when live updates are off or unavailable."
+    )
+    seed_demo: bool = Field(
+        default=True, description="Seed the demo data into an empty database at start."
+    )
+    cli_actor: str = Field(
+        default="", description="E-mail of the platform admin the CLI acts as when --as is not given."
+    )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL with psycopg 3 chosen as the PostgreSQL driver."""
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        raw = self.database_url.split(":///", 1)[1]
+        return Path(raw) if raw and raw != ":memory:" else None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Tests change the environment between runs; this forgets the cached settings."""
+    get_settings.cache_clear()

@@ -1,0 +1,121 @@
+"""The database engine and transactions.
+
+Every service write runs inside `transaction()`. When a transaction that appended to the change
+log commits, the callbacks registered with `on_change_committed` run: the feed listener of this
+process uses that to wake at once instead of waiting for the database's signal.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import Session, create_engine
+
+from app.config import get_settings
+
+# A writer waits this long for SQLite's write lock before giving up: longer than any of our
+# transactions (a few ms) times the writers we run at once (UI, API, CLI, worker), with slack.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+_CHANGED = "beacon_change_logged"
+_commit_callbacks: list[Callable[[], None]] = []
+_callbacks_lock = threading.Lock()
+
+
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (every open page) run while one writer commits.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@functools.lru_cache(maxsize=8)
+def _engine_for(url: str, for_writes: bool) -> sa.Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+    event.listen(engine, "connect", _configure_sqlite)
+
+    @event.listens_for(engine, "connect")
+    def _let_sqlalchemy_begin(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    # Writers take the write lock at BEGIN, so two writers queue (busy_timeout) instead of one
+    # failing when it upgrades a read snapshot another writer has since changed. Readers don't.
+    begin = "BEGIN IMMEDIATE" if for_writes else "BEGIN"
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+    return engine
+
+
+def get_engine(for_writes: bool = True) -> sa.Engine:
+    settings = get_settings()
+    # PostgreSQL needs no split: one engine serves both.
+    return _engine_for(settings.sqlalchemy_url, for_writes and settings.is_sqlite)
+
+
+def dispose_engines() -> None:
+    """Forget every engine (tests point BEACON_DATABASE_URL elsewhere between runs)."""
+    _engine_for.cache_clear()
+
+
+def mark_change_logged(session: Session) -> None:
+    session.info[_CHANGED] = True
+
+
+def on_change_committed(callback: Callable[[], None]) -> Callable[[], None]:
+    """Run `callback` after every commit in this process that appended to the change log."""
+    with _callbacks_lock:
+        _commit_callbacks.append(callback)
+
+    def remove() -> None:
+        with _callbacks_lock:
+            if callback in _commit_callbacks:
+                _commit_callbacks.remove(callback)
+
+    return remove
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        with _callbacks_lock:
+            callbacks = list(_commit_callbacks)
+        for callback in callbacks:
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One unit of work: commits on success, rolls back on any error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    with Session(get_engine(for_writes=False), expire_on_commit=False) as session:
+        yield session

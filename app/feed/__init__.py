@@ -1,0 +1,1 @@
+"""The change feed: reads the ordered change log and fans views out to open sessions."""

@@ -1,0 +1,115 @@
+"""What wakes the listener: the database's own signal that something committed.
+
+The signal never carries the change itself; the listener always reads the change log.
+
+- SQLite has no notifications, but every commit writes the database's WAL file: the listener
+  watches that file (inotify through watchfiles), which covers writers in other processes (the
+  CLI, the worker). Commits made in this process wake it directly, without the file round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Protocol
+
+from app.config import get_settings
+from app.db import on_change_committed
+
+log = logging.getLogger("beacon.feed")
+
+# watchfiles hands over file events after this many quiet milliseconds: small, because it sits
+# directly in the commit-to-screen latency of writes made by other processes.
+WAL_WATCH_STEP_MS = 5
+# ...and never holds a stream of events back longer than this.
+WAL_WATCH_DEBOUNCE_MS = 20
+
+
+class WakeSource(Protocol):
+    async def start(self) -> None: ...
+
+    async def wait(self, timeout: float) -> None:
+        """Return when woken or after `timeout` seconds, whichever comes first."""
+
+    async def stop(self) -> None: ...
+
+
+class InProcessWake:
+    """Wakes on commits made by this process."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unhook = None
+
+    def set(self) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._event.set()
+        else:
+            loop.call_soon_threadsafe(self._event.set)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._unhook = on_change_committed(self.set)
+
+    async def wait(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            pass
+        self._event.clear()
+
+    async def stop(self) -> None:
+        if self._unhook:
+            self._unhook()
+            self._unhook = None
+
+
+class SqliteWake(InProcessWake):
+    """Also wakes when another process commits to the same SQLite file."""
+
+    def __init__(self, database: Path) -> None:
+        super().__init__()
+        self.database = database.resolve()
+        self._watched = {str(self.database), str(self.database) + "-wal"}
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await super().start()
+        self._task = asyncio.create_task(self._watch(), name="beacon-sqlite-wal-watch")
+
+    async def _watch(self) -> None:
+        from watchfiles import awatch
+
+        self.database.parent.mkdir(parents=True, exist_ok=True)
+        async for _ in awatch(
+            self.database.parent,
+            watch_filter=lambda _change, path: path in self._watched,
+            step=WAL_WATCH_STEP_MS,
+            debounce=WAL_WATCH_DEBOUNCE_MS,
+            stop_event=self._stop,
+            recursive=False,
+        ):
+            self._event.set()
+
+    async def stop(self) -> None:
+        await super().stop()
+        self._stop.set()
+        if self._task:
+            self._task.cancel()
+
+
+def wake_source_for_settings() -> WakeSource:
+    settings = get_settings()
+    if settings.is_sqlite and settings.sqlite_path is not None:
+        return SqliteWake(settings.sqlite_path)
+    return InProcessWake()

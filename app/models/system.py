@@ -1,0 +1,61 @@
+"""Service status, system messages and the audit log."""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from app.models._common import utc_now
+
+GLOBAL_SCOPE_KEY = 0  # client_id NULL is the global row; COALESCE maps it here for uniqueness.
+
+
+class AgentStatus(SQLModel, table=True):
+    """The agent service status of one client, or the global one (client_id NULL)."""
+
+    __tablename__ = "agent_status"
+    __table_args__ = (
+        sa.Index(
+            "uq_agent_status_scope",
+            sa.func.coalesce(sa.text("client_id"), GLOBAL_SCOPE_KEY),
+            unique=True,
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int | None = Field(default=None, foreign_key="clients.id")
+    status: str = Field(max_length=16)
+    updated_by: int | None = Field(default=None, foreign_key="users.id")
+    updated_at: datetime = Field(default_factory=utc_now)
+
+
+class SystemMessage(SQLModel, table=True):
+    __tablename__ = "system_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
+    type: str = Field(max_length=16)
+    message: str = Field(max_length=1000)
+    expires_at: datetime | None = None
+    # False once an admin withdraws it; withdrawn messages stay for the record.
+    is_active: bool = Field(default=True)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    updated_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_logs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    actor_label: str = Field(max_length=254)
+    action: str = Field(max_length=64, index=True)
+    target_type: str = Field(max_length=64)
+    target_id: str | None = Field(default=None, max_length=64)
+    client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
+    old_value: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    new_value: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utc_now, index=True)

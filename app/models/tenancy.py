@@ -1,0 +1,57 @@
+"""Clients (tenants), their users, sign-in sessions and API tokens."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.models._common import utc_now
+
+
+class Client(SQLModel, table=True):
+    __tablename__ = "clients"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=120)
+    role: str = Field(max_length=32)
+    # NULL for platform admins, who belong to no client.
+    client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side sign-in session; the browser holds only an opaque token."""
+
+    __tablename__ = "auth_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime
+    # Presence heartbeats (issue: human agent presence) refresh this.
+    last_seen_at: datetime = Field(default_factory=utc_now)
+    ended_at: datetime | None = Field(default=None)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    name: str = Field(max_length=120)
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utc_now)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None

@@ -1,0 +1,74 @@
+"""Contacts and the AI agents' work on them: tasks, drafts and follow-ups."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.models._common import utc_now
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contacts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    name: str = Field(max_length=120)
+    email: str = Field(max_length=254)
+    company: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class AgentTask(SQLModel, table=True):
+    __tablename__ = "agent_tasks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    ai_agent_id: int = Field(foreign_key="ai_agents.id", index=True)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    kind: str = Field(default="outreach", max_length=24)
+    status: str = Field(default="pending", max_length=16, index=True)
+    instructions: str = Field(default="", max_length=2000)
+    output: str | None = Field(default=None, max_length=8000)
+    error: str | None = Field(default=None, max_length=2000)
+    attempts: int = Field(default=0)
+    claimed_by: str | None = Field(default=None, max_length=120)
+    claim_expires_at: datetime | None = None
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class Draft(SQLModel, table=True):
+    __tablename__ = "drafts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    task_id: int | None = Field(default=None, foreign_key="agent_tasks.id", index=True)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    ai_agent_id: int | None = Field(default=None, foreign_key="ai_agents.id")
+    subject: str = Field(max_length=200)
+    body: str = Field(max_length=8000)
+    status: str = Field(default="pending", max_length=16, index=True)
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = None
+    sent_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "follow_ups"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    ai_agent_id: int | None = Field(default=None, foreign_key="ai_agents.id")
+    draft_id: int | None = Field(default=None, foreign_key="drafts.id")
+    scheduled_for: datetime
+    status: str = Field(default="scheduled", max_length=16, index=True)
+    note: str = Field(default="", max_length=1000)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    executed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utc_now)

@@ -1,0 +1,85 @@
+"""/: the dashboard: service status, available agents and the messages in force."""
+
+import reflex as rx
+
+from app.components.banner import TYPE_TONES, message_icon
+from app.components.layout import page_shell
+from app.components.metric_card import metric_card
+from app.state.admin import AdminState
+from app.state.auth import AuthState
+from app.state.system import SystemState
+from app.state.workforce import WorkforceState
+
+ROUTE = "/"
+
+
+def _message_row(m) -> rx.Component:
+    return rx.hstack(
+        message_icon(m["type"]),
+        rx.badge(m["type_label"], color_scheme=rx.match(m["type"], *TYPE_TONES.items(), "gray")),
+        rx.text(m["message"]),
+        rx.spacer(),
+        rx.text(m["scope"], size="1", color_scheme="gray"),
+        rx.cond(m["expires"] != "", rx.text("until " + m["expires"], size="1", color_scheme="gray")),
+        width="100%",
+        align="center",
+    )
+
+
+def _messages_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("System messages", size="4"),
+            rx.cond(
+                SystemState.has_message,
+                rx.vstack(
+                    _message_row(SystemState.shown_message),
+                    rx.foreach(SystemState.other_messages, _message_row),
+                    width="100%",
+                ),
+                rx.text("No messages in force.", color_scheme="gray"),
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _status_by_client() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Status by client", size="4"),
+            rx.table.root(
+                rx.table.header(rx.table.row(rx.table.column_header_cell("Client"), rx.table.column_header_cell("Effective status"))),
+                rx.table.body(
+                    rx.foreach(
+                        AdminState.statuses,
+                        lambda s: rx.table.row(rx.table.cell(s["client"]), rx.table.cell(s["status"])),
+                    )
+                ),
+                width="100%",
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def dashboard_page() -> rx.Component:
+    return page_shell(
+        "Dashboard",
+        rx.hstack(
+            metric_card(
+                "Service status", SystemState.status_label, "metric-service-status", icon="activity",
+                hint=rx.match(SystemState.status_scope, ("client", "Set for your client"), ("global", "Set for all clients"), "Default"),
+            ),
+            metric_card(
+                "Available Agents", WorkforceState.available_agents, "metric-available-agents", icon="users",
+                hint=rx.cond(SystemState.service_unavailable, "None while the service is " + SystemState.status_label.lower(), "Can take work now"),
+            ),
+            spacing="4",
+            wrap="wrap",
+        ),
+        _messages_card(),
+        rx.cond(AuthState.is_platform_admin, _status_by_client()),
+    )

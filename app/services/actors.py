@@ -1,0 +1,47 @@
+"""Who is calling a service, and what they may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models import Role
+from app.services.errors import Forbidden
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    email: str
+    name: str
+    role: str
+    client_id: int | None
+    client_name: str | None = None
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.role == Role.PLATFORM_ADMIN.value
+
+    @property
+    def audience(self) -> str:
+        """The live-update audience this actor belongs to: its tenant, or every tenant."""
+        return audience_for(None if self.is_platform_admin else self.client_id)
+
+    def may_see_client(self, client_id: int | None) -> bool:
+        return self.is_platform_admin or client_id is None or client_id == self.client_id
+
+
+ALL_TENANTS = "all"
+
+
+def audience_for(client_id: int | None) -> str:
+    return ALL_TENANTS if client_id is None else f"client:{client_id}"
+
+
+def require_platform_admin(actor: Actor) -> None:
+    if not actor.is_platform_admin:
+        raise Forbidden("Only a platform admin may do this.")
+
+
+def require_client_access(actor: Actor, client_id: int | None) -> None:
+    if not actor.may_see_client(client_id):
+        raise Forbidden("You may only see your own client.")

@@ -1,0 +1,214 @@
+"""Users, passwords, sign-in sessions and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from app.config import get_settings
+from app.db import read_session, transaction
+from app.models import ApiToken, AuthSession, Client, HumanAgent, Role, User, utc_now
+from app.services.actors import Actor, require_platform_admin
+from app.services.audit import write_audit
+from app.services.changes import record_change
+from app.services.errors import InvalidInput, NotAuthenticated, NotFound
+
+_hasher = PasswordHasher()
+PASSWORD_MIN_LENGTH = 8  # NIST SP 800-63B's floor for user-chosen secrets
+API_TOKEN_PREFIX = "bkn_"
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _digest(token: str) -> str:
+    """Tokens are stored as SHA-256 digests: a leaked table does not sign anyone in."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _actor(session: Session, user: User) -> Actor:
+    client_name = None
+    if user.client_id is not None:
+        client = session.get(Client, user.client_id)
+        client_name = client.name if client else None
+    return Actor(
+        user_id=user.id, email=user.email, name=user.name, role=user.role,
+        client_id=user.client_id, client_name=client_name,
+    )
+
+
+def sign_in(email: str, password: str) -> tuple[str, Actor]:
+    """Check the password and open a server-side session; returns its token."""
+    email = (email or "").strip().lower()
+    with transaction() as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None or not user.is_active or not _password_matches(user, password or ""):
+            raise NotAuthenticated("Wrong email or password.")
+        token = secrets.token_urlsafe(32)
+        now = utc_now()
+        session.add(
+            AuthSession(
+                token_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
+                expires_at=now + timedelta(hours=get_settings().session_hours),
+            )
+        )
+        actor = _actor(session, user)
+        _set_presence_on_sign_in(session, user)
+    return token, actor
+
+
+def _password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _set_presence_on_sign_in(session: Session, user: User) -> None:
+    agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == user.id)).first()
+    if agent is not None and agent.status != "available":
+        agent.status = "available"
+        agent.updated_at = utc_now()
+        session.add(agent)
+        record_change(session, "human_agents", agent.id, "update", agent.client_id)
+
+
+def actor_for_session(token: str) -> Actor:
+    """The signed-in user of a session token, or NotAuthenticated."""
+    if not token:
+        raise NotAuthenticated("Please sign in.")
+    with read_session() as session:
+        row = session.exec(select(AuthSession).where(AuthSession.token_hash == _digest(token))).first()
+        if row is None or row.ended_at is not None or row.expires_at <= utc_now():
+            raise NotAuthenticated("Your session has ended; please sign in again.")
+        user = session.get(User, row.user_id)
+        if user is None or not user.is_active:
+            raise NotAuthenticated("Your account is disabled.")
+        return _actor(session, user)
+
+
+def sign_out(token: str) -> None:
+    if not token:
+        return
+    with transaction() as session:
+        row = session.exec(select(AuthSession).where(AuthSession.token_hash == _digest(token))).first()
+        if row is None or row.ended_at is not None:
+            return
+        row.ended_at = utc_now()
+        session.add(row)
+        still_signed_in = session.exec(
+            select(AuthSession).where(
+                AuthSession.user_id == row.user_id,
+                AuthSession.ended_at.is_(None),  # type: ignore[union-attr]
+                AuthSession.expires_at > utc_now(),
+                AuthSession.id != row.id,
+            )
+        ).first()
+        if still_signed_in is None:
+            agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == row.user_id)).first()
+            if agent is not None and agent.status != "offline":
+                agent.status = "offline"
+                agent.updated_at = utc_now()
+                session.add(agent)
+                record_change(session, "human_agents", agent.id, "update", agent.client_id)
+
+
+def create_user(
+    actor: Actor | None,
+    email: str,
+    name: str,
+    password: str,
+    role: str,
+    client_name: str | None = None,
+    max_chats: int = 3,
+) -> User:
+    """Create a user; support staff also become human agents. `actor` None: the operator's CLI."""
+    if actor is not None:
+        require_platform_admin(actor)
+    email = (email or "").strip().lower()
+    problems: dict[str, str] = {}
+    if not EMAIL_PATTERN.match(email):
+        problems["email"] = "Enter an email address like name@example.com."
+    if len(password or "") < PASSWORD_MIN_LENGTH:
+        problems["password"] = f"Use at least {PASSWORD_MIN_LENGTH} characters."
+    if role not in {r.value for r in Role}:
+        problems["role"] = "Role must be one of " + ", ".join(r.value for r in Role) + "."
+    if role != Role.PLATFORM_ADMIN.value and not client_name:
+        problems["client"] = "Every user but a platform admin belongs to a client."
+    if problems:
+        raise InvalidInput(problems)
+    with transaction() as session:
+        if session.exec(select(User).where(User.email == email)).first() is not None:
+            raise InvalidInput({"email": "A user with this email exists already."})
+        client_id = None
+        if role != Role.PLATFORM_ADMIN.value:
+            client = session.exec(select(Client).where(Client.name == client_name)).first()
+            if client is None:
+                raise NotFound(f"No client named {client_name!r}.")
+            client_id = client.id
+        user = User(
+            email=email, name=(name or email.split("@")[0]).strip(), role=role,
+            client_id=client_id, password_hash=hash_password(password),
+        )
+        session.add(user)
+        session.flush()
+        record_change(session, "users", user.id, "insert", client_id)
+        if role == Role.SUPPORT_STAFF.value:
+            agent = HumanAgent(user_id=user.id, client_id=client_id, max_chats=max_chats)
+            session.add(agent)
+            session.flush()
+            record_change(session, "human_agents", agent.id, "insert", client_id)
+        write_audit(
+            session, actor, "user.create", "user", user.id, client_id, None,
+            {"email": email, "role": role, "client_id": client_id},
+        )
+    return user
+
+
+def create_api_token(email: str, name: str = "cli") -> str:
+    """Issue an API token for the user with `email`; the token is shown once, stored hashed."""
+    email = (email or "").strip().lower()
+    with transaction() as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None:
+            raise NotFound(f"No user with email {email!r}.")
+        token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        session.add(
+            ApiToken(user_id=user.id, name=name, prefix=token[:12], token_hash=_digest(token))
+        )
+        write_audit(session, _actor(session, user), "api_token.create", "user", user.id,
+                    user.client_id, None, {"name": name, "prefix": token[:12]})
+    return token
+
+
+def actor_for_api_token(token: str) -> Actor:
+    if not token:
+        raise NotAuthenticated("Send an API token as 'Authorization: Bearer <token>'.")
+    with transaction() as session:
+        row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+        if row is None or row.revoked_at is not None:
+            raise NotAuthenticated("This API token is not valid.")
+        user = session.get(User, row.user_id)
+        if user is None or not user.is_active:
+            raise NotAuthenticated("This API token's user is disabled.")
+        row.last_used_at = utc_now()
+        session.add(row)
+        return _actor(session, user)
+
+
+def actor_for_email(email: str) -> Actor:
+    """The CLI's actor: the operator names the account they act as."""
+    email = (email or "").strip().lower()
+    with read_session() as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None or not user.is_active:
+            raise NotAuthenticated(f"No active user with email {email!r}.")
+        return _actor(session, user)

@@ -1,0 +1,187 @@
+"""What open pages show, assembled once per audience and pushed to each of its sessions.
+
+A view is plain data (dicts and lists of str/int/bool) ready for Reflex state vars. The feed
+builds one per audience per batch of changes, never one per session: a change to Acme costs one
+set of queries, however many Acme pages are open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.db import read_session
+from app.models import AuditLog, Client, User, utc_now
+from app.services import rules
+from app.services.actors import ALL_TENANTS
+from app.services.system_status import (
+    SystemSnapshot,
+    admin_messages_in,
+    status_by_client_in,
+    status_history_in,
+    system_snapshot_in,
+)
+from app.services.workforce import agents_in, available_agent_count
+
+# The kinds of view; each open page follows all of them for its audience.
+TENANT_VIEW = "tenant"  # status, messages, metrics and agents of one tenant
+ADMIN_VIEW = "admin"  # the platform admin's lists: messages, history, audit, clients, users
+
+AUDIT_LOG_LIMIT = 200  # the admin page shows the newest rows; the table keeps them all
+
+# Which views a change to each table makes stale.
+ENTITY_VIEWS: dict[str, frozenset[str]] = {
+    "agent_status": frozenset({TENANT_VIEW, ADMIN_VIEW}),
+    "system_messages": frozenset({TENANT_VIEW, ADMIN_VIEW}),
+    "human_agents": frozenset({TENANT_VIEW}),
+    "ai_agents": frozenset({TENANT_VIEW}),
+    "audit_logs": frozenset({ADMIN_VIEW}),
+    "users": frozenset({ADMIN_VIEW}),
+    "clients": frozenset({TENANT_VIEW, ADMIN_VIEW}),
+}
+
+
+def views_for_entities(entities: Iterable[str]) -> set[str]:
+    stale: set[str] = set()
+    for entity in entities:
+        stale |= ENTITY_VIEWS.get(entity, frozenset())
+    return stale
+
+
+def client_id_of(audience: str) -> int | None:
+    return None if audience == ALL_TENANTS else int(audience.split(":", 1)[1])
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
+
+
+def _message_dict(message: rules.MessageFacts | None, client_names: dict[int, str]) -> dict[str, Any]:
+    if message is None:
+        return {"id": "", "type": "", "type_label": "", "message": "", "scope": "", "expires": ""}
+    return {
+        "id": str(message.id),
+        "type": message.type,
+        "type_label": rules.MESSAGE_TYPE_LABELS.get(message.type, message.type),
+        "message": message.message,
+        "scope": "All Clients" if message.client_id is None else client_names.get(message.client_id, "?"),
+        "expires": _when(message.expires_at),
+    }
+
+
+def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
+    client_id = client_id_of(audience)
+    client_names = {c.id: c.name for c in session.exec(select(Client))}
+    snapshot: SystemSnapshot = system_snapshot_in(session, client_id)
+    agents = agents_in(session, client_id)
+    if client_id is None:
+        # A platform admin sees every client's agents, each counted under its own client's status.
+        statuses = {row.client_id: row.status for row in status_by_client_in(session)}
+        available = sum(
+            available_agent_count([a for a in agents if a.client_id == cid], statuses.get(cid, "active"))
+            for cid in client_names
+        )
+    else:
+        available = available_agent_count(agents, snapshot.status)
+    return {
+        "status": snapshot.status,
+        "status_label": rules.STATUS_LABELS[snapshot.status],
+        "status_scope": snapshot.status_scope,
+        "banner_visible": snapshot.banner_visible,
+        "shown_message": _message_dict(snapshot.shown, client_names),
+        "other_messages": [_message_dict(m, client_names) for m in snapshot.others],
+        "available_agents": available,
+        "agents": [
+            {
+                "key": a.key, "kind": a.kind, "name": a.name, "state": a.state,
+                "client": client_names.get(a.client_id, ""),
+                "chats": f"{a.active_chats}/{a.max_chats}" if a.kind == "human" else "",
+                "can_take_work": "yes" if a.can_take_work else "no",
+            }
+            for a in agents
+        ],
+        "next_expiry": snapshot.next_expiry.isoformat() if snapshot.next_expiry else "",
+    }
+
+
+def _admin_view(session: Session) -> dict[str, Any]:
+    client_names = {c.id: c.name for c in session.exec(select(Client))}
+    emails = {u.id: u.email for u in session.exec(select(User))}
+    now = utc_now()
+    messages = []
+    for row in admin_messages_in(session):
+        expires = row.expires_at
+        live = row.is_active and (expires is None or expires > now)
+        messages.append({
+            "id": str(row.id),
+            "scope": "All Clients" if row.client_id is None else client_names.get(row.client_id, "?"),
+            "type": row.type,
+            "message": row.message,
+            "expires": _when(expires),
+            "expires_input": expires.strftime("%Y-%m-%dT%H:%M:%S") if expires else "",
+            "state": "live" if live else ("withdrawn" if not row.is_active else "expired"),
+            "created": _when(row.created_at),
+            "author": emails.get(row.created_by, ""),
+        })
+    history = [
+        {
+            "id": str(row.id),
+            "when": _when(row.created_at),
+            "who": row.actor_label,
+            "scope": "All Clients" if row.client_id is None else client_names.get(row.client_id, "?"),
+            "old": (row.old_value or {}).get("status") or "(none)",
+            "new": (row.new_value or {}).get("status") or "",
+            "message": (row.new_value or {}).get("message") or "",
+        }
+        for row in status_history_in(session)
+    ]
+    audit = [
+        {
+            "id": str(row.id),
+            "when": _when(row.created_at),
+            "who": row.actor_label,
+            "action": row.action,
+            "target": f"{row.target_type} {row.target_id or ''}".strip(),
+            "old": _compact(row.old_value),
+            "new": _compact(row.new_value),
+        }
+        for row in session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(AUDIT_LOG_LIMIT))
+    ]
+    statuses = [
+        {"client_id": str(r.client_id) if r.client_id is not None else "", "client": r.client_name,
+         "status": r.status, "updated": _when(r.updated_at)}
+        for r in status_by_client_in(session)
+    ]
+    users = [
+        {"id": str(u.id), "email": u.email, "name": u.name, "role": u.role,
+         "client": client_names.get(u.client_id, "") if u.client_id else "—"}
+        for u in session.exec(select(User).order_by(User.email))
+    ]
+    clients = [{"id": str(cid), "name": name} for cid, name in sorted(client_names.items(), key=lambda kv: kv[1])]
+    return {"messages": messages, "history": history, "audit": audit, "statuses": statuses,
+            "users": users, "clients": clients}
+
+
+def _compact(value: dict[str, Any] | None) -> str:
+    if not value:
+        return ""
+    return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, ""))
+
+
+def build_views(audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Assemble the requested kinds of view for one audience (runs in a worker thread)."""
+    kinds = set(kinds)
+    views: dict[str, dict[str, Any]] = {}
+    with read_session() as session:
+        if TENANT_VIEW in kinds:
+            views[TENANT_VIEW] = _tenant_view(session, audience)
+        if ADMIN_VIEW in kinds and audience == ALL_TENANTS:
+            views[ADMIN_VIEW] = _admin_view(session)
+    return views
+
+
+def all_view_kinds(audience: str) -> set[str]:
+    return {TENANT_VIEW, ADMIN_VIEW} if audience == ALL_TENANTS else {TENANT_VIEW}

@@ -1,0 +1,64 @@
+"""The demo data of the test contract, seeded into an empty database."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from app.db import transaction
+from app.models import AIAgent, AIAgentKind, Client, Contact, HumanAgent, Role, User
+from app.services.auth import hash_password
+
+ADMIN_PASSWORD = "beacon-admin"
+DEMO_PASSWORD = "beacon-demo"
+DEMO_MAX_CHATS = 3
+
+DEMO_CLIENTS = {
+    "Acme": {
+        "admin": ("ops@acme.demo", "Acme Ops"),
+        "staff": [("sam@acme.demo", "Sam Carter"), ("kim@acme.demo", "Kim Lopez")],
+        "contacts": [
+            ("Ada Byrne", "ada@northwind.example", "Northwind"),
+            ("Ben Okafor", "ben@contoso.example", "Contoso"),
+            ("Chloe Martin", "chloe@fabrikam.example", "Fabrikam"),
+            ("Dev Patel", "dev@tailspin.example", "Tailspin"),
+        ],
+    },
+    "Globex": {
+        "admin": ("ops@globex.demo", "Globex Ops"),
+        "staff": [("lee@globex.demo", "Lee Nguyen")],
+        "contacts": [
+            ("Eva Schmidt", "eva@initech.example", "Initech"),
+            ("Farid Haddad", "farid@umbrella.example", "Umbrella"),
+            ("Grace Kim", "grace@hooli.example", "Hooli"),
+        ],
+    },
+}
+
+
+def seed_demo_if_empty() -> bool:
+    """Seed the demo data when the database has no users; returns whether it seeded."""
+    with transaction() as session:
+        if session.exec(select(User).limit(1)).first() is not None:
+            return False
+        admin_hash = hash_password(ADMIN_PASSWORD)
+        demo_hash = hash_password(DEMO_PASSWORD)
+        session.add(User(email="admin@beacon.demo", name="Platform Admin",
+                         role=Role.PLATFORM_ADMIN.value, password_hash=admin_hash))
+        for client_name, spec in DEMO_CLIENTS.items():
+            client = Client(name=client_name)
+            session.add(client)
+            session.flush()
+            email, name = spec["admin"]
+            session.add(User(email=email, name=name, role=Role.CLIENT_ADMIN.value,
+                             client_id=client.id, password_hash=demo_hash))
+            for email, name in spec["staff"]:
+                user = User(email=email, name=name, role=Role.SUPPORT_STAFF.value,
+                            client_id=client.id, password_hash=demo_hash)
+                session.add(user)
+                session.flush()
+                session.add(HumanAgent(user_id=user.id, client_id=client.id, max_chats=DEMO_MAX_CHATS))
+            session.add(AIAgent(client_id=client.id, name="Outreach Agent", kind=AIAgentKind.OUTREACH.value))
+            session.add(AIAgent(client_id=client.id, name="Follow-up Agent", kind=AIAgentKind.FOLLOW_UP.value))
+            for name, email, company in spec["contacts"]:
+                session.add(Contact(client_id=client.id, name=name, email=email, company=company))
+    return True

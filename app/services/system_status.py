@@ -1,0 +1,296 @@
+"""The agent service status and system messages: the one write path, and the reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlmodel import Session, col, select
+
+from app.db import read_session, transaction
+from app.models import AgentStatus, AuditLog, Client, MessageType, ServiceStatus, SystemMessage, utc_now
+from app.services import rules
+from app.services.actors import Actor, require_client_access, require_platform_admin
+from app.services.audit import write_audit
+from app.services.changes import record_change
+from app.services.errors import InvalidInput, NotFound
+from app.services.rules import MESSAGE_MAX_LENGTH, MessageFacts
+
+PUBLISH_ACTION = "system_status.publish"
+ALL_CLIENTS_LABEL = "All Clients"
+STATUS_HISTORY_LIMIT = 100  # a page of history; older rows stay in the audit log
+ADMIN_MESSAGE_LIMIT = 200  # the admin list shows the newest; withdrawn ones age out of view
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    client_id: int | None
+    status: str
+    previous_status: str | None
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class SystemSnapshot:
+    """What a user of one client (or of none: client_id None) sees of the service now."""
+
+    client_id: int | None
+    status: str
+    status_scope: str  # "client", "global" or "default"
+    shown: MessageFacts | None
+    others: list[MessageFacts] = field(default_factory=list)
+    next_expiry: datetime | None = None
+
+    @property
+    def banner_visible(self) -> bool:
+        return rules.banner_visible(self.status, self.shown)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _validate(status: str, message: str, message_type: str, expires_at: datetime | None) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if status not in {s.value for s in ServiceStatus}:
+        problems["status"] = "Choose Active, Maintenance or Inactive."
+    if len(message) > MESSAGE_MAX_LENGTH:
+        problems["message"] = f"Keep the message to {MESSAGE_MAX_LENGTH} characters ({len(message)} now)."
+    if message_type not in {t.value for t in MessageType}:
+        problems["type"] = "Choose Info, Warning, Error or Success."
+    if expires_at is not None and expires_at <= utc_now():
+        problems["expires_at"] = "The expiry must be in the future."
+    if expires_at is not None and not message:
+        problems["expires_at"] = "Only a message can expire; write a message or clear the expiry."
+    return problems
+
+
+def _facts(row: SystemMessage) -> MessageFacts:
+    return MessageFacts(
+        id=row.id, client_id=row.client_id, type=row.type, message=row.message,
+        expires_at=_as_utc(row.expires_at), created_at=_as_utc(row.created_at),
+        is_active=row.is_active,
+    )
+
+
+def _status_row(session: Session, client_id: int | None) -> AgentStatus | None:
+    query = select(AgentStatus).where(
+        AgentStatus.client_id.is_(None) if client_id is None else AgentStatus.client_id == client_id  # type: ignore[union-attr]
+    )
+    return session.exec(query).first()
+
+
+def publish_system_status(
+    actor: Actor,
+    client_id: int | None,
+    status: str,
+    message: str = "",
+    message_type: str = MessageType.INFO.value,
+    expires_at: datetime | None = None,
+) -> PublishResult:
+    """Set the agent service status for one client (or all: None) and publish a message.
+
+    Platform admins only. Validates, upserts the status, inserts the message (when there is
+    one) and writes an audit row, all in one transaction.
+    """
+    require_platform_admin(actor)
+    message = (message or "").strip()
+    status = (status or "").strip().lower()
+    message_type = (message_type or MessageType.INFO.value).strip().lower()
+    expires_at = _as_utc(expires_at)
+    problems = _validate(status, message, message_type, expires_at)
+    if problems:
+        raise InvalidInput(problems)
+    with transaction() as session:
+        if client_id is not None and session.get(Client, client_id) is None:
+            raise NotFound(f"No client with id {client_id}.")
+        row = _status_row(session, client_id)
+        previous = row.status if row else None
+        if row is None:
+            row = AgentStatus(client_id=client_id, status=status)
+        row.status = status
+        row.updated_by = actor.user_id
+        row.updated_at = utc_now()
+        session.add(row)
+        session.flush()
+        record_change(session, "agent_status", row.id, "upsert", client_id)
+        message_id = None
+        if message:
+            note = SystemMessage(
+                client_id=client_id, type=message_type, message=message, expires_at=expires_at,
+                created_by=actor.user_id, updated_by=actor.user_id,
+            )
+            session.add(note)
+            session.flush()
+            message_id = note.id
+            record_change(session, "system_messages", note.id, "insert", client_id)
+        write_audit(
+            session, actor, PUBLISH_ACTION, "agent_status", client_id if client_id is not None else "global",
+            client_id,
+            {"status": previous},
+            {
+                "status": status, "message_id": message_id, "message": message or None,
+                "type": message_type if message else None,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+        )
+    return PublishResult(client_id=client_id, status=status, previous_status=previous, message_id=message_id)
+
+
+def update_system_message(
+    actor: Actor, message_id: int, message: str, message_type: str, expires_at: datetime | None
+) -> None:
+    require_platform_admin(actor)
+    message = (message or "").strip()
+    message_type = (message_type or "").strip().lower()
+    expires_at = _as_utc(expires_at)
+    problems = _validate(ServiceStatus.ACTIVE.value, message, message_type, expires_at)
+    if not message:
+        problems["message"] = "A message cannot be empty; withdraw it instead."
+    if problems:
+        raise InvalidInput(problems)
+    with transaction() as session:
+        row = session.get(SystemMessage, message_id)
+        if row is None:
+            raise NotFound(f"No message with id {message_id}.")
+        old = {"message": row.message, "type": row.type,
+               "expires_at": _iso(row.expires_at)}
+        row.message, row.type, row.expires_at = message, message_type, expires_at
+        row.updated_by, row.updated_at = actor.user_id, utc_now()
+        session.add(row)
+        record_change(session, "system_messages", row.id, "update", row.client_id)
+        write_audit(session, actor, "system_message.update", "system_message", row.id, row.client_id,
+                    old, {"message": message, "type": message_type, "expires_at": _iso(expires_at)})
+
+
+def withdraw_system_message(actor: Actor, message_id: int) -> None:
+    require_platform_admin(actor)
+    with transaction() as session:
+        row = session.get(SystemMessage, message_id)
+        if row is None:
+            raise NotFound(f"No message with id {message_id}.")
+        if not row.is_active:
+            return
+        row.is_active = False
+        row.updated_by, row.updated_at = actor.user_id, utc_now()
+        session.add(row)
+        record_change(session, "system_messages", row.id, "withdraw", row.client_id)
+        write_audit(session, actor, "system_message.withdraw", "system_message", row.id, row.client_id,
+                    {"is_active": True, "message": row.message}, {"is_active": False})
+
+
+def _iso(value: datetime | None) -> str | None:
+    value = _as_utc(value)
+    return value.isoformat() if value else None
+
+
+# --- reads -------------------------------------------------------------------------------
+
+def _live_message_rows(session: Session, client_id: int | None, now: datetime) -> list[SystemMessage]:
+    scope = SystemMessage.client_id.is_(None)  # type: ignore[union-attr]
+    if client_id is not None:
+        scope = scope | (SystemMessage.client_id == client_id)
+    query = select(SystemMessage).where(
+        SystemMessage.is_active == True,  # noqa: E712 - SQL comparison
+        scope,
+        (SystemMessage.expires_at.is_(None)) | (SystemMessage.expires_at > now),  # type: ignore[union-attr,operator]
+    )
+    return list(session.exec(query))
+
+
+def system_snapshot_in(session: Session, client_id: int | None, now: datetime | None = None) -> SystemSnapshot:
+    now = now or utc_now()
+    own = _status_row(session, client_id) if client_id is not None else None
+    global_row = _status_row(session, None)
+    status = rules.effective_status(own.status if own else None, global_row.status if global_row else None)
+    scope = "client" if own else ("global" if global_row else "default")
+    facts = [_facts(r) for r in _live_message_rows(session, client_id, now)]
+    ordered = rules.visible_messages(facts, client_id, now)
+    return SystemSnapshot(
+        client_id=client_id, status=status, status_scope=scope,
+        shown=ordered[0] if ordered else None, others=ordered[1:],
+        next_expiry=rules.next_expiry(facts, now),
+    )
+
+
+def system_snapshot(actor: Actor, client_id: int | None) -> SystemSnapshot:
+    """The effective status and messages for `client_id`, as the actor may see them."""
+    require_client_access(actor, client_id)
+    with read_session() as session:
+        if client_id is not None and session.get(Client, client_id) is None:
+            raise NotFound(f"No client with id {client_id}.")
+        return system_snapshot_in(session, client_id)
+
+
+def next_message_expiry() -> datetime | None:
+    """The next instant any live message expires (the feed wakes pages then)."""
+    now = utc_now()
+    with read_session() as session:
+        query = select(SystemMessage.expires_at).where(
+            SystemMessage.is_active == True,  # noqa: E712
+            SystemMessage.expires_at > now,  # type: ignore[operator]
+        ).order_by(col(SystemMessage.expires_at)).limit(1)
+        return _as_utc(session.exec(query).first())
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    client_id: int | None
+    client_name: str
+    status: str
+    updated_at: datetime | None
+
+
+def status_by_client_in(session: Session) -> list[StatusRow]:
+    rows = {r.client_id: r for r in session.exec(select(AgentStatus))}
+    global_row = rows.get(None)
+    result = [StatusRow(None, "All Clients", global_row.status if global_row else "active",
+                        _as_utc(global_row.updated_at) if global_row else None)]
+    for client in session.exec(select(Client).order_by(Client.name)):
+        own = rows.get(client.id)
+        result.append(StatusRow(
+            client.id, client.name,
+            rules.effective_status(own.status if own else None, global_row.status if global_row else None),
+            _as_utc(own.updated_at) if own else None,
+        ))
+    return result
+
+
+def admin_messages_in(session: Session) -> list[SystemMessage]:
+    query = select(SystemMessage).order_by(col(SystemMessage.id).desc()).limit(ADMIN_MESSAGE_LIMIT)
+    return list(session.exec(query))
+
+
+def status_history_in(session: Session) -> list[AuditLog]:
+    query = (select(AuditLog).where(AuditLog.action == PUBLISH_ACTION)
+             .order_by(col(AuditLog.id).desc()).limit(STATUS_HISTORY_LIMIT))
+    return list(session.exec(query))
+
+
+def list_messages(actor: Actor, client_id: int | None = None, include_inactive: bool = False) -> list[MessageFacts]:
+    """Messages for the CLI and API: a platform admin sees all, others their client's and global."""
+    require_client_access(actor, client_id)
+    now = utc_now()
+    with read_session() as session:
+        rows = admin_messages_in(session)
+    facts = [_facts(r) for r in rows]
+    if client_id is not None or not actor.is_platform_admin:
+        scope = client_id if client_id is not None else actor.client_id
+        facts = [f for f in facts if f.client_id in (None, scope)]
+    if not include_inactive:
+        facts = [f for f in facts if rules.is_live(f, now)]
+    return facts
+
+
+def client_id_for_scope(name: str) -> int | None:
+    """Resolve the admin form's "Client" choice: "All Clients" is the global scope (None)."""
+    name = (name or "").strip()
+    if name in ("", ALL_CLIENTS_LABEL):
+        return None
+    with read_session() as session:
+        client = session.exec(select(Client).where(Client.name == name)).first()
+    if client is None:
+        raise InvalidInput({"client": f"No client named {name!r}."})
+    return client.id

@@ -1,0 +1,93 @@
+"""The live link of one open page: follows the change feed and applies the views it pushes.
+
+Every protected page starts `follow_changes` on load. Reflex cancels it when the page's
+websocket goes away or the user navigates (a new page load supersedes the old chain), and the
+`finally` takes its subscription out of the registry: nothing outlives the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from app.config import get_settings
+from app.feed.listener import latest_seq
+from app.feed.registry import registry
+from app.services import auth as auth_service
+from app.services.actors import Actor
+from app.services.errors import NotAuthenticated
+from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, all_view_kinds, build_views
+from app.state.auth import AuthState
+from app.state.system import SystemState
+from app.state.workforce import WorkforceState
+
+LIVE = "live"
+POLLING = "polling"
+
+
+def _actor_or_none(token: str) -> Actor | None:
+    try:
+        return auth_service.actor_for_session(token)
+    except NotAuthenticated:
+        return None
+
+
+def _snapshot(audience: str) -> tuple[int, dict[str, dict[str, Any]]]:
+    seq = latest_seq()  # read first: the views below are at least as new as this
+    return seq, build_views(audience, all_view_kinds(audience))
+
+
+class LiveLinkState(rx.State):
+    mode: str = LIVE
+    _applied: dict[str, int] = {}
+
+    async def _apply(self, kind: str, seq: int, view: dict[str, Any]) -> None:
+        if self._applied.get(kind, -1) > seq:
+            return  # an older view than the one on screen
+        self._applied[kind] = seq
+        if kind == TENANT_VIEW:
+            (await self.get_state(SystemState))._apply_view(view)
+            (await self.get_state(WorkforceState))._apply_view(view)
+        elif kind == ADMIN_VIEW:
+            from app.state.admin import AdminState
+
+            (await self.get_state(AdminState))._apply_view(view)
+
+    @rx.event(background=True)
+    async def follow_changes(self):
+        async with self:
+            token = (await self.get_state(AuthState)).session_token
+        actor = await asyncio.to_thread(_actor_or_none, token)
+        if actor is None:
+            return
+        if not get_settings().live_updates:
+            await self._poll(actor)
+            return
+        subscription = registry.subscribe(actor.audience)
+        try:
+            seq, views = await asyncio.to_thread(_snapshot, actor.audience)
+            async with self:
+                self.mode = LIVE
+                self._applied = {}
+                for kind, view in views.items():
+                    await self._apply(kind, seq, view)
+            while True:
+                pending = await subscription.next_views()
+                async with self:
+                    for kind, (seq, view) in pending.items():
+                        await self._apply(kind, seq, view)
+        finally:
+            registry.unsubscribe(subscription)
+
+    async def _poll(self, actor: Actor) -> None:
+        """The declared fallback: rebuild the views every poll interval."""
+        interval = get_settings().poll_seconds
+        while True:
+            seq, views = await asyncio.to_thread(_snapshot, actor.audience)
+            async with self:
+                self.mode = POLLING
+                for kind, view in views.items():
+                    await self._apply(kind, seq, view)
+            await asyncio.sleep(interval)
