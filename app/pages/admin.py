@@ -78,9 +78,14 @@ def _statuses_card() -> rx.Component:
             rx.table.root(
                 rx.table.header(rx.table.row(
                     rx.table.column_header_cell("Scope"), rx.table.column_header_cell("Effective status"),
-                    rx.table.column_header_cell("Own row updated"))),
+                    rx.table.column_header_cell("Own row updated"), rx.table.column_header_cell(""))),
                 rx.table.body(rx.foreach(AdminState.statuses, lambda s: rx.table.row(
                     rx.table.cell(s["client"]), rx.table.cell(s["status"]), rx.table.cell(s["updated"]),
+                    rx.table.cell(rx.cond(
+                        (s["override"] == "yes") & (s["client_id"] != ""),
+                        rx.button("Use global status", size="1", variant="soft",
+                                  on_click=AdminState.clear_override(s["client_id"])),
+                    )),
                     custom_attrs={"data-testid": "status-row"}))),
                 width="100%",
             ),

@@ -133,7 +133,7 @@ def _admin_view(session: Session) -> dict[str, Any]:
             "who": row.actor_label,
             "scope": "All Clients" if row.client_id is None else client_names.get(row.client_id, "?"),
             "old": (row.old_value or {}).get("status") or "(none)",
-            "new": (row.new_value or {}).get("status") or "",
+            "new": (row.new_value or {}).get("status") or "(global applies)",
             "message": (row.new_value or {}).get("message") or "",
         }
         for row in status_history_in(session)
@@ -152,7 +152,8 @@ def _admin_view(session: Session) -> dict[str, Any]:
     ]
     statuses = [
         {"client_id": str(r.client_id) if r.client_id is not None else "", "client": r.client_name,
-         "status": r.status, "updated": _when(r.updated_at)}
+         "status": r.status, "updated": _when(r.updated_at),
+         "override": "yes" if r.has_override else "no"}
         for r in status_by_client_in(session)
     ]
     users = [

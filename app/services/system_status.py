@@ -18,6 +18,7 @@ from app.services.rules import MESSAGE_MAX_LENGTH, MessageFacts
 
 PUBLISH_ACTION = "system_status.publish"
 ALL_CLIENTS_LABEL = "All Clients"
+CLEAR_OVERRIDE_ACTION = "system_status.clear_override"
 STATUS_HISTORY_LIMIT = 100  # a page of history; older rows stay in the audit log
 ADMIN_MESSAGE_LIMIT = 200  # the admin list shows the newest; withdrawn ones age out of view
 
@@ -139,6 +140,23 @@ def publish_system_status(
     return PublishResult(client_id=client_id, status=status, previous_status=previous, message_id=message_id)
 
 
+def clear_status_override(actor: Actor, client_id: int) -> str | None:
+    """Remove a client's own status row so the global one applies again; returns the old status."""
+    require_platform_admin(actor)
+    with transaction() as session:
+        if session.get(Client, client_id) is None:
+            raise NotFound(f"No client with id {client_id}.")
+        row = _status_row(session, client_id)
+        if row is None:
+            return None
+        previous = row.status
+        session.delete(row)
+        record_change(session, "agent_status", row.id, "delete", client_id)
+        write_audit(session, actor, CLEAR_OVERRIDE_ACTION, "agent_status", client_id, client_id,
+                    {"status": previous}, {"status": None})
+    return previous
+
+
 def update_system_message(
     actor: Actor, message_id: int, message: str, message_type: str, expires_at: datetime | None
 ) -> None:
@@ -241,6 +259,7 @@ class StatusRow:
     client_name: str
     status: str
     updated_at: datetime | None
+    has_override: bool = False
 
 
 def status_by_client_in(session: Session) -> list[StatusRow]:
@@ -254,6 +273,7 @@ def status_by_client_in(session: Session) -> list[StatusRow]:
             client.id, client.name,
             rules.effective_status(own.status if own else None, global_row.status if global_row else None),
             _as_utc(own.updated_at) if own else None,
+            own is not None,
         ))
     return result
 
@@ -264,7 +284,7 @@ def admin_messages_in(session: Session) -> list[SystemMessage]:
 
 
 def status_history_in(session: Session) -> list[AuditLog]:
-    query = (select(AuditLog).where(AuditLog.action == PUBLISH_ACTION)
+    query = (select(AuditLog).where(col(AuditLog.action).in_([PUBLISH_ACTION, CLEAR_OVERRIDE_ACTION]))
              .order_by(col(AuditLog.id).desc()).limit(STATUS_HISTORY_LIMIT))
     return list(session.exec(query))
 

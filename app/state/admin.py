@@ -157,3 +157,14 @@ class AdminState(rx.State):
         except (ServiceError, ValueError) as error:
             return rx.toast.error(getattr(error, "message", str(error)))
         return rx.toast.success("Message withdrawn.")
+
+    @rx.event
+    async def clear_override(self, client_id: str):
+        actor = await self._admin()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        try:
+            await asyncio.to_thread(system_status.clear_status_override, actor, int(client_id))
+        except (ServiceError, ValueError) as error:
+            return rx.toast.error(getattr(error, "message", str(error)))
+        return rx.toast.success("The client follows the global status again.")

@@ -1,0 +1,94 @@
+"""The change feed on SQLite: commits from this process and from others reach the right sessions."""
+
+import asyncio
+import os
+import subprocess
+import sys
+
+from app.feed.listener import ChangeFeed
+from app.feed.registry import SessionRegistry
+from app.feed.signals import wake_source_for_settings
+from app.services.system_status import publish_system_status
+from tests.conftest import ROOT
+
+WAIT_SECONDS = 10  # generous: only a lost change would take this long
+
+
+async def with_feed(body):
+    sessions = SessionRegistry()
+    feed = ChangeFeed(sessions, wake_source_for_settings())
+    task = asyncio.create_task(feed.run())
+    await asyncio.sleep(0.3)  # let it read the current sequence and start watching
+    try:
+        return await body(sessions)
+    finally:
+        task.cancel()
+
+
+def test_a_commit_by_another_process_reaches_that_clients_sessions_only(database, client_ids):
+    async def body(sessions):
+        acme = sessions.subscribe(f"client:{client_ids['Acme']}")
+        globex = sessions.subscribe(f"client:{client_ids['Globex']}")
+        admins = sessions.subscribe("all")
+        env = {**os.environ, "BEACON_DATABASE_URL": database}
+        await asyncio.to_thread(subprocess.run, [
+            sys.executable, "-m", "app.cli", "status", "set", "--as", "admin@beacon.demo",
+            "--client", "Acme", "--status", "maintenance", "--message", "From the CLI"],
+            cwd=ROOT, env=env, check=True, capture_output=True)
+        views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
+        assert views["tenant"][1]["status"] == "maintenance"
+        assert views["tenant"][1]["shown_message"]["message"] == "From the CLI"
+        assert views["tenant"][1]["available_agents"] == 0
+        admin_views = await asyncio.wait_for(admins.next_views(), WAIT_SECONDS)
+        assert "admin" in admin_views
+        await asyncio.sleep(0.3)
+        assert not globex._ready.is_set()
+
+    asyncio.run(with_feed(body))
+
+
+def test_a_global_change_reaches_every_audience(admin, client_ids):
+    async def body(sessions):
+        subscriptions = [sessions.subscribe(f"client:{cid}") for cid in client_ids.values()]
+        await asyncio.to_thread(publish_system_status, admin, None, "inactive")
+        for subscription in subscriptions:
+            views = await asyncio.wait_for(subscription.next_views(), WAIT_SECONDS)
+            assert views["tenant"][1]["status"] == "inactive"
+
+    asyncio.run(with_feed(body))
+
+
+def test_an_expiring_message_is_withdrawn_from_sessions_at_its_expiry(admin, client_ids):
+    from datetime import timedelta
+
+    from app.models import utc_now
+
+    async def body(sessions):
+        acme = sessions.subscribe(f"client:{client_ids['Acme']}")
+        await asyncio.to_thread(publish_system_status, admin, client_ids["Acme"], "active", "Brief",
+                                "info", utc_now() + timedelta(seconds=1.5))
+        first = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
+        assert first["tenant"][1]["shown_message"]["message"] == "Brief"
+        later = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
+        assert later["tenant"][1]["shown_message"]["message"] == ""
+        assert later["tenant"][1]["banner_visible"] is False
+
+    asyncio.run(with_feed(body))
+
+
+def test_after_a_burst_the_session_ends_on_the_final_state(admin, client_ids):
+    from app.feed.listener import latest_seq
+
+    async def body(sessions):
+        acme = sessions.subscribe(f"client:{client_ids['Acme']}")
+        for status in ["maintenance", "inactive", "active", "inactive"] * 5:
+            await asyncio.to_thread(publish_system_status, admin, client_ids["Acme"], status)
+        final_seq = await asyncio.to_thread(latest_seq)
+        seen = []
+        while not seen or seen[-1][0] < final_seq:
+            views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
+            seen.append(views["tenant"])
+        assert seen[-1][1]["status"] == "inactive"
+        assert [seq for seq, _ in seen] == sorted(seq for seq, _ in seen)
+
+    asyncio.run(with_feed(body))
