@@ -30,6 +30,7 @@ class AdminState(rx.State):
     form_errors: dict[str, str] = {}
     publishing: bool = False
     published_note: str = ""
+    published_count: int = 0
     # Minutes to add to the browser's local time to get UTC (JavaScript's getTimezoneOffset).
     browser_utc_offset: int = 0
 
@@ -102,6 +103,7 @@ class AdminState(rx.State):
             self.publishing = False
             return
         self.publishing = False
+        self.published_count += 1
         scope = str(form_data.get("client", "")) or system_status.ALL_CLIENTS_LABEL
         self.published_note = f"Published {result.status} for {scope}."
         yield rx.set_value("message-input", "")

@@ -1,0 +1,181 @@
+"""Browser tests: one Beacon server (`reflex run --env prod`, as `make run` starts it) per test
+session, on its own SQLite database, driven by Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.conftest import ROOT, prepare_database, use_database
+
+CHROMIUM = "/usr/bin/chromium"
+# Flags for headless Chromium on a machine with no network beyond package registries.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SERVER_START_TIMEOUT_SECONDS = 300  # a prod start compiles and builds the frontend (~10 s warm, more cold)
+LIVE_TIMEOUT_MS = 10_000  # how long expect() waits for a pushed change; a lost change fails after it
+
+expect.set_options(timeout=LIVE_TIMEOUT_MS)
+
+
+@dataclass
+class BeaconServer:
+    url: str
+    database_url: str
+    env: dict[str, str]
+
+    def beacon(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=self.env,
+                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(tmp: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, BeaconServer]:
+    database_url = f"sqlite:///{tmp / 'beacon.db'}"
+    prepare_database(database_url)
+    port = free_port()
+    env = {**os.environ, "BEACON_DATABASE_URL": database_url, **(extra_env or {})}
+    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Beacon exited early:\n{(tmp / 'server.log').read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/ping", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    else:
+        stop_server(process)
+        raise RuntimeError(f"Beacon did not start:\n{(tmp / 'server.log').read_text()[-3000:]}")
+    return process, BeaconServer(url=url, database_url=database_url, env=env)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Iterator[BeaconServer]:
+    process, running = start_server(tmp_path_factory.mktemp("beacon-e2e"))
+    try:
+        yield running
+    finally:
+        stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def fresh_status(request):
+    """Each browser test starts from: everything active, no messages in force."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    running: BeaconServer = request.getfixturevalue("server")
+    use_database(running.database_url)
+    reset_system_status()
+    yield
+
+
+def reset_system_status() -> None:
+    from app.services.auth import actor_for_email
+    from app.services.system_status import (
+        clear_status_override,
+        list_messages,
+        publish_system_status,
+        withdraw_system_message,
+    )
+
+    admin = actor_for_email("admin@beacon.demo")
+    publish_system_status(admin, None, "active")
+    from sqlmodel import select
+
+    from app.db import read_session
+    from app.models import Client
+
+    with read_session() as session:
+        ids = [c.id for c in session.exec(select(Client))]
+    for client_id in ids:
+        clear_status_override(admin, client_id)
+    for message in list_messages(admin):
+        withdraw_system_message(admin, message.id)
+
+
+def sign_in(browser: Browser, server: BeaconServer, email: str, password: str = "beacon-demo",
+            path: str = "/") -> Page:
+    """A new browser context (its own cookies: another person) signed in and on `path`."""
+    context: BrowserContext = browser.new_context()
+    page = context.new_page()
+    page.goto(server.url + "/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    if path != "/":
+        page.goto(server.url + path)
+    expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+    return page
+
+
+def open_tab(page: Page, server: BeaconServer, path: str) -> Page:
+    """Another tab of the same person (same context, same cookies)."""
+    tab = page.context.new_page()
+    tab.goto(server.url + path)
+    expect(tab.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+    return tab
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    page.get_by_label(label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def publish(admin_page: Page, client: str, status: str, message: str = "", message_type: str = "Info",
+            expires_at: str = "") -> None:
+    """Fill and submit the admin card "Agent Status & Messaging" as a person would."""
+    result = admin_page.get_by_test_id("publish-result")
+    before = int(result.get_attribute("data-count") or 0)
+    choose(admin_page, "Client", client)
+    choose(admin_page, "Agent status", status)
+    choose(admin_page, "Message type", message_type)
+    admin_page.get_by_label("Message", exact=True).fill(message)
+    admin_page.get_by_label("Expires at", exact=True).fill(expires_at)
+    admin_page.get_by_role("button", name="Publish").click()
+    expect(result).to_have_attribute("data-count", str(before + 1))
+    expect(result).to_contain_text(f"Published {status.lower()} for {client}")
