@@ -41,7 +41,7 @@ run: db
 
 test: setup chromium
 	$(ENV)
-	exec python -m pytest tests $(PYTEST_ARGS)
+	exec python -m pytest $(PYTEST_ARGS)
 
 test-unit: setup
 	$(ENV)

@@ -11,8 +11,8 @@ from app.state.auth import AuthState
 from app.state.live import LiveLinkState
 
 app = rx.App(
-    theme=rx.theme(appearance="light", accent_color="indigo", radius="medium"),
     api_transformer=api,
+    head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
 )
 
 _signed_in = [AuthState.require_sign_in, LiveLinkState.follow_changes]

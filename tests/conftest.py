@@ -61,3 +61,16 @@ def client_ids(database) -> dict[str, int]:
 
     with read_session() as session:
         return {c.name: c.id for c in session.exec(select(Client))}
+
+
+def run_async(coroutine):
+    """Run a coroutine to completion on a fresh loop in its own thread.
+
+    Playwright's sync API keeps an event loop running in the main thread for the whole session,
+    where asyncio.run() would refuse to start.
+    """
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -5,17 +5,16 @@ import pytest
 
 from app.api.routes import api
 from app.services.auth import create_api_token
+from tests.conftest import run_async
 
 
 def call(method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:
-    import asyncio
-
     async def go():
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://beacon") as client:
             return await client.request(method, path, headers=headers, **kwargs)
 
-    return asyncio.run(go())
+    return run_async(go())
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from app.feed.listener import ChangeFeed
 from app.feed.registry import SessionRegistry
 from app.feed.signals import wake_source_for_settings
 from app.services.system_status import publish_system_status
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_async
 
 WAIT_SECONDS = 10  # generous: only a lost change would take this long
 
@@ -44,7 +44,7 @@ def test_a_commit_by_another_process_reaches_that_clients_sessions_only(database
         await asyncio.sleep(0.3)
         assert not globex._ready.is_set()
 
-    asyncio.run(with_feed(body))
+    run_async(with_feed(body))
 
 
 def test_a_global_change_reaches_every_audience(admin, client_ids):
@@ -55,7 +55,7 @@ def test_a_global_change_reaches_every_audience(admin, client_ids):
             views = await asyncio.wait_for(subscription.next_views(), WAIT_SECONDS)
             assert views["tenant"][1]["status"] == "inactive"
 
-    asyncio.run(with_feed(body))
+    run_async(with_feed(body))
 
 
 def test_an_expiring_message_is_withdrawn_from_sessions_at_its_expiry(admin, client_ids):
@@ -73,7 +73,7 @@ def test_an_expiring_message_is_withdrawn_from_sessions_at_its_expiry(admin, cli
         assert later["tenant"][1]["shown_message"]["message"] == ""
         assert later["tenant"][1]["banner_visible"] is False
 
-    asyncio.run(with_feed(body))
+    run_async(with_feed(body))
 
 
 def test_after_a_burst_the_session_ends_on_the_final_state(admin, client_ids):
@@ -91,4 +91,4 @@ def test_after_a_burst_the_session_ends_on_the_final_state(admin, client_ids):
         assert seen[-1][1]["status"] == "inactive"
         assert [seq for seq, _ in seen] == sorted(seq for seq, _ in seen)
 
-    asyncio.run(with_feed(body))
+    run_async(with_feed(body))

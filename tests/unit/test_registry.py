@@ -3,6 +3,7 @@
 import asyncio
 
 from app.feed.registry import SessionRegistry
+from tests.conftest import run_async
 
 
 def test_a_view_reaches_only_sessions_of_its_audience():
@@ -13,7 +14,7 @@ def test_a_view_reaches_only_sessions_of_its_audience():
     async def take():
         return await asyncio.wait_for(acme.next_views(), 1)
 
-    assert asyncio.run(take()) == {"tenant": (5, {"status": "maintenance"})}
+    assert run_async(take()) == {"tenant": (5, {"status": "maintenance"})}
     assert not globex._ready.is_set()
 
 
@@ -22,7 +23,7 @@ def test_a_burst_coalesces_into_the_newest_view():
     session = registry.subscribe("client:1")
     for seq in range(1, 101):
         registry.deliver("client:1", seq, "tenant", {"n": seq})
-    taken = asyncio.run(session.next_views())
+    taken = run_async(session.next_views())
     assert taken == {"tenant": (100, {"n": 100})}
 
 
@@ -31,7 +32,7 @@ def test_an_older_view_never_replaces_a_newer_pending_one():
     session = registry.subscribe("all")
     registry.deliver("all", 9, "tenant", {"n": 9})
     registry.deliver("all", 8, "tenant", {"n": 8})
-    assert asyncio.run(session.next_views())["tenant"] == (9, {"n": 9})
+    assert run_async(session.next_views())["tenant"] == (9, {"n": 9})
 
 
 def test_unsubscribing_leaves_nothing_behind_after_many_cycles():
