@@ -28,8 +28,10 @@ class Settings(BaseSettings):
     poll_seconds: float = Field(
         default=5.0, gt=0, description="Polling interval when live updates are off or unavailable."
     )
-    seed_demo: bool = Field(
-        default=True, description="Seed the demo data into an empty database at start."
+    listen_database_url: str = Field(
+        default="",
+        description="PostgreSQL URL for the feed's LISTEN connection when it must differ from "
+        "BEACON_DATABASE_URL (a transaction-mode pooler cannot LISTEN); default: the same.",
     )
     cli_actor: str = Field(
         default="", description="E-mail of the platform admin the CLI acts as when --as is not given."
@@ -47,6 +49,12 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix):]
         return url
+
+    @property
+    def listen_conninfo(self) -> str:
+        """A libpq URL (no SQLAlchemy driver suffix) for the LISTEN connection."""
+        url = self.listen_database_url or self.database_url
+        return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -1,8 +1,9 @@
 """The database engine and transactions.
 
-Every service write runs inside `transaction()`. When a transaction that appended to the change
-log commits, the callbacks registered with `on_change_committed` run: the feed listener of this
-process uses that to wake at once instead of waiting for the database's signal.
+Every service write runs inside `transaction()`. The database's triggers append each change of a
+watched table to the change log in the same transaction. When a transaction that wrote commits,
+the callbacks registered with `on_change_committed` run: the feed listener of this process uses
+that to wake at once instead of waiting for the database's signal.
 """
 
 from __future__ import annotations
@@ -72,10 +73,6 @@ def dispose_engines() -> None:
     _engine_for.cache_clear()
 
 
-def mark_change_logged(session: Session) -> None:
-    session.info[_CHANGED] = True
-
-
 def on_change_committed(callback: Callable[[], None]) -> Callable[[], None]:
     """Run `callback` after every commit in this process that appended to the change log."""
     with _callbacks_lock:
@@ -87,6 +84,12 @@ def on_change_committed(callback: Callable[[], None]) -> Callable[[], None]:
                 _commit_callbacks.remove(callback)
 
     return remove
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    # Triggers log every write to a watched table; any flush may have been one.
+    session.info[_CHANGED] = True
 
 
 @event.listens_for(Session, "after_commit")

@@ -74,3 +74,66 @@ def run_async(coroutine):
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+POSTGRES_ADMIN_URL = os.environ.get("BEACON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BEACON_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def _unavailable(what: str, error: Exception):
+    """Skip on a laptop without the server; under CI a missing server is a failure."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{what} is required under CI but unreachable: {error}")
+    pytest.skip(f"{what} unreachable: {error}")
+
+
+def create_postgres_database() -> str:
+    """A new, empty PostgreSQL database of this test run's own; returns its URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"beacon_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        _unavailable("PostgreSQL", error)
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    dispose_engines()
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database with the demo data, dropped afterwards."""
+    previous = os.environ.get("BEACON_DATABASE_URL")
+    url = create_postgres_database()
+    try:
+        prepare_database(url)
+        yield url
+    finally:
+        drop_postgres_database(url)
+        if previous is None:
+            os.environ.pop("BEACON_DATABASE_URL", None)
+        else:
+            os.environ["BEACON_DATABASE_URL"] = previous
+        reset_settings_cache()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        _unavailable("Redis", error)
+    return REDIS_URL

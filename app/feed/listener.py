@@ -15,8 +15,9 @@ from datetime import datetime
 
 from sqlmodel import col, func, select
 
+from app.config import get_settings
 from app.db import read_session
-from app.feed.registry import SessionRegistry, registry
+from app.feed.registry import LIVE, POLLING, SessionRegistry, registry
 from app.feed.signals import WakeSource, wake_source_for_settings
 from app.models import ChangeLogEntry, utc_now
 from app.services.actors import ALL_TENANTS, audience_for
@@ -84,6 +85,8 @@ class ChangeFeed:
         self.wake = wake
         self.last_seq = 0
         self.next_expiry: datetime | None = None
+        # Observers of every batch read, in order (tests and benchmarks check what was applied).
+        self.batch_observers: list = []
 
     async def run(self) -> None:
         await self.wake.start()
@@ -104,18 +107,23 @@ class ChangeFeed:
             await self.wake.stop()
 
     def _seconds_to_wait(self) -> float:
+        # Without its signal the listener reads the log on the polling timer instead.
+        longest = FEED_RECHECK_SECONDS if self.wake.connected else get_settings().poll_seconds
         if self.next_expiry is None:
-            return FEED_RECHECK_SECONDS
+            return longest
         until = (self.next_expiry - utc_now()).total_seconds()
-        return max(0.0, min(FEED_RECHECK_SECONDS, until))
+        return max(0.0, min(longest, until))
 
     async def apply_new_changes(self) -> None:
+        self.sessions.set_mode(LIVE if self.wake.connected else POLLING, self.last_seq)
         changes: list[Change] = []
         while True:
             batch = await asyncio.to_thread(changes_after, self.last_seq)
             changes.extend(batch)
             if batch:
                 self.last_seq = batch[-1].seq
+                for observe in self.batch_observers:
+                    observe(batch)
             if len(batch) < FEED_BATCH_LIMIT:
                 break
         audiences = self.sessions.audiences()

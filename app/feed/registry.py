@@ -32,9 +32,24 @@ class Subscription:
         return taken
 
 
+LINK_VIEW = "link"  # how this process gets its changes: {"mode": "live" | "polling"}
+LIVE = "live"
+POLLING = "polling"
+
+
 class SessionRegistry:
     def __init__(self) -> None:
         self._by_audience: dict[str, set[Subscription]] = defaultdict(set)
+        self.mode = LIVE
+
+    def set_mode(self, mode: str, seq: int) -> None:
+        """Tell every open session whether changes arrive live or by the fallback timer."""
+        if mode == self.mode:
+            return
+        self.mode = mode
+        for members in self._by_audience.values():
+            for subscription in members:
+                subscription.offer(seq, LINK_VIEW, {"mode": mode})
 
     def subscribe(self, audience: str) -> Subscription:
         subscription = Subscription(audience)

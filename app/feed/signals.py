@@ -5,6 +5,9 @@ The signal never carries the change itself; the listener always reads the change
 - SQLite has no notifications, but every commit writes the database's WAL file: the listener
   watches that file (inotify through watchfiles), which covers writers in other processes (the
   CLI, the worker). Commits made in this process wake it directly, without the file round trip.
+- PostgreSQL: a trigger on the change log NOTIFYs an empty payload on commit; the listener
+  LISTENs on a connection of its own and reconnects with capped exponential backoff. While it is
+  disconnected, `connected` is False and the listener falls back to reading the log on a timer.
 """
 
 from __future__ import annotations
@@ -26,7 +29,19 @@ WAL_WATCH_STEP_MS = 5
 WAL_WATCH_DEBOUNCE_MS = 20
 
 
+# Backoff between attempts to (re)open the LISTEN connection: fast first retries for a blip,
+# capped so a long outage costs one connection attempt per this many seconds.
+LISTEN_RETRY_FIRST_SECONDS = 0.1
+LISTEN_RETRY_MAX_SECONDS = 5.0
+# TCP keepalive on the LISTEN connection, so a silently dropped link is noticed within
+# idle + interval * count = 10 + 5 * 3 = 25 s rather than never.
+LISTEN_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+NOTIFY_CHANNEL = "beacon_change_log"  # the channel migration 0002's trigger notifies
+
+
 class WakeSource(Protocol):
+    connected: bool
+
     async def start(self) -> None: ...
 
     async def wait(self, timeout: float) -> None:
@@ -37,6 +52,8 @@ class WakeSource(Protocol):
 
 class InProcessWake:
     """Wakes on commits made by this process."""
+
+    connected = True
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
@@ -108,8 +125,57 @@ class SqliteWake(InProcessWake):
             self._task.cancel()
 
 
+class PostgresWake(InProcessWake):
+    """Also wakes on PostgreSQL NOTIFY, whichever process committed."""
+
+    def __init__(self, conninfo: str) -> None:
+        super().__init__()
+        self.conninfo = conninfo
+        self.connected = False
+        self.backend_pid: int | None = None
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await super().start()
+        self._task = asyncio.create_task(self._listen(), name="beacon-pg-listen")
+
+    async def _listen(self) -> None:
+        import psycopg
+
+        delay = LISTEN_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True, **LISTEN_KEEPALIVE
+                ) as connection:
+                    await connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self.backend_pid = connection.info.backend_pid
+                    self.connected = True
+                    delay = LISTEN_RETRY_FIRST_SECONDS
+                    log.info("listening for changes on PostgreSQL (backend %s)", self.backend_pid)
+                    self._event.set()  # read whatever committed while we were not listening
+                    async for _ in connection.notifies():
+                        self._event.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - any failure: reconnect
+                log.warning("change feed: LISTEN connection lost (%s); retrying in %.1fs", error, delay)
+            self.connected = False
+            self.backend_pid = None
+            self._event.set()  # let the listener notice and switch to its fallback
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, LISTEN_RETRY_MAX_SECONDS)
+
+    async def stop(self) -> None:
+        await super().stop()
+        if self._task:
+            self._task.cancel()
+
+
 def wake_source_for_settings() -> WakeSource:
     settings = get_settings()
     if settings.is_sqlite and settings.sqlite_path is not None:
         return SqliteWake(settings.sqlite_path)
+    if not settings.is_sqlite:
+        return PostgresWake(settings.listen_conninfo)
     return InProcessWake()

@@ -8,7 +8,6 @@ from sqlmodel import Session
 
 from app.models import AuditLog
 from app.services.actors import Actor
-from app.services.changes import record_change
 
 
 def write_audit(
@@ -33,6 +32,4 @@ def write_audit(
     )
     session.add(row)
     session.flush()
-    # Audit rows feed the admin's live audit log; only platform admins see them.
-    record_change(session, "audit_logs", row.id, "insert", None)
     return row

@@ -16,7 +16,6 @@ from app.db import read_session, transaction
 from app.models import ApiToken, AuthSession, Client, HumanAgent, Role, User, utc_now
 from app.services.actors import Actor, require_platform_admin
 from app.services.audit import write_audit
-from app.services.changes import record_change
 from app.services.errors import InvalidInput, NotAuthenticated, NotFound
 
 _hasher = PasswordHasher()
@@ -78,7 +77,6 @@ def _set_presence_on_sign_in(session: Session, user: User) -> None:
         agent.status = "available"
         agent.updated_at = utc_now()
         session.add(agent)
-        record_change(session, "human_agents", agent.id, "update", agent.client_id)
 
 
 def actor_for_session(token: str) -> Actor:
@@ -118,7 +116,6 @@ def sign_out(token: str) -> None:
                 agent.status = "offline"
                 agent.updated_at = utc_now()
                 session.add(agent)
-                record_change(session, "human_agents", agent.id, "update", agent.client_id)
 
 
 def create_user(
@@ -160,12 +157,10 @@ def create_user(
         )
         session.add(user)
         session.flush()
-        record_change(session, "users", user.id, "insert", client_id)
         if role == Role.SUPPORT_STAFF.value:
             agent = HumanAgent(user_id=user.id, client_id=client_id, max_chats=max_chats)
             session.add(agent)
             session.flush()
-            record_change(session, "human_agents", agent.id, "insert", client_id)
         write_audit(
             session, actor, "user.create", "user", user.id, client_id, None,
             {"email": email, "role": role, "client_id": client_id},

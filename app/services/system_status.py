@@ -12,7 +12,6 @@ from app.models import AgentStatus, AuditLog, Client, MessageType, ServiceStatus
 from app.services import rules
 from app.services.actors import Actor, require_client_access, require_platform_admin
 from app.services.audit import write_audit
-from app.services.changes import record_change
 from app.services.errors import InvalidInput, NotFound
 from app.services.rules import MESSAGE_MAX_LENGTH, MessageFacts
 
@@ -116,7 +115,6 @@ def publish_system_status(
         row.updated_at = utc_now()
         session.add(row)
         session.flush()
-        record_change(session, "agent_status", row.id, "upsert", client_id)
         message_id = None
         if message:
             note = SystemMessage(
@@ -126,7 +124,6 @@ def publish_system_status(
             session.add(note)
             session.flush()
             message_id = note.id
-            record_change(session, "system_messages", note.id, "insert", client_id)
         write_audit(
             session, actor, PUBLISH_ACTION, "agent_status", client_id if client_id is not None else "global",
             client_id,
@@ -151,7 +148,6 @@ def clear_status_override(actor: Actor, client_id: int) -> str | None:
             return None
         previous = row.status
         session.delete(row)
-        record_change(session, "agent_status", row.id, "delete", client_id)
         write_audit(session, actor, CLEAR_OVERRIDE_ACTION, "agent_status", client_id, client_id,
                     {"status": previous}, {"status": None})
     return previous
@@ -178,7 +174,6 @@ def update_system_message(
         row.message, row.type, row.expires_at = message, message_type, expires_at
         row.updated_by, row.updated_at = actor.user_id, utc_now()
         session.add(row)
-        record_change(session, "system_messages", row.id, "update", row.client_id)
         write_audit(session, actor, "system_message.update", "system_message", row.id, row.client_id,
                     old, {"message": message, "type": message_type, "expires_at": _iso(expires_at)})
 
@@ -194,7 +189,6 @@ def withdraw_system_message(actor: Actor, message_id: int) -> None:
         row.is_active = False
         row.updated_by, row.updated_at = actor.user_id, utc_now()
         session.add(row)
-        record_change(session, "system_messages", row.id, "withdraw", row.client_id)
         write_audit(session, actor, "system_message.withdraw", "system_message", row.id, row.client_id,
                     {"is_active": True, "message": row.message}, {"is_active": False})
 

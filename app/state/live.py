@@ -14,7 +14,7 @@ import reflex as rx
 
 from app.config import get_settings
 from app.feed.listener import latest_seq
-from app.feed.registry import registry
+from app.feed.registry import LINK_VIEW, LIVE, POLLING, registry
 from app.services import auth as auth_service
 from app.services.actors import Actor
 from app.services.errors import NotAuthenticated
@@ -22,9 +22,6 @@ from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, all_view_kinds, bui
 from app.state.auth import AuthState
 from app.state.system import SystemState
 from app.state.workforce import WorkforceState
-
-LIVE = "live"
-POLLING = "polling"
 
 
 def _actor_or_none(token: str) -> Actor | None:
@@ -47,7 +44,9 @@ class LiveLinkState(rx.State):
         if self._applied.get(kind, -1) > seq:
             return  # an older view than the one on screen
         self._applied[kind] = seq
-        if kind == TENANT_VIEW:
+        if kind == LINK_VIEW:
+            self.mode = view["mode"]
+        elif kind == TENANT_VIEW:
             (await self.get_state(SystemState))._apply_view(view)
             (await self.get_state(WorkforceState))._apply_view(view)
         elif kind == ADMIN_VIEW:
@@ -69,7 +68,7 @@ class LiveLinkState(rx.State):
         try:
             seq, views = await asyncio.to_thread(_snapshot, actor.audience)
             async with self:
-                self.mode = LIVE
+                self.mode = registry.mode
                 self._applied = {}
                 for kind, view in views.items():
                     await self._apply(kind, seq, view)

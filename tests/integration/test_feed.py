@@ -92,3 +92,24 @@ def test_after_a_burst_the_session_ends_on_the_final_state(admin, client_ids):
         assert [seq for seq, _ in seen] == sorted(seq for seq, _ in seen)
 
     run_async(with_feed(body))
+
+
+def test_a_plain_sql_statement_on_the_sqlite_file_reaches_open_sessions(database, client_ids):
+    """The change log is kept by triggers, so even a write that bypasses Beacon is pushed."""
+    import sqlite3
+
+    path = database.split(":///", 1)[1]
+
+    async def body(sessions):
+        acme = sessions.subscribe(f"client:{client_ids['Acme']}")
+
+        def write():
+            with sqlite3.connect(path) as conn:
+                conn.execute("INSERT INTO agent_status (client_id, status, updated_at) VALUES (?, 'inactive', ?)",
+                             (client_ids["Acme"], "2026-01-01 00:00:00.000000"))
+
+        await asyncio.to_thread(write)
+        views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
+        assert views["tenant"][1]["status"] == "inactive"
+
+    run_async(with_feed(body))
