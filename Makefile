@@ -9,7 +9,12 @@ BUN_VERSION := 1.4.4
 ENV := source scripts/env.sh
 PORT ?= 3000
 
-.PHONY: setup python-deps bun chromium run test test-unit bench db clean
+# The scale-out form: local PostgreSQL and Redis, several backend workers.
+SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/beacon
+SCALED_REDIS_URL ?= redis://127.0.0.1:6379
+SCALED_WORKERS ?= 3
+
+.PHONY: setup python-deps bun chromium run run-scaled test test-unit bench db clean
 
 setup: python-deps bun
 
@@ -37,6 +42,14 @@ db: setup
 
 run: db
 	$(ENV)
+	exec reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+# Migrations and the demo seed run once here, before the workers start (not in each worker).
+run-scaled: setup
+	$(ENV)
+	export BEACON_DATABASE_URL='$(SCALED_DATABASE_URL)' REFLEX_REDIS_URL='$(SCALED_REDIS_URL)' GRANIAN_WORKERS=$(SCALED_WORKERS)
+	beacon db upgrade --create
+	beacon seed demo
 	exec reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
 test: setup chromium

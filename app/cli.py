@@ -171,10 +171,13 @@ def db() -> None:
 
 
 @db.command("upgrade")
-def db_upgrade() -> None:
+@click.option("--create", is_flag=True, help="PostgreSQL: create the database first if it is missing.")
+def db_upgrade(create) -> None:
     """Create or migrate the database to the newest schema."""
-    from app.services.schema import upgrade_database
+    from app.services.schema import create_database_if_missing, upgrade_database
 
+    if create and create_database_if_missing():
+        click.echo("Created the database.")
     upgrade_database()
     click.echo("Database is at the newest schema.")
 

@@ -33,6 +33,7 @@ def connection_indicator() -> rx.Component:
         custom_attrs={
             "data-testid": "connection-status",
             "data-state": _state,
+            "data-worker": LiveLinkState.worker,
             "aria-live": "polite",
             "aria-label": rx.cond(has_connection_errors, "Live updates: reconnecting", "Live updates: " + _state),
         },

@@ -8,6 +8,7 @@ websocket goes away or the user navigates (a new page load supersedes the old ch
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import reflex as rx
@@ -38,6 +39,7 @@ def _snapshot(audience: str) -> tuple[int, dict[str, dict[str, Any]]]:
 
 class LiveLinkState(rx.State):
     mode: str = LIVE
+    worker: str = ""
     _applied: dict[str, int] = {}
 
     async def _apply(self, kind: str, seq: int, view: dict[str, Any]) -> None:
@@ -69,6 +71,7 @@ class LiveLinkState(rx.State):
             seq, views = await asyncio.to_thread(_snapshot, actor.audience)
             async with self:
                 self.mode = registry.mode
+                self.worker = str(os.getpid())  # which backend process serves this live link
                 self._applied = {}
                 for kind, view in views.items():
                     await self._apply(kind, seq, view)

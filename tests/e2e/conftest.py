@@ -48,12 +48,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(tmp: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, BeaconServer]:
-    database_url = f"sqlite:///{tmp / 'beacon.db'}"
-    prepare_database(database_url)
-    port = free_port()
+def start_server(tmp: Path, extra_env: dict[str, str] | None = None, database_url: str | None = None,
+                 port: int | None = None, prepare: bool = True) -> tuple[subprocess.Popen, BeaconServer]:
+    """Start Beacon as `make run` does, on `database_url` (default: a new SQLite file in `tmp`)."""
+    database_url = database_url or f"sqlite:///{tmp / 'beacon.db'}"
+    if prepare:
+        prepare_database(database_url)
+    port = port or free_port()
     env = {**os.environ, "BEACON_DATABASE_URL": database_url, **(extra_env or {})}
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed with the process
+    log = open(tmp / "server.log", "a")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
