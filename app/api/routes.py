@@ -3,6 +3,7 @@
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from app.api.health import get_health
 from app.api.system_status import get_system_status, post_system_status
 
 
@@ -10,5 +11,6 @@ api = Starlette(
     routes=[
         Route("/api/v1/system-status", get_system_status, methods=["GET"]),
         Route("/api/v1/system-status", post_system_status, methods=["POST"]),
+        Route("/api/v1/health", get_health, methods=["GET"]),
     ],
 )

@@ -18,7 +18,8 @@ from app.services.rules import MessageFacts
 from app.services.timeparse import parse_expiry
 
 
-async def _actor(request: Request) -> Actor:
+async def caller(request: Request) -> Actor:
+    """The API token's user; NotAuthenticated without a valid bearer token."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -63,7 +64,7 @@ def _client_param(raw: Any, field: str) -> int | None:
 
 async def get_system_status(request: Request) -> JSONResponse:
     try:
-        actor = await _actor(request)
+        actor = await caller(request)
         raw = request.query_params.get("client")
         client_id = _client_param(raw, "client") if raw is not None else (
             None if actor.is_platform_admin else actor.client_id
@@ -76,7 +77,7 @@ async def get_system_status(request: Request) -> JSONResponse:
 
 async def post_system_status(request: Request) -> JSONResponse:
     try:
-        actor = await _actor(request)
+        actor = await caller(request)
         try:
             body = json.loads(await request.body() or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -47,7 +47,7 @@ def system_banner() -> rx.Component:
                     rx.popover.root(
                         rx.popover.trigger(
                             rx.button(
-                                "+" + SystemState.other_messages.length().to_string() + " more",
+                                "+" + (SystemState.other_messages.length() + SystemState.more_messages).to_string() + " more",
                                 size="1", variant="ghost",
                             )
                         ),

@@ -35,6 +35,11 @@ def _messages_card() -> rx.Component:
                 rx.vstack(
                     _message_row(SystemState.shown_message),
                     rx.foreach(SystemState.other_messages, _message_row),
+                    rx.cond(
+                        SystemState.more_messages > 0,
+                        rx.text("and " + SystemState.more_messages.to_string() + " older messages",
+                                size="1", color_scheme="gray"),
+                    ),
                     width="100%",
                 ),
                 rx.text("No messages in force.", color_scheme="gray"),

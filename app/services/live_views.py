@@ -31,6 +31,9 @@ TENANT_VIEW = "tenant"  # status, messages, metrics and agents of one tenant
 ADMIN_VIEW = "admin"  # the platform admin's lists: messages, history, audit, clients, users
 
 AUDIT_LOG_LIMIT = 200  # the admin page shows the newest rows; the table keeps them all
+# Messages listed beside the shown one: a banner popover and a dashboard card stay readable, and
+# every push stays small however many messages are in force; the rest are counted.
+OTHER_MESSAGES_LIMIT = 10
 
 # Which views a change to each table makes stale.
 ENTITY_VIEWS: dict[str, frozenset[str]] = {
@@ -92,7 +95,8 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
         "status_scope": snapshot.status_scope,
         "banner_visible": snapshot.banner_visible,
         "shown_message": _message_dict(snapshot.shown, client_names),
-        "other_messages": [_message_dict(m, client_names) for m in snapshot.others],
+        "other_messages": [_message_dict(m, client_names) for m in snapshot.others[:OTHER_MESSAGES_LIMIT]],
+        "more_messages": max(0, len(snapshot.others) - OTHER_MESSAGES_LIMIT),
         "available_agents": available,
         "agents": [
             {

@@ -11,6 +11,7 @@ from app.services import system_status
 from app.services.errors import InvalidInput, ServiceError
 from app.services.timeparse import parse_local_datetime
 from app.state.auth import LOGIN_ROUTE, AuthState
+from app.state.views import assign_changed
 
 STATUS_CHOICES = ["Active", "Maintenance", "Inactive"]
 TYPE_CHOICES = ["Info", "Warning", "Error", "Success"]
@@ -42,12 +43,7 @@ class AdminState(rx.State):
     edit_errors: dict[str, str] = {}
 
     def _apply_view(self, view: dict[str, Any]) -> None:
-        self.messages = view["messages"]
-        self.history = view["history"]
-        self.audit = view["audit"]
-        self.statuses = view["statuses"]
-        self.users = view["users"]
-        self.clients = view["clients"]
+        assign_changed(self, view, ("messages", "history", "audit", "statuses", "users", "clients"))
 
     @rx.var
     def client_choices(self) -> list[str]:

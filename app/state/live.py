@@ -90,6 +90,7 @@ class LiveLinkState(rx.State):
             seq, views = await asyncio.to_thread(_snapshot, actor.audience)
             async with self:
                 self.mode = POLLING
+                self.worker = str(os.getpid())
                 for kind, view in views.items():
                     await self._apply(kind, seq, view)
             await asyncio.sleep(interval)

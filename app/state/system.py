@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from app.state.views import assign_changed
+
 
 class SystemState(rx.State):
     status: str = "active"
@@ -14,14 +16,11 @@ class SystemState(rx.State):
     banner_visible: bool = False
     shown_message: dict[str, str] = {}
     other_messages: list[dict[str, str]] = []
+    more_messages: int = 0  # messages in force beyond those listed
 
     def _apply_view(self, view: dict[str, Any]) -> None:
-        self.status = view["status"]
-        self.status_label = view["status_label"]
-        self.status_scope = view["status_scope"]
-        self.banner_visible = view["banner_visible"]
-        self.shown_message = view["shown_message"]
-        self.other_messages = view["other_messages"]
+        assign_changed(self, view, ("status", "status_label", "status_scope", "banner_visible",
+                                    "shown_message", "other_messages", "more_messages"))
 
     @rx.var
     def service_unavailable(self) -> bool:

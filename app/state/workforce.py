@@ -6,11 +6,12 @@ from typing import Any
 
 import reflex as rx
 
+from app.state.views import assign_changed
+
 
 class WorkforceState(rx.State):
     available_agents: int = 0
     agents: list[dict[str, str]] = []
 
     def _apply_view(self, view: dict[str, Any]) -> None:
-        self.available_agents = view["available_agents"]
-        self.agents = view["agents"]
+        assign_changed(self, view, ("available_agents", "agents"))

@@ -105,6 +105,15 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(autouse=True)
+def close_people(request):
+    """Close every browser context a test opened, so its pages leave the server's registry."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in list(request.getfixturevalue("browser").contexts):
+            context.close()
+
+
+@pytest.fixture(autouse=True)
 def fresh_status(request):
     """Each browser test starts from: everything active, no messages in force."""
     if "server" not in request.fixturenames:
@@ -152,15 +161,22 @@ def sign_in(browser: Browser, server: BeaconServer, email: str, password: str = 
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     if path != "/":
         page.goto(server.url + path)
-    expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+    wait_until_following(page)
     return page
+
+
+def wait_until_following(page: Page) -> None:
+    """Connected, and the page's live subscription is in place (it names its worker then)."""
+    indicator = page.get_by_test_id("connection-status")
+    expect(indicator).to_have_attribute("data-state", "connected")
+    expect(indicator).not_to_have_attribute("data-worker", "")
 
 
 def open_tab(page: Page, server: BeaconServer, path: str) -> Page:
     """Another tab of the same person (same context, same cookies)."""
     tab = page.context.new_page()
     tab.goto(server.url + path)
-    expect(tab.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+    wait_until_following(tab)
     return tab
 
 

@@ -228,3 +228,26 @@ def _wait_for(page: Page, condition, seconds: float = 10.0) -> bool:
             return True
         page.wait_for_timeout(50)
     return False
+
+
+def test_closing_pages_takes_their_sessions_out_of_the_registry(browser, server):
+    token = server.beacon("token", "create", "--email", "admin@beacon.demo").stdout.strip()
+
+    def open_sessions() -> int:
+        health = httpx.get(server.url + "/api/v1/health", headers={"Authorization": f"Bearer {token}"})
+        assert health.status_code == 200
+        return health.json()["open_sessions"]
+
+    before = open_sessions()
+    pages = [sign_in(browser, server, email) for email in ("ops@acme.demo", "kim@acme.demo", "ops@globex.demo")]
+    assert open_sessions() == before + 3
+    for page in pages:
+        page.context.close()
+    assert _wait_for(_any_page(browser, server), lambda: open_sessions() == before), \
+        f"{open_sessions() - before} sessions outlived their pages"
+
+
+def _any_page(browser, server) -> Page:
+    page = browser.new_context().new_page()
+    page.goto(server.url + "/login")
+    return page

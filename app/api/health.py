@@ -1,0 +1,27 @@
+"""/api/v1/health: this backend worker's live link, for operators (platform admins)."""
+
+from __future__ import annotations
+
+import os
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from app.api.errors import service_error_response
+from app.api.system_status import caller
+from app.feed.registry import registry
+from app.services.actors import require_platform_admin
+from app.services.errors import ServiceError
+
+
+async def get_health(request: Request) -> JSONResponse:
+    try:
+        require_platform_admin(await caller(request))
+    except ServiceError as error:
+        return service_error_response(error)
+    return JSONResponse({
+        "worker_pid": os.getpid(),
+        "feed_mode": registry.mode,
+        "open_sessions": registry.session_count(),
+        "audiences": sorted(registry.audiences()),
+    })
