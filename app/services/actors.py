@@ -8,9 +8,12 @@ from app.models import Role
 from app.services.errors import Forbidden
 
 
+SYSTEM_ROLE = "system"  # a Beacon process (the task worker), not a person
+
+
 @dataclass(frozen=True)
 class Actor:
-    user_id: int
+    user_id: int | None
     email: str
     name: str
     role: str
@@ -45,3 +48,13 @@ def require_platform_admin(actor: Actor) -> None:
 def require_client_access(actor: Actor, client_id: int | None) -> None:
     if not actor.may_see_client(client_id):
         raise Forbidden("You may only see your own client.")
+
+
+def system_actor(name: str) -> Actor:
+    """The actor of a Beacon process acting on its own (the worker), named in audit rows."""
+    return Actor(user_id=None, email=name, name=name, role=SYSTEM_ROLE, client_id=None)
+
+
+def require_system(actor: Actor) -> None:
+    if actor.role != SYSTEM_ROLE:
+        raise Forbidden("Only a Beacon worker may do this.")

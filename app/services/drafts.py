@@ -1,0 +1,72 @@
+"""Drafts the AI agents produce, and people's decisions on them: approve, reject, mark sent.
+
+Marking a draft sent schedules the contact's follow-up with the client's follow-up agent.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from app.db import transaction
+from app.models import AIAgent, AIAgentKind, Draft, DraftStatus, FollowUp, utc_now
+from app.services import work_rules
+from app.services.actors import Actor, require_client_access
+from app.services.audit import write_audit
+from app.services.errors import Conflict, Forbidden, NotFound
+
+# After an email goes out, a polite follow-up waits this long for a reply.
+FOLLOW_UP_AFTER_SENT = timedelta(days=3)
+
+
+def _decide(actor: Actor, draft_id: int, target: str, action: str) -> Draft:
+    with transaction() as session:
+        draft = session.get(Draft, draft_id)
+        if draft is None:
+            raise NotFound(f"No draft with id {draft_id}.")
+        require_client_access(actor, draft.client_id)
+        if actor.role not in work_rules.WORK_MANAGER_ROLES:
+            raise Forbidden("Only the client's admins and staff may decide on drafts.")
+        if not work_rules.can_move(work_rules.DRAFT_TRANSITIONS, draft.status, target):
+            raise Conflict(f"A {draft.status} draft cannot become {target}.")
+        old = {"status": draft.status}
+        draft.status = target
+        now = utc_now()
+        if target == DraftStatus.SENT.value:
+            draft.sent_at = now
+            _schedule_follow_up_after_sending(session, actor, draft, now)
+        else:
+            draft.decided_by, draft.decided_at = actor.user_id, now
+        session.add(draft)
+        write_audit(session, actor, action, "draft", draft.id, draft.client_id, old,
+                    {"status": target, "contact_id": draft.contact_id})
+        return draft
+
+
+def _schedule_follow_up_after_sending(session: Session, actor: Actor, draft: Draft, now) -> None:
+    agent = session.exec(select(AIAgent).where(
+        AIAgent.client_id == draft.client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value,
+        AIAgent.enabled == True,  # noqa: E712
+    )).first()
+    follow_up = FollowUp(client_id=draft.client_id, contact_id=draft.contact_id,
+                         ai_agent_id=agent.id if agent else None, draft_id=draft.id,
+                         scheduled_for=now + FOLLOW_UP_AFTER_SENT,
+                         note=f"Follow up on: {draft.subject}"[:1000], created_by=actor.user_id)
+    session.add(follow_up)
+    session.flush()
+    write_audit(session, actor, "follow_up.schedule", "follow_up", follow_up.id, draft.client_id, None,
+                {"status": follow_up.status, "contact_id": draft.contact_id,
+                 "scheduled_for": follow_up.scheduled_for.isoformat()})
+
+
+def approve_draft(actor: Actor, draft_id: int) -> None:
+    _decide(actor, draft_id, DraftStatus.APPROVED.value, "draft.approve")
+
+
+def reject_draft(actor: Actor, draft_id: int) -> None:
+    _decide(actor, draft_id, DraftStatus.REJECTED.value, "draft.reject")
+
+
+def mark_draft_sent(actor: Actor, draft_id: int) -> None:
+    _decide(actor, draft_id, DraftStatus.SENT.value, "draft.send")

@@ -1,0 +1,103 @@
+"""Follow-ups: scheduled by people (or by sending a draft), executed by the worker when due.
+
+Executing a follow-up hands the contact to the follow-up agent as a new task.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from app.db import transaction
+from app.models import AgentTask, AIAgent, AIAgentKind, Contact, FollowUp, FollowUpStatus, utc_now
+from app.services import work_rules
+from app.services.actors import Actor, require_client_access, require_system
+from app.services.audit import write_audit
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+NOTE_MAX_LENGTH = 1000  # what the agent should follow up on, in a few sentences
+DUE_BATCH = 50  # follow-ups the worker executes per pass; the rest wait for the next pass
+
+
+def schedule_follow_up(actor: Actor, contact_id: int, scheduled_for: datetime | None, note: str = "") -> int:
+    note = (note or "").strip()
+    problems = {}
+    if scheduled_for is None:
+        problems["scheduled_for"] = "Choose when to follow up."
+    elif scheduled_for <= utc_now():
+        problems["scheduled_for"] = "Choose a time in the future."
+    if len(note) > NOTE_MAX_LENGTH:
+        problems["note"] = f"Keep the note to {NOTE_MAX_LENGTH} characters."
+    if problems:
+        raise InvalidInput(problems)
+    with transaction() as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound(f"No contact with id {contact_id}.")
+        require_client_access(actor, contact.client_id)
+        if actor.role not in work_rules.WORK_MANAGER_ROLES:
+            raise Forbidden("Only the client's admins and staff may schedule follow-ups.")
+        agent = session.exec(select(AIAgent).where(
+            AIAgent.client_id == contact.client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value)).first()
+        follow_up = FollowUp(client_id=contact.client_id, contact_id=contact.id,
+                             ai_agent_id=agent.id if agent else None, scheduled_for=scheduled_for,
+                             note=note, created_by=actor.user_id)
+        session.add(follow_up)
+        session.flush()
+        write_audit(session, actor, "follow_up.schedule", "follow_up", follow_up.id, contact.client_id, None,
+                    {"status": follow_up.status, "contact_id": contact.id,
+                     "scheduled_for": scheduled_for.isoformat()})
+        return follow_up.id
+
+
+def cancel_follow_up(actor: Actor, follow_up_id: int) -> None:
+    with transaction() as session:
+        follow_up = session.get(FollowUp, follow_up_id)
+        if follow_up is None:
+            raise NotFound(f"No follow-up with id {follow_up_id}.")
+        require_client_access(actor, follow_up.client_id)
+        if actor.role not in work_rules.WORK_MANAGER_ROLES:
+            raise Forbidden("Only the client's admins and staff may cancel follow-ups.")
+        _move(follow_up, FollowUpStatus.CANCELLED.value)
+        follow_up.cancelled_at = utc_now()
+        session.add(follow_up)
+        write_audit(session, actor, "follow_up.cancel", "follow_up", follow_up.id, follow_up.client_id,
+                    {"status": FollowUpStatus.SCHEDULED.value}, {"status": follow_up.status})
+
+
+def _move(follow_up: FollowUp, target: str) -> None:
+    if not work_rules.can_move(work_rules.FOLLOW_UP_TRANSITIONS, follow_up.status, target):
+        raise Conflict(f"A {follow_up.status} follow-up cannot become {target}.")
+    follow_up.status = target
+
+
+def execute_due_follow_ups(worker: Actor) -> int:
+    """The worker's pass: each due follow-up becomes a task for its follow-up agent."""
+    require_system(worker)
+    now = utc_now()
+    executed = 0
+    with transaction() as session:
+        due = session.exec(
+            select(FollowUp)
+            .where(FollowUp.status == FollowUpStatus.SCHEDULED.value, col(FollowUp.scheduled_for) <= now)
+            .order_by(col(FollowUp.scheduled_for)).limit(DUE_BATCH)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for follow_up in due:
+            _move(follow_up, FollowUpStatus.EXECUTED.value)
+            follow_up.executed_at = now
+            session.add(follow_up)
+            task_id = None
+            if follow_up.ai_agent_id is not None:
+                task = AgentTask(client_id=follow_up.client_id, ai_agent_id=follow_up.ai_agent_id,
+                                 contact_id=follow_up.contact_id, kind=AIAgentKind.FOLLOW_UP.value,
+                                 instructions=follow_up.note)
+                session.add(task)
+                session.flush()
+                task_id = task.id
+            write_audit(session, worker, "follow_up.execute", "follow_up", follow_up.id, follow_up.client_id,
+                        {"status": FollowUpStatus.SCHEDULED.value},
+                        {"status": follow_up.status, "task_id": task_id, "contact_id": follow_up.contact_id})
+            executed += 1
+    return executed

@@ -1,0 +1,234 @@
+"""AI agents' tasks on contacts: assign, claim, start, complete (with a draft), fail, cancel.
+
+People assign and cancel; the worker claims, completes and fails. A claim is a lease: a worker
+that dies stops renewing it, and the task is retried (or failed) when the lease runs out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from app.db import read_session, transaction
+from app.models import AgentTask, AIAgent, Contact, Draft, TaskStatus, utc_now
+from app.services import work_rules
+from app.services.actors import Actor, require_client_access, require_system
+from app.services.audit import write_audit
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+INSTRUCTIONS_MAX_LENGTH = 2000  # a paragraph of guidance; the agent's own prompt holds the rest
+# A worker renews its claim well within this; a claim older than it means the worker is gone.
+CLAIM_LEASE_SECONDS = 30
+# Tries before a task whose workers keep dying is failed instead of retried.
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ClaimedTask:
+    id: int
+    client_id: int
+    kind: str
+    instructions: str
+    attempts: int
+    contact_id: int
+    contact_name: str
+    contact_company: str
+    agent_id: int
+    agent_name: str
+
+
+def _require_manager(actor: Actor, client_id: int) -> None:
+    require_client_access(actor, client_id)
+    if actor.role not in work_rules.WORK_MANAGER_ROLES:
+        raise Forbidden("Only the client's admins and staff may direct its agents.")
+
+
+def _task(session: Session, task_id: int) -> AgentTask:
+    task = session.get(AgentTask, task_id)
+    if task is None:
+        raise NotFound(f"No task with id {task_id}.")
+    return task
+
+
+def _move(session: Session, actor: Actor, task: AgentTask, target: str, action: str, **details) -> None:
+    if not work_rules.can_move(work_rules.TASK_TRANSITIONS, task.status, target):
+        raise Conflict(f"A {task.status} task cannot become {target}.")
+    old = {"status": task.status}
+    task.status = target
+    task.updated_at = utc_now()
+    session.add(task)
+    write_audit(session, actor, action, "agent_task", task.id, task.client_id, old,
+                {"status": target, "contact_id": task.contact_id, "ai_agent_id": task.ai_agent_id, **details})
+
+
+def assign_task(actor: Actor, contact_id: int, ai_agent_id: int, instructions: str = "") -> int:
+    """A person gives an AI agent a task on a contact; returns the task's id."""
+    instructions = (instructions or "").strip()
+    if len(instructions) > INSTRUCTIONS_MAX_LENGTH:
+        raise InvalidInput({"instructions": f"Keep instructions to {INSTRUCTIONS_MAX_LENGTH} characters."})
+    with transaction() as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound(f"No contact with id {contact_id}.")
+        _require_manager(actor, contact.client_id)
+        agent = session.get(AIAgent, ai_agent_id)
+        if agent is None or agent.client_id != contact.client_id:
+            raise InvalidInput({"agent": "Choose one of this client's AI agents."})
+        if not agent.enabled:
+            raise InvalidInput({"agent": f"{agent.name} is disabled."})
+        task = AgentTask(client_id=contact.client_id, ai_agent_id=agent.id, contact_id=contact.id,
+                         kind=agent.kind, instructions=instructions, created_by=actor.user_id)
+        session.add(task)
+        session.flush()
+        write_audit(session, actor, "task.assign", "agent_task", task.id, task.client_id, None,
+                    {"status": task.status, "contact_id": contact.id, "ai_agent_id": agent.id,
+                     "contact": contact.name, "agent": agent.name})
+        return task.id
+
+
+def cancel_task(actor: Actor, task_id: int) -> None:
+    with transaction() as session:
+        task = _task(session, task_id)
+        _require_manager(actor, task.client_id)
+        _move(session, actor, task, TaskStatus.CANCELLED.value, "task.cancel")
+        task.finished_at = utc_now()
+        task.claimed_by = None
+
+
+def claim_next_task(worker: Actor, lease_seconds: float = CLAIM_LEASE_SECONDS) -> ClaimedTask | None:
+    """Take the oldest pending task (or one whose worker's lease ran out) for this worker.
+
+    Two workers never hold one task: on SQLite the write transaction is exclusive from its
+    BEGIN; on PostgreSQL the row is locked FOR UPDATE SKIP LOCKED.
+    """
+    require_system(worker)
+    now = utc_now()
+    with transaction() as session:
+        _recover_lost_claims(session, worker, now)
+        query = (
+            select(AgentTask)
+            .where(AgentTask.status == TaskStatus.PENDING.value)
+            .order_by(col(AgentTask.id))
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        task = session.exec(query).first()
+        if task is None:
+            return None
+        task.attempts += 1
+        task.claimed_by = worker.email
+        task.claim_expires_at = now + timedelta(seconds=lease_seconds)
+        task.started_at = now
+        _move(session, worker, task, TaskStatus.IN_PROGRESS.value, "task.start", attempt=task.attempts)
+        contact = session.get(Contact, task.contact_id)
+        agent = session.get(AIAgent, task.ai_agent_id)
+        return ClaimedTask(
+            id=task.id, client_id=task.client_id, kind=task.kind, instructions=task.instructions,
+            attempts=task.attempts, contact_id=contact.id, contact_name=contact.name,
+            contact_company=contact.company, agent_id=agent.id, agent_name=agent.name,
+        )
+
+
+def _recover_lost_claims(session: Session, worker: Actor, now) -> None:
+    """In-progress tasks whose lease ran out: retry them, or fail them after MAX_ATTEMPTS."""
+    lost = session.exec(
+        select(AgentTask)
+        .where(AgentTask.status == TaskStatus.IN_PROGRESS.value, col(AgentTask.claim_expires_at) < now)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for task in lost:
+        lost_by = task.claimed_by
+        task.claimed_by = None
+        task.claim_expires_at = None
+        if work_rules.should_retry(task.attempts, MAX_ATTEMPTS):
+            _move(session, worker, task, TaskStatus.PENDING.value, "task.retry", lost_worker=lost_by)
+        else:
+            task.error = f"Its worker stopped responding {task.attempts} times."
+            task.finished_at = now
+            _move(session, worker, task, TaskStatus.FAILED.value, "task.fail", reason=task.error)
+
+
+def recover_lost_claims(worker: Actor) -> None:
+    require_system(worker)
+    with transaction() as session:
+        _recover_lost_claims(session, worker, utc_now())
+
+
+def _held(session: Session, worker: Actor, task_id: int) -> AgentTask:
+    task = _task(session, task_id)
+    if task.status != TaskStatus.IN_PROGRESS.value or task.claimed_by != worker.email:
+        raise Conflict(f"Task {task_id} is no longer held by {worker.email}.")
+    return task
+
+
+def renew_claim(worker: Actor, task_id: int, lease_seconds: float = CLAIM_LEASE_SECONDS) -> None:
+    require_system(worker)
+    with transaction() as session:
+        task = _held(session, worker, task_id)
+        task.claim_expires_at = utc_now() + timedelta(seconds=lease_seconds)
+        session.add(task)
+
+
+def complete_task(worker: Actor, task_id: int, subject: str, body: str) -> int:
+    """Finish a task with its output; an outreach task's output becomes a draft. Returns the draft id."""
+    require_system(worker)
+    with transaction() as session:
+        task = _held(session, worker, task_id)
+        task.output = body
+        task.finished_at = utc_now()
+        task.claimed_by = None
+        task.claim_expires_at = None
+        _move(session, worker, task, TaskStatus.COMPLETED.value, "task.complete")
+        draft = Draft(client_id=task.client_id, task_id=task.id, contact_id=task.contact_id,
+                      ai_agent_id=task.ai_agent_id, subject=subject[:200], body=body[:8000])
+        session.add(draft)
+        session.flush()
+        write_audit(session, worker, "draft.create", "draft", draft.id, task.client_id, None,
+                    {"status": draft.status, "task_id": task.id, "contact_id": task.contact_id})
+        return draft.id
+
+
+def fail_task(worker: Actor, task_id: int, reason: str) -> None:
+    require_system(worker)
+    with transaction() as session:
+        task = _held(session, worker, task_id)
+        task.error = (reason or "failed")[:2000]
+        task.finished_at = utc_now()
+        task.claimed_by = None
+        task.claim_expires_at = None
+        _move(session, worker, task, TaskStatus.FAILED.value, "task.fail", reason=task.error)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: int
+    status: str
+    kind: str
+    agent_name: str
+    contact_id: int
+    contact_name: str
+    created_at: object
+    finished_at: object
+    error: str | None
+    attempts: int
+
+
+def tasks_in(session: Session, client_id: int | None, limit: int) -> list[TaskRow]:
+    query = (select(AgentTask, AIAgent, Contact)
+             .where(AgentTask.ai_agent_id == AIAgent.id, AgentTask.contact_id == Contact.id)
+             .order_by(col(AgentTask.id).desc()).limit(limit))
+    if client_id is not None:
+        query = query.where(AgentTask.client_id == client_id)
+    return [
+        TaskRow(id=t.id, status=t.status, kind=t.kind, agent_name=a.name, contact_id=c.id,
+                contact_name=c.name, created_at=t.created_at, finished_at=t.finished_at,
+                error=t.error, attempts=t.attempts)
+        for t, a, c in session.exec(query)
+    ]
+
+
+def task_status(task_id: int) -> str:
+    with read_session() as session:
+        return _task(session, task_id).status

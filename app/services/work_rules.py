@@ -1,0 +1,71 @@
+"""Pure rules of the AI agents' work: which transitions are allowed, and what a contact's badge says."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.models import DraftStatus, FollowUpStatus, Role, TaskStatus
+
+T, D, F = TaskStatus, DraftStatus, FollowUpStatus
+
+TASK_TRANSITIONS: dict[str, frozenset[str]] = {
+    T.PENDING.value: frozenset({T.IN_PROGRESS.value, T.CANCELLED.value}),
+    # Back to pending: a retry after the worker holding it was lost.
+    T.IN_PROGRESS.value: frozenset({T.COMPLETED.value, T.FAILED.value, T.CANCELLED.value, T.PENDING.value}),
+    T.COMPLETED.value: frozenset(),
+    T.FAILED.value: frozenset(),
+    T.CANCELLED.value: frozenset(),
+}
+DRAFT_TRANSITIONS: dict[str, frozenset[str]] = {
+    D.PENDING.value: frozenset({D.APPROVED.value, D.REJECTED.value}),
+    D.APPROVED.value: frozenset({D.SENT.value}),
+    D.REJECTED.value: frozenset(),
+    D.SENT.value: frozenset(),
+}
+FOLLOW_UP_TRANSITIONS: dict[str, frozenset[str]] = {
+    F.SCHEDULED.value: frozenset({F.EXECUTED.value, F.CANCELLED.value}),
+    F.EXECUTED.value: frozenset(),
+    F.CANCELLED.value: frozenset(),
+}
+
+# Who may direct a client's AI agents (assign, cancel, approve, schedule): its admins and staff.
+WORK_MANAGER_ROLES = frozenset({Role.PLATFORM_ADMIN.value, Role.CLIENT_ADMIN.value, Role.SUPPORT_STAFF.value})
+
+BADGE_WORKING = "Agent Working"
+BADGE_DRAFT_READY = "Draft Ready"
+BADGE_FAILED = "Failed"
+
+
+def can_move(transitions: dict[str, frozenset[str]], current: str, target: str) -> bool:
+    return target in transitions.get(current, frozenset())
+
+
+@dataclass(frozen=True)
+class ContactWork:
+    """What decides a contact's badge: its newest task and whether a draft awaits approval."""
+
+    newest_task_status: str | None
+    has_pending_draft: bool
+
+
+def contact_badge(work: ContactWork) -> str:
+    """Agent Working while a task is open; Failed if the newest task failed; Draft Ready while a
+    draft awaits approval; otherwise no badge."""
+    if work.newest_task_status in (T.PENDING.value, T.IN_PROGRESS.value):
+        return BADGE_WORKING
+    if work.newest_task_status == T.FAILED.value:
+        return BADGE_FAILED
+    if work.has_pending_draft:
+        return BADGE_DRAFT_READY
+    return ""
+
+
+def should_retry(attempts: int, max_attempts: int) -> bool:
+    """A task whose worker was lost is retried until it has been tried `max_attempts` times."""
+    return attempts < max_attempts
+
+
+def newest(statuses: Sequence[tuple[int, str]]) -> str | None:
+    """The status of the task with the highest id (the newest)."""
+    return max(statuses)[1] if statuses else None

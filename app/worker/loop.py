@@ -1,0 +1,105 @@
+"""`beacon worker`: claim, run, record; wake on new tasks through the same signal as the feed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from app.feed.signals import wake_source_for_settings
+from app.services import follow_ups, tasks
+from app.services.actors import system_actor
+from app.services.errors import Conflict
+from app.worker.runners import TaskFailed, TaskRunner
+
+log = logging.getLogger("beacon.worker")
+
+# Without a wake-up signal the worker still looks for due follow-ups and lost claims this often.
+WORKER_IDLE_CHECK_SECONDS = 5.0
+# Renew a claim at most this often while the runner works: a third of the lease, so two missed
+# renewals still leave the claim valid.
+RENEW_EVERY_SECONDS = tasks.CLAIM_LEASE_SECONDS / 3
+
+
+@dataclass
+class WorkerStats:
+    completed: int = 0
+    failed: int = 0
+    lost: int = 0
+    follow_ups: int = 0
+    current: str = ""
+    started: float = field(default_factory=time.monotonic)
+
+
+def worker_name() -> str:
+    return f"worker:{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    def __init__(self, runner: TaskRunner, name: str | None = None, concurrency: int = 1,
+                 max_tasks: int | None = None):
+        self.actor = system_actor(name or worker_name())
+        self.runner = runner
+        self.concurrency = concurrency
+        self.max_tasks = max_tasks
+        self.stats = WorkerStats()
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _done(self) -> bool:
+        handled = self.stats.completed + self.stats.failed
+        return self._stop.is_set() or (self.max_tasks is not None and handled >= self.max_tasks)
+
+    def run_one(self) -> bool:
+        """Claim and run one task; returns whether there was one."""
+        claimed = tasks.claim_next_task(self.actor)
+        if claimed is None:
+            return False
+        self.stats.current = f"#{claimed.id} {claimed.agent_name} -> {claimed.contact_name}"
+        last_renewal = time.monotonic()
+
+        def still_working() -> None:
+            nonlocal last_renewal
+            if time.monotonic() - last_renewal >= RENEW_EVERY_SECONDS:
+                tasks.renew_claim(self.actor, claimed.id)
+                last_renewal = time.monotonic()
+
+        try:
+            output = self.runner.run(claimed, still_working)
+            tasks.complete_task(self.actor, claimed.id, output.subject, output.body)
+            self.stats.completed += 1
+        except TaskFailed as failure:
+            tasks.fail_task(self.actor, claimed.id, str(failure))
+            self.stats.failed += 1
+        except Conflict:
+            self.stats.lost += 1  # our lease ran out and someone else has it now
+        finally:
+            self.stats.current = ""
+        return True
+
+    def sweep(self) -> None:
+        tasks.recover_lost_claims(self.actor)
+        self.stats.follow_ups += follow_ups.execute_due_follow_ups(self.actor)
+
+    async def run(self) -> None:
+        """Drain pending tasks with `concurrency` runners, then sleep until the database signals."""
+        wake = wake_source_for_settings()
+        await wake.start()
+        try:
+            while not self._done():
+                await asyncio.to_thread(self.sweep)
+                await asyncio.gather(*(asyncio.to_thread(self._drain) for _ in range(self.concurrency)))
+                if not self._done():
+                    await wake.wait(WORKER_IDLE_CHECK_SECONDS)
+        finally:
+            await wake.stop()
+
+    def _drain(self) -> None:
+        while not self._done() and self.run_one():
+            pass
