@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         description="PostgreSQL URL for the feed's LISTEN connection when it must differ from "
         "BEACON_DATABASE_URL (a transaction-mode pooler cannot LISTEN); default: the same.",
     )
+    claim_lease_seconds: float = Field(
+        default=30.0, gt=0,
+        description="How long a worker's claim on a task lasts unless renewed; a dead worker's "
+        "task is retried after it.",
+    )
     cli_actor: str = Field(
         default="", description="E-mail of the platform admin the CLI acts as when --as is not given."
     )

@@ -5,21 +5,48 @@ import reflex as rx
 from app.components.banner import system_banner
 from app.components.connection import connection_indicator
 from app.state.auth import AuthState
+from app.state.work import WorkState
 
 # (label, route, admin only). A route appears here when its page exists.
 NAVIGATION = [
     ("Dashboard", "/", False),
     ("Agents", "/agents", False),
+    ("Contacts", "/contacts", False),
+    ("Approvals", "/approvals", False),
+    ("Follow-ups", "/follow-ups", False),
     ("Admin", "/admin", True),
 ]
+
+
+def _label(label: str) -> rx.Component:
+    if label != "Approvals":
+        return rx.text(label)
+    return rx.hstack(
+        rx.text(label),
+        rx.badge(WorkState.pending_count, color_scheme=rx.cond(WorkState.pending_count > 0, "green", "gray"),
+                 variant="solid", radius="full", custom_attrs={"data-testid": "pending-approvals-count"}),
+        spacing="1", align="center",
+    )
 
 
 def _nav() -> rx.Component:
     links = []
     for label, route, admin_only in NAVIGATION:
-        link = rx.link(label, href=route, weight="medium", underline="hover")
+        link = rx.link(_label(label), href=route, weight="medium", underline="hover")
         links.append(rx.cond(AuthState.is_platform_admin, link) if admin_only else link)
-    return rx.hstack(*links, spacing="4", as_="nav", custom_attrs={"aria-label": "Main"})
+    return rx.hstack(*links, spacing="4", as_="nav", align="center", custom_attrs={"aria-label": "Main"})
+
+
+def _notifications_control() -> rx.Component:
+    """Ask for browser notifications once, politely; say so when they are off."""
+    return rx.match(
+        WorkState.notification_permission,
+        ("default", rx.button(rx.icon("bell", size=14), "Enable notifications", size="1", variant="ghost",
+                              on_click=WorkState.ask_notification_permission)),
+        ("denied", rx.tooltip(rx.icon("bell-off", size=16, color="var(--gray-9)"),
+                              content="Browser notifications are blocked; you still get in-page alerts.")),
+        rx.fragment(),
+    )
 
 
 def top_bar() -> rx.Component:
@@ -33,6 +60,7 @@ def top_bar() -> rx.Component:
         ),
         rx.spacer(),
         rx.hstack(
+            _notifications_control(),
             connection_indicator(),
             rx.vstack(
                 rx.text(AuthState.user_name, size="2", weight="medium", custom_attrs={"data-testid": "current-user"}),

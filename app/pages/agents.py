@@ -39,7 +39,10 @@ def _notice() -> rx.Component:
 
 def _agent_row(agent) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.hstack(rx.icon(rx.cond(agent["kind"] == "ai", "bot", "user"), size=16), rx.text(agent["name"]), align="center")),
+        rx.table.cell(rx.hstack(
+            rx.icon(rx.cond(agent["kind"] == "ai", "bot", "user"), size=16),
+            rx.cond(agent["kind"] == "ai", rx.link(agent["name"], href="/agents/" + agent["id"]), rx.text(agent["name"])),
+            align="center")),
         rx.table.cell(rx.cond(agent["kind"] == "ai", "AI agent", "Human agent")),
         rx.table.cell(rx.badge(agent["state"], color_scheme=rx.match(agent["state"], *STATE_TONES.items(), "gray"))),
         rx.table.cell(agent["chats"]),

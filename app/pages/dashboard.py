@@ -8,6 +8,7 @@ from app.components.metric_card import metric_card
 from app.state.admin import AdminState
 from app.state.auth import AuthState
 from app.state.system import SystemState
+from app.state.work import WorkState
 from app.state.workforce import WorkforceState
 
 ROUTE = "/"
@@ -70,6 +71,25 @@ def _status_by_client() -> rx.Component:
     )
 
 
+def _activity_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Agent activity", size="4"),
+            rx.cond(
+                WorkState.activity.length() > 0,
+                rx.vstack(rx.foreach(WorkState.activity, lambda a: rx.hstack(
+                    rx.text(a["when"], size="1", color_scheme="gray", min_width="170px"),
+                    rx.text(a["text"], size="2"),
+                    custom_attrs={"data-testid": "activity-item"}, align="center")), width="100%", spacing="1"),
+                rx.text("No agent activity yet.", color_scheme="gray"),
+            ),
+            width="100%",
+        ),
+        width="100%",
+        custom_attrs={"data-testid": "activity-feed"},
+    )
+
+
 def dashboard_page() -> rx.Component:
     return page_shell(
         "Dashboard",
@@ -79,6 +99,10 @@ def dashboard_page() -> rx.Component:
                 hint=rx.match(SystemState.status_scope, ("client", "Set for your client"), ("global", "Set for all clients"), "Default"),
             ),
             metric_card(
+                "Pending approvals", WorkState.pending_count, "metric-pending-approvals", icon="inbox",
+                hint="Drafts waiting for a decision",
+            ),
+            metric_card(
                 "Available Agents", WorkforceState.available_agents, "metric-available-agents", icon="users",
                 hint=rx.cond(SystemState.service_unavailable, "None while the service is " + SystemState.status_label.lower(), "Can take work now"),
             ),
@@ -86,5 +110,6 @@ def dashboard_page() -> rx.Component:
             wrap="wrap",
         ),
         _messages_card(),
+        _activity_card(),
         rx.cond(AuthState.is_platform_admin, _status_by_client()),
     )

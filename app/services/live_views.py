@@ -24,10 +24,12 @@ from app.services.system_status import (
     status_history_in,
     system_snapshot_in,
 )
+from app.services.work_views import work_view
 from app.services.workforce import agents_in, available_agent_count
 
 # The kinds of view; each open page follows all of them for its audience.
 TENANT_VIEW = "tenant"  # status, messages, metrics and agents of one tenant
+WORK_VIEW = "work"  # contacts, tasks, drafts, follow-ups, activity and notifiable events
 ADMIN_VIEW = "admin"  # the platform admin's lists: messages, history, audit, clients, users
 
 AUDIT_LOG_LIMIT = 200  # the admin page shows the newest rows; the table keeps them all
@@ -40,8 +42,12 @@ ENTITY_VIEWS: dict[str, frozenset[str]] = {
     "agent_status": frozenset({TENANT_VIEW, ADMIN_VIEW}),
     "system_messages": frozenset({TENANT_VIEW, ADMIN_VIEW}),
     "human_agents": frozenset({TENANT_VIEW}),
-    "ai_agents": frozenset({TENANT_VIEW}),
-    "audit_logs": frozenset({ADMIN_VIEW}),
+    "ai_agents": frozenset({TENANT_VIEW, WORK_VIEW}),
+    "contacts": frozenset({WORK_VIEW}),
+    "agent_tasks": frozenset({WORK_VIEW}),
+    "drafts": frozenset({WORK_VIEW}),
+    "follow_ups": frozenset({WORK_VIEW}),
+    "audit_logs": frozenset({ADMIN_VIEW, WORK_VIEW}),  # the activity feed reads the audit log
     "users": frozenset({ADMIN_VIEW}),
     "clients": frozenset({TENANT_VIEW, ADMIN_VIEW}),
 }
@@ -100,7 +106,7 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
         "available_agents": available,
         "agents": [
             {
-                "key": a.key, "kind": a.kind, "name": a.name, "state": a.state,
+                "key": a.key, "id": str(a.id), "kind": a.kind, "name": a.name, "state": a.state,
                 "client": client_names.get(a.client_id, ""),
                 "chats": f"{a.active_chats}/{a.max_chats}" if a.kind == "human" else "",
                 "can_take_work": "yes" if a.can_take_work else "no",
@@ -183,10 +189,12 @@ def build_views(audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any]
     with read_session() as session:
         if TENANT_VIEW in kinds:
             views[TENANT_VIEW] = _tenant_view(session, audience)
+        if WORK_VIEW in kinds:
+            views[WORK_VIEW] = work_view(session, client_id_of(audience))
         if ADMIN_VIEW in kinds and audience == ALL_TENANTS:
             views[ADMIN_VIEW] = _admin_view(session)
     return views
 
 
 def all_view_kinds(audience: str) -> set[str]:
-    return {TENANT_VIEW, ADMIN_VIEW} if audience == ALL_TENANTS else {TENANT_VIEW}
+    return {TENANT_VIEW, WORK_VIEW, ADMIN_VIEW} if audience == ALL_TENANTS else {TENANT_VIEW, WORK_VIEW}

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
+from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AgentTask, AIAgent, Contact, Draft, TaskStatus, utc_now
 from app.services import work_rules
@@ -19,8 +20,12 @@ from app.services.audit import write_audit
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 INSTRUCTIONS_MAX_LENGTH = 2000  # a paragraph of guidance; the agent's own prompt holds the rest
-# A worker renews its claim well within this; a claim older than it means the worker is gone.
-CLAIM_LEASE_SECONDS = 30
+# A worker renews its claim well within the lease (BEACON_CLAIM_LEASE_SECONDS, default 30 s);
+# a claim older than that means the worker is gone.
+def claim_lease_seconds() -> float:
+    return get_settings().claim_lease_seconds
+
+
 # Tries before a task whose workers keep dying is failed instead of retried.
 MAX_ATTEMPTS = 3
 
@@ -97,13 +102,14 @@ def cancel_task(actor: Actor, task_id: int) -> None:
         task.claimed_by = None
 
 
-def claim_next_task(worker: Actor, lease_seconds: float = CLAIM_LEASE_SECONDS) -> ClaimedTask | None:
+def claim_next_task(worker: Actor, lease_seconds: float | None = None) -> ClaimedTask | None:
     """Take the oldest pending task (or one whose worker's lease ran out) for this worker.
 
     Two workers never hold one task: on SQLite the write transaction is exclusive from its
     BEGIN; on PostgreSQL the row is locked FOR UPDATE SKIP LOCKED.
     """
     require_system(worker)
+    lease_seconds = claim_lease_seconds() if lease_seconds is None else lease_seconds
     now = utc_now()
     with transaction() as session:
         _recover_lost_claims(session, worker, now)
@@ -163,8 +169,9 @@ def _held(session: Session, worker: Actor, task_id: int) -> AgentTask:
     return task
 
 
-def renew_claim(worker: Actor, task_id: int, lease_seconds: float = CLAIM_LEASE_SECONDS) -> None:
+def renew_claim(worker: Actor, task_id: int, lease_seconds: float | None = None) -> None:
     require_system(worker)
+    lease_seconds = claim_lease_seconds() if lease_seconds is None else lease_seconds
     with transaction() as session:
         task = _held(session, worker, task_id)
         task.claim_expires_at = utc_now() + timedelta(seconds=lease_seconds)
@@ -186,7 +193,8 @@ def complete_task(worker: Actor, task_id: int, subject: str, body: str) -> int:
         session.add(draft)
         session.flush()
         write_audit(session, worker, "draft.create", "draft", draft.id, task.client_id, None,
-                    {"status": draft.status, "task_id": task.id, "contact_id": task.contact_id})
+                    {"status": draft.status, "task_id": task.id, "contact_id": task.contact_id,
+                     "ai_agent_id": task.ai_agent_id})
         return draft.id
 
 
@@ -206,6 +214,7 @@ class TaskRow:
     id: int
     status: str
     kind: str
+    agent_id: int
     agent_name: str
     contact_id: int
     contact_name: str
@@ -222,7 +231,7 @@ def tasks_in(session: Session, client_id: int | None, limit: int) -> list[TaskRo
     if client_id is not None:
         query = query.where(AgentTask.client_id == client_id)
     return [
-        TaskRow(id=t.id, status=t.status, kind=t.kind, agent_name=a.name, contact_id=c.id,
+        TaskRow(id=t.id, status=t.status, kind=t.kind, agent_id=a.id, agent_name=a.name, contact_id=c.id,
                 contact_name=c.name, created_at=t.created_at, finished_at=t.finished_at,
                 error=t.error, attempts=t.attempts)
         for t, a, c in session.exec(query)

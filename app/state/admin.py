@@ -11,6 +11,7 @@ from app.services import system_status
 from app.services.errors import InvalidInput, ServiceError
 from app.services.timeparse import parse_local_datetime
 from app.state.auth import LOGIN_ROUTE, AuthState
+from app.state.clock import BrowserClock
 from app.state.views import assign_changed
 
 STATUS_CHOICES = ["Active", "Maintenance", "Inactive"]
@@ -32,8 +33,6 @@ class AdminState(rx.State):
     publishing: bool = False
     published_note: str = ""
     published_count: int = 0
-    # Minutes to add to the browser's local time to get UTC (JavaScript's getTimezoneOffset).
-    browser_utc_offset: int = 0
 
     # The edit dialog.
     editing_id: str = ""
@@ -54,19 +53,6 @@ class AdminState(rx.State):
         return await (await self.get_state(AuthState))._actor()
 
     @rx.event
-    def remember_browser_offset(self, minutes: int):
-        try:
-            self.browser_utc_offset = int(minutes)
-        except (TypeError, ValueError):
-            self.browser_utc_offset = 0
-
-    @rx.event
-    def read_browser_offset(self):
-        return rx.call_script(
-            "new Date().getTimezoneOffset()", callback=AdminState.remember_browser_offset
-        )
-
-    @rx.event
     async def publish(self, form_data: dict):
         actor = await self._admin()
         if actor is None:
@@ -80,7 +66,8 @@ class AdminState(rx.State):
             client_id = await asyncio.to_thread(
                 system_status.client_id_for_scope, str(form_data.get("client", ""))
             )
-            expires_at = parse_local_datetime(str(form_data.get("expires_at", "")), self.browser_utc_offset)
+            offset = (await self.get_state(BrowserClock)).utc_offset_minutes
+            expires_at = parse_local_datetime(str(form_data.get("expires_at", "")), offset)
             result = await asyncio.to_thread(
                 system_status.publish_system_status,
                 actor,

@@ -19,9 +19,10 @@ from app.feed.registry import LINK_VIEW, LIVE, POLLING, registry
 from app.services import auth as auth_service
 from app.services.actors import Actor
 from app.services.errors import NotAuthenticated
-from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, all_view_kinds, build_views
+from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, WORK_VIEW, all_view_kinds, build_views
 from app.state.auth import AuthState
 from app.state.system import SystemState
+from app.state.work import WorkState, notification_scripts
 from app.state.workforce import WorkforceState
 
 
@@ -42,10 +43,13 @@ class LiveLinkState(rx.State):
     worker: str = ""
     _applied: dict[str, int] = {}
 
-    async def _apply(self, kind: str, seq: int, view: dict[str, Any]) -> None:
+    async def _apply(self, kind: str, seq: int, view: dict[str, Any]) -> list:
+        """Apply one view; returns what the page should run for it (toasts, notifications)."""
         if self._applied.get(kind, -1) > seq:
-            return  # an older view than the one on screen
+            return []  # an older view than the one on screen
         self._applied[kind] = seq
+        if kind == WORK_VIEW:
+            return notification_scripts((await self.get_state(WorkState))._apply_view(view))
         if kind == LINK_VIEW:
             self.mode = view["mode"]
         elif kind == TENANT_VIEW:
@@ -55,6 +59,7 @@ class LiveLinkState(rx.State):
             from app.state.admin import AdminState
 
             (await self.get_state(AdminState))._apply_view(view)
+        return []
 
     @rx.event(background=True)
     async def follow_changes(self):
@@ -64,7 +69,8 @@ class LiveLinkState(rx.State):
         if actor is None:
             return
         if not get_settings().live_updates:
-            await self._poll(actor)
+            async for action in self._poll(actor):
+                yield action
             return
         subscription = registry.subscribe(actor.audience)
         try:
@@ -77,20 +83,26 @@ class LiveLinkState(rx.State):
                     await self._apply(kind, seq, view)
             while True:
                 pending = await subscription.next_views()
+                actions = []
                 async with self:
                     for kind, (seq, view) in pending.items():
-                        await self._apply(kind, seq, view)
+                        actions += await self._apply(kind, seq, view)
+                for action in actions:
+                    yield action
         finally:
             registry.unsubscribe(subscription)
 
-    async def _poll(self, actor: Actor) -> None:
+    async def _poll(self, actor: Actor):
         """The declared fallback: rebuild the views every poll interval."""
         interval = get_settings().poll_seconds
         while True:
             seq, views = await asyncio.to_thread(_snapshot, actor.audience)
+            actions = []
             async with self:
                 self.mode = POLLING
                 self.worker = str(os.getpid())
                 for kind, view in views.items():
-                    await self._apply(kind, seq, view)
+                    actions += await self._apply(kind, seq, view)
+            for action in actions:
+                yield action
             await asyncio.sleep(interval)

@@ -20,9 +20,9 @@ log = logging.getLogger("beacon.worker")
 
 # Without a wake-up signal the worker still looks for due follow-ups and lost claims this often.
 WORKER_IDLE_CHECK_SECONDS = 5.0
-# Renew a claim at most this often while the runner works: a third of the lease, so two missed
-# renewals still leave the claim valid.
-RENEW_EVERY_SECONDS = tasks.CLAIM_LEASE_SECONDS / 3
+# A claim is renewed every third of its lease while the runner works, so two missed renewals
+# still leave it valid.
+RENEWALS_PER_LEASE = 3
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Worker:
 
         def still_working() -> None:
             nonlocal last_renewal
-            if time.monotonic() - last_renewal >= RENEW_EVERY_SECONDS:
+            if time.monotonic() - last_renewal >= tasks.claim_lease_seconds() / RENEWALS_PER_LEASE:
                 tasks.renew_claim(self.actor, claimed.id)
                 last_renewal = time.monotonic()
 

@@ -1,0 +1,67 @@
+"""/follow-ups: the schedule, a form to add one, and the history."""
+
+import reflex as rx
+
+from app.components.layout import page_shell
+from app.state.work import WorkState
+
+ROUTE = "/follow-ups"
+
+
+def _error(field: str) -> rx.Component:
+    return rx.cond(WorkState.follow_up_errors.contains(field),
+                   rx.text(WorkState.follow_up_errors[field], color_scheme="red", size="1", role="alert"))
+
+
+def _schedule_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Schedule a follow-up", size="4"),
+                rx.grid(
+                    rx.vstack(rx.el.label("Contact", html_for="follow-up-contact", style={"fontWeight": 500}),
+                              rx.select(WorkState.contact_names, id="follow-up-contact",
+                                        name="contact", width="100%"),
+                              _error("contact"), width="100%"),
+                    rx.vstack(rx.el.label("When", html_for="follow-up-when", style={"fontWeight": 500}),
+                              rx.input(id="follow-up-when", name="scheduled_for", type="datetime-local", step="1", width="100%"),
+                              _error("scheduled_for"), width="100%"),
+                    columns="2", spacing="4", width="100%",
+                ),
+                rx.el.label("Note", html_for="follow-up-note", style={"fontWeight": 500}),
+                rx.text_area(id="follow-up-note", name="note", width="100%", placeholder="What to follow up on"),
+                _error("note"),
+                _error("form"),
+                rx.button("Schedule", type="submit"),
+                width="100%",
+            ),
+            on_submit=WorkState.schedule_follow_up,
+        ),
+        width="100%",
+    )
+
+
+def _table(rows, with_cancel: bool) -> rx.Component:
+    headers = ("Contact", "Agent", "When", "Note", "Status") + (("",) if with_cancel else ("Done",))
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+        rx.table.body(rx.foreach(rows, lambda f: rx.table.row(
+            rx.table.cell(f["contact"]), rx.table.cell(f["agent"]), rx.table.cell(f["when"]),
+            rx.table.cell(f["note"]), rx.table.cell(rx.badge(f["status"])),
+            rx.table.cell(rx.button("Cancel", size="1", variant="soft", color_scheme="red",
+                                    on_click=WorkState.cancel_follow_up(f["id"])) if with_cancel else f["done"]),
+            custom_attrs={"data-testid": "follow-up-row", "data-status": f["status"]},
+        ))),
+        width="100%",
+    )
+
+
+def follow_ups_page() -> rx.Component:
+    return page_shell(
+        "Follow-ups",
+        _schedule_form(),
+        rx.heading("Scheduled", size="4"),
+        rx.box(_table(WorkState.scheduled_follow_ups, True), width="100%", custom_attrs={"data-testid": "follow-up-schedule"}),
+        rx.heading("History", size="4"),
+        rx.box(_table(WorkState.follow_up_history, False), width="100%", custom_attrs={"data-testid": "follow-up-history"}),
+    )

@@ -1,0 +1,243 @@
+"""The AI agents' work: contacts, tasks, drafts, follow-ups, activity, and notifications."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import reflex as rx
+
+from app.services import drafts, follow_ups, tasks
+from app.services.errors import InvalidInput, ServiceError
+from app.services.timeparse import parse_local_datetime
+from app.state.auth import LOGIN_ROUTE, AuthState
+from app.state.clock import BrowserClock
+from app.state.views import assign_changed
+
+WORK_VARS = ("contacts", "ai_agents", "tasks", "pending_drafts", "approved_drafts", "decided_drafts",
+             "pending_count", "scheduled_follow_ups", "follow_up_history", "activity")
+# More new events than this in one push (a burst) become one summary notification.
+NOTIFY_INDIVIDUALLY_UP_TO = 3
+
+
+class WorkState(rx.State):
+    contacts: list[dict[str, str]] = []
+    ai_agents: list[dict[str, str]] = []
+    tasks: list[dict[str, str]] = []
+    pending_drafts: list[dict[str, str]] = []
+    approved_drafts: list[dict[str, str]] = []
+    decided_drafts: list[dict[str, str]] = []
+    pending_count: int = 0
+    scheduled_follow_ups: list[dict[str, str]] = []
+    follow_up_history: list[dict[str, str]] = []
+    activity: list[dict[str, str]] = []
+
+    # The contact modal, the assign dialog and the follow-up form.
+    open_contact_id: str = ""
+    assign_contact_id: str = ""
+    assign_errors: dict[str, str] = {}
+    follow_up_errors: dict[str, str] = {}
+    busy: bool = False
+    # The browser's Notification permission: "default" (not asked), "granted", "denied", "unsupported".
+    notification_permission: str = "unsupported"
+
+    _last_event_id: int = -1  # -1: nothing seen yet (the first view sets the baseline silently)
+
+    def _apply_view(self, view: dict[str, Any]) -> list[dict[str, str]]:
+        """Apply a work view; returns the events this page has not notified about yet."""
+        assign_changed(self, view, WORK_VARS)
+        events = view["events"]
+        newest = max((int(e["id"]) for e in events), default=0)
+        if self._last_event_id < 0:
+            self._last_event_id = newest
+            return []
+        fresh = [e for e in events if int(e["id"]) > self._last_event_id]
+        self._last_event_id = max(self._last_event_id, newest)
+        return fresh
+
+    # --- computed views -------------------------------------------------------------------
+
+    @rx.var
+    def open_contact(self) -> dict[str, str]:
+        return next((c for c in self.contacts if c["id"] == self.open_contact_id), {})
+
+    @rx.var
+    def open_contact_tasks(self) -> list[dict[str, str]]:
+        return [t for t in self.tasks if t["contact_id"] == self.open_contact_id]
+
+    @rx.var
+    def contact_names(self) -> list[str]:
+        return [c["name"] for c in self.contacts]
+
+    @rx.var
+    def assign_contact(self) -> dict[str, str]:
+        return next((c for c in self.contacts if c["id"] == self.assign_contact_id), {})
+
+    @rx.var
+    def assignable_agents(self) -> list[str]:
+        """Names of the enabled AI agents of the contact's client, for the assign dialog."""
+        client_id = self.assign_contact.get("client_id", "")
+        return [a["name"] for a in self.ai_agents if a["client_id"] == client_id and a["enabled"] == "yes"]
+
+    @rx.var
+    def page_agent_id(self) -> str:
+        """The <id> of /agents/<id>."""
+        parts = str(self.router.url.path).strip("/").split("/")
+        return parts[1] if len(parts) == 2 and parts[0] == "agents" else ""
+
+    @rx.var
+    def page_agent(self) -> dict[str, str]:
+        return next((a for a in self.ai_agents if a["id"] == self.page_agent_id), {})
+
+    @rx.var
+    def page_agent_tasks(self) -> list[dict[str, str]]:
+        return [t for t in self.tasks if t["agent_id"] == self.page_agent_id]
+
+    @rx.var
+    def page_agent_activity(self) -> list[dict[str, str]]:
+        return [a for a in self.activity if a["agent_id"] == self.page_agent_id]
+
+    # --- the caller -------------------------------------------------------------------------
+
+    async def _caller(self):
+        return await (await self.get_state(AuthState))._actor()
+
+    async def _run(self, operation, *args, success: str):
+        """Run a service operation as the signed-in caller; report the outcome as a toast."""
+        actor = await self._caller()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        try:
+            await asyncio.to_thread(operation, actor, *args)
+        except ServiceError as error:
+            return rx.toast.error(error.message)
+        return rx.toast.success(success)
+
+    # --- contacts and tasks -----------------------------------------------------------------
+
+    @rx.event
+    def show_contact(self, contact_id: str):
+        self.open_contact_id = str(contact_id)
+
+    @rx.event
+    def hide_contact(self):
+        self.open_contact_id = ""
+
+    @rx.event
+    def start_assign(self, contact_id: str):
+        self.assign_contact_id = str(contact_id)
+        self.assign_errors = {}
+
+    @rx.event
+    def cancel_assign(self):
+        self.assign_contact_id = ""
+        self.assign_errors = {}
+
+    @rx.event
+    async def assign(self, form_data: dict):
+        actor = await self._caller()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        contact = self.assign_contact
+        agent_name = str(form_data.get("agent", ""))
+        agent = next((a for a in self.ai_agents
+                      if a["name"] == agent_name and a["client_id"] == contact.get("client_id")), None)
+        if not contact or agent is None:
+            self.assign_errors = {"agent": "Choose one of this client's AI agents."}
+            return
+        try:
+            await asyncio.to_thread(tasks.assign_task, actor, int(contact["id"]), int(agent["id"]),
+                                    str(form_data.get("instructions", "")))
+        except InvalidInput as error:
+            self.assign_errors = dict(error.fields)
+            return
+        except ServiceError as error:
+            self.assign_errors = {"form": error.message}
+            return
+        self.assign_contact_id = ""
+        self.assign_errors = {}
+        return rx.toast.success(f"{agent_name} is on it: {contact['name']}.")
+
+    @rx.event
+    async def cancel_task(self, task_id: str):
+        return await self._run(tasks.cancel_task, int(task_id), success="Task cancelled.")
+
+    # --- drafts -----------------------------------------------------------------------------
+
+    @rx.event
+    async def approve(self, draft_id: str):
+        return await self._run(drafts.approve_draft, int(draft_id), success="Draft approved.")
+
+    @rx.event
+    async def reject(self, draft_id: str):
+        return await self._run(drafts.reject_draft, int(draft_id), success="Draft rejected.")
+
+    @rx.event
+    async def mark_sent(self, draft_id: str):
+        return await self._run(drafts.mark_draft_sent, int(draft_id),
+                               success="Marked as sent; a follow-up is scheduled.")
+
+    # --- follow-ups -------------------------------------------------------------------------
+
+    @rx.event
+    async def schedule_follow_up(self, form_data: dict):
+        actor = await self._caller()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        self.follow_up_errors = {}
+        name = str(form_data.get("contact", ""))
+        contact = next((c for c in self.contacts if c["name"] == name), None)
+        if contact is None:
+            self.follow_up_errors = {"contact": "Choose a contact."}
+            return
+        try:
+            offset = int((await self.get_state(BrowserClock)).utc_offset_minutes)
+            when = parse_local_datetime(str(form_data.get("scheduled_for", "")), offset, "scheduled_for")
+            await asyncio.to_thread(follow_ups.schedule_follow_up, actor, int(contact["id"]), when,
+                                    str(form_data.get("note", "")))
+        except InvalidInput as error:
+            self.follow_up_errors = dict(error.fields)
+            return
+        except ServiceError as error:
+            self.follow_up_errors = {"form": error.message}
+            return
+        return rx.toast.success(f"Follow-up with {contact['name']} scheduled.")
+
+    @rx.event
+    async def cancel_follow_up(self, follow_up_id: str):
+        return await self._run(follow_ups.cancel_follow_up, int(follow_up_id), success="Follow-up cancelled.")
+
+    # --- browser notifications ---------------------------------------------------------------
+
+    @rx.event
+    def read_notification_permission(self):
+        return rx.call_script("window.beaconNotificationPermission()",
+                              callback=WorkState.remember_notification_permission)
+
+    @rx.event
+    def ask_notification_permission(self):
+        return rx.call_script("window.beaconAskNotificationPermission()",
+                              callback=WorkState.remember_notification_permission)
+
+    @rx.event
+    def remember_notification_permission(self, permission: str):
+        allowed = {"default", "granted", "denied", "unsupported"}
+        self.notification_permission = permission if permission in allowed else "unsupported"
+
+
+def notification_scripts(events: list[dict[str, str]]) -> list:
+    """What a page runs for new events: a toast each (or one for a burst), and a browser
+    notification that the page's other tabs do not repeat (beaconNotify, assets/notify.js)."""
+    if not events:
+        return []
+    if len(events) > NOTIFY_INDIVIDUALLY_UP_TO:
+        summary = {"id": events[-1]["id"], "title": f"{len(events)} updates from your agents",
+                   "body": events[-1]["body"], "url": events[-1]["url"]}
+        return [rx.toast.info(summary["title"]), rx.call_script(f"window.beaconNotify({json.dumps(summary)})")]
+    actions = []
+    for event in events:
+        toast = rx.toast.error if event["kind"] == "failed" else rx.toast.success
+        actions.append(toast(f"{event['title']}: {event['body']}"))
+        actions.append(rx.call_script(f"window.beaconNotify({json.dumps(event)})"))
+    return actions

@@ -1,0 +1,282 @@
+"""Idle cost: database transactions per idle open page per minute, live link versus polling.
+
+What is measured: with K open Acme pages that nobody touches and no change being made, how much
+database work each page causes. PostgreSQL counts it exactly: pg_stat_database's
+`xact_commit + xact_rollback` for the bench's own database (every query the app runs is inside a
+transaction; SQLAlchemy's pool pre-ping and reset-on-return count too). pg_stat_statements is
+not loaded on this server (it needs shared_preload_libraries and a restart), so statements are
+not counted one by one; as a second measure the bench reads the table scans
+(`seq_scan + idx_scan` over pg_stat_user_tables), which grow with every query that reads a table.
+
+How, for each configuration:
+- live: the default (BEACON_LIVE_UPDATES=true): pages follow the change feed; the listener
+  re-reads the change log every FEED_RECHECK_SECONDS (5 s) whatever the number of pages;
+- polling: the rollback switch, BEACON_LIVE_UPDATES=false, BEACON_POLL_SECONDS=5: every page
+  rebuilds its views every 5 s;
+a new PostgreSQL database (migrated, demo data; dropped afterwards), one Beacon server
+(`reflex run --env prod`, cwd `--root`, one backend worker: no REFLEX_REDIS_URL), then
+  1. window 0: --seconds with no page open (after one warm-up page came and went);
+  2. K lightweight clients (bench/_support.py: Reflex's websocket protocol, signed in as
+     ops@acme.demo, on "/"), each counted once its initial view arrived; a settle pause;
+  3. window K: --seconds with the K pages open and idle;
+  per idle page per minute = (rate in window K - rate in window 0) / K.
+
+Counter reading: each reading opens a fresh connection (pg_stat views cache a snapshot per
+transaction) to the maintenance database, so the readings add nothing to the bench database's
+counts; the table-scan reading connects to the bench database before the window's first and
+after its last transaction-count reading, so it is not counted either. PostgreSQL publishes a
+backend's counters at most once a second and an idle backend's within 10 s
+(PGSTAT_IDLE_INTERVAL): the settle pauses are longer than that, and at a steady rate the lag
+is the same at both ends of a window.
+
+Run: `source scripts/env.sh && python bench/idle_cost.py [--sessions 50] [--seconds 60] [--json]
+[--root DIR]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _support as S  # noqa: E402
+
+DEFAULT_SESSIONS = 50  # enough idle pages that a per-page cost of even 1 query/min shows clearly
+DEFAULT_SECONDS = 60.0  # one minute per window: the unit of the figure, and 12 poll periods
+DEFAULT_SIGN_INS = 5  # server-side sessions the clients share
+POLL_SECONDS = "5"  # the polling baseline's interval (the app's default BEACON_POLL_SECONDS)
+CONFIGS = {  # name -> server environment
+    "live": {"BEACON_LIVE_UPDATES": "true"},
+    "polling": {"BEACON_LIVE_UPDATES": "false", "BEACON_POLL_SECONDS": POLL_SECONDS},
+}
+TARGET_LIVE = 0.0  # the goal: an idle live page costs the database nothing
+CONNECT_CONCURRENCY = 10  # connects in flight
+LIVE_TIMEOUT_S = 60  # one client's wait for its initial view
+SETTLE_S = 12.0  # > PGSTAT_IDLE_INTERVAL (10 s): the connect work's counters are published first
+STATS_FLUSH_S = 1.5  # > PGSTAT_MIN_INTERVAL (1 s): the scan reading's own counters are published
+
+
+@dataclass
+class Counters:
+    at: float  # time.monotonic()
+    xacts: int  # xact_commit + xact_rollback of the bench database
+    scans: int  # seq_scan + idx_scan over the bench database's user tables
+    tuples_read: int  # tup_returned + tup_fetched of the bench database
+
+
+@dataclass
+class Window:
+    sessions: int
+    seconds: float
+    xacts: int
+    scans: int
+    tuples_read: int
+
+    def per_minute(self, value: int) -> float:
+        return value * 60.0 / self.seconds
+
+
+@dataclass
+class ConfigResult:
+    config: str
+    sessions: int
+    connected: int
+    idle: Window
+    loaded: Window
+    xacts_per_session_min: float
+    scans_per_session_min: float
+    tuples_per_session_min: float
+    modes_seen: list[str]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=DEFAULT_SESSIONS, help="idle pages (default %(default)s)")
+    parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS, help="length of each window")
+    parser.add_argument("--configs", default="live,polling", help="which of: live, polling (comma-separated)")
+    parser.add_argument("--sign-ins", type=int, default=DEFAULT_SIGN_INS, help="server-side sessions shared")
+    parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT,
+                        help="the Beacon checkout to serve from, the server's cwd (default: this script's)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    args = parser.parse_args(argv)
+    args.root = args.root.resolve()
+    args.config_names = [c.strip() for c in args.configs.split(",") if c.strip()]
+    if not args.config_names or any(c not in CONFIGS for c in args.config_names):
+        parser.error(f"--configs takes names from {', '.join(CONFIGS)}")
+    if args.sessions < 1 or args.seconds <= 0 or args.sign_ins < 1:
+        parser.error("--sessions and --sign-ins must be at least 1, --seconds positive")
+    return args
+
+
+def _database_name(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+def _read_xacts(database_url: str) -> tuple[int, int]:
+    import psycopg
+
+    with psycopg.connect(S.postgres_admin_url(), autocommit=True, connect_timeout=5) as conn:
+        row = conn.execute(
+            "SELECT xact_commit + xact_rollback, tup_returned + tup_fetched FROM pg_stat_database "
+            "WHERE datname = %s", (_database_name(database_url),)).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def _read_scans(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as conn:
+        row = conn.execute("SELECT coalesce(sum(seq_scan), 0) + coalesce(sum(idx_scan), 0) "
+                           "FROM pg_stat_user_tables").fetchone()
+    return int(row[0])
+
+
+async def window(database_url: str, sessions: int, seconds: float) -> Window:
+    scans0 = await asyncio.to_thread(_read_scans, database_url)
+    await asyncio.sleep(STATS_FLUSH_S)
+    xacts0, tuples0 = await asyncio.to_thread(_read_xacts, database_url)
+    start = time.monotonic()
+    await asyncio.sleep(seconds)
+    xacts1, tuples1 = await asyncio.to_thread(_read_xacts, database_url)
+    elapsed = time.monotonic() - start
+    scans1 = await asyncio.to_thread(_read_scans, database_url)
+    return Window(sessions=sessions, seconds=elapsed, xacts=xacts1 - xacts0, scans=scans1 - scans0,
+                  tuples_read=tuples1 - tuples0)
+
+
+async def measure(args: argparse.Namespace, name: str, server: S.Server, database_url: str,
+                  tokens: list[str]) -> ConfigResult:
+    frontend = S.read_frontend(args.root)
+    http = S.shared_http_session()
+    clients: list[S.LightClient] = []
+    try:
+        warm = [S.LightClient(server.url, frontend, tokens[0], http)]
+        failures = await S.connect_clients(warm, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
+        if failures:
+            raise RuntimeError(f"the warm-up client did not get its initial view: {failures}")
+        await S.disconnect_clients(warm)
+        await asyncio.sleep(SETTLE_S)
+        S.log(f"{name}: window with 0 pages ({args.seconds:g} s)")
+        idle = await window(database_url, 0, args.seconds)
+
+        clients = [S.LightClient(server.url, frontend, tokens[i % len(tokens)], http)
+                   for i in range(args.sessions)]
+        failures = await S.connect_clients(clients, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
+        live = [c for c in clients if c.live.is_set()]
+        if failures:
+            S.log(f"{name}: {len(failures)} clients failed: {failures[:3]}")
+        await asyncio.sleep(SETTLE_S)
+        S.log(f"{name}: window with {len(live)} idle pages ({args.seconds:g} s)")
+        loaded = await window(database_url, len(live), args.seconds)
+        still = sum(1 for c in live if not c.disconnected)
+        if still != len(live):
+            S.log(f"{name}: {len(live) - still} pages dropped during the window")
+        n = max(1, len(live))
+
+        def per_session(key: str) -> float:
+            return (loaded.per_minute(getattr(loaded, key)) - idle.per_minute(getattr(idle, key))) / n
+
+        return ConfigResult(
+            config=name, sessions=args.sessions, connected=len(live), idle=idle, loaded=loaded,
+            xacts_per_session_min=per_session("xacts"), scans_per_session_min=per_session("scans"),
+            tuples_per_session_min=per_session("tuples_read"),
+            modes_seen=sorted({c.mode for c in live}),
+        )
+    finally:
+        await S.disconnect_clients(clients)
+        await http.close()
+
+
+def run_config(args: argparse.Namespace, name: str, workdir: Path) -> tuple[ConfigResult, dict[str, Any]]:
+    from app.config import reset_settings_cache
+    from tests.conftest import prepare_database
+
+    database_url = None
+    server = None
+    try:
+        database_url = S.create_postgres_database()
+        prepare_database(database_url)
+        tokens = S.sign_in_tokens(args.sign_ins)
+        S.log(f"{name}: starting Beacon from {args.root} with {CONFIGS[name]}")
+        server = S.start_server(args.root, workdir, database_url, CONFIGS[name], drop_env=("REFLEX_REDIS_URL",))
+        result = asyncio.run(measure(args, name, server, database_url, tokens))
+        return result, S.server_log_problems(server.log_text())
+    except BaseException:
+        if server is not None:
+            S.log(f"server log (tail):\n{server.log_text()[-S.LOG_TAIL_CHARS:]}")
+        raise
+    finally:
+        S.stop_server(server)
+        if database_url:
+            S.drop_postgres_database(database_url)
+        reset_settings_cache()
+
+
+def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[ConfigResult],
+                 logs: dict[str, Any]) -> str:
+    lines = S.facts_header("Beacon idle cost: database work per idle open page (PostgreSQL pg_stat_database)",
+                           facts)
+    lines += [
+        f"{args.sessions} idle Acme pages (lightweight websocket clients on '/'), windows of {args.seconds:g} s, "
+        "one backend worker",
+        "",
+        f"{'config':<8} {'pages':>5} {'mode':>8} {'xact/min 0 pages':>17} {'xact/min K pages':>17} "
+        f"{'xact/page/min':>14} {'scans/page/min':>15} {'tuples/page/min':>16}",
+    ]
+    for r in results:
+        lines.append(
+            f"{r.config:<8} {r.connected:>5} {','.join(r.modes_seen):>8} {r.idle.per_minute(r.idle.xacts):>17.1f} "
+            f"{r.loaded.per_minute(r.loaded.xacts):>17.1f} {r.xacts_per_session_min:>14.2f} "
+            f"{r.scans_per_session_min:>15.2f} {r.tuples_per_session_min:>16.1f}"
+        )
+    live = next((r for r in results if r.config == "live"), None)
+    if live is not None:
+        # Below one transaction per window over all pages is counting noise (a stray timer read).
+        noise = 1.0 * 60.0 / live.loaded.seconds / max(1, live.connected)
+        verdict = "PASS" if live.xacts_per_session_min <= TARGET_LIVE + noise else "FAIL"
+        lines.append(f"target live: {TARGET_LIVE:g} transactions per idle page per minute "
+                     f"(resolution {noise:.3f}) -> {verdict}")
+    for name, problems in logs.items():
+        lines.append(f"server log ({name}): {problems['error_lines']} error/traceback lines")
+        for line in problems["first"]:
+            lines.append(f"  | {line[:200]}")
+    lines += [
+        "",
+        "xact = xact_commit + xact_rollback (each query runs in one; pool pre-ping and reset count too);",
+        "scans = seq_scan + idx_scan over user tables; tuples = tup_returned + tup_fetched;",
+        "per page = (rate with K pages - rate with 0 pages) / K; the 0-page rate is the listener's own "
+        "timer (live) or nothing (polling).",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    S.install_sigterm_exit()
+    S.load_project(args.root)
+    results: list[ConfigResult] = []
+    logs: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="beacon-idle-") as tmp:
+        for name in args.config_names:
+            result, problems = run_config(args, name, Path(tmp))
+            results.append(result)
+            logs[name] = problems
+    facts = {**S.environment_facts(), "postgresql": S.postgres_version()}
+    if args.json:
+        print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()},
+                          "results": [asdict(r) for r in results], "server_logs": logs}, indent=2))
+    else:
+        print(format_table(args, facts, results, logs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
