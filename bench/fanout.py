@@ -302,6 +302,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             server = S.start_server(args.root, workdir, database_url, extra_env, drop_env)
             S.log(f"Beacon is up at {server.url}")
             out = asyncio.run(measure(args, server, tokens, publish, api_token))
+            out["server_exit_code"] = server.process.poll()  # None: still running, as it should be
+            if out["server_exit_code"] is not None:
+                S.log(f"the server EXITED ({out['server_exit_code']}); log tail:\n"
+                      f"{server.log_text()[-S.LOG_TAIL_CHARS:]}")
             out["server_log"] = S.server_log_problems(server.log_text())
             out["server_processes"] = S.sample_tree(server.process.pid).processes
             return out
@@ -369,6 +373,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         f"{mem['per_session_worker_bytes'] / 1024:.0f} KB (workers)",
         f"'{S.LEAK_WARNING}' lines after one change published with every page gone: "
         f"{out['leak_warnings_after_disconnect']} (0 = no follow_changes task outlived its page)",
+        *([f"THE SERVER EXITED during the bench (exit code {out['server_exit_code']}): figures after that are "
+           "void"] if out["server_exit_code"] is not None else []),
         f"server log: {out['server_log']['error_lines']} error/traceback lines, "
         f"{out['server_log']['disconnected_client_warnings']} disconnected-client warnings in all",
     ]

@@ -308,3 +308,9 @@ def client_id_for_scope(name: str) -> int | None:
     if client is None:
         raise InvalidInput({"client": f"No client named {name!r}."})
     return client.id
+
+
+def paused_client_ids_in(session: Session) -> list[int]:
+    """Clients whose effective status is not active: their AI agents take no new work."""
+    return [row.client_id for row in status_by_client_in(session)
+            if row.client_id is not None and row.status != ServiceStatus.ACTIVE.value]

@@ -18,6 +18,7 @@ from app.services import work_rules
 from app.services.actors import Actor, require_client_access, require_system
 from app.services.audit import write_audit
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services.system_status import paused_client_ids_in
 
 INSTRUCTIONS_MAX_LENGTH = 2000  # a paragraph of guidance; the agent's own prompt holds the rest
 # A worker renews its claim well within the lease (BEACON_CLAIM_LEASE_SECONDS, default 30 s);
@@ -105,6 +106,9 @@ def cancel_task(actor: Actor, task_id: int) -> None:
 def claim_next_task(worker: Actor, lease_seconds: float | None = None) -> ClaimedTask | None:
     """Take the oldest pending task (or one whose worker's lease ran out) for this worker.
 
+    Tasks of a client in maintenance or inactive wait: its agents take no new work until it is
+    active again.
+
     Two workers never hold one task: on SQLite the write transaction is exclusive from its
     BEGIN; on PostgreSQL the row is locked FOR UPDATE SKIP LOCKED.
     """
@@ -120,6 +124,9 @@ def claim_next_task(worker: Actor, lease_seconds: float | None = None) -> Claime
             .limit(1)
             .with_for_update(skip_locked=True)
         )
+        paused = paused_client_ids_in(session)
+        if paused:
+            query = query.where(col(AgentTask.client_id).notin_(paused))
         task = session.exec(query).first()
         if task is None:
             return None

@@ -147,6 +147,21 @@ def reset_system_status() -> None:
         clear_status_override(admin, client_id)
     for message in list_messages(admin):
         withdraw_system_message(admin, message.id)
+    cancel_open_tasks(admin)
+
+
+def cancel_open_tasks(admin) -> None:
+    """Tasks a previous test left open would be the worker's first pick: cancel them."""
+    from sqlmodel import col, select
+
+    from app.db import read_session
+    from app.models import AgentTask
+    from app.services.tasks import cancel_task
+
+    with read_session() as session:
+        open_ids = list(session.exec(select(AgentTask.id).where(col(AgentTask.status).in_(["pending", "in_progress"]))))
+    for task_id in open_ids:
+        cancel_task(admin, task_id)
 
 
 def sign_in(browser: Browser, server: BeaconServer, email: str, password: str = "beacon-demo",

@@ -27,6 +27,7 @@ TEST_LEASE_SECONDS = "2"  # BEACON_CLAIM_LEASE_SECONDS for the workers: a dead w
 START_WAIT_SECONDS = 30  # a worker process imports the app, connects, claims its first task
 FINISH_WAIT_SECONDS = 60  # every task is done long before; only a lost or stuck task takes this long
 STOP_WAIT_SECONDS = 10
+OPEN = {"pending", "in_progress"}
 
 BACKENDS = ["database", pytest.param("postgres_database", marks=pytest.mark.postgres)]
 
@@ -75,11 +76,14 @@ def wait_for(condition, seconds: float, workers: list[WorkerProcess], what: str)
         time.sleep(0.1)
 
 
-def assign_outreach_tasks(per_client: int) -> list[int]:
-    """`per_client` outreach tasks on each demo client's contacts, round robin, by its admin."""
+DEMO_ADMINS = {"Acme": "ops@acme.demo", "Globex": "ops@globex.demo"}
+
+
+def assign_outreach_tasks(per_client: int, clients=tuple(DEMO_ADMINS)) -> list[int]:
+    """`per_client` outreach tasks on each client's contacts, round robin, assigned by its admin."""
     ids = []
-    for client, admin in (("Acme", "ops@acme.demo"), ("Globex", "ops@globex.demo")):
-        actor = actor_for_email(admin)
+    for client in clients:
+        actor = actor_for_email(DEMO_ADMINS[client])
         with read_session() as session:
             contacts = list(session.exec(select(Contact.id).where(
                 Contact.client_id == Client.id, Client.name == client).order_by(col(Contact.id))))
@@ -91,12 +95,18 @@ def assign_outreach_tasks(per_client: int) -> list[int]:
 
 def statuses(task_ids: list[int]) -> dict[int, str]:
     with read_session() as session:
-        return dict(session.exec(select(AgentTask.id, AgentTask.status).where(col(AgentTask.id).in_(task_ids))))
+        rows = session.exec(select(AgentTask.id, AgentTask.status).where(col(AgentTask.id).in_(task_ids)))
+        return {task_id: status for task_id, status in rows}
 
 
 def task(task_id: int) -> AgentTask:
     with read_session() as session:
         return session.get(AgentTask, task_id)
+
+
+def holder(task_id: int) -> tuple[str, str | None]:
+    held = task(task_id)
+    return held.status, held.claimed_by
 
 
 def audited(action: str) -> list[AuditLog]:
@@ -115,12 +125,15 @@ def test_two_workers_complete_every_task_exactly_once(backend, request, tmp_path
     task_ids = assign_outreach_tasks(TASKS_PER_CLIENT)
     workers = []
     try:
-        workers = [WorkerProcess(database, name, tmp_path, *FAST) for name in ("w1", "w2")]
-        wait_for(lambda: set(statuses(task_ids).values()) == {"completed"}, FINISH_WAIT_SECONDS,
-                 workers, "every task to complete")
+        for name in ("w1", "w2"):
+            workers.append(WorkerProcess(database, name, tmp_path, *FAST))
+        wait_for(lambda: not set(statuses(task_ids).values()) & OPEN, FINISH_WAIT_SECONDS,
+                 workers, "every task to finish")
     finally:
         for worker in workers:
             worker.stop()
+
+    assert Counter(statuses(task_ids).values()) == {"completed": len(task_ids)}
 
     every_task = {str(task_id) for task_id in task_ids}
     starts = Counter(row.target_id for row in audited("task.start"))
@@ -136,5 +149,25 @@ def test_two_workers_complete_every_task_exactly_once(backend, request, tmp_path
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_killed_workers_task_is_completed_by_another_worker_on_its_second_attempt(backend, request, tmp_path):
     database = request.getfixturevalue(backend)
-    [task_id] = assign_outreach_tasks(1)[:1] if False else [assign_outreach_tasks(0) or None][:0] or [None]
-    raise NotImplementedError
+    [task_id] = assign_outreach_tasks(1, clients=("Acme",))
+    workers = []
+    try:
+        slow = WorkerProcess(database, "slow", tmp_path, *SLOW, concurrency=1)
+        workers.append(slow)
+        wait_for(lambda: holder(task_id) == ("in_progress", "slow"), START_WAIT_SECONDS,
+                 workers, "the slow worker to claim the task")
+        slow.kill()
+        workers.append(WorkerProcess(database, "fast", tmp_path, *FAST))
+        wait_for(lambda: task(task_id).status not in OPEN, FINISH_WAIT_SECONDS,
+                 workers, "the fast worker to finish the task")
+    finally:
+        for worker in workers:
+            worker.stop()
+
+    done = task(task_id)
+    assert (done.status, done.attempts) == ("completed", 2)
+    assert [row.actor_label for row in audited("task.start") if row.target_id == str(task_id)] == ["slow", "fast"]
+    [retry] = [row for row in audited("task.retry") if row.target_id == str(task_id)]
+    assert retry.new_value["lost_worker"] == "slow" and retry.actor_label == "fast"
+    assert [row.actor_label for row in audited("task.complete") if row.target_id == str(task_id)] == ["fast"]
+    assert drafts_per_task()[task_id] == 1
