@@ -14,7 +14,7 @@ SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/beacon
 SCALED_REDIS_URL ?= redis://127.0.0.1:6379
 SCALED_WORKERS ?= 3
 
-.PHONY: setup python-deps bun chromium run run-scaled test test-unit bench db clean
+.PHONY: setup python-deps bun chromium run run-scaled worker test test-unit bench db clean
 
 setup: python-deps bun
 
@@ -44,6 +44,11 @@ run: db
 	$(ENV)
 	exec reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
+# The task worker (run it beside `make run`, in another terminal): AI agents' tasks flow live.
+worker: db
+	$(ENV)
+	exec beacon worker
+
 # Migrations and the demo seed run once here, before the workers start (not in each worker).
 run-scaled: setup
 	$(ENV)
@@ -63,6 +68,7 @@ test-unit: setup
 bench: setup chromium
 	$(ENV)
 	python bench/latency.py
+	python bench/task_latency.py
 
 clean:
 	rm -rf .web .states .cache data

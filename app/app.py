@@ -5,10 +5,12 @@ import reflex as rx
 from app.api.routes import api
 from app.config import get_settings
 from app.feed.listener import run_change_feed
+from app.presence_sweeper import run_presence_sweeper
 from app.pages import admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
 from app.state.clock import BrowserClock
 from app.state.auth import AuthState
 from app.state.live import LiveLinkState
+from app.state.presence import PresenceState
 from app.state.work import WorkState
 
 app = rx.App(
@@ -19,7 +21,8 @@ app = rx.App(
     ],
 )
 
-_signed_in = [AuthState.require_sign_in, WorkState.read_notification_permission, LiveLinkState.follow_changes]
+_signed_in = [AuthState.require_sign_in, PresenceState.load, WorkState.read_notification_permission,
+              LiveLinkState.follow_changes]
 
 app.add_page(login.login_page, route=login.ROUTE, title="Sign in · Beacon",
              on_load=AuthState.redirect_if_signed_in)
@@ -36,3 +39,4 @@ app.add_page(admin.admin_page, route=admin.ROUTE, title="Admin · Beacon",
 
 if get_settings().live_updates:
     app.register_lifespan_task(run_change_feed)
+app.register_lifespan_task(run_presence_sweeper)

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
         description="How long a worker's claim on a task lasts unless renewed; a dead worker's "
         "task is retried after it.",
     )
+    heartbeat_seconds: float = Field(
+        default=10.0, gt=0, description="How often an agent's open page confirms the session is alive."
+    )
+    presence_timeout_seconds: float = Field(
+        default=25.0, gt=0,
+        description="A session without a heartbeat for this long no longer counts (>= 2 heartbeats + slack).",
+    )
+    auto_away_seconds: float = Field(
+        default=600.0, gt=0, description="Idle time after which an Available agent shows as away."
+    )
     cli_actor: str = Field(
         default="", description="E-mail of the platform admin the CLI acts as when --as is not given."
     )

@@ -127,7 +127,8 @@ def start_server(root: Path, workdir: Path, database_url: str, extra_env: dict[s
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"Beacon exited early:\n{server.log_text()[-LOG_TAIL_CHARS:]}")
+            raise RuntimeError(f"Beacon exited early (exit code {process.returncode}):\n"
+                               f"{server.log_text()[-LOG_TAIL_CHARS:]}")
         try:
             if httpx.get(f"{server.url}/ping", timeout=1).status_code == 200:
                 return server

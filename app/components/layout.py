@@ -5,6 +5,8 @@ import reflex as rx
 from app.components.banner import system_banner
 from app.components.connection import connection_indicator
 from app.state.auth import AuthState
+from app.state.presence import ACTIVITY_REPORT_MS, PresenceState
+from app.state.presence import CHOICES as PRESENCE_CHOICES
 from app.state.work import WorkState
 
 # (label, route, admin only). A route appears here when its page exists.
@@ -49,6 +51,19 @@ def _notifications_control() -> rx.Component:
     )
 
 
+def _my_status() -> rx.Component:
+    """An agent's own presence choice; hidden for users who are not human agents."""
+    return rx.cond(
+        PresenceState.chosen != "",
+        rx.hstack(
+            rx.el.label("My status", html_for="my-status", style={"fontSize": "13px", "color": "var(--gray-11)"}),
+            rx.select(PRESENCE_CHOICES, id="my-status", value=PresenceState.chosen,
+                      on_change=PresenceState.choose, size="1"),
+            align="center", spacing="2",
+        ),
+    )
+
+
 def top_bar() -> rx.Component:
     return rx.hstack(
         rx.hstack(
@@ -60,6 +75,7 @@ def top_bar() -> rx.Component:
         ),
         rx.spacer(),
         rx.hstack(
+            _my_status(),
             _notifications_control(),
             connection_indicator(),
             rx.vstack(
@@ -82,6 +98,7 @@ def top_bar() -> rx.Component:
 
 
 def page_shell(title: str, *children: rx.Component) -> rx.Component:
+    activity = PresenceState.report_activity.throttle(ACTIVITY_REPORT_MS)
     return rx.box(
         top_bar(),
         rx.box(
@@ -99,4 +116,8 @@ def page_shell(title: str, *children: rx.Component) -> rx.Component:
             as_="main",
         ),
         width="100%",
+        min_height="100vh",
+        on_mouse_move=activity,
+        on_focus=activity,
+        on_click=activity,
     )

@@ -47,6 +47,9 @@ def _agent_row(agent) -> rx.Component:
         rx.table.cell(rx.badge(agent["state"], color_scheme=rx.match(agent["state"], *STATE_TONES.items(), "gray"))),
         rx.table.cell(agent["chats"]),
         rx.table.cell(rx.cond(agent["can_take_work"] == "yes", "Yes", "No")),
+        rx.table.cell(rx.cond(agent["kind"] == "human",
+                              rx.button("History", size="1", variant="ghost",
+                                        on_click=WorkforceState.show_history(agent["id"], agent["name"])))),
         rx.cond(AuthState.is_platform_admin, rx.table.cell(agent["client"])),
         custom_attrs={"data-testid": "agent-row", "data-agent": agent["key"], "data-state": agent["state"]},
     )
@@ -61,6 +64,7 @@ def _list() -> rx.Component:
                 rx.table.column_header_cell("State"),
                 rx.table.column_header_cell("Chats"),
                 rx.table.column_header_cell("Can take work"),
+                rx.table.column_header_cell("Presence"),
                 rx.cond(AuthState.is_platform_admin, rx.table.column_header_cell("Client")),
             )
         ),
@@ -70,12 +74,81 @@ def _list() -> rx.Component:
     )
 
 
+CHAT_TONES = {"open": "green", "needs_reassignment": "red"}
+
+
+def _chat_row(chat) -> rx.Component:
+    waiting = chat["agent"] == ""
+    return rx.table.row(
+        rx.table.cell(chat["subject"]),
+        rx.table.cell(rx.badge(rx.cond(chat["status"] == "needs_reassignment", "needs reassignment", chat["status"]),
+                               color_scheme=rx.match(chat["status"], *CHAT_TONES.items(), "gray"))),
+        rx.table.cell(rx.cond(waiting, rx.text("unassigned", color_scheme="gray"), chat["agent"])),
+        rx.table.cell(
+            rx.form(
+                rx.hstack(
+                    rx.el.input(type="hidden", name="chat_id", value=chat["id"]),
+                    rx.select(WorkforceState.assignable_names, name="agent", size="1",
+                              placeholder=rx.cond(WorkforceState.assignable_names.length() > 0,
+                                                  "Choose an agent", "No agent available"),
+                              custom_attrs={"aria-label": "Assign to"}),
+                    rx.button("Assign", size="1", type="submit"),
+                    rx.button("Close chat", size="1", variant="soft", color_scheme="gray", type="button",
+                              on_click=WorkforceState.close_chat(chat["id"])),
+                    align="center",
+                ),
+                on_submit=WorkforceState.assign_chat,
+            ),
+            rx.cond(WorkforceState.chat_errors.contains(chat["id"]),
+                    rx.text(WorkforceState.chat_errors[chat["id"]], color_scheme="red", size="1", role="alert")),
+        ),
+        custom_attrs={"data-testid": "chat-row", "data-chat-id": chat["id"], "data-status": chat["status"]},
+    )
+
+
+def _chats() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Chats waiting or in progress", size="4"),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Chat", "Status", "Agent", "Assign")])),
+                rx.table.body(rx.foreach(WorkforceState.chats, _chat_row)),
+                width="100%",
+                custom_attrs={"data-testid": "chat-list"},
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _history_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Presence history: " + WorkforceState.history_agent),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("When", "Status", "Why")])),
+                rx.table.body(rx.foreach(WorkforceState.history, lambda e: rx.table.row(
+                    rx.table.cell(e["when"]), rx.table.cell(e["status"]), rx.table.cell(e["reason"])))),
+                width="100%",
+            ),
+            rx.hstack(rx.button("Close", variant="soft", on_click=WorkforceState.hide_history), justify="end"),
+        ),
+        open=WorkforceState.history_agent != "",
+    )
+
+
 def agents_page() -> rx.Component:
     return page_shell(
         "Agents",
         rx.cond(
             SystemState.service_unavailable & ~AuthState.is_platform_admin,
             _notice(),
-            _list(),
+            rx.vstack(
+                _list(),
+                rx.cond((AuthState.role == "client_admin") | AuthState.is_platform_admin, _chats()),
+                width="100%", spacing="4",
+            ),
         ),
+        _history_dialog(),
     )

@@ -19,6 +19,7 @@ class Actor:
     role: str
     client_id: int | None
     client_name: str | None = None
+    is_human_agent: bool = False  # has a presence (support staff): its pages send heartbeats
 
     @property
     def is_platform_admin(self) -> bool:

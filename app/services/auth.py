@@ -17,6 +17,7 @@ from app.models import ApiToken, AuthSession, Client, HumanAgent, Role, User, ut
 from app.services.actors import Actor, require_platform_admin
 from app.services.audit import write_audit
 from app.services.errors import InvalidInput, NotAuthenticated, NotFound
+from app.services.presence import refresh_user
 
 _hasher = PasswordHasher()
 PASSWORD_MIN_LENGTH = 8  # NIST SP 800-63B's floor for user-chosen secrets
@@ -38,9 +39,10 @@ def _actor(session: Session, user: User) -> Actor:
     if user.client_id is not None:
         client = session.get(Client, user.client_id)
         client_name = client.name if client else None
+    is_agent = session.exec(select(HumanAgent.id).where(HumanAgent.user_id == user.id)).first() is not None
     return Actor(
         user_id=user.id, email=user.email, name=user.name, role=user.role,
-        client_id=user.client_id, client_name=client_name,
+        client_id=user.client_id, client_name=client_name, is_human_agent=is_agent,
     )
 
 
@@ -59,8 +61,9 @@ def sign_in(email: str, password: str) -> tuple[str, Actor]:
                 expires_at=now + timedelta(hours=get_settings().session_hours),
             )
         )
+        session.flush()
         actor = _actor(session, user)
-        _set_presence_on_sign_in(session, user)
+        refresh_user(session, user.id, "signed in")
     return token, actor
 
 
@@ -69,14 +72,6 @@ def _password_matches(user: User, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _set_presence_on_sign_in(session: Session, user: User) -> None:
-    agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == user.id)).first()
-    if agent is not None and agent.status != "available":
-        agent.status = "available"
-        agent.updated_at = utc_now()
-        session.add(agent)
 
 
 def actor_for_session(token: str) -> Actor:
@@ -102,20 +97,8 @@ def sign_out(token: str) -> None:
             return
         row.ended_at = utc_now()
         session.add(row)
-        still_signed_in = session.exec(
-            select(AuthSession).where(
-                AuthSession.user_id == row.user_id,
-                AuthSession.ended_at.is_(None),  # type: ignore[union-attr]
-                AuthSession.expires_at > utc_now(),
-                AuthSession.id != row.id,
-            )
-        ).first()
-        if still_signed_in is None:
-            agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == row.user_id)).first()
-            if agent is not None and agent.status != "offline":
-                agent.status = "offline"
-                agent.updated_at = utc_now()
-                session.add(agent)
+        session.flush()
+        refresh_user(session, row.user_id, "signed out")
 
 
 def create_user(

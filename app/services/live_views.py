@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.db import read_session
-from app.models import AuditLog, Client, User, utc_now
+from app.models import AuditLog, Chat, Client, User, utc_now
 from app.services import rules
 from app.services.actors import ALL_TENANTS
 from app.services.system_status import (
@@ -42,6 +42,7 @@ ENTITY_VIEWS: dict[str, frozenset[str]] = {
     "agent_status": frozenset({TENANT_VIEW, ADMIN_VIEW}),
     "system_messages": frozenset({TENANT_VIEW, ADMIN_VIEW}),
     "human_agents": frozenset({TENANT_VIEW}),
+    "chats": frozenset({TENANT_VIEW}),
     "ai_agents": frozenset({TENANT_VIEW, WORK_VIEW}),
     "contacts": frozenset({WORK_VIEW}),
     "agent_tasks": frozenset({WORK_VIEW}),
@@ -107,14 +108,30 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
         "agents": [
             {
                 "key": a.key, "id": str(a.id), "kind": a.kind, "name": a.name, "state": a.state,
+                "client_id": str(a.client_id),
                 "client": client_names.get(a.client_id, ""),
                 "chats": f"{a.active_chats}/{a.max_chats}" if a.kind == "human" else "",
                 "can_take_work": "yes" if a.can_take_work else "no",
             }
             for a in agents
         ],
+        "chats": chats_in(session, client_id, {a.id: a.name for a in agents if a.kind == "human"}, client_names),
         "next_expiry": snapshot.next_expiry.isoformat() if snapshot.next_expiry else "",
     }
+
+
+CHATS_SHOWN = 100  # open chats listed for assignment; a client rarely has more waiting at once
+
+
+def chats_in(session: Session, client_id: int | None, agent_names: dict[int, str],
+             client_names: dict[int, str]) -> list[dict[str, str]]:
+    query = select(Chat).where(Chat.status != "closed").order_by(col(Chat.id)).limit(CHATS_SHOWN)
+    if client_id is not None:
+        query = query.where(Chat.client_id == client_id)
+    return [{"id": str(c.id), "subject": c.subject, "status": c.status,
+             "agent": agent_names.get(c.human_agent_id, "") if c.human_agent_id else "",
+             "client": client_names.get(c.client_id, ""), "client_id": str(c.client_id)}
+            for c in session.exec(query)]
 
 
 def _admin_view(session: Session) -> dict[str, Any]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import AIAgent, AIAgentKind, Client, Contact, HumanAgent, Role, User
+from app.models import AIAgent, AIAgentKind, Chat, Client, Contact, HumanAgent, Role, User
 from app.services.auth import hash_password
 
 ADMIN_PASSWORD = "beacon-admin"
 DEMO_PASSWORD = "beacon-demo"
 DEMO_MAX_CHATS = 3
+
+DEMO_CHATS = ("Order arrived damaged", "Question about an invoice")  # handed off, waiting for an agent
 
 DEMO_CLIENTS = {
     "Acme": {
@@ -61,4 +63,6 @@ def seed_demo_if_empty() -> bool:
             session.add(AIAgent(client_id=client.id, name="Follow-up Agent", kind=AIAgentKind.FOLLOW_UP.value))
             for name, email, company in spec["contacts"]:
                 session.add(Contact(client_id=client.id, name=name, email=email, company=company))
+            for subject in DEMO_CHATS:
+                session.add(Chat(client_id=client.id, subject=subject))
     return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from typing import Any
 
 import reflex as rx
@@ -17,6 +18,7 @@ from app.config import get_settings
 from app.feed.listener import latest_seq
 from app.feed.registry import LINK_VIEW, LIVE, POLLING, registry
 from app.services import auth as auth_service
+from app.services import presence
 from app.services.actors import Actor
 from app.services.errors import NotAuthenticated
 from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, WORK_VIEW, all_view_kinds, build_views
@@ -36,6 +38,25 @@ def _actor_or_none(token: str) -> Actor | None:
 def _snapshot(audience: str) -> tuple[int, dict[str, dict[str, Any]]]:
     seq = latest_seq()  # read first: the views below are at least as new as this
     return seq, build_views(audience, all_view_kinds(audience))
+
+
+class Heartbeat:
+    """An agent's open page keeps its session alive; other users' pages send nothing."""
+
+    def __init__(self, token: str, enabled: bool):
+        self.token = token
+        self.enabled = enabled
+        self.last = float("-inf")
+
+    def seconds_left(self) -> float | None:
+        if not self.enabled:
+            return None
+        return max(0.0, self.last + get_settings().heartbeat_seconds - time.monotonic())
+
+    async def maybe_send(self) -> None:
+        if self.enabled and time.monotonic() - self.last >= get_settings().heartbeat_seconds:
+            self.last = time.monotonic()
+            await asyncio.to_thread(presence.heartbeat, self.token)
 
 
 class LiveLinkState(rx.State):
@@ -69,7 +90,7 @@ class LiveLinkState(rx.State):
         if actor is None:
             return
         if not get_settings().live_updates:
-            async for action in self._poll(actor):
+            async for action in self._poll(actor, Heartbeat(token, actor.is_human_agent)):
                 yield action
             return
         subscription = registry.subscribe(actor.audience)
@@ -81,8 +102,13 @@ class LiveLinkState(rx.State):
                 self._applied = {}
                 for kind, view in views.items():
                     await self._apply(kind, seq, view)
+            beat = Heartbeat(token, actor.is_human_agent)
             while True:
-                pending = await subscription.next_views()
+                try:
+                    pending = await asyncio.wait_for(subscription.next_views(), beat.seconds_left())
+                except TimeoutError:
+                    pending = {}
+                await beat.maybe_send()
                 actions = []
                 async with self:
                     for kind, (seq, view) in pending.items():
@@ -92,10 +118,11 @@ class LiveLinkState(rx.State):
         finally:
             registry.unsubscribe(subscription)
 
-    async def _poll(self, actor: Actor):
+    async def _poll(self, actor: Actor, beat: Heartbeat):
         """The declared fallback: rebuild the views every poll interval."""
         interval = get_settings().poll_seconds
         while True:
+            await beat.maybe_send()
             seq, views = await asyncio.to_thread(_snapshot, actor.audience)
             actions = []
             async with self:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncio
+
 import reflex as rx
 
+from app.services import chats, presence
+from app.services.errors import ServiceError
+from app.state.auth import LOGIN_ROUTE, AuthState
 from app.state.views import assign_changed
 
 
@@ -13,5 +18,66 @@ class WorkforceState(rx.State):
     available_agents: int = 0
     agents: list[dict[str, str]] = []
 
+    chats: list[dict[str, str]] = []
+    chat_errors: dict[str, str] = {}
+    history_agent: str = ""
+    history: list[dict[str, str]] = []
+
     def _apply_view(self, view: dict[str, Any]) -> None:
-        assign_changed(self, view, ("available_agents", "agents"))
+        assign_changed(self, view, ("available_agents", "agents", "chats"))
+
+    @rx.var
+    def assignable_names(self) -> list[str]:
+        """Human agents who can take a chat now (available, below their limit), live."""
+        return [a["name"] for a in self.agents if a["kind"] == "human" and a["can_take_work"] == "yes"]
+
+    async def _caller(self):
+        return await (await self.get_state(AuthState))._actor()
+
+    @rx.event
+    async def assign_chat(self, form_data: dict):
+        actor = await self._caller()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        chat_id = str(form_data.get("chat_id", ""))
+        name = str(form_data.get("agent", ""))
+        chat = next((c for c in self.chats if c["id"] == chat_id), None)
+        agent = next((a for a in self.agents if a["kind"] == "human" and a["name"] == name
+                      and chat is not None and a["client_id"] == chat["client_id"]), None)
+        if chat is None or agent is None:
+            self.chat_errors = {chat_id: "Choose an available agent."}
+            return
+        try:
+            await asyncio.to_thread(chats.assign_chat, actor, int(chat_id), int(agent["id"]))
+        except ServiceError as error:
+            self.chat_errors = {chat_id: error.message}
+            return
+        self.chat_errors = {}
+        return rx.toast.success(f"{chat['subject']}: assigned to {name}.")
+
+    @rx.event
+    async def close_chat(self, chat_id: str):
+        actor = await self._caller()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        try:
+            await asyncio.to_thread(chats.close_chat, actor, int(chat_id))
+        except ServiceError as error:
+            return rx.toast.error(error.message)
+
+    @rx.event
+    async def show_history(self, agent_id: str, name: str):
+        actor = await self._caller()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        try:
+            events = await asyncio.to_thread(presence.presence_history, actor, int(agent_id))
+        except ServiceError as error:
+            return rx.toast.error(error.message)
+        self.history_agent = name
+        self.history = [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"), "status": e.status, "reason": e.reason}
+                        for e in events]
+
+    @rx.event
+    def hide_history(self):
+        self.history_agent = ""

@@ -24,6 +24,7 @@ from app.services import drafts, follow_ups, tasks
 from app.services.actors import system_actor
 from app.services.auth import actor_for_email, create_user
 from app.services.errors import Conflict, Forbidden, InvalidInput
+from app.services.system_status import publish_system_status
 
 WRITTEN_TABLES = (AuditLog, ChangeLogEntry, AgentTask, Draft, FollowUp)
 DUE_WAIT_SECONDS = 5  # a follow-up scheduled a moment ahead is due well within this
@@ -239,6 +240,32 @@ def test_failing_a_task_records_the_reason(acme_admin, worker):
     assert (failed.status, failed.error, failed.claimed_by) == ("failed", "The CRM did not answer in time.", None)
     [row] = audit_rows("task.fail", task_id)
     assert row.new_value["reason"] == "The CRM did not answer in time."
+
+
+# Paused clients
+
+
+def test_a_paused_clients_tasks_wait_while_other_clients_tasks_are_claimed(acme_admin, admin, client_ids, worker):
+    acme_task = assign_outreach(acme_admin)
+    globex_task = assign_outreach(actor_for_email("ops@globex.demo"), contact="Eva Schmidt", client="Globex")
+    publish_system_status(admin, client_ids["Acme"], "maintenance")
+    assert tasks.claim_next_task(worker).id == globex_task
+    assert tasks.claim_next_task(worker) is None
+    assert task(acme_task).status == "pending"
+
+
+def test_a_global_pause_holds_every_clients_tasks(acme_admin, admin, worker):
+    assign_outreach(acme_admin)
+    publish_system_status(admin, None, "inactive")
+    assert tasks.claim_next_task(worker) is None
+
+
+def test_a_paused_clients_task_is_claimed_once_the_client_is_active_again(acme_admin, admin, client_ids, worker):
+    task_id = assign_outreach(acme_admin)
+    publish_system_status(admin, client_ids["Acme"], "maintenance")
+    assert tasks.claim_next_task(worker) is None
+    publish_system_status(admin, client_ids["Acme"], "active")
+    assert tasks.claim_next_task(worker).id == task_id
 
 
 # Lost claims

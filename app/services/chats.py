@@ -1,0 +1,95 @@
+"""Chats handed off to human agents: assignment respects presence and capacity, checked again in
+the assigning transaction, so two admins racing for an agent's last slot cannot both win."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from app.db import transaction
+from app.models import Chat, ChatStatus, Client, HumanAgent, Role, User, utc_now
+from app.services import rules
+from app.services.actors import Actor, require_client_access
+from app.services.audit import write_audit
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services.rules import HumanAgentFacts
+
+SUBJECT_MAX_LENGTH = 200  # a line in the chat list
+CHAT_ASSIGNERS = frozenset({Role.PLATFORM_ADMIN.value, Role.CLIENT_ADMIN.value})
+
+
+def _require_assigner(actor: Actor, client_id: int) -> None:
+    require_client_access(actor, client_id)
+    if actor.role not in CHAT_ASSIGNERS:
+        raise Forbidden("Only the client's admins may assign chats.")
+
+
+def create_chat(actor: Actor | None, client_name: str, subject: str) -> int:
+    """A conversation handed off by the bot (the API or the operator's CLI)."""
+    subject = (subject or "").strip()
+    if not subject or len(subject) > SUBJECT_MAX_LENGTH:
+        raise InvalidInput({"subject": f"Give the chat a subject of 1 to {SUBJECT_MAX_LENGTH} characters."})
+    with transaction() as session:
+        client = session.exec(select(Client).where(Client.name == client_name)).first()
+        if client is None:
+            raise NotFound(f"No client named {client_name!r}.")
+        if actor is not None:
+            _require_assigner(actor, client.id)
+        chat = Chat(client_id=client.id, subject=subject)
+        session.add(chat)
+        session.flush()
+        write_audit(session, actor, "chat.create", "chat", chat.id, client.id, None, {"subject": subject})
+        return chat.id
+
+
+def assign_chat(actor: Actor, chat_id: int, human_agent_id: int) -> None:
+    with transaction() as session:
+        chat = session.get(Chat, chat_id)
+        if chat is None:
+            raise NotFound(f"No chat with id {chat_id}.")
+        _require_assigner(actor, chat.client_id)
+        if chat.status == ChatStatus.CLOSED.value:
+            raise Conflict("This chat is closed.")
+        # Lock the agent's row: a second assigner waits here and then sees the new count.
+        agent = session.exec(select(HumanAgent).where(HumanAgent.id == human_agent_id).with_for_update()).first()
+        if agent is None or agent.client_id != chat.client_id:
+            raise InvalidInput({"agent": "Choose one of this client's agents."})
+        name = session.get(User, agent.user_id).name
+        if not rules.can_take_chat(HumanAgentFacts(agent.status, agent.active_chats, agent.max_chats)):
+            reason = "is at their chat limit" if agent.status == "available" else f"is {agent.status}"
+            raise Conflict(f"{name} {reason}; choose another agent.")
+        previous = chat.human_agent_id
+        if previous is not None and previous != agent.id:
+            old_agent = session.get(HumanAgent, previous)
+            if old_agent is not None:
+                old_agent.active_chats = max(0, old_agent.active_chats - 1)
+                session.add(old_agent)
+        if previous != agent.id:
+            agent.active_chats += 1
+        chat.human_agent_id = agent.id
+        chat.status = ChatStatus.OPEN.value
+        chat.assigned_at = utc_now()
+        session.add_all([agent, chat])
+        write_audit(session, actor, "chat.assign", "chat", chat.id, chat.client_id,
+                    {"human_agent_id": previous}, {"human_agent_id": agent.id, "agent": name})
+
+
+def close_chat(actor: Actor, chat_id: int) -> None:
+    with transaction() as session:
+        chat = session.get(Chat, chat_id)
+        if chat is None:
+            raise NotFound(f"No chat with id {chat_id}.")
+        require_client_access(actor, chat.client_id)
+        if actor.role not in CHAT_ASSIGNERS | {Role.SUPPORT_STAFF.value}:
+            raise Forbidden("Only the client's admins and agents may close chats.")
+        if chat.status == ChatStatus.CLOSED.value:
+            return
+        if chat.human_agent_id is not None:
+            agent = session.exec(select(HumanAgent).where(HumanAgent.id == chat.human_agent_id).with_for_update()).first()
+            if agent is not None:
+                agent.active_chats = max(0, agent.active_chats - 1)
+                session.add(agent)
+        chat.status = ChatStatus.CLOSED.value
+        chat.closed_at = utc_now()
+        session.add(chat)
+        write_audit(session, actor, "chat.close", "chat", chat.id, chat.client_id,
+                    {"status": "open"}, {"status": "closed"})

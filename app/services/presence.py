@@ -1,0 +1,168 @@
+"""Human agents' presence: heartbeats, manual status, auto-away, and the sweeper.
+
+The stored HumanAgent.status is the effective presence; it is rewritten (and so pushed to every
+page of the client) only when it changes. History goes to presence_events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select, update
+
+from app.config import get_settings
+from app.db import read_session, transaction
+from app.models import AuthSession, Chat, ChatStatus, HumanAgent, Presence, PresenceEvent, utc_now
+from app.services import presence_rules
+from app.services.actors import Actor
+from app.services.audit import write_audit
+from app.services.errors import Forbidden, InvalidInput
+from app.services.presence_rules import PresenceTimings
+
+# Activity from a page is written at most this often: enough to notice an agent who is back,
+# without a write per keystroke.
+ACTIVITY_WRITE_SECONDS = 30.0
+
+
+def timings() -> PresenceTimings:
+    settings = get_settings()
+    return PresenceTimings(settings.heartbeat_seconds, settings.presence_timeout_seconds, settings.auto_away_seconds)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    from datetime import timezone
+
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def refresh_agent(session: Session, agent: HumanAgent, reason: str, now: datetime | None = None) -> bool:
+    """Recompute one agent's effective presence; write it (and its history) if it changed."""
+    now = now or utc_now()
+    t = timings()
+    sessions = session.exec(select(AuthSession).where(AuthSession.user_id == agent.user_id,
+                                                      AuthSession.ended_at.is_(None))).all()  # type: ignore[union-attr]
+    alive = any(presence_rules.session_alive(_as_utc(s.last_seen_at), s.ended_at, _as_utc(s.expires_at), now, t)
+                for s in sessions)
+    idle = presence_rules.is_idle(_as_utc(agent.last_activity_at), now, t)
+    auto_away = presence_rules.next_auto_away(agent.manual_status, agent.auto_away, idle)
+    status = presence_rules.effective_presence(alive, agent.manual_status, auto_away)
+    if status == agent.status and auto_away == agent.auto_away:
+        return False
+    became_offline = status == Presence.OFFLINE.value and agent.status != Presence.OFFLINE.value
+    agent.auto_away = auto_away
+    if status != agent.status:
+        agent.status = status
+        session.add(PresenceEvent(human_agent_id=agent.id, client_id=agent.client_id, status=status,
+                                  reason=reason, at=now))
+    agent.updated_at = now
+    session.add(agent)
+    if became_offline:
+        _flag_chats_for_reassignment(session, agent)
+    return True
+
+
+def _flag_chats_for_reassignment(session: Session, agent: HumanAgent) -> None:
+    chats = session.exec(select(Chat).where(Chat.human_agent_id == agent.id,
+                                            Chat.status == ChatStatus.OPEN.value)).all()
+    for chat in chats:
+        chat.status = ChatStatus.NEEDS_REASSIGNMENT.value
+        chat.human_agent_id = None
+        session.add(chat)
+    if chats:
+        agent.active_chats = max(0, agent.active_chats - len(chats))
+        session.add(agent)
+
+
+def refresh_user(session: Session, user_id: int, reason: str) -> None:
+    agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == user_id)).first()
+    if agent is not None:
+        refresh_agent(session, agent, reason)
+
+
+def heartbeat(token: str) -> bool:
+    """An open page says its session is alive. Returns whether it wrote.
+
+    Writes only when the stored beat is older than half an interval, so several tabs of one
+    session (and several backend workers) add no writes.
+    """
+    now = utc_now()
+    t = timings()
+    digest = _digest(token)
+    with transaction() as session:
+        row = session.exec(select(AuthSession).where(AuthSession.token_hash == digest)).first()
+        if row is None or row.ended_at is not None:
+            return False
+        last = _as_utc(row.last_seen_at)
+        if now - last < timedelta(seconds=t.heartbeat_seconds / 2):
+            return False
+        was_alive = now - last < timedelta(seconds=t.offline_after_seconds)
+        session.exec(update(AuthSession).where(AuthSession.id == row.id).values(last_seen_at=now))
+        if not was_alive:
+            refresh_user(session, row.user_id, "heartbeat resumed")
+        return True
+
+
+def record_activity(actor: Actor) -> None:
+    """The agent touched a page: note it (throttled), and end auto-away."""
+    now = utc_now()
+    with transaction() as session:
+        agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == actor.user_id)).first()
+        if agent is None:
+            return
+        last = _as_utc(agent.last_activity_at)
+        if last is not None and now - last < timedelta(seconds=ACTIVITY_WRITE_SECONDS) and not agent.auto_away:
+            return
+        agent.last_activity_at = now
+        session.add(agent)
+        refresh_agent(session, agent, "activity", now)
+
+
+def set_manual_status(actor: Actor, status: str) -> str:
+    """The agent chooses Available, Away, Busy or Offline; returns the effective presence."""
+    status = (status or "").strip().lower()
+    if status not in presence_rules.MANUAL_CHOICES:
+        raise InvalidInput({"status": "Choose Available, Away, Busy or Offline."})
+    with transaction() as session:
+        agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == actor.user_id)).first()
+        if agent is None:
+            raise Forbidden("Only human agents have a presence status.")
+        old = {"manual_status": agent.manual_status, "status": agent.status}
+        agent.manual_status = status
+        agent.auto_away = False
+        agent.last_activity_at = utc_now()
+        session.add(agent)
+        refresh_agent(session, agent, "chosen")
+        write_audit(session, actor, "presence.set", "human_agent", agent.id, agent.client_id, old,
+                    {"manual_status": status, "status": agent.status})
+        return agent.status
+
+
+def my_manual_status(actor: Actor) -> str | None:
+    with read_session() as session:
+        agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == actor.user_id)).first()
+        return agent.manual_status if agent else None
+
+
+def sweep_presence() -> int:
+    """End stale sessions' presence and apply auto-away; returns how many agents changed."""
+    changed = 0
+    with transaction() as session:
+        for agent in session.exec(select(HumanAgent).order_by(col(HumanAgent.id))).all():
+            changed += refresh_agent(session, agent, "sweeper")
+    return changed
+
+
+def presence_history(actor: Actor, human_agent_id: int, limit: int = 100) -> list[PresenceEvent]:
+    with read_session() as session:
+        agent = session.get(HumanAgent, human_agent_id)
+        if agent is None or not actor.may_see_client(agent.client_id):
+            raise Forbidden("You may only see your own client's agents.")
+        return list(session.exec(select(PresenceEvent).where(PresenceEvent.human_agent_id == human_agent_id)
+                                 .order_by(col(PresenceEvent.id).desc()).limit(limit)))

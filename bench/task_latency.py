@@ -1,0 +1,664 @@
+"""Worker-to-screen latency and burst behaviour of Beacon's live task badges and approvals.
+
+Set-up (both parts): a fresh SQLite database (migrated and seeded with the demo data by
+tests/conftest.py's prepare_database) in a temporary folder, and one Beacon server started as
+`make run` does (`reflex run --env prod`, cwd --root), through bench/latency.py's helpers. --pages
+Chromium pages, each in its own browser context, are signed in as the Acme client admin on
+/contacts. This process plays the task worker itself, with the real services (so it can stamp
+each commit exactly): `system_actor("bench-worker")` claims and completes, the Acme admin assigns
+and approves. It is another process than the server, so every change takes the cross-process
+wake-up (SQLite WAL watcher -> change-feed listener -> registry -> each page's background event ->
+Reflex delta over the websocket -> React render). Commit times come from
+`app.db.on_change_committed` (runs right after each commit, time.time()); page times are
+performance.timeOrigin + performance.now() taken in a MutationObserver callback, i.e. when the
+new text is in the DOM (pixels follow at the next frame). The offset between the two clocks is
+measured on every page and reported (clock±), not assumed to be zero.
+
+Part 1, commit -> badge latency. --tasks tasks, spread round-robin over the 4 Acme contacts, one
+at a time. For each: assign (Outreach Agent), claim_next_task, complete_task, approve_draft, each
+commit STEP_INTERVAL_MS after the previous one on a fixed schedule so that no two are coalesced.
+A MutationObserver in every page logs each change of each Acme card's
+`[data-testid=task-badge]` text. The app's badge rule (app/services/work_rules.contact_badge)
+shows "Agent Working" for a pending task already, so the badge turns "Agent Working" at the
+ASSIGN commit and the worker's claim (pending -> in_progress) changes nothing on screen; the
+bench therefore times "Agent Working" from the assign commit and checks that the claim caused no
+badge change (a badge change no step explains is counted as `unexpected`). "Draft Ready" is
+timed from the complete commit, and the badge's removal ("cleared") from the approve commit.
+latency = DOM stamp - commit stamp per (page, step); p50/p90/p99 are nearest-rank. A step a page
+never showed (before the same step of the contact's next task was committed) is `missed`.
+
+Part 2, burst. --burst tasks are assigned over the 4 Acme contacts (alternating the two Acme
+agents), the pages are left to show them, then an extra page (Acme admin, /approvals) joins and
+every page gets an observer. After IDLE_BASELINE_S of quiet (the idle frame-gap baseline), the
+bench claims and completes all --burst tasks on a schedule of BURST_SECONDS in total, with
+BURST_THREADS threads (the achieved rate is reported). Per page, from the burst's start until
+QUIET_TAIL_S after the page reached the final state (or the settle deadline):
+  (a) renders: MutationObserver callbacks whose records touched a task badge, a contact card, a
+      draft card or the pending-approvals count (one React commit gives one callback), and the
+      number of such mutation records; websocket frames received (page.on("websocket") ->
+      ws.on("framereceived")), all frames and socket.io event frames ("42...") separately;
+  (b) settle: time from the last burst commit until the page shows the exact final state and
+      keeps it: `[data-testid=pending-approvals-count]` text = the DB's pending draft count for
+      Acme, every Acme card's badge = what the DB implies (work_rules.contact_badge of the
+      contact's newest task status and whether it has a pending draft), and on /approvals
+      min(count, DRAFTS_SHOWN) pending `[data-testid=draft-card]`s (the list shows at most 50);
+  (c) responsiveness: a requestAnimationFrame loop in each page records the longest gap between
+      two frames during the window (and, for comparison, during IDLE_BASELINE_S before it).
+The server log is scanned for errors at the end.
+
+Run: `source scripts/env.sh && python bench/task_latency.py [--pages 3] [--tasks 50]
+[--burst 100] [--root DIR] [--json]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers, wherever we are run from
+
+import latency as base  # the colleague's bench: server start, clocks, percentiles, facts
+from _support import server_log_problems  # the error scan the other benches use
+
+DEFAULT_PAGES = 3  # a few colleagues of one client watching /contacts
+DEFAULT_TASKS = 50  # 150 timed steps per page: enough for a p90, a rough p99
+DEFAULT_BURST = 100  # the size of the burst the worker completes at once
+
+ASSIGNER_EMAIL = "ops@acme.demo"  # the seeded Acme client admin assigns and approves
+WORKER_NAME = "bench-worker"  # named in the audit rows the worker's steps write
+ASSIGN_AGENT = "Outreach Agent"  # part 1's agent (seeded for every client)
+STEP_INTERVAL_MS = 200  # between two commits of part 1: far above a live push, so none coalesce
+BURST_SECONDS = 1.0  # the burst's target duration: --burst completions in about one second
+BURST_THREADS = 2  # SQLite serialises writers; two threads overlap one's Python work with the other's
+BURST_TIMEOUT_S = 60  # the burst threads must be done by then (a stuck writer fails the run)
+IDLE_BASELINE_S = 1.0  # frame gaps of the quiet pages, measured just before the burst
+SETTLE_TIMEOUT_S = 30.0  # after the last commit, how long pages get to show the final state
+PREP_TIMEOUT_MS = 30_000  # after assigning the burst's tasks, pages must show "Agent Working"
+QUIET_TAIL_S = 1.0  # keep counting renders/frames this long after the final state (stragglers)
+CLOCK_TOLERANCE_MS = 5.0  # a DOM stamp this much before its commit is still that commit's (clocks)
+PUMP_MS = 20  # while burst threads run, the main thread lets Playwright dispatch events this often
+MAX_SNAPSHOTS = 20_000  # bound on each page's log of observed states during the burst
+
+CARD = "[data-testid=contact-card][data-contact-id=\"{id}\"]"
+FOLLOWING = "[data-testid=connection-status][data-state=connected]:not([data-worker=''])"
+
+# Part 1: log every change of each watched card's badge text: window.__benchBadges[id] = [[text, t]].
+BADGE_LOG_JS = r"""(ids) => {
+  const log = (window.__benchBadges = {});
+  const last = {};
+  const read = (id) => {
+    const b = document.querySelector(`[data-testid=contact-card][data-contact-id="${id}"] [data-testid=task-badge]`);
+    return b ? b.textContent.trim() : '';
+  };
+  for (const id of ids) { log[id] = []; last[id] = read(id); }
+  new MutationObserver(() => {
+    const now = performance.timeOrigin + performance.now();
+    for (const id of ids) {
+      const text = read(id);
+      if (text !== last[id]) { last[id] = text; log[id].push([text, now]); }
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+  return last;
+}"""
+
+# Part 2: renders, mutation records, observed states (deduplicated) and the rAF loop's longest gap.
+BURST_OBSERVER_JS = r"""({ids, maxSnapshots}) => {
+  const watched = '[data-testid=task-badge],[data-testid=contact-card],[data-testid=draft-card],' +
+                  '[data-testid=pending-approvals-count]';
+  const now = () => performance.timeOrigin + performance.now();
+  const badge = (id) => {
+    const b = document.querySelector(`[data-testid=contact-card][data-contact-id="${id}"] [data-testid=task-badge]`);
+    return b ? b.textContent.trim() : '';
+  };
+  const state = () => {
+    const count = document.querySelector('[data-testid=pending-approvals-count]');
+    return JSON.stringify([count ? count.textContent.trim() : null, ids.map(badge),
+      document.querySelectorAll('[data-testid=draft-card][data-status=pending]').length]);
+  };
+  const touches = (node) => {
+    const el = node.nodeType === 1 ? node : node.parentElement;
+    return !!el && (!!el.closest(watched) || (node.nodeType === 1 && !!el.querySelector(watched)));
+  };
+  const s = (window.__benchBurst = {renders: 0, records: 0, states: [], maxGap: 0, maxGapAt: 0,
+                                    frames: 0, running: true, last: state()});
+  s.reset = () => {
+    const out = {maxGap: s.maxGap, frames: s.frames};
+    s.renders = 0; s.records = 0; s.maxGap = 0; s.maxGapAt = 0; s.frames = 0;
+    s.last = state(); s.states = [[s.last, now()]];
+    return out;
+  };
+  new MutationObserver((records) => {
+    let relevant = 0;
+    for (const r of records) {
+      if (touches(r.target) || [...r.addedNodes, ...r.removedNodes].some(touches)) relevant++;
+    }
+    if (!relevant) return;
+    s.renders++; s.records += relevant;
+    const current = state();
+    if (current !== s.last && s.states.length < maxSnapshots) { s.last = current; s.states.push([current, now()]); }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+  let prev = performance.now();
+  const tick = () => {
+    const t = performance.now();
+    if (t - prev > s.maxGap) { s.maxGap = t - prev; s.maxGapAt = performance.timeOrigin + t; }
+    prev = t; s.frames++;
+    if (s.running) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+# True when the page shows `expected` ([count text, [badges], pending draft cards]).
+SHOWS_STATE_JS = "(expected) => window.__benchBurst && window.__benchBurst.last === expected"
+
+
+@dataclass
+class StepStats:
+    step: str  # "Agent Working" (from assign), "Draft Ready" (from complete), "cleared" (from approve)
+    count: int
+    p50_ms: float | None
+    p90_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+    missed: int
+
+
+@dataclass
+class LatencyResult:
+    pages: int
+    tasks: int
+    interval_ms: float
+    steps: list[StepStats]
+    unexpected: int  # badge changes no step explains (e.g. one caused by the claim)
+    claim_changed_badge: int  # of those, seen between a claim commit and the next commit
+    clock_offset_ms: float
+
+
+@dataclass
+class BurstPage:
+    page: str  # "contacts-1".. or "approvals"
+    renders: int
+    mutation_records: int
+    ws_frames: int
+    ws_event_frames: int
+    settle_ms: float | None  # None: never showed the final state by the deadline
+    final_state_ok: bool
+    last_state: str
+    max_frame_gap_ms: float
+    idle_max_frame_gap_ms: float
+    frames: int
+
+
+@dataclass
+class BurstResult:
+    tasks: int
+    threads: int
+    duration_s: float  # first claim commit -> last complete commit
+    rate_per_s: float  # completions per second
+    commits: int
+    pending_drafts: int
+    expected_badges: dict[str, str]
+    expected_cards: int
+    pages: list[BurstPage] = field(default_factory=list)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+class FrameCounter:
+    """Websocket frames a page received (every socket it opened), counted on Playwright's side."""
+
+    def __init__(self, page) -> None:
+        self.frames = 0
+        self.events = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
+
+    def _on_frame(self, payload) -> None:
+        self.frames += 1
+        if isinstance(payload, str) and payload.startswith("42"):  # socket.io EVENT packet
+            self.events += 1
+
+    def snapshot(self) -> tuple[int, int]:
+        return self.frames, self.events
+
+
+def open_live_page(browser, url: str, path: str) -> tuple[Any, FrameCounter]:
+    """Signed in as the Acme admin (bench/latency.py's open_page), then live on `path`."""
+    context = browser.new_context()
+    context.set_default_timeout(base.PAGE_TIMEOUT_MS)
+    page = context.new_page()
+    counter = FrameCounter(page)  # before any navigation: the page's sockets are all seen
+    page.goto(url + "/login")
+    page.get_by_label("Email", exact=True).fill(base.VIEWER_EMAIL)
+    page.get_by_label("Password", exact=True).fill(base.VIEWER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    page.goto(url + path)
+    page.wait_for_selector(FOLLOWING)  # connected, and its live subscription names its worker
+    return page, counter
+
+
+def acme_facts(acme: int) -> tuple[list[int], dict[str, int]]:
+    """Acme's contact ids (by name, as the page lists them) and its AI agents by name."""
+    from sqlmodel import select
+
+    from app.db import read_session
+    from app.models import AIAgent, Contact
+
+    with read_session() as session:
+        contacts = [c.id for c in session.exec(select(Contact).where(Contact.client_id == acme)
+                                               .order_by(Contact.name))]
+        agents = {a.name: a.id for a in session.exec(select(AIAgent).where(AIAgent.client_id == acme))}
+    return contacts, agents
+
+
+def expected_from_db(acme: int, contact_ids: list[int]) -> tuple[int, dict[str, str]]:
+    """Acme's pending draft count and each contact's badge as the DB implies it."""
+    from sqlmodel import col, func, select
+
+    from app.db import read_session
+    from app.models import AgentTask, Draft, DraftStatus
+    from app.services import work_rules
+
+    with read_session() as session:
+        pending = session.exec(select(func.count()).select_from(Draft).where(
+            Draft.client_id == acme, Draft.status == DraftStatus.PENDING.value)).one()
+        with_draft = set(session.exec(select(Draft.contact_id).where(
+            Draft.client_id == acme, Draft.status == DraftStatus.PENDING.value)).all())
+        badges = {}
+        for contact in contact_ids:
+            newest = session.exec(select(AgentTask.status).where(AgentTask.contact_id == contact)
+                                  .order_by(col(AgentTask.id).desc()).limit(1)).first()
+            badges[str(contact)] = work_rules.contact_badge(work_rules.ContactWork(
+                newest_task_status=newest, has_pending_draft=contact in with_draft))
+    return int(pending), badges
+
+
+class CommitClock:
+    """Stamps (epoch ms) every commit of this process that appended to the change log."""
+
+    def __init__(self) -> None:
+        from app.db import on_change_committed
+
+        self.stamps: list[float] = []
+        self._lock = threading.Lock()
+        self._remove = on_change_committed(self._stamp)
+
+    def _stamp(self) -> None:
+        with self._lock:
+            self.stamps.append(base.now_ms())
+
+    def close(self) -> None:
+        self._remove()
+
+    def run(self, operation, *args):
+        """Run one service call that must commit exactly once; returns (result, commit ms)."""
+        before = len(self.stamps)
+        result = operation(*args)
+        if len(self.stamps) != before + 1:
+            raise RuntimeError(f"{operation.__name__}: expected 1 commit, saw {len(self.stamps) - before}")
+        return result, self.stamps[-1]
+
+
+def stats(step: str, values: list[float], missed: int) -> StepStats:
+    values = sorted(values)
+    return StepStats(step=step, count=len(values), p50_ms=base.percentile(values, 50),
+                     p90_ms=base.percentile(values, 90), p99_ms=base.percentile(values, 99),
+                     max_ms=values[-1] if values else None, missed=missed)
+
+
+# --- part 1 ------------------------------------------------------------------------------------
+
+@dataclass
+class Expected:
+    contact: str
+    text: str  # the badge text this step must produce
+    step: str
+    committed: float  # epoch ms
+    deadline: float = float("inf")  # commit of the same step on the same contact's next task
+
+
+def run_latency(pages: list, contact_ids: list[int], agents: dict[str, int], task_count: int,
+                assigner, worker, clock: CommitClock) -> LatencyResult:
+    from app.services import drafts, tasks
+
+    ids = [str(c) for c in contact_ids]
+    for page in pages:
+        initial = page.evaluate(BADGE_LOG_JS, ids)
+        if any(initial.values()):
+            raise RuntimeError(f"part 1 must start with no badges, the page shows {initial}")
+    offset = max(abs(base.clock_offset_ms(page)) for page in pages)
+
+    expected: list[Expected] = []
+    claim_windows: list[tuple[str, float]] = []  # (contact, claim commit)
+    start, n = time.monotonic(), 0
+
+    def on_schedule(operation, *args):
+        nonlocal n
+        delay = start + n * STEP_INTERVAL_MS / 1000 - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        n += 1
+        return clock.run(operation, *args)
+
+    base.log(f"part 1: {task_count} tasks, 4 commits each, {STEP_INTERVAL_MS} ms apart")
+    for i in range(task_count):
+        contact = contact_ids[i % len(contact_ids)]
+        task_id, t_assign = on_schedule(tasks.assign_task, assigner, contact, agents[ASSIGN_AGENT])
+        claimed, t_claim = on_schedule(tasks.claim_next_task, worker)
+        if claimed is None or claimed.id != task_id:
+            raise RuntimeError(f"task {i}: claimed {claimed and claimed.id}, expected {task_id}")
+        draft_id, t_complete = on_schedule(tasks.complete_task, worker, task_id, f"Bench {i}", "Body")
+        _, t_approve = on_schedule(drafts.approve_draft, assigner, draft_id)
+        expected += [Expected(str(contact), "Agent Working", "Agent Working", t_assign),
+                     Expected(str(contact), "Draft Ready", "Draft Ready", t_complete),
+                     Expected(str(contact), "", "cleared", t_approve)]
+        claim_windows.append((str(contact), t_claim))
+    for i, e in enumerate(expected):  # each step must show before the same step of the next task
+        e.deadline = next((later.committed for later in expected[i + 1:]
+                           if later.contact == e.contact and later.step == e.step), float("inf"))
+
+    # Bounded: every page gets what remains of one deadline to show the last step.
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    total = len(expected)
+    for page in pages:
+        try:
+            page.wait_for_function(
+                "(n) => Object.values(window.__benchBadges).reduce((a, l) => a + l.length, 0) >= n",
+                arg=total, timeout=max(1.0, (deadline - time.monotonic()) * 1000))
+        except Exception as error:  # noqa: BLE001 - what a page did not show counts as missed
+            base.log(f"a page did not show all {total} badge changes: {type(error).__name__}")
+    logs = [page.evaluate("() => window.__benchBadges") for page in pages]
+
+    by_step: dict[str, list[float]] = {"Agent Working": [], "Draft Ready": [], "cleared": []}
+    missed = dict.fromkeys(by_step, 0)
+    unexpected = claim_changed = 0
+    for observed_by_contact in logs:
+        for contact in ids:
+            observed = observed_by_contact[contact]
+            used = [False] * len(observed)
+            cursor = 0
+            for e in (x for x in expected if x.contact == contact):
+                hit = next((k for k in range(cursor, len(observed))
+                            if observed[k][0] == e.text and observed[k][1] >= e.committed - CLOCK_TOLERANCE_MS),
+                           None)
+                if hit is None or observed[hit][1] >= e.deadline:
+                    missed[e.step] += 1
+                    continue
+                used[hit] = True
+                cursor = hit + 1
+                by_step[e.step].append(observed[hit][1] - e.committed)
+            for k, (_text, stamp) in enumerate(observed):
+                if used[k]:
+                    continue
+                unexpected += 1
+                # A change right after a claim commit (before the next step's commit) is the claim's.
+                claim_changed += any(c == contact and t <= stamp + CLOCK_TOLERANCE_MS
+                                     and stamp < t + STEP_INTERVAL_MS for c, t in claim_windows)
+    return LatencyResult(pages=len(pages), tasks=task_count, interval_ms=STEP_INTERVAL_MS,
+                         steps=[stats(step, values, missed[step]) for step, values in by_step.items()],
+                         unexpected=unexpected, claim_changed_badge=claim_changed, clock_offset_ms=offset)
+
+
+# --- part 2 ------------------------------------------------------------------------------------
+
+def state_key(count: int, badges: list[str], cards: int) -> str:
+    """The page observer's state string (JSON.stringify of [count text, badges, cards])."""
+    return json.dumps([str(count), badges, cards], separators=(",", ":"))
+
+
+def start_burst(worker_names: list[str], burst: int,
+                clock: CommitClock) -> tuple[list[threading.Thread], list[BaseException], int]:
+    """Start one thread per worker name claiming+completing `burst` tasks on a BURST_SECONDS schedule.
+
+    Returns the threads, the list their errors go to, and the index of the burst's first commit
+    in clock.stamps. The caller waits (keeping Playwright's event dispatch going meanwhile).
+    """
+    from app.services import tasks
+    from app.services.actors import system_actor
+
+    lock = threading.Lock()
+    next_index = iter(range(burst))
+    errors: list[BaseException] = []
+    start = time.monotonic()
+
+    def work(name: str) -> None:
+        actor = system_actor(name)
+        try:
+            while True:
+                with lock:
+                    i = next(next_index, None)
+                if i is None:
+                    return
+                delay = start + i * BURST_SECONDS / burst - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                claimed = tasks.claim_next_task(actor)
+                if claimed is None:
+                    raise RuntimeError(f"burst completion {i}: nothing left to claim")
+                tasks.complete_task(actor, claimed.id, f"Burst {i}", f"Burst draft {i}")
+        except BaseException as error:  # noqa: BLE001 - reported by the caller
+            errors.append(error)
+
+    first_commit = len(clock.stamps)  # read before any burst thread runs
+    threads = [threading.Thread(target=work, args=(name,), daemon=True) for name in worker_names]
+    for thread in threads:
+        thread.start()
+    return threads, errors, first_commit
+
+
+def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[int],
+              agents: dict[str, int], burst: int, assigner, acme: int, clock: CommitClock) -> BurstResult:
+    from app.services import tasks
+    from app.services.work_views import DRAFTS_SHOWN
+
+    ids = [str(c) for c in contact_ids]
+    agent_ids = sorted(agents.values())
+    base.log(f"part 2: assigning {burst} tasks")
+    for i in range(burst):
+        tasks.assign_task(assigner, contact_ids[i % len(contact_ids)], agent_ids[i % len(agent_ids)])
+    approvals, approvals_counter = open_live_page(browser, url, "/approvals")
+    all_pages = [*pages, approvals]
+    names = [f"contacts-{n + 1}" for n in range(len(pages))] + ["approvals"]
+    for page in pages:  # the assignments are on screen before anything is measured
+        page.wait_for_function(
+            "(ids) => ids.every((id) => { const b = document.querySelector("
+            "`[data-testid=contact-card][data-contact-id=\"${id}\"] [data-testid=task-badge]`);"
+            " return b && b.textContent.trim() === 'Agent Working'; })", arg=ids, timeout=PREP_TIMEOUT_MS)
+    for page in all_pages:
+        page.evaluate(BURST_OBSERVER_JS, {"ids": ids, "maxSnapshots": MAX_SNAPSHOTS})
+    all_pages[0].wait_for_timeout(IDLE_BASELINE_S * 1000)
+    idle = [page.evaluate("() => window.__benchBurst.reset()") for page in all_pages]
+    frames_before = [c.snapshot() for c in (*counters, approvals_counter)]
+
+    base.log(f"part 2: completing {burst} tasks in ~{BURST_SECONDS:g} s with {BURST_THREADS} threads")
+    threads, errors, first_commit = start_burst(
+        [f"{WORKER_NAME}-{n + 1}" for n in range(BURST_THREADS)], burst, clock)
+    deadline = time.monotonic() + BURST_TIMEOUT_S
+    while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
+        all_pages[0].wait_for_timeout(PUMP_MS)  # Playwright keeps dispatching websocket events
+    if any(t.is_alive() for t in threads) or errors:
+        raise RuntimeError(f"the burst did not finish: {errors or 'timed out'}")
+    burst_stamps = clock.stamps[first_commit:]
+    if len(burst_stamps) != 2 * burst:
+        raise RuntimeError(f"burst: expected {2 * burst} commits, saw {len(burst_stamps)}")
+    first, last = burst_stamps[0], burst_stamps[-1]
+
+    pending, badges = expected_from_db(acme, contact_ids)
+    contacts_state = state_key(pending, [badges[i] for i in ids], 0)
+    approvals_state = state_key(pending, [""] * len(ids), min(pending, DRAFTS_SHOWN))
+    expected_states = [contacts_state] * len(pages) + [approvals_state]
+
+    settle_deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    for name, page, state in zip(names, all_pages, expected_states):
+        try:
+            page.wait_for_function(SHOWS_STATE_JS, arg=state,
+                                   timeout=max(1.0, (settle_deadline - time.monotonic()) * 1000))
+        except Exception as error:  # noqa: BLE001 - reported as never settled
+            base.log(f"{name} did not show the final state: {type(error).__name__}")
+    all_pages[0].wait_for_timeout(QUIET_TAIL_S * 1000)
+
+    result = BurstResult(tasks=burst, threads=BURST_THREADS, duration_s=(last - first) / 1000,
+                         rate_per_s=burst / max((last - first) / 1000, 1e-9), commits=len(burst_stamps),
+                         pending_drafts=pending, expected_badges=badges,
+                         expected_cards=min(pending, DRAFTS_SHOWN))
+    for name, page, counter, before, idle_page, state in zip(
+            names, all_pages, (*counters, approvals_counter), frames_before, idle, expected_states):
+        observed = page.evaluate("() => { const s = window.__benchBurst; s.running = false;"
+                                 " return {renders: s.renders, records: s.records, states: s.states,"
+                                 " maxGap: s.maxGap, frames: s.frames, last: s.last}; }")
+        frames, events = counter.snapshot()
+        states = observed["states"]
+        ok = observed["last"] == state
+        # The final state's arrival: the last time the page's state changed (to the final one).
+        settle = (states[-1][1] - last) if ok and states else None
+        result.pages.append(BurstPage(
+            page=name, renders=observed["renders"], mutation_records=observed["records"],
+            ws_frames=frames - before[0], ws_event_frames=events - before[1],
+            settle_ms=None if settle is None else max(settle, 0.0), final_state_ok=ok,
+            last_state=observed["last"], max_frame_gap_ms=observed["maxGap"],
+            idle_max_frame_gap_ms=idle_page["maxGap"], frames=observed["frames"]))
+    return result
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+def run(root: Path, page_count: int, task_count: int, burst: int) -> tuple[LatencyResult, BurstResult, dict]:
+    from playwright.sync_api import sync_playwright
+
+    from app.services.actors import system_actor
+    from app.services.auth import actor_for_email
+    from tests.conftest import prepare_database
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, stop_server
+
+    with tempfile.TemporaryDirectory(prefix="beacon-task-bench-") as tmp:
+        workdir = Path(tmp)
+        # Its own folder: the server watches the database's folder for WAL writes.
+        database_url = f"sqlite:///{workdir / 'db' / 'beacon.db'}"
+        prepare_database(database_url)  # also points this process at it
+        assigner = actor_for_email(ASSIGNER_EMAIL)
+        worker = system_actor(WORKER_NAME)
+        acme = base.client_id(base.CLIENT_NAME)
+        contact_ids, agents = acme_facts(acme)
+
+        base.log(f"starting Beacon from {root} (a cold start builds the frontend first)")
+        process, url = base.start_server(root, workdir, database_url)
+        clock = CommitClock()
+        try:
+            base.log(f"Beacon is up at {url}")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    pages, counters = [], []
+                    for n in range(page_count):
+                        page, counter = open_live_page(browser, url, "/contacts")
+                        for contact in contact_ids:
+                            page.wait_for_selector(CARD.format(id=contact))
+                        pages.append(page)
+                        counters.append(counter)
+                        base.log(f"  page {n + 1}/{page_count} live on /contacts")
+                    latency_result = run_latency(pages, contact_ids, agents, task_count, assigner, worker, clock)
+                    burst_result = run_burst(browser, url, pages, counters, contact_ids, agents, burst,
+                                             assigner, acme, clock)
+                finally:
+                    browser.close()
+        except BaseException:
+            tail = (workdir / "server.log").read_text(errors="replace")[-base.LOG_TAIL_CHARS:]
+            base.log(f"server log (tail):\n{tail}")
+            raise
+        finally:
+            clock.close()
+            stop_server(process)
+        problems = server_log_problems((workdir / "server.log").read_text(errors="replace"))
+    return latency_result, burst_result, problems
+
+
+# --- report ------------------------------------------------------------------------------------
+
+def format_report(facts: dict[str, Any], lat: LatencyResult, burst: BurstResult, problems: dict) -> str:
+    ms = base.format_ms
+    head = f"date {facts['date']}   nproc {facts['nproc']}   load {facts['loadavg_1m']}   Reflex {facts['reflex']}"
+    lines = [
+        "Part 1 - worker commit -> task badge text in the DOM (commit in another process)",
+        head,
+        f"{lat.pages} page(s) on /contacts, {lat.tasks} tasks, one commit every {lat.interval_ms:g} ms; ms",
+        "",
+        f"{'step (timed from)':<32} {'count':>6} {'p50':>8} {'p90':>8} {'p99':>8} {'max':>8} {'missed':>7}",
+    ]
+    origin = {"Agent Working": "Agent Working (assign)", "Draft Ready": "Draft Ready (complete)",
+              "cleared": "cleared (approve)"}
+    for s in lat.steps:
+        lines.append(f"{origin[s.step]:<32} {s.count:>6} {ms(s.p50_ms):>8} {ms(s.p90_ms):>8} "
+                     f"{ms(s.p99_ms):>8} {ms(s.max_ms):>8} {s.missed:>7}")
+    claim_note = "Note: a pending task already shows \"Agent Working\", so the claim commit changes no badge."
+    lines.append(f"unexpected badge changes: {lat.unexpected} (of them right after a claim: "
+                 f"{lat.claim_changed_badge}); clock± {ms(lat.clock_offset_ms)} ms")
+    lines += [claim_note, ""]
+    lines.append(f"Part 2 - burst: {burst.tasks} tasks claimed+completed by {burst.threads} threads in "
+                 f"{burst.duration_s:.2f} s ({burst.rate_per_s:.0f}/s, {burst.commits} commits)")
+    lines.append(head)
+    lines.append(f"final state: {burst.pending_drafts} pending drafts; badges "
+                 f"{sorted(set(burst.expected_badges.values()))}; /approvals lists {burst.expected_cards} "
+                 "pending draft cards")
+    lines.append("")
+    lines.append(f"{'page':<12} {'renders':>8} {'records':>8} {'ws frames':>10} {'ws events':>10} "
+                 f"{'settle ms':>10} {'final ok':>9} {'max gap':>8} {'idle gap':>9}")
+    for p in burst.pages:
+        lines.append(f"{p.page:<12} {p.renders:>8} {p.mutation_records:>8} {p.ws_frames:>10} {p.ws_event_frames:>10} "
+                     f"{ms(p.settle_ms):>10} {'yes' if p.final_state_ok else 'NO':>9} "
+                     f"{ms(p.max_frame_gap_ms):>8} {ms(p.idle_max_frame_gap_ms):>9}")
+    for p in burst.pages:
+        if not p.final_state_ok:
+            lines.append(f"  {p.page} last showed {p.last_state}")
+    lines += [
+        "",
+        "renders: MutationObserver callbacks touching a badge, contact card, draft card or the pending count;",
+        "records: their mutation records; ws frames/events: all frames / socket.io event frames received;",
+        f"settle: last burst commit -> the page shows the exact final state (deadline {SETTLE_TIMEOUT_S:g} s);",
+        (f"max gap: longest requestAnimationFrame gap during the burst window; idle gap: same over "
+         f"{IDLE_BASELINE_S:g} s before it."),
+        (f"server log: {problems['error_lines']} error line(s), "
+         f"{problems['disconnected_client_warnings']} disconnected-client warning(s)"),
+    ]
+    lines += [f"  {line[:200]}" for line in problems["first"]]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=DEFAULT_PAGES, help="pages on /contacts (default %(default)s)")
+    parser.add_argument("--tasks", type=int, default=DEFAULT_TASKS, help="part 1's tasks (default %(default)s)")
+    parser.add_argument("--burst", type=int, default=DEFAULT_BURST, help="part 2's tasks (default %(default)s)")
+    parser.add_argument("--root", type=Path, default=base.DEFAULT_ROOT,
+                        help="the Beacon checkout to serve from (default: this script's)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the tables")
+    args = parser.parse_args(argv)
+    args.root = args.root.resolve()
+    if args.pages < 1 or args.tasks < 1 or args.burst < 1:
+        parser.error("--pages, --tasks and --burst must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, base._exit_on_sigterm)  # unwinds through the finally blocks
+    base.load_project(args.root)
+    lat, burst, problems = run(args.root, args.pages, args.tasks, args.burst)
+    facts = base.environment_facts()
+    if args.json:
+        print(json.dumps({**facts, "part1": asdict(lat), "part2": asdict(burst), "server_log": problems},
+                         indent=2))
+    else:
+        print(format_report(facts, lat, burst, problems))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
