@@ -61,6 +61,7 @@ SYSTEM_STATE = "app___state___system____system_state"
 LIVE_STATE = "app___state___live____live_link_state"
 AUTH_STATE = "app___state___auth____auth_state"
 WORKFORCE_STATE = "app___state___workforce____workforce_state"
+LOAD_AT_START = round(os.getloadavg()[0], 2)  # others' work on the machine skews every figure here
 LEAK_WARNING = "Attempting to send delta to disconnected client"  # Reflex's log line (app.py)
 
 
@@ -153,6 +154,14 @@ def stop_server(server: Server | None) -> None:
             process.wait(timeout=SERVER_STOP_TIMEOUT_S)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             pass
+
+
+def check_alive(server: Server, when: str) -> None:
+    """Raise (with the log's tail) if the server is gone: figures measured after that are void."""
+    code = server.process.poll()
+    if code is not None:
+        raise RuntimeError(f"the Beacon server exited {when} (exit code {code}):\n"
+                           f"{server.log_text()[-LOG_TAIL_CHARS:]}")
 
 
 def server_log_problems(text: str, limit: int = 8) -> dict[str, Any]:
@@ -527,6 +536,7 @@ def environment_facts() -> dict[str, Any]:
     return {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "nproc": len(os.sched_getaffinity(0)),
+        "loadavg_1m_start": LOAD_AT_START,
         "loadavg_1m": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "reflex": version("reflex"),
@@ -540,7 +550,8 @@ def environment_facts() -> dict[str, Any]:
 def facts_header(title: str, facts: dict[str, Any]) -> list[str]:
     return [
         title,
-        f"date {facts['date']}   nproc {facts['nproc']}   load(1m, at end) {facts['loadavg_1m']}",
+        f"date {facts['date']}   nproc {facts['nproc']}   load average (1 min) at start "
+        f"{facts['loadavg_1m_start']}, at end {facts['loadavg_1m']}",
         f"python {facts['python']}  reflex {facts['reflex']}  granian {facts['granian']}  "
         f"python-socketio {facts['python_socketio']}  sqlalchemy {facts['sqlalchemy']}  "
         f"psycopg {facts['psycopg']}" + (f"  postgresql {facts['postgresql']}" if facts.get("postgresql") else ""),

@@ -208,6 +208,7 @@ async def measure(args: argparse.Namespace, server: S.Server, tokens: list[str],
         after = S.sample_tree(server.process.pid)
         out["health_connected"] = await asyncio.to_thread(S.health, server, api_token)
         out["rounds"] = [asdict(r) for r in await run_rounds(live, server, args.rounds, publish)]
+        S.check_alive(server, "during the rounds")
 
         S.log("disconnecting every client")
         await S.disconnect_clients(clients)

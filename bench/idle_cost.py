@@ -60,7 +60,7 @@ CONFIGS = {  # name -> server environment
 TARGET_LIVE = 0.0  # the goal: an idle live page costs the database nothing
 CONNECT_CONCURRENCY = 10  # connects in flight
 LIVE_TIMEOUT_S = 60  # one client's wait for its initial view
-SETTLE_S = 12.0  # > PGSTAT_IDLE_INTERVAL (10 s): the connect work's counters are published first
+SETTLE_S = 20.0  # > PGSTAT_IDLE_INTERVAL (10 s) with margin: the connect work's counters are published first
 STATS_FLUSH_S = 1.5  # > PGSTAT_MIN_INTERVAL (1 s): the scan reading's own counters are published
 
 
@@ -166,6 +166,7 @@ async def measure(args: argparse.Namespace, name: str, server: S.Server, databas
         await asyncio.sleep(SETTLE_S)
         S.log(f"{name}: window with 0 pages ({args.seconds:g} s)")
         idle = await window(database_url, 0, args.seconds)
+        S.check_alive(server, "during the 0-page window")
 
         clients = [S.LightClient(server.url, frontend, tokens[i % len(tokens)], http)
                    for i in range(args.sessions)]
@@ -176,6 +177,7 @@ async def measure(args: argparse.Namespace, name: str, server: S.Server, databas
         await asyncio.sleep(SETTLE_S)
         S.log(f"{name}: window with {len(live)} idle pages ({args.seconds:g} s)")
         loaded = await window(database_url, len(live), args.seconds)
+        S.check_alive(server, f"during the {len(live)}-page window")
         still = sum(1 for c in live if not c.disconnected)
         if still != len(live):
             S.log(f"{name}: {len(live) - still} pages dropped during the window")

@@ -39,7 +39,9 @@ def schedule_follow_up(actor: Actor, contact_id: int, scheduled_for: datetime | 
         if actor.role not in work_rules.WORK_MANAGER_ROLES:
             raise Forbidden("Only the client's admins and staff may schedule follow-ups.")
         agent = session.exec(select(AIAgent).where(
-            AIAgent.client_id == contact.client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value)).first()
+            AIAgent.client_id == contact.client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value,
+            AIAgent.enabled == True,  # noqa: E712
+        )).first()
         follow_up = FollowUp(client_id=contact.client_id, contact_id=contact.id,
                              ai_agent_id=agent.id if agent else None, scheduled_for=scheduled_for,
                              note=note, created_by=actor.user_id)

@@ -7,6 +7,7 @@ page of the client) only when it changes. History goes to presence_events.
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
@@ -86,15 +87,37 @@ def refresh_user(session: Session, user_id: int, reason: str) -> None:
         refresh_agent(session, agent, reason)
 
 
+# When this process last wrote each session's heartbeat (monotonic seconds), so the tabs of one
+# browser, which share a session, cost one write per interval between them, and no query.
+_last_written: dict[str, float] = {}
+# Share of the interval after which another tab's beat is written: just under one interval, so
+# one write per interval survives scheduling jitter.
+REWRITE_AFTER_SHARE = 0.9
+# Past this many remembered sessions, entries older than an interval (nothing to suppress) go.
+REMEMBERED_SESSIONS_LIMIT = 10_000
+
+
+def _remember_write(digest: str, clock: float, interval: float) -> None:
+    _last_written[digest] = clock
+    if len(_last_written) > REMEMBERED_SESSIONS_LIMIT:
+        for key, written in list(_last_written.items()):
+            if clock - written >= interval:
+                del _last_written[key]
+
+
 def heartbeat(token: str) -> bool:
     """An open page says its session is alive. Returns whether it wrote.
 
-    Writes only when the stored beat is older than half an interval, so several tabs of one
-    session (and several backend workers) add no writes.
+    Several tabs of one session add no writes: this process skips a beat it wrote less than an
+    interval ago, and the database skips one written less than half an interval ago (tabs
+    served by different backend workers).
     """
     now = utc_now()
     t = timings()
     digest = _digest(token)
+    clock = time.monotonic()
+    if clock - _last_written.get(digest, float("-inf")) < t.heartbeat_seconds * REWRITE_AFTER_SHARE:
+        return False
     with transaction() as session:
         row = session.exec(select(AuthSession).where(AuthSession.token_hash == digest)).first()
         if row is None or row.ended_at is not None:
@@ -104,6 +127,7 @@ def heartbeat(token: str) -> bool:
             return False
         was_alive = now - last < timedelta(seconds=t.offline_after_seconds)
         session.exec(update(AuthSession).where(AuthSession.id == row.id).values(last_seen_at=now))
+        _remember_write(digest, clock, t.heartbeat_seconds)
         if not was_alive:
             refresh_user(session, row.user_id, "heartbeat resumed")
         return True
