@@ -34,7 +34,7 @@ QUIET_S: the assignments' backlog is drained), then an extra page (Acme admin, /
 every page gets an observer. After IDLE_BASELINE_S of quiet (the idle frame-gap baseline), the
 bench claims and completes all --burst tasks on a schedule of BURST_SECONDS in total, with
 BURST_THREADS threads (the achieved rate is reported). Per page, from the burst's start until
-QUIET_TAIL_S after the page reached the final state (or the settle deadline):
+QUIET_TAIL_S after the last page reached the final state (or the settle deadline):
   (a) renders: MutationObserver callbacks whose records touched a task badge, a contact card, a
       draft card or the pending-approvals count (one React commit gives one callback), and the
       number of such mutation records; websocket frames received (page.on("websocket") ->
@@ -43,7 +43,8 @@ QUIET_TAIL_S after the page reached the final state (or the settle deadline):
       keeps it: `[data-testid=pending-approvals-count]` text = the DB's pending draft count for
       Acme, every Acme card's badge = what the DB implies (work_rules.contact_badge of the
       contact's newest task status and whether it has a pending draft), and on /approvals
-      min(count, DRAFTS_SHOWN) pending `[data-testid=draft-card]`s (the list shows at most 50);
+      min(count, DRAFTS_SHOWN) `[data-testid=draft-card][data-status=pending]` (the list shows at
+      most 50; part 1's approved drafts are draft cards too, in the "Approved" list);
   (c) responsiveness: a requestAnimationFrame loop in each page records the longest gap between
       two frames during the window (and, for comparison, during IDLE_BASELINE_S before it).
 The server log is scanned for errors at the end.

@@ -146,12 +146,12 @@ def test_two_workers_complete_every_task_exactly_once(backend, request, tmp_path
     assert {task(task_id).attempts for task_id in task_ids} == {1}
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def worker_of(label: str) -> str:
     """A worker with several runners names each claim "<worker>/<runner>"."""
     return label.split("/", 1)[0]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_killed_workers_task_is_completed_by_another_worker_on_its_second_attempt(backend, request, tmp_path):
     database = request.getfixturevalue(backend)
     [task_id] = assign_outreach_tasks(1, clients=("Acme",))
