@@ -20,6 +20,7 @@ def _draft(draft, actions: rx.Component) -> rx.Component:
             width="100%",
         ),
         width="100%",
+        key=draft["id"],  # keyed by draft: a new draft on top does not redraw the ones below
         custom_attrs={"data-testid": "draft-card", "data-draft-id": draft["id"], "data-status": draft["status"]},
     )
 

@@ -48,6 +48,7 @@ def _card(contact) -> rx.Component:
             width="100%",
         ),
         custom_attrs={"data-testid": "contact-card", "data-contact-id": contact["id"]},
+        key=contact["id"],
         width="100%",
     )
 
@@ -69,6 +70,7 @@ def task_rows(rows) -> rx.Component:
                           on_click=WorkState.cancel_task(t["id"])),
             )),
             custom_attrs={"data-testid": "task-row", "data-status": t["status"]},
+            key=t["id"],
         ))),
         width="100%",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import reflex as rx
@@ -19,6 +20,8 @@ WORK_VARS = ("contacts", "ai_agents", "tasks", "pending_drafts", "approved_draft
              "pending_count", "scheduled_follow_ups", "follow_up_history", "activity")
 # More new events than this in one push (a burst) become one summary notification.
 NOTIFY_INDIVIDUALLY_UP_TO = 3
+# During a burst a page shows at most one summary per this many seconds; the rest is on screen.
+SUMMARY_COOLDOWN_SECONDS = 5.0
 
 
 class WorkState(rx.State):
@@ -43,6 +46,7 @@ class WorkState(rx.State):
     notification_permission: str = "unsupported"
 
     _last_event_id: int = -1  # -1: nothing seen yet (the first view sets the baseline silently)
+    _last_summary_at: float = 0.0
 
     def _apply_view(self, view: dict[str, Any]) -> list[dict[str, str]]:
         """Apply a work view; returns the events this page has not notified about yet."""
@@ -54,6 +58,10 @@ class WorkState(rx.State):
             return []
         fresh = [e for e in events if int(e["id"]) > self._last_event_id]
         self._last_event_id = max(self._last_event_id, newest)
+        if len(fresh) > NOTIFY_INDIVIDUALLY_UP_TO:
+            if time.monotonic() - self._last_summary_at < SUMMARY_COOLDOWN_SECONDS:
+                return []
+            self._last_summary_at = time.monotonic()
         return fresh
 
     # --- computed views -------------------------------------------------------------------
