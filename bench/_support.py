@@ -132,6 +132,7 @@ def start_server(root: Path, workdir: Path, database_url: str, extra_env: dict[s
                                f"{server.log_text()[-LOG_TAIL_CHARS:]}")
         try:
             if httpx.get(f"{server.url}/ping", timeout=1).status_code == 200:
+                log(f"server pid {process.pid} (bench pid {os.getpid()}) up at {server.url}")
                 return server
         except httpx.HTTPError:
             pass
