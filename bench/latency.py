@@ -63,8 +63,6 @@ PUBLISHER_EMAIL = "admin@beacon.demo"  # seeded platform admin: the only role th
 MARKER_PREFIX = "bench-"  # banner text "bench-<i>" identifies change i
 WARMUP_MARKER = "bench-warmup"  # not "<prefix><digits>", so the observers never count it
 
-SERVER_START_TIMEOUT_S = 300  # a prod start compiles and builds the frontend (~10 s warm, minutes cold)
-SERVER_POLL_S = 0.5  # how often to probe /ping while the server starts
 PAGE_TIMEOUT_MS = 60_000  # sign-in and first render of one page on a busy 2-CPU machine
 WARMUP_TIMEOUT_MS = 15_000  # every page must show (then drop) the warm-up change within this
 SETTLE_TIMEOUT_S = 15.0  # after the last commit, how long pages get to show the last change
@@ -130,33 +128,11 @@ def load_project(root: Path) -> None:
 
 
 def start_server(root: Path, workdir: Path, database_url: str) -> tuple[subprocess.Popen, str]:
-    """`reflex run --env prod` from `root`, as tests/e2e/conftest.py's start_server does."""
-    import httpx
+    """`reflex run --env prod` from `root`, through the browser tests' own starter."""
+    from tests.e2e.conftest import start_server as start
 
-    from tests.e2e.conftest import free_port, stop_server
-
-    port = free_port()
-    env = {**os.environ, "BEACON_DATABASE_URL": database_url}
-    log_path = workdir / "server.log"
-    with open(log_path, "w") as server_log:  # the child keeps its own descriptor
-        process = subprocess.Popen(
-            ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
-            cwd=root, env=env, stdout=server_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    url = f"http://localhost:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Beacon exited early:\n{log_path.read_text()[-LOG_TAIL_CHARS:]}")
-        try:
-            if httpx.get(f"{url}/ping", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(SERVER_POLL_S)
-    stop_server(process)
-    raise RuntimeError(f"Beacon did not start:\n{log_path.read_text()[-LOG_TAIL_CHARS:]}")
+    process, server = start(workdir, database_url=database_url, prepare=False, root=root)
+    return process, server.url
 
 
 def client_id(name: str) -> int:

@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import AIAgent, AIAgentKind, Draft, DraftStatus, FollowUp, utc_now
 from app.services import work_rules
-from app.services.actors import Actor, require_client_access
+from app.services.actors import Actor
 from app.services.audit import write_audit
-from app.services.errors import Conflict, Forbidden, NotFound
+from app.services.errors import Conflict, NotFound
 
 # After an email goes out, a polite follow-up waits this long for a reply.
 FOLLOW_UP_AFTER_SENT = timedelta(days=3)
@@ -25,9 +25,7 @@ def _decide(actor: Actor, draft_id: int, target: str, action: str) -> Draft:
         draft = session.get(Draft, draft_id)
         if draft is None:
             raise NotFound(f"No draft with id {draft_id}.")
-        require_client_access(actor, draft.client_id)
-        if actor.role not in work_rules.WORK_MANAGER_ROLES:
-            raise Forbidden("Only the client's admins and staff may decide on drafts.")
+        work_rules.require_work_manager(actor, draft.client_id, "decide on drafts")
         if not work_rules.can_move(work_rules.DRAFT_TRANSITIONS, draft.status, target):
             raise Conflict(f"A {draft.status} draft cannot become {target}.")
         old = {"status": draft.status}

@@ -12,9 +12,9 @@ from sqlmodel import col, select
 from app.db import transaction
 from app.models import AgentTask, AIAgent, AIAgentKind, Contact, FollowUp, FollowUpStatus, utc_now
 from app.services import work_rules
-from app.services.actors import Actor, require_client_access, require_system
+from app.services.actors import Actor, require_system
 from app.services.audit import write_audit
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services.errors import Conflict, InvalidInput, NotFound
 
 NOTE_MAX_LENGTH = 1000  # what the agent should follow up on, in a few sentences
 DUE_BATCH = 50  # follow-ups the worker executes per pass; the rest wait for the next pass
@@ -35,9 +35,7 @@ def schedule_follow_up(actor: Actor, contact_id: int, scheduled_for: datetime | 
         contact = session.get(Contact, contact_id)
         if contact is None:
             raise NotFound(f"No contact with id {contact_id}.")
-        require_client_access(actor, contact.client_id)
-        if actor.role not in work_rules.WORK_MANAGER_ROLES:
-            raise Forbidden("Only the client's admins and staff may schedule follow-ups.")
+        work_rules.require_work_manager(actor, contact.client_id, "schedule follow-ups")
         agent = session.exec(select(AIAgent).where(
             AIAgent.client_id == contact.client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value,
             AIAgent.enabled == True,  # noqa: E712
@@ -58,9 +56,7 @@ def cancel_follow_up(actor: Actor, follow_up_id: int) -> None:
         follow_up = session.get(FollowUp, follow_up_id)
         if follow_up is None:
             raise NotFound(f"No follow-up with id {follow_up_id}.")
-        require_client_access(actor, follow_up.client_id)
-        if actor.role not in work_rules.WORK_MANAGER_ROLES:
-            raise Forbidden("Only the client's admins and staff may cancel follow-ups.")
+        work_rules.require_work_manager(actor, follow_up.client_id, "cancel follow-ups")
         _move(follow_up, FollowUpStatus.CANCELLED.value)
         follow_up.cancelled_at = utc_now()
         session.add(follow_up)

@@ -15,9 +15,9 @@ from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AgentTask, AIAgent, Contact, Draft, TaskStatus, utc_now
 from app.services import work_rules
-from app.services.actors import Actor, require_client_access, require_system
+from app.services.actors import Actor, require_system
 from app.services.audit import write_audit
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.system_status import paused_client_ids_in
 
 INSTRUCTIONS_MAX_LENGTH = 2000  # a paragraph of guidance; the agent's own prompt holds the rest
@@ -43,12 +43,6 @@ class ClaimedTask:
     contact_company: str
     agent_id: int
     agent_name: str
-
-
-def _require_manager(actor: Actor, client_id: int) -> None:
-    require_client_access(actor, client_id)
-    if actor.role not in work_rules.WORK_MANAGER_ROLES:
-        raise Forbidden("Only the client's admins and staff may direct its agents.")
 
 
 def _task(session: Session, task_id: int) -> AgentTask:
@@ -78,7 +72,7 @@ def assign_task(actor: Actor, contact_id: int, ai_agent_id: int, instructions: s
         contact = session.get(Contact, contact_id)
         if contact is None:
             raise NotFound(f"No contact with id {contact_id}.")
-        _require_manager(actor, contact.client_id)
+        work_rules.require_work_manager(actor, contact.client_id, "direct its agents")
         agent = session.get(AIAgent, ai_agent_id)
         if agent is None or agent.client_id != contact.client_id:
             raise InvalidInput({"agent": "Choose one of this client's AI agents."})
@@ -97,7 +91,7 @@ def assign_task(actor: Actor, contact_id: int, ai_agent_id: int, instructions: s
 def cancel_task(actor: Actor, task_id: int) -> None:
     with transaction() as session:
         task = _task(session, task_id)
-        _require_manager(actor, task.client_id)
+        work_rules.require_work_manager(actor, task.client_id, "direct its agents")
         _move(session, actor, task, TaskStatus.CANCELLED.value, "task.cancel")
         task.finished_at = utc_now()
         task.claimed_by = None

@@ -37,6 +37,16 @@ BADGE_DRAFT_READY = "Draft Ready"
 BADGE_FAILED = "Failed"
 
 
+def require_work_manager(actor, client_id: int, doing: str) -> None:
+    """The actor may see the client and is one of its admins or staff (or a platform admin)."""
+    from app.services.actors import require_client_access
+    from app.services.errors import Forbidden
+
+    require_client_access(actor, client_id)
+    if actor.role not in WORK_MANAGER_ROLES:
+        raise Forbidden(f"Only the client's admins and staff may {doing}.")
+
+
 def can_move(transitions: dict[str, frozenset[str]], current: str, target: str) -> bool:
     return target in transitions.get(current, frozenset())
 

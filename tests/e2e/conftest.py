@@ -49,8 +49,9 @@ def free_port() -> int:
 
 
 def start_server(tmp: Path, extra_env: dict[str, str] | None = None, database_url: str | None = None,
-                 port: int | None = None, prepare: bool = True) -> tuple[subprocess.Popen, BeaconServer]:
-    """Start Beacon as `make run` does, on `database_url` (default: a new SQLite file in `tmp`)."""
+                 port: int | None = None, prepare: bool = True, root: Path = ROOT) -> tuple[subprocess.Popen, BeaconServer]:
+    """Start Beacon from `root` as `make run` does, on `database_url` (default: a new SQLite file
+    in `tmp`)."""
     database_url = database_url or f"sqlite:///{tmp / 'beacon.db'}"
     if prepare:
         prepare_database(database_url)
@@ -59,7 +60,7 @@ def start_server(tmp: Path, extra_env: dict[str, str] | None = None, database_ur
     log = open(tmp / "server.log", "a")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
     url = f"http://localhost:{port}"
