@@ -3,8 +3,9 @@
 The signal never carries the change itself; the listener always reads the change log.
 
 - SQLite has no notifications, but every commit writes the database's WAL file: the listener
-  watches that file (inotify through watchfiles), which covers writers in other processes (the
-  CLI, the worker). Commits made in this process wake it directly, without the file round trip.
+  watches that file with inotify (asyncinotify: the kernel's event wakes the event loop at once,
+  with no polling thread), which covers writers in other processes (the CLI, the worker).
+  Commits made in this process wake it directly, without the file round trip.
 - PostgreSQL: a trigger on the change log NOTIFYs an empty payload on commit; the listener
   LISTENs on a connection of its own and reconnects with capped exponential backoff. While it is
   disconnected, `connected` is False and the listener falls back to reading the log on a timer.
@@ -22,11 +23,6 @@ from app.db import on_change_committed
 
 log = logging.getLogger("beacon.feed")
 
-# watchfiles hands over file events after this many quiet milliseconds: small, because it sits
-# directly in the commit-to-screen latency of writes made by other processes.
-WAL_WATCH_STEP_MS = 5
-# ...and never holds a stream of events back longer than this.
-WAL_WATCH_DEBOUNCE_MS = 20
 
 
 # Backoff between attempts to (re)open the LISTEN connection: fast first retries for a blip,
@@ -97,7 +93,6 @@ class SqliteWake(InProcessWake):
         super().__init__()
         self.database = database.resolve()
         self._watched = {str(self.database), str(self.database) + "-wal"}
-        self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -105,22 +100,19 @@ class SqliteWake(InProcessWake):
         self._task = asyncio.create_task(self._watch(), name="beacon-sqlite-wal-watch")
 
     async def _watch(self) -> None:
-        from watchfiles import awatch
+        from asyncinotify import Inotify, Mask
 
         self.database.parent.mkdir(parents=True, exist_ok=True)
-        async for _ in awatch(
-            self.database.parent,
-            watch_filter=lambda _change, path: path in self._watched,
-            step=WAL_WATCH_STEP_MS,
-            debounce=WAL_WATCH_DEBOUNCE_MS,
-            stop_event=self._stop,
-            recursive=False,
-        ):
-            self._event.set()
+        names = {Path(path).name for path in self._watched}
+        with Inotify() as inotify:
+            # The folder, not the files: the WAL file comes and goes with checkpoints.
+            inotify.add_watch(self.database.parent, Mask.MODIFY | Mask.CREATE | Mask.MOVED_TO)
+            async for event in inotify:
+                if event.name is not None and event.name.name in names:
+                    self._event.set()
 
     async def stop(self) -> None:
         await super().stop()
-        self._stop.set()
         if self._task:
             self._task.cancel()
 
