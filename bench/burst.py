@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -63,6 +64,13 @@ QUIET_S = 2.0  # the final state must hold this long (no later, older delta may 
 SYSTEM_FIELDS = ("status", "status_label", "status_scope", "banner_visible", "shown_message", "other_messages")
 
 
+# Run inside each burst transaction right after its write: its own seq, and how many of the burst's
+# lower seqs are already committed (visible to this statement's snapshot).
+CHECK_SQL = ("SELECT currval(pg_get_serial_sequence('change_log', 'seq')), "
+             "(SELECT count(*) FROM change_log WHERE seq > %s "
+             " AND seq < currval(pg_get_serial_sequence('change_log', 'seq')))")
+
+
 @dataclass
 class Commit:
     index: int
@@ -70,7 +78,8 @@ class Commit:
     writer: int
     seq: int
     prior_visible: bool  # all the burst's lower seqs were committed when this one was handed out
-    committed_at: float  # time.time() when COMMIT returned
+    commit_sent_at: float  # time.time() just before the transaction's pipeline was flushed (commit is after)
+    committed_at: float  # time.time() when COMMIT returned (the writer may resume late under load)
     text: str = ""
 
 
@@ -121,9 +130,9 @@ def kind_of(i: int) -> str:
 
 
 async def write_burst(database_url: str, args: argparse.Namespace, acme: int, pinned_id: int,
-                      author: int, start_seq: int) -> tuple[list[Commit], float]:
+                      author: int, start_seq: int) -> tuple[list[Commit], float, float]:
     """Run the burst in a process of its own (`--writer`), so the pages' receive work in this
-    process neither slows the writers nor is slowed by them; returns its commits and start time."""
+    process neither slows the writers nor is slowed by them; returns its commits start time and CPU."""
     spec = {"database_url": database_url, "changes": args.changes, "rate": args.rate,
             "writers": args.writers, "acme": acme, "pinned_id": pinned_id, "author": author,
             "start_seq": start_seq}
@@ -140,7 +149,7 @@ async def write_burst(database_url: str, args: argparse.Namespace, acme: int, pi
     if process.returncode != 0:
         raise RuntimeError(f"the writer process failed (exit code {process.returncode})")
     result = json.loads(stdout)
-    return [Commit(**c) for c in result["commits"]], result["began"]
+    return [Commit(**c) for c in result["commits"]], result["began"], result["cpu_s"]
 
 
 async def _write_burst(spec: dict[str, Any]) -> dict[str, Any]:
@@ -163,39 +172,44 @@ async def _write_burst(spec: dict[str, Any]) -> dict[str, Any]:
                     await asyncio.sleep(delay)
             kind = kind_of(i)
             text = ""
-            async with conn.transaction():
-                if kind == "status":
-                    await conn.execute(
-                        "UPDATE agent_status SET status = %s, updated_at = now() WHERE client_id = %s",
-                        (STATUS_CYCLE[(i // 2) % len(STATUS_CYCLE)], acme))
-                elif kind == "text":
-                    text = f"{TEXT_PREFIX}{i}"
-                    await conn.execute(
-                        "UPDATE system_messages SET message = %s, updated_at = now() WHERE id = %s",
-                        (text, pinned_id))
-                else:
-                    text = f"{TEXT_PREFIX}{i}"
-                    await conn.execute(
-                        "INSERT INTO system_messages (client_id, type, message, is_active, created_by, "
-                        "updated_by, created_at, updated_at) VALUES (%s, 'info', %s, true, %s, %s, now(), now())",
-                        (acme, text, author, author))
-                # A new statement: its snapshot sees every transaction committed before this one took
-                # the commit-order lock (in the trigger, during the write above).
-                cursor = await conn.execute(
-                    "SELECT currval(pg_get_serial_sequence('change_log', 'seq')), "
-                    "(SELECT count(*) FROM change_log WHERE seq > %s "
-                    " AND seq < currval(pg_get_serial_sequence('change_log', 'seq')))", (start_seq,))
+            if kind == "status":
+                write = ("UPDATE agent_status SET status = %s, updated_at = now() WHERE client_id = %s",
+                         (STATUS_CYCLE[(i // 2) % len(STATUS_CYCLE)], acme))
+            elif kind == "text":
+                text = f"{TEXT_PREFIX}{i}"
+                write = ("UPDATE system_messages SET message = %s, updated_at = now() WHERE id = %s",
+                         (text, pinned_id))
+            else:
+                text = f"{TEXT_PREFIX}{i}"
+                write = ("INSERT INTO system_messages (client_id, type, message, is_active, created_by, "
+                         "updated_by, created_at, updated_at) VALUES (%s, 'info', %s, true, %s, %s, now(), now())",
+                         (acme, text, author, author))
+            try:
+                # One round trip (pipeline mode): BEGIN, the write, the check, COMMIT. The check is a new
+                # statement, so its snapshot sees every transaction committed before this one took the
+                # commit-order lock (in the trigger, during the write); the lock is held until COMMIT.
+                async with conn.pipeline():
+                    await conn.execute(*write)
+                    cursor = await conn.execute(CHECK_SQL, (start_seq,))
+                    sent = time.time()
+                    await conn.commit()
+                acked = time.time()
                 seq, below = await cursor.fetchone()
+            except BaseException:
+                await conn.rollback()
+                raise
             commits.append(Commit(index=i, kind=kind, writer=w, seq=int(seq),
                                   prior_visible=int(below) == int(seq) - start_seq - 1,
-                                  committed_at=time.time(), text=text))
+                                  commit_sent_at=sent, committed_at=acked, text=text))
 
     try:
         await asyncio.gather(*(writer(w, c) for w, c in enumerate(connections)))
     finally:
         for conn in connections:
             await conn.close()
-    return {"commits": [asdict(c) for c in commits], "began": begin}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"commits": [asdict(c) for c in commits], "began": begin,
+            "cpu_s": usage.ru_utime + usage.ru_stime}
 
 
 def check_log(database_url: str, start_seq: int, commits: list[Commit]) -> dict[str, Any]:
@@ -257,9 +271,11 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
         start_seq = await asyncio.to_thread(latest_seq)
         cpu_server = S.sample_tree(server.process.pid).cpu_seconds
         S.log(f"burst: {args.changes} changes through {args.writers} connections at {args.rate:g}/s")
-        commits, began = await write_burst(database_url, args, acme, pinned_id, author, start_seq)
-        last_commit = max(c.committed_at for c in commits)
-        first_commit = min(c.committed_at for c in commits)
+        cpu_bench = S.own_cpu_seconds()
+        commits, began, writer_cpu = await write_burst(database_url, args, acme, pinned_id, author, start_seq)
+        last = max(commits, key=lambda c: c.seq)  # the last in commit order
+        last_commit = last.commit_sent_at  # latencies are from here: an upper bound
+        last_acked = max(c.committed_at for c in commits)
         for c in commits:
             if c.text:
                 text_seq[c.text] = c.seq
@@ -275,6 +291,7 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
             await asyncio.sleep(0.02)
         await asyncio.sleep(QUIET_S)
         cpu_server = S.sample_tree(server.process.pid).cpu_seconds - cpu_server
+        cpu_bench = S.own_cpu_seconds() - cpu_bench
         S.check_alive(server, "after the burst")
         log_check = await asyncio.to_thread(check_log, database_url, start_seq, commits)
 
@@ -298,9 +315,10 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
             })
         settle = [p["final_after_last_commit_ms"] for p in pages]
         return {
-            "changes": len(commits), "first_commit_to_last_s": last_commit - first_commit,
-            "burst_s": last_commit - began,
-            "commits_per_s": len(commits) / max(1e-9, last_commit - began),
+            "changes": len(commits), "burst_s": last_acked - began,
+            "commits_per_s": len(commits) / max(1e-9, last_acked - began),
+            "last_commit_ack_ms": (last.committed_at - last.commit_sent_at) * 1000,
+            "writer_cpu_s": writer_cpu, "bench_cpu_s": cpu_bench,
             "final_after_last_commit_ms_max": None if None in settle else max(settle),
             "final_after_last_commit_ms_min": None if None in settle else min(settle),
             "pages": pages, "log": log_check,
@@ -371,10 +389,12 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         f"commits per second achieved            {out['commits_per_s']:.0f}  ({out['changes']} in "
         f"{out['burst_s'] * 1000:.0f} ms)",
         f"last commit -> every page final        {S.ms(out['final_after_last_commit_ms_max'])} ms "
-        f"(first page {S.ms(out['final_after_last_commit_ms_min'])} ms)",
+        f"(first page {S.ms(out['final_after_last_commit_ms_min'])} ms; from COMMIT sent for the highest seq, "
+        f"its ack took {out['last_commit_ack_ms']:.1f} ms)",
         f"deltas per page (SystemState)          min {deltas[0]}  median {deltas[len(deltas) // 2]}  "
         f"max {deltas[-1]}  (of {out['changes']} changes)",
-        f"server CPU during burst + settle       {out['server_cpu_s']:.2f} s",
+        f"CPU during burst + settle              server {out['server_cpu_s']:.2f} s, pages (this process) "
+        f"{out['bench_cpu_s']:.2f} s, writer process {out['writer_cpu_s']:.2f} s (2 cores, shared)",
         f"final state = database's view          {ok(out['final_state_ok'])} on "
         f"{sum(p['final_ok'] for p in out['pages'])}/{len(out['pages'])} pages (status {out['final_status']}, "
         f"{out['final_messages']} messages, banner '{out['final_shown']}'), held {QUIET_S:g} s",

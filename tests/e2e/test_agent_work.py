@@ -97,6 +97,12 @@ def test_a_task_moves_live_in_another_browser_of_the_same_client_and_nowhere_els
     expect(assigner.get_by_test_id("pending-approvals-count")).to_have_text(str(before))
     expect(card(colleague, "Ben Okafor").get_by_test_id("task-badge")).to_have_count(0)
 
+    # The dashboard's activity feed told the story, live.
+    feed = assigner.context.new_page()
+    feed.goto(server.url + "/")
+    expect(feed.get_by_test_id("activity-feed")).to_contain_text("sam@acme.demo approved the draft for Ben Okafor")
+    expect(feed.get_by_test_id("activity-feed")).to_contain_text("Outreach Agent finished its task on Ben Okafor")
+
     # The other client saw none of it.
     expect(other_client.get_by_test_id("task-badge")).to_have_count(0)
     assert pending_count(other_client) == globex_before

@@ -251,3 +251,24 @@ def _any_page(browser, server) -> Page:
     page = browser.new_context().new_page()
     page.goto(server.url + "/login")
     return page
+
+
+def test_an_admin_edits_then_withdraws_a_message_and_open_pages_follow(browser, server):
+    acme = sign_in(browser, server, "ops@acme.demo")
+    admin = sign_in(browser, server, "admin@beacon.demo", "beacon-admin", "/admin")
+    publish(admin, "Acme", "Active", "First wording", "Info")
+    expect(acme.get_by_test_id("system-banner")).to_contain_text("First wording")
+
+    row = admin.get_by_test_id("admin-message-row").filter(has_text="First wording")
+    row.get_by_role("button", name="Edit").click()
+    dialog = admin.get_by_role("dialog")
+    dialog.get_by_label("Message", exact=True).fill("Second wording")
+    dialog.get_by_role("button", name="Save").click()
+    expect(acme.get_by_test_id("system-banner")).to_contain_text("Second wording")
+
+    admin.get_by_test_id("admin-message-row").filter(has_text="Second wording").get_by_role(
+        "button", name="Withdraw").click()
+    expect(acme.get_by_test_id("system-banner")).to_have_count(0)
+    expect(admin.get_by_test_id("admin-message-row").filter(has_text="Second wording")).to_have_attribute(
+        "data-state", "withdrawn")
+    expect(admin.get_by_test_id("history-row").first).to_contain_text("active")
