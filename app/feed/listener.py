@@ -40,6 +40,7 @@ class Change:
     seq: int
     entity: str
     client_id: int | None
+    entity_id: str | None = None
 
 
 def latest_seq() -> int:
@@ -50,12 +51,12 @@ def latest_seq() -> int:
 def changes_after(seq: int, limit: int = FEED_BATCH_LIMIT) -> list[Change]:
     with read_session() as session:
         rows = session.exec(
-            select(ChangeLogEntry.seq, ChangeLogEntry.entity, ChangeLogEntry.client_id)
+            select(ChangeLogEntry.seq, ChangeLogEntry.entity, ChangeLogEntry.client_id, ChangeLogEntry.entity_id)
             .where(ChangeLogEntry.seq > seq)
             .order_by(col(ChangeLogEntry.seq))
             .limit(limit)
         ).all()
-    return [Change(seq=r[0], entity=r[1], client_id=r[2]) for r in rows]
+    return [Change(seq=r[0], entity=r[1], client_id=r[2], entity_id=r[3]) for r in rows]
 
 
 def stale_views_by_audience(changes: list[Change], open_audiences: list[str]) -> dict[str, set[str]]:
@@ -126,6 +127,9 @@ class ChangeFeed:
                     observe(batch)
             if len(batch) < FEED_BATCH_LIMIT:
                 break
+        for change in changes:
+            if change.entity == "auth_sessions" and change.entity_id:
+                self.sessions.end_session(int(change.entity_id), change.seq)
         audiences = self.sessions.audiences()
         stale = stale_views_by_audience(changes, audiences)
         expiry_due = self.next_expiry is not None and self.next_expiry <= utc_now()

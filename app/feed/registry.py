@@ -13,8 +13,9 @@ from typing import Any
 
 
 class Subscription:
-    def __init__(self, audience: str):
+    def __init__(self, audience: str, auth_session_id: int | None = None):
         self.audience = audience
+        self.auth_session_id = auth_session_id
         self._pending: dict[str, tuple[int, dict[str, Any]]] = {}
         self._ready = asyncio.Event()
 
@@ -33,6 +34,7 @@ class Subscription:
 
 
 LINK_VIEW = "link"  # how this process gets its changes: {"mode": "live" | "polling"}
+SESSION_VIEW = "session"  # the page's sign-in session ended: {"ended": True}
 LIVE = "live"
 POLLING = "polling"
 
@@ -51,8 +53,8 @@ class SessionRegistry:
             for subscription in members:
                 subscription.offer(seq, LINK_VIEW, {"mode": mode})
 
-    def subscribe(self, audience: str) -> Subscription:
-        subscription = Subscription(audience)
+    def subscribe(self, audience: str, auth_session_id: int | None = None) -> Subscription:
+        subscription = Subscription(audience, auth_session_id)
         self._by_audience[audience].add(subscription)
         return subscription
 
@@ -62,6 +64,13 @@ class SessionRegistry:
             members.discard(subscription)
             if not members:
                 del self._by_audience[subscription.audience]
+
+    def end_session(self, auth_session_id: int, seq: int) -> None:
+        """Tell the pages of a sign-in session that it ended (signed out elsewhere)."""
+        for members in self._by_audience.values():
+            for subscription in members:
+                if subscription.auth_session_id == auth_session_id:
+                    subscription.offer(seq, SESSION_VIEW, {"ended": True})
 
     def audiences(self) -> list[str]:
         return list(self._by_audience)

@@ -20,6 +20,7 @@ class Actor:
     client_id: int | None
     client_name: str | None = None
     is_human_agent: bool = False  # has a presence (support staff): its pages send heartbeats
+    auth_session_id: int | None = None  # the sign-in session this call came through (pages only)
 
     @property
     def is_platform_admin(self) -> bool:

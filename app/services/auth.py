@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import secrets
@@ -85,7 +86,7 @@ def actor_for_session(token: str) -> Actor:
         user = session.get(User, row.user_id)
         if user is None or not user.is_active:
             raise NotAuthenticated("Your account is disabled.")
-        return _actor(session, user)
+        return dataclasses.replace(_actor(session, user), auth_session_id=row.id)
 
 
 def sign_out(token: str) -> None:

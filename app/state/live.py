@@ -16,13 +16,14 @@ import reflex as rx
 
 from app.config import get_settings
 from app.feed.listener import latest_seq
-from app.feed.registry import LINK_VIEW, LIVE, POLLING, registry
+from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, registry
 from app.services import auth as auth_service
 from app.services import presence
 from app.services.actors import Actor
 from app.services.errors import NotAuthenticated
 from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, WORK_VIEW, all_view_kinds, build_views
-from app.state.auth import AuthState
+from app.state.admin import AdminState
+from app.state.auth import LOGIN_ROUTE, AuthState
 from app.state.system import SystemState
 from app.state.work import WorkState, notification_scripts
 from app.state.workforce import WorkforceState
@@ -71,14 +72,14 @@ class LiveLinkState(rx.State):
         self._applied[kind] = seq
         if kind == WORK_VIEW:
             return notification_scripts((await self.get_state(WorkState))._apply_view(view))
+        if kind == SESSION_VIEW:
+            return [rx.redirect(LOGIN_ROUTE)]  # signed out in another tab: this page goes too
         if kind == LINK_VIEW:
             self.mode = view["mode"]
         elif kind == TENANT_VIEW:
             (await self.get_state(SystemState))._apply_view(view)
             (await self.get_state(WorkforceState))._apply_view(view)
         elif kind == ADMIN_VIEW:
-            from app.state.admin import AdminState
-
             (await self.get_state(AdminState))._apply_view(view)
         return []
 
@@ -93,7 +94,7 @@ class LiveLinkState(rx.State):
             async for action in self._poll(actor, Heartbeat(token, actor.is_human_agent)):
                 yield action
             return
-        subscription = registry.subscribe(actor.audience)
+        subscription = registry.subscribe(actor.audience, actor.auth_session_id)
         try:
             seq, views = await asyncio.to_thread(_snapshot, actor.audience)
             async with self:

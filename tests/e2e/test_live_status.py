@@ -272,3 +272,13 @@ def test_an_admin_edits_then_withdraws_a_message_and_open_pages_follow(browser, 
     expect(admin.get_by_test_id("admin-message-row").filter(has_text="Second wording")).to_have_attribute(
         "data-state", "withdrawn")
     expect(admin.get_by_test_id("history-row").first).to_contain_text("active")
+
+
+def test_signing_out_in_one_tab_signs_out_the_others_of_that_browser(browser, server):
+    first = sign_in(browser, server, "ops@globex.demo")
+    second = open_tab(first, server, "/agents")
+    other_person = sign_in(browser, server, "lee@globex.demo")
+    first.get_by_role("button", name="Sign out").click()
+    expect(second).to_have_url(server.url + "/login")
+    expect(other_person.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+    expect(other_person).to_have_url(server.url + "/")
