@@ -375,7 +375,7 @@ def read_frontend(root: Path) -> Frontend:
 # --- the lightweight client --------------------------------------------------------------------
 
 def _strip(values: dict[str, Any]) -> dict[str, Any]:
-    return {(k[: -len(VAR_SUFFIX)] if k.endswith(VAR_SUFFIX) else k): v for k, v in values.items()}
+    return {(k.removesuffix(VAR_SUFFIX)): v for k, v in values.items()}
 
 
 @dataclass
@@ -436,7 +436,7 @@ class LightClient:
     async def disconnect(self) -> None:
         try:
             await self.sio.disconnect()
-        except Exception:  # noqa: BLE001 - already gone
+        except Exception:
             pass
 
     def _on_disconnect(self, *_args) -> None:
@@ -497,7 +497,7 @@ async def connect_clients(clients: list[LightClient], concurrency: int, live_tim
             try:
                 await client.connect()
                 await asyncio.wait_for(client.live.wait(), live_timeout)
-            except Exception as error:  # noqa: BLE001 - counted, reported
+            except Exception as error:
                 reason = f"{type(error).__name__}: {error}"[:200]
                 if client.redirects:
                     reason += f" (redirected to {client.redirects})"
@@ -551,8 +551,8 @@ def environment_facts() -> dict[str, Any]:
 def facts_header(title: str, facts: dict[str, Any]) -> list[str]:
     return [
         title,
-        f"date {facts['date']}   nproc {facts['nproc']}   load average (1 min) at start "
-        f"{facts['loadavg_1m_start']}, at end {facts['loadavg_1m']}",
+        (f"date {facts['date']}   nproc {facts['nproc']}   load average (1 min) at start "
+        f"{facts['loadavg_1m_start']}, at end {facts['loadavg_1m']}"),
         f"python {facts['python']}  reflex {facts['reflex']}  granian {facts['granian']}  "
         f"python-socketio {facts['python_socketio']}  sqlalchemy {facts['sqlalchemy']}  "
         f"psycopg {facts['psycopg']}" + (f"  postgresql {facts['postgresql']}" if facts.get("postgresql") else ""),

@@ -121,9 +121,10 @@ async def run_rounds(clients: list[S.LightClient], server: S.Server, rounds: int
         seen: dict[int, float] = {}
         done = asyncio.Event()
         receivers = [c for c in clients if not c.disconnected]
+        total = len(receivers)
 
         def on_system(client: S.LightClient, received: float, marker=marker, seen=seen, done=done,
-                      total=len(receivers)) -> None:
+                      total=total) -> None:
             if id(client) not in seen and marker in client.message_texts():
                 seen[id(client)] = received
                 if len(seen) >= total:
@@ -336,12 +337,12 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
     config += f", GRANIAN_WORKERS {args.workers or '(default)'}, server processes {out['server_processes']}"
     lines += [
         config,
-        f"clients {args.clients} (signed in through {args.sign_ins} sessions), connected and live "
+        (f"clients {args.clients} (signed in through {args.sign_ins} sessions), connected and live "
         f"{out['connected']}, failed {out['connect_failures']}, connect time {out['connect_seconds']:.1f} s, "
-        f"workers seen {len(out['workers_seen'])}",
+        f"workers seen {len(out['workers_seen'])}"),
         "",
-        f"{'round':>5} {'pages':>6} {'last ms':>9} {'p50 ms':>8} {'p99 ms':>8} {'first ms':>9} {'missed':>7} "
-        f"{'srv cpu ms':>11} {'bench cpu ms':>13}",
+        (f"{'round':>5} {'pages':>6} {'last ms':>9} {'p50 ms':>8} {'p99 ms':>8} {'first ms':>9} {'missed':>7} "
+        f"{'srv cpu ms':>11} {'bench cpu ms':>13}"),
     ]
     for r in out["rounds"]:
         lines.append(
@@ -357,8 +358,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         f"{S.ms(worst)} ms -> {verdict}" + ("" if args.clients == DEFAULT_CLIENTS else
                                            f" (ran {args.clients} pages, not {DEFAULT_CLIENTS})"),
         "",
-        f"{'server memory':<26} {'tree RSS MB':>12} {'worker RSS MB':>14} {'worker fds':>11} {'threads':>8} "
-        f"{'open sessions':>14}",
+        (f"{'server memory':<26} {'tree RSS MB':>12} {'worker RSS MB':>14} {'worker fds':>11} {'threads':>8} "
+        f"{'open sessions':>14}"),
     ]
     rows = [("before connecting", mem["before"], out.get("health_before")),
             (f"{out['connected']} connected", mem["connected"], out.get("health_connected")),
@@ -375,25 +376,25 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         lines.append(f"{label:<26} {S.mb(sample['rss_bytes']):>12} {S.mb(sample['worker_rss_bytes']):>14} "
                      f"{sample['open_files']:>11} {sample['threads']:>8} {sessions:>14}")
     lines += [
-        f"RSS per connected session: {mem['per_session_bytes'] / 1024:.0f} KB (tree), "
-        f"{mem['per_session_worker_bytes'] / 1024:.0f} KB (workers)",
-        f"'{S.LEAK_WARNING}' lines after one change published with every page gone: "
-        f"{out['leak_warnings_after_disconnect']} (0 = no follow_changes task outlived its page)",
-        *([f"THE SERVER EXITED during the bench (exit code {out['server_exit_code']}): figures after that are "
-           "void"] if out["server_exit_code"] is not None else []),
-        f"server log: {out['server_log']['error_lines']} error/traceback lines, "
-        f"{out['server_log']['disconnected_client_warnings']} disconnected-client warnings in all",
+        (f"RSS per connected session: {mem['per_session_bytes'] / 1024:.0f} KB (tree), "
+        f"{mem['per_session_worker_bytes'] / 1024:.0f} KB (workers)"),
+        (f"'{S.LEAK_WARNING}' lines after one change published with every page gone: "
+        f"{out['leak_warnings_after_disconnect']} (0 = no follow_changes task outlived its page)"),
+        *([(f"THE SERVER EXITED during the bench (exit code {out['server_exit_code']}): figures after that are "
+           "void")] if out["server_exit_code"] is not None else []),
+        (f"server log: {out['server_log']['error_lines']} error/traceback lines, "
+        f"{out['server_log']['disconnected_client_warnings']} disconnected-client warnings in all"),
     ]
     for line in out["server_log"]["first"]:
         lines.append(f"  | {line[:200]}")
     lines += [
         "",
-        "last: commit -> the last page's delta; p50/p99 across pages; missed: pages without the change "
-        f"{ROUND_TIMEOUT_S} s after the commit;",
+        ("last: commit -> the last page's delta; p50/p99 across pages; missed: pages without the change "
+        f"{ROUND_TIMEOUT_S} s after the commit;"),
         "srv cpu: the server tree's CPU during the round; bench cpu: this process's (the clients' receive work).",
         "open sessions: the feed registry of the worker that answered /api/v1/health ('-': not available).",
-        f"reload: every page reconnects ({args.cycle_tokens} Reflex tab tokens) and leaves again. Reflex keeps a "
-        "left tab's state in memory",
+        (f"reload: every page reconnects ({args.cycle_tokens} Reflex tab tokens) and leaves again. Reflex keeps a "
+        "left tab's state in memory"),
         "for its token expiration (redis_token_expiration, 3600 s by default) so that a reload finds it.",
     ]
     return "\n".join(lines)

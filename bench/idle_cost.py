@@ -227,11 +227,11 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[
     lines = S.facts_header("Beacon idle cost: database work per idle open page (PostgreSQL pg_stat_database)",
                            facts)
     lines += [
-        f"{args.sessions} idle Acme pages (lightweight websocket clients on '/'), windows of {args.seconds:g} s, "
-        "one backend worker",
+        (f"{args.sessions} idle Acme pages (lightweight websocket clients on '/'), windows of {args.seconds:g} s, "
+        "one backend worker"),
         "",
-        f"{'config':<8} {'pages':>5} {'mode':>8} {'xact/min 0 pages':>17} {'xact/min K pages':>17} "
-        f"{'xact/page/min':>14} {'scans/page/min':>15} {'tuples/page/min':>16}",
+        (f"{'config':<8} {'pages':>5} {'mode':>8} {'xact/min 0 pages':>17} {'xact/min K pages':>17} "
+        f"{'xact/page/min':>14} {'scans/page/min':>15} {'tuples/page/min':>16}"),
     ]
     for r in results:
         lines.append(
@@ -254,8 +254,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[
         "",
         "xact = xact_commit + xact_rollback (each query runs in one; pool pre-ping and reset count too);",
         "scans = seq_scan + idx_scan over user tables; tuples = tup_returned + tup_fetched;",
-        "per page = (rate with K pages - rate with 0 pages) / K; the 0-page rate is the listener's own "
-        "timer (live) or nothing (polling).",
+        ("per page = (rate with K pages - rate with 0 pages) / K; the 0-page rate is the listener's own "
+        "timer (live) or nothing (polling)."),
     ]
     return "\n".join(lines)
 
