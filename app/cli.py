@@ -198,6 +198,21 @@ def seed_demo() -> None:
         click.echo("The database has users already; left as it is.")
 
 
+@main.group(cls=_Group)
+def chat() -> None:
+    """Chats handed off to human agents."""
+
+
+@chat.command("create")
+@click.option("--client", required=True, help="Client name.")
+@click.option("--subject", required=True)
+def chat_create(client, subject) -> None:
+    """Hand a conversation off to the client's human agents (as the bot would)."""
+    from app.services.chats import create_chat
+
+    click.echo(f"Chat #{create_chat(None, client, subject)} is waiting for an agent.")
+
+
 @main.command("worker")
 @click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 32),
               help="Tasks run at once.")

@@ -284,6 +284,7 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
         cpu_server = S.sample_tree(server.process.pid).cpu_seconds
         S.log(f"burst: {args.changes} changes through {args.writers} connections at {args.rate:g}/s")
         cpu_bench = S.own_cpu_seconds()
+        host = S.cpu_times()
         commits, began, writer_cpu = await write_burst(database_url, args, acme, pinned_id, author, start_seq)
         last = max(commits, key=lambda c: c.seq)  # the last in commit order
         last_commit = last.commit_sent_at  # latencies are from here: an upper bound
@@ -304,6 +305,7 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
         await asyncio.sleep(QUIET_S)
         cpu_server = S.sample_tree(server.process.pid).cpu_seconds - cpu_server
         cpu_bench = S.own_cpu_seconds() - cpu_bench
+        host = S.machine_usage(host, S.cpu_times())
         S.check_alive(server, "after the burst")
         log_check = await asyncio.to_thread(check_log, database_url, start_seq, commits)
 
@@ -330,7 +332,7 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
             "changes": len(commits), "burst_s": last_acked - began,
             "commits_per_s": len(commits) / max(1e-9, last_acked - began),
             "last_commit_ack_ms": (last.committed_at - last.commit_sent_at) * 1000,
-            "writer_cpu_s": writer_cpu, "bench_cpu_s": cpu_bench,
+            "writer_cpu_s": writer_cpu, "bench_cpu_s": cpu_bench, "host": host,
             "final_after_last_commit_ms_max": None if None in settle else max(settle),
             "final_after_last_commit_ms_min": None if None in settle else min(settle),
             "pages": pages, "log": log_check,
@@ -406,7 +408,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         (f"deltas per page (SystemState)          min {deltas[0]}  median {deltas[len(deltas) // 2]}  "
         f"max {deltas[-1]}  (of {out['changes']} changes)"),
         (f"CPU during burst + settle              server {out['server_cpu_s']:.2f} s, pages (this process) "
-        f"{out['bench_cpu_s']:.2f} s, writer process {out['writer_cpu_s']:.2f} s (2 cores, shared)"),
+        f"{out['bench_cpu_s']:.2f} s, writer process {out['writer_cpu_s']:.2f} s; both CPUs "
+        f"{out['host']['busy_pct']:.0f}% busy (anyone's work)"),
         (f"final state = database's view          {ok(out['final_state_ok'])} on "
         f"{sum(p['final_ok'] for p in out['pages'])}/{len(out['pages'])} pages (status {out['final_status']}, "
         f"{out['final_messages']} messages, banner '{out['final_shown']}'), held {QUIET_S:g} s"),
@@ -433,6 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(asyncio.run(_write_burst(json.loads(argv[1])))))
         return 0
     args = parse_args(argv)
+    S.start_facts()
     S.install_sigterm_exit()
     S.load_project(args.root)
     out = run(args)

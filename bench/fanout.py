@@ -84,6 +84,7 @@ class RoundResult:
     missed: int
     server_cpu_ms: float
     bench_cpu_ms: float
+    host_busy_pct: float  # of both CPUs, anyone's work (the server, these clients, other people's)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -134,6 +135,7 @@ async def run_rounds(clients: list[S.LightClient], server: S.Server, rounds: int
             client.on_system = on_system
         cpu_server = S.sample_tree(server.process.pid).cpu_seconds
         cpu_bench = S.own_cpu_seconds()
+        host = S.cpu_times()
         committed = await asyncio.to_thread(publish, marker)
         try:
             await asyncio.wait_for(done.wait(), ROUND_TIMEOUT_S)
@@ -141,6 +143,7 @@ async def run_rounds(clients: list[S.LightClient], server: S.Server, rounds: int
             pass
         cpu_server = S.sample_tree(server.process.pid).cpu_seconds - cpu_server
         cpu_bench = S.own_cpu_seconds() - cpu_bench
+        host = S.machine_usage(host, S.cpu_times())
         latencies = [(t - committed) * 1000 for t in seen.values()]
         result = RoundResult(
             round=r + 1, receivers=len(receivers),
@@ -149,6 +152,7 @@ async def run_rounds(clients: list[S.LightClient], server: S.Server, rounds: int
             first_ms=min(latencies) if latencies else None,
             missed=len(receivers) - len(latencies),
             server_cpu_ms=cpu_server * 1000, bench_cpu_ms=cpu_bench * 1000,
+            host_busy_pct=host["busy_pct"],
         )
         S.log(f"round {r + 1}: last {S.ms(result.last_ms)} ms, p50 {S.ms(result.p50_ms)}, "
               f"p99 {S.ms(result.p99_ms)}, missed {result.missed}")
@@ -348,7 +352,7 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         lines.append(
             f"{r['round']:>5} {r['receivers']:>6} {S.ms(r['last_ms']):>9} {S.ms(r['p50_ms']):>8} "
             f"{S.ms(r['p99_ms']):>8} {S.ms(r['first_ms']):>9} {r['missed']:>7} {r['server_cpu_ms']:>11.0f} "
-            f"{r['bench_cpu_ms']:>13.0f}"
+            f"{r['bench_cpu_ms']:>13.0f} {r['host_busy_pct']:>9.0f}%"
         )
     lasts = [r["last_ms"] for r in out["rounds"] if r["last_ms"] is not None]
     worst = max(lasts) if len(lasts) == len(out["rounds"]) else None
@@ -391,7 +395,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         "",
         ("last: commit -> the last page's delta; p50/p99 across pages; missed: pages without the change "
         f"{ROUND_TIMEOUT_S} s after the commit;"),
-        "srv cpu: the server tree's CPU during the round; bench cpu: this process's (the clients' receive work).",
+        ("srv cpu: the server tree's CPU during the round; bench cpu: this process's (the clients' receive work);"
+         " host busy: both CPUs, anyone's work, from the commit until the last page had it (or the timeout)."),
         "open sessions: the feed registry of the worker that answered /api/v1/health ('-': not available).",
         (f"reload: every page reconnects ({args.cycle_tokens} Reflex tab tokens) and leaves again. Reflex keeps a "
         "left tab's state in memory"),
@@ -402,6 +407,7 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    S.start_facts()
     S.install_sigterm_exit()
     S.load_project(args.root)
     out = run(args)

@@ -262,6 +262,7 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    S.start_facts()
     S.install_sigterm_exit()
     S.load_project(args.root)
     results: list[ConfigResult] = []

@@ -55,3 +55,10 @@ def test_user_create_then_message_list(database):
 def test_seed_demo_leaves_a_populated_database_alone(database):
     done = beacon(database, "seed", "demo")
     assert done.returncode == 0 and "left as it is" in done.stdout
+
+
+def test_chat_create_hands_a_chat_to_the_client(database):
+    done = beacon(database, "chat", "create", "--client", "Globex", "--subject", "Refund request")
+    assert done.returncode == 0 and "is waiting for an agent" in done.stdout
+    bad = beacon(database, "chat", "create", "--client", "Globex", "--subject", "")
+    assert bad.returncode != 0 and "subject" in bad.stderr
