@@ -14,7 +14,7 @@ SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/beacon
 SCALED_REDIS_URL ?= redis://127.0.0.1:6379
 SCALED_WORKERS ?= 3
 
-.PHONY: setup python-deps bun chromium run run-scaled worker test test-unit bench db clean
+.PHONY: setup python-deps bun chromium run run-scaled worker test test-unit bench bench-scaled db clean
 
 setup: python-deps bun
 
@@ -69,6 +69,14 @@ bench: setup chromium
 	$(ENV)
 	python bench/latency.py
 	python bench/task_latency.py
+	python bench/presence.py
+
+# Benchmarks of the scale-out form (local PostgreSQL and Redis): fan-out, idle cost, burst.
+bench-scaled: setup
+	$(ENV)
+	python bench/fanout.py
+	python bench/idle_cost.py
+	python bench/burst.py
 
 clean:
 	rm -rf .web .states .cache data

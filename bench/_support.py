@@ -591,7 +591,9 @@ def facts_header(title: str, facts: dict[str, Any]) -> list[str]:
     return [
         title,
         (f"date {facts['date']}   nproc {facts['nproc']}   load average (1 min) at start "
-        f"{facts['loadavg_1m_start']}, at end {facts['loadavg_1m']}"),
+         f"{facts['loadavg_1m_start']}, at end {facts['loadavg_1m']}"),
+        (f"calibration (a fixed pure-Python workload; {CALIBRATION_IDLE_MS} with nothing else running): "
+         f"at start {facts['calibration_ms_start']} ms, at end {facts['calibration_ms_end']} ms"),
         f"python {facts['python']}  reflex {facts['reflex']}  granian {facts['granian']}  "
         f"python-socketio {facts['python_socketio']}  sqlalchemy {facts['sqlalchemy']}  "
         f"psycopg {facts['psycopg']}" + (f"  postgresql {facts['postgresql']}" if facts.get("postgresql") else ""),
