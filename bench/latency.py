@@ -288,7 +288,26 @@ def run_round(browser, url: str, pages_count: int, changes: int, interval_ms: fl
             context.close()
 
 
-def run(root: Path, changes: int, interval_ms: float, page_counts: list[int]) -> list[RoundResult]:
+def run(root: Path, changes: int, interval_ms: float, page_counts: list[int],
+        database: str = "sqlite") -> list[RoundResult]:
+    from tests.conftest import create_postgres_database, drop_postgres_database
+
+    with tempfile.TemporaryDirectory(prefix="beacon-bench-") as tmp:
+        workdir = Path(tmp)
+        if database == "postgres":
+            # A database of the bench's own on the local server: commits wake Beacon by NOTIFY.
+            database_url = create_postgres_database()
+            try:
+                return run_on(root, workdir, database_url, changes, interval_ms, page_counts)
+            finally:
+                drop_postgres_database(database_url)
+        # Its own folder: the server watches the database's folder for WAL writes.
+        database_url = f"sqlite:///{workdir / 'db' / 'beacon.db'}"
+        return run_on(root, workdir, database_url, changes, interval_ms, page_counts)
+
+
+def run_on(root: Path, workdir: Path, database_url: str, changes: int, interval_ms: float,
+           page_counts: list[int]) -> list[RoundResult]:
     from playwright.sync_api import sync_playwright
 
     from app.services.auth import actor_for_email
@@ -296,42 +315,38 @@ def run(root: Path, changes: int, interval_ms: float, page_counts: list[int]) ->
     from tests.conftest import prepare_database
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, stop_server
 
-    with tempfile.TemporaryDirectory(prefix="beacon-bench-") as tmp:
-        workdir = Path(tmp)
-        # Its own folder: the server watches the database's folder for WAL writes.
-        database_url = f"sqlite:///{workdir / 'db' / 'beacon.db'}"
-        prepare_database(database_url)  # also points this process at it
-        admin = actor_for_email(PUBLISHER_EMAIL)
-        acme = client_id(CLIENT_NAME)
+    prepare_database(database_url)  # also points this process at it
+    admin = actor_for_email(PUBLISHER_EMAIL)
+    acme = client_id(CLIENT_NAME)
 
-        def publish(text: str) -> None:
-            """The first change of a round publishes a message; the others edit its text."""
-            live = list_messages(admin, acme)
-            if live:
-                update_system_message(admin, live[0].id, text, "info", None)
-            else:
-                publish_system_status(admin, acme, "active", text, "info")
+    def publish(text: str) -> None:
+        """The first change of a round publishes a message; the others edit its text."""
+        live = list_messages(admin, acme)
+        if live:
+            update_system_message(admin, live[0].id, text, "info", None)
+        else:
+            publish_system_status(admin, acme, "active", text, "info")
 
-        log(f"starting Beacon from {root} (a cold start builds the frontend first)")
-        process, url = start_server(root, workdir, database_url)
-        try:
-            log(f"Beacon is up at {url}")
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                try:
-                    results = []
-                    for count in page_counts:
-                        log(f"round: {count} page(s)")
-                        results.append(run_round(browser, url, count, changes, interval_ms, publish, admin))
-                    return results
-                finally:
-                    browser.close()
-        except BaseException:
-            tail = (workdir / "server.log").read_text(errors="replace")[-LOG_TAIL_CHARS:]
-            log(f"server log (tail):\n{tail}")
-            raise
-        finally:
-            stop_server(process)
+    log(f"starting Beacon from {root} (a cold start builds the frontend first)")
+    process, url = start_server(root, workdir, database_url)
+    try:
+        log(f"Beacon is up at {url}")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                results = []
+                for count in page_counts:
+                    log(f"round: {count} page(s)")
+                    results.append(run_round(browser, url, count, changes, interval_ms, publish, admin))
+                return results
+            finally:
+                browser.close()
+    except BaseException:
+        tail = (workdir / "server.log").read_text(errors="replace")[-LOG_TAIL_CHARS:]
+        log(f"server log (tail):\n{tail}")
+        raise
+    finally:
+        stop_server(process)
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -382,6 +397,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="comma-separated page counts, one round each (default %(default)s)")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
                         help="the Beacon checkout to serve from (default: this script's)")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
+                        help="the embedded default, or a new database on the local PostgreSQL")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
@@ -402,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     load_project(args.root)
-    results = run(args.root, args.changes, args.interval_ms, args.page_counts)
+    results = run(args.root, args.changes, args.interval_ms, args.page_counts, args.database)
     facts = environment_facts()
     if args.json:
         print(json.dumps({**facts, "changes": args.changes, "interval_ms": args.interval_ms,
