@@ -110,6 +110,8 @@ class LiveLinkState(rx.State):
                 except TimeoutError:
                     pending = {}
                 await beat.maybe_send()
+                if not pending:
+                    continue  # only a heartbeat was due: nothing to apply, no state lock taken
                 actions = []
                 async with self:
                     for kind, (seq, view) in pending.items():
