@@ -82,6 +82,17 @@ def load_project(root: Path) -> None:
             raise RuntimeError(f"imported {package.__name__} from {package.__file__}, not from {root}")
 
 
+def app_fingerprint(root: Path) -> str:
+    """A short hash of the served checkout's app/ sources: which code the figures are for."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((root / "app").rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -589,7 +600,7 @@ def environment_facts() -> dict[str, Any]:
 
 def facts_header(title: str, facts: dict[str, Any]) -> list[str]:
     return [
-        title,
+        title + (f"   [app sources {facts['app_sources']}]" if facts.get("app_sources") else ""),
         (f"date {facts['date']}   nproc {facts['nproc']}   load average (1 min) at start "
          f"{facts['loadavg_1m_start']}, at end {facts['loadavg_1m']}"),
         (f"calibration (a fixed pure-Python workload; {CALIBRATION_IDLE_MS} with nothing else running): "

@@ -440,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     S.install_sigterm_exit()
     S.load_project(args.root)
     out = run(args)
-    facts = {**S.environment_facts(), "postgresql": S.postgres_version()}
+    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root), "postgresql": S.postgres_version()}
     if args.json:
         print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()}, **out}, indent=2))
     else:

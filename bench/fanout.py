@@ -14,7 +14,10 @@ What is measured:
   file descriptors and threads, the feed registry's open sessions (from /api/v1/health when the
   checkout has it), and the number of "Attempting to send delta to disconnected client" lines
   Reflex logs when one more change is published (each would be a follow_changes task that
-  outlived its page).
+  outlived its page). Then --cycles reloads: every page reconnects (with its Reflex tab token, as
+  a browser reload does; `--cycle-tokens new` for new tabs) and leaves again; the readings after
+  each cycle tell a plateau (memory kept for reuse) from growth per cycle (a leak). Reflex itself
+  keeps a left tab's state in memory for redis_token_expiration (3600 s by default).
 
 How:
 - A fresh database with the demo data: SQLite in a temporary folder (default), or PostgreSQL
@@ -32,7 +35,8 @@ How:
 
 Caveats: the clients run in this process on the same 2 cores as the server, so their own
 receive work (JSON decode of N frames) is inside the measured time; the bench reports its own
-CPU per round so the share is visible. Messages accumulate over the rounds (one more per round).
+CPU per round, and how busy both CPUs were, so the share is visible. This VM's speed itself
+varies (see the calibration line). Messages accumulate over the rounds (one more per round).
 
 Run: `source scripts/env.sh && python bench/fanout.py [--clients 1000] [--rounds 5] [--json]
 [--database sqlite|postgres] [--root DIR]`.
@@ -411,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     S.install_sigterm_exit()
     S.load_project(args.root)
     out = run(args)
-    facts = S.environment_facts()
+    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root)}
     if args.database == "postgres":
         facts["postgresql"] = S.postgres_version()
     if args.json:

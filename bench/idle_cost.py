@@ -103,6 +103,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS, help="length of each window")
     parser.add_argument("--configs", default="live,polling", help="which of: live, polling (comma-separated)")
     parser.add_argument("--sign-ins", type=int, default=DEFAULT_SIGN_INS, help="server-side sessions shared")
+    parser.add_argument("--email", default=S.VIEWER_EMAIL,
+                        help="whose pages (default %(default)s, a client admin; a support-staff user such as "
+                             "sam@acme.demo is a human agent, whose pages also send presence heartbeats)")
     parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT,
                         help="the Beacon checkout to serve from, the server's cwd (default: this script's)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
@@ -206,7 +209,7 @@ def run_config(args: argparse.Namespace, name: str, workdir: Path) -> tuple[Conf
     try:
         database_url = S.create_postgres_database()
         prepare_database(database_url)
-        tokens = S.sign_in_tokens(args.sign_ins)
+        tokens = S.sign_in_tokens(args.sign_ins, args.email)
         S.log(f"{name}: starting Beacon from {args.root} with {CONFIGS[name]}")
         server = S.start_server(args.root, workdir, database_url, CONFIGS[name], drop_env=("REFLEX_REDIS_URL",))
         result = asyncio.run(measure(args, name, server, database_url, tokens))
@@ -227,8 +230,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[
     lines = S.facts_header("Beacon idle cost: database work per idle open page (PostgreSQL pg_stat_database)",
                            facts)
     lines += [
-        (f"{args.sessions} idle Acme pages (lightweight websocket clients on '/'), windows of {args.seconds:g} s, "
-        "one backend worker"),
+        (f"{args.sessions} idle Acme pages of {args.email} through {args.sign_ins} sign-ins (lightweight websocket "
+         f"clients on '/'), windows of {args.seconds:g} s, one backend worker"),
         "",
         (f"{'config':<8} {'pages':>5} {'mode':>8} {'xact/min 0 pages':>17} {'xact/min K pages':>17} "
         f"{'xact/page/min':>14} {'scans/page/min':>15} {'tuples/page/min':>16}"),
@@ -254,8 +257,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[
         "",
         "xact = xact_commit + xact_rollback (each query runs in one; pool pre-ping and reset count too);",
         "scans = seq_scan + idx_scan over user tables; tuples = tup_returned + tup_fetched;",
-        ("per page = (rate with K pages - rate with 0 pages) / K; the 0-page rate is the listener's own "
-        "timer (live) or nothing (polling)."),
+        ("per page = (rate with K pages - rate with 0 pages) / K; the 0-page rate is the server's own timers "
+         "(the feed listener's recheck, background jobs), or nothing."),
     ]
     return "\n".join(lines)
 
@@ -272,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
             result, problems = run_config(args, name, Path(tmp))
             results.append(result)
             logs[name] = problems
-    facts = {**S.environment_facts(), "postgresql": S.postgres_version()}
+    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root), "postgresql": S.postgres_version()}
     if args.json:
         print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()},
                           "results": [asdict(r) for r in results], "server_logs": logs}, indent=2))
