@@ -1,8 +1,14 @@
 """One change-feed listener per backend process.
 
 It sleeps until the database signals a commit (or a message is due to expire), reads the change
-log after the last sequence it applied, works out which audiences' views went stale, builds each
-stale view once and offers it to every open session of that audience.
+log after the last sequence it applied, and then, in one read session per batch:
+- builds each stale shared view (banner, counts, lists) once per audience, and only the views
+  some open page of that audience follows;
+- resolves the batch to the contacts and agents it touched (a few indexed queries), asks each
+  open window how the batch touches it (feed/routing.py), patches the badges of shown cards
+  without a query, and re-reads each distinct touched window once, however many pages hold it.
+The cost of a change grows with what changed and with the distinct windows it touches, never
+with the size of the tenant.
 """
 
 from __future__ import annotations
@@ -10,19 +16,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, func, select
 
 from app.config import get_settings
 from app.db import read_session
-from app.feed.registry import LIVE, POLLING, SessionRegistry, registry
+from app.feed.registry import LIVE, POLLING, SessionRegistry, Subscription, registry
+from app.feed.resolve import ResolvedWork, resolve_work
+from app.feed.routing import Change
 from app.feed.signals import WakeSource, wake_source_for_settings
 from app.models import ChangeLogEntry, utc_now
 from app.services.actors import ALL_TENANTS, audience_for
-from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, build_views, views_for_entities
+from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, build_views_in, client_id_of, views_for_entities
 from app.services.system_status import next_message_expiry
+from app.views.windows import CONTACT_BADGES, read_window, shown_ids, window_touch
 
 log = logging.getLogger("beacon.feed")
 
@@ -33,14 +44,6 @@ FEED_RECHECK_SECONDS = 5.0
 FEED_BATCH_LIMIT = 1000
 # Retry pause after an unexpected error reading the log (the database restarting, say).
 FEED_ERROR_PAUSE_SECONDS = 0.5
-
-
-@dataclass(frozen=True)
-class Change:
-    seq: int
-    entity: str
-    client_id: int | None
-    entity_id: str | None = None
 
 
 def latest_seq() -> int:
@@ -140,13 +143,73 @@ class ChangeFeed:
                     stale[audience].add(ADMIN_VIEW)
         if expiry_due or any(c.entity == "system_messages" for c in changes):
             self.next_expiry = await asyncio.to_thread(next_message_expiry)
-        await self.publish(stale)
+        await self.publish(stale, changes)
 
-    async def publish(self, stale: dict[str, set[str]]) -> None:
-        for audience, kinds in stale.items():
-            views = await asyncio.to_thread(build_views, audience, kinds)
+    async def publish(self, stale: dict[str, set[str]], changes: list[Change] = ()) -> None:
+        holds = window_holds(self.sessions)
+        for audience in list(stale):
+            stale[audience] &= self.sessions.topics_of(audience)
+            if not stale[audience]:
+                del stale[audience]
+        if not stale and not holds:
+            return
+        batch = await asyncio.to_thread(build_batch, stale, list(changes), holds)
+        seq = self.last_seq
+        for audience, views in batch.views.items():
             for kind, view in views.items():
-                self.sessions.deliver(audience, self.last_seq, kind, view)
+                self.sessions.deliver(audience, seq, kind, view)
+        for hold, badges in batch.patches:
+            if hold.subscription.windows.get(hold.kind) == hold.window:
+                hold.subscription.offer(seq, CONTACT_BADGES, badges)
+        for hold in batch.reread:
+            result = batch.results[(hold.kind, hold.window)]
+            if hold.subscription.windows.get(hold.kind) == hold.window:
+                hold.subscription.window_read(hold.kind, hold.window, shown_ids(hold.kind, result))
+                hold.subscription.offer(seq, hold.kind, (hold.window, result))
+
+
+@dataclass(frozen=True)
+class WindowHold:
+    """One window one open page holds, as the listener found it when the batch began."""
+
+    subscription: Subscription
+    audience: str
+    kind: str
+    window: Hashable
+    shown: frozenset[int] | None
+
+
+def window_holds(sessions: SessionRegistry) -> list[WindowHold]:
+    return [WindowHold(s, s.audience, kind, window, s.shown.get(kind))
+            for s in sessions.all() for kind, window in s.windows.items()]
+
+
+@dataclass
+class Batch:
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    patches: list[tuple[WindowHold, dict[int, str]]] = field(default_factory=list)
+    reread: list[WindowHold] = field(default_factory=list)
+    results: dict[tuple[str, Hashable], Any] = field(default_factory=dict)
+
+
+def build_batch(stale: dict[str, set[str]], changes: list[Change], holds: list[WindowHold]) -> Batch:
+    """Everything one batch of changes costs, in one read session (runs in a worker thread)."""
+    batch = Batch()
+    with read_session() as session:
+        for audience, kinds in stale.items():
+            batch.views[audience] = build_views_in(session, audience, kinds)
+        resolved = resolve_work(session, changes) if holds else ResolvedWork()
+        by_audience = {a: resolved.for_client(client_id_of(a)) for a in {h.audience for h in holds}}
+        for hold in holds:
+            touch = window_touch(hold.kind, hold.window, hold.shown, by_audience[hold.audience])
+            if touch.reread:
+                batch.reread.append(hold)
+                key = (hold.kind, hold.window)
+                if key not in batch.results:  # equal windows of many pages: one read
+                    batch.results[key] = read_window(session, hold.kind, hold.window)
+            elif touch.badges:
+                batch.patches.append((hold, touch.badges))
+    return batch
 
 
 async def run_change_feed() -> None:

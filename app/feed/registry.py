@@ -1,31 +1,68 @@
-"""Open sessions by audience: the listener hands each of them the views that changed.
+"""Open pages by audience: the listener hands each of them what changed in what it shows.
 
-Each session's background event owns one Subscription and waits on it. A subscription keeps
-only the newest view of each kind, so a burst of changes coalesces: a slow page renders the
-final state once instead of every step.
+Each page's live link (a background event) owns one Subscription and waits on it. A subscription
+names the shared views its page follows (topics) and the windows it holds (a page of contacts, a
+contact's tasks); the listener offers it only those. It keeps only the newest value of each kind,
+so a burst of changes coalesces: a slow page renders the final state once instead of every step.
+Badge patches merge instead, since each names only the cards that changed.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Hashable, Iterator
 from typing import Any
+
+LINK_VIEW = "link"  # how this process gets its changes: {"mode": "live" | "polling"}
+SESSION_VIEW = "session"  # the page's sign-in session ended: {"ended": True}
+LIVE = "live"
+POLLING = "polling"
+# Kinds whose offers merge (dicts of id -> value) rather than replace each other.
+MERGED_KINDS = frozenset({"contact_badges"})
 
 
 class Subscription:
-    def __init__(self, audience: str, auth_session_id: int | None = None):
+    def __init__(self, audience: str, auth_session_id: int | None = None, client_token: str = "",
+                 topics: frozenset[str] = frozenset()):
         self.audience = audience
         self.auth_session_id = auth_session_id
-        self._pending: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.client_token = client_token
+        self.topics = topics
+        # kind -> the window this page holds, and the ids it shows (None: being read).
+        self.windows: dict[str, Hashable] = {}
+        self.shown: dict[str, frozenset[int] | None] = {}
+        self.closed = False
+        self._pending: dict[str, tuple[int, Any]] = {}
         self._ready = asyncio.Event()
 
-    def offer(self, seq: int, kind: str, view: dict[str, Any]) -> None:
+    def offer(self, seq: int, kind: str, view: Any) -> None:
         current = self._pending.get(kind)
-        if current is None or current[0] <= seq:
+        if kind in MERGED_KINDS and current is not None:
+            self._pending[kind] = (max(seq, current[0]), {**current[1], **view})
+        elif current is None or current[0] <= seq:
             self._pending[kind] = (seq, view)
-            self._ready.set()
+        self._ready.set()
 
-    async def next_views(self) -> dict[str, tuple[int, dict[str, Any]]]:
+    def open_window(self, kind: str, window: Hashable) -> None:
+        """The page now holds `window`; until its first read lands, any change re-reads it."""
+        self.windows[kind] = window
+        self.shown[kind] = None
+
+    def window_read(self, kind: str, window: Hashable, shown: frozenset[int]) -> None:
+        if self.windows.get(kind) == window:
+            self.shown[kind] = shown
+
+    def close_window(self, kind: str) -> None:
+        self.windows.pop(kind, None)
+        self.shown.pop(kind, None)
+
+    def close(self) -> None:
+        """Replaced by a newer live link of the same tab: the old one stops at its next wait."""
+        self.closed = True
+        self._ready.set()
+
+    async def next_views(self) -> dict[str, tuple[int, Any]]:
         """Wait until something changed, then take every pending view at once."""
         await self._ready.wait()
         self._ready.clear()
@@ -33,15 +70,10 @@ class Subscription:
         return taken
 
 
-LINK_VIEW = "link"  # how this process gets its changes: {"mode": "live" | "polling"}
-SESSION_VIEW = "session"  # the page's sign-in session ended: {"ended": True}
-LIVE = "live"
-POLLING = "polling"
-
-
 class SessionRegistry:
     def __init__(self) -> None:
         self._by_audience: dict[str, set[Subscription]] = defaultdict(set)
+        self._by_token: dict[str, Subscription] = {}
         self.mode = LIVE
 
     def set_mode(self, mode: str, seq: int) -> None:
@@ -49,12 +81,19 @@ class SessionRegistry:
         if mode == self.mode:
             return
         self.mode = mode
-        for members in self._by_audience.values():
-            for subscription in members:
-                subscription.offer(seq, LINK_VIEW, {"mode": mode})
+        for subscription in self.all():
+            subscription.offer(seq, LINK_VIEW, {"mode": mode})
 
-    def subscribe(self, audience: str, auth_session_id: int | None = None) -> Subscription:
-        subscription = Subscription(audience, auth_session_id)
+    def subscribe(self, audience: str, auth_session_id: int | None = None, client_token: str = "",
+                  topics: frozenset[str] = frozenset()) -> Subscription:
+        """One live link per tab: a tab's new subscription replaces (and closes) its previous one."""
+        subscription = Subscription(audience, auth_session_id, client_token, topics)
+        if client_token:
+            previous = self._by_token.get(client_token)
+            if previous is not None:
+                self.unsubscribe(previous)
+                previous.close()
+            self._by_token[client_token] = subscription
         self._by_audience[audience].add(subscription)
         return subscription
 
@@ -64,22 +103,45 @@ class SessionRegistry:
             members.discard(subscription)
             if not members:
                 del self._by_audience[subscription.audience]
+        if self._by_token.get(subscription.client_token) is subscription:
+            del self._by_token[subscription.client_token]
+
+    def for_token(self, client_token: str) -> Subscription | None:
+        return self._by_token.get(client_token)
 
     def end_session(self, auth_session_id: int, seq: int) -> None:
         """Tell the pages of a sign-in session that it ended (signed out elsewhere)."""
-        for members in self._by_audience.values():
-            for subscription in members:
-                if subscription.auth_session_id == auth_session_id:
-                    subscription.offer(seq, SESSION_VIEW, {"ended": True})
+        for subscription in self.all():
+            if subscription.auth_session_id == auth_session_id:
+                subscription.offer(seq, SESSION_VIEW, {"ended": True})
 
     def audiences(self) -> list[str]:
         return list(self._by_audience)
 
-    def deliver(self, audience: str, seq: int, kind: str, view: dict[str, Any]) -> int:
-        members = self._by_audience.get(audience, ())
-        for subscription in members:
-            subscription.offer(seq, kind, view)
-        return len(members)
+    def members(self, audience: str) -> set[Subscription]:
+        return self._by_audience.get(audience, set())
+
+    def topics_of(self, audience: str) -> set[str]:
+        """The shared views some open page of the audience follows: only those are built."""
+        topics: set[str] = set()
+        for subscription in self.members(audience):
+            topics |= subscription.topics
+        return topics
+
+    def deliver(self, audience: str, seq: int, kind: str, view: Any) -> int:
+        delivered = 0
+        for subscription in self.members(audience):
+            if kind in subscription.topics:
+                subscription.offer(seq, kind, view)
+                delivered += 1
+        return delivered
+
+    def all(self) -> Iterator[Subscription]:
+        for members in list(self._by_audience.values()):
+            yield from list(members)
+
+    def has_windows(self) -> bool:
+        return any(subscription.windows for subscription in self.all())
 
     def session_count(self) -> int:
         return sum(len(members) for members in self._by_audience.values())

@@ -1,9 +1,14 @@
-"""/contacts: contact cards with a live badge, assigning tasks, and each contact's tasks."""
+"""/contacts: one window of contact cards (search, badge filter, sort, pages of at most 100) with
+live badges, the total that matches, assigning tasks, and each contact's tasks."""
 
 import reflex as rx
 
 from app.components.layout import page_shell
+from app.components.when import when
+from app.services import work_rules
+from app.state.contacts import ContactsState
 from app.state.work import WorkState
+from app.views.contacts import NO_BADGE, SORT_BY_NAME, SORT_NEWEST
 
 ROUTE = "/contacts"
 
@@ -28,28 +33,87 @@ def _card(contact) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.link(rx.heading(contact["name"], size="3"), href="#",
-                        on_click=WorkState.show_contact(contact["id"]).prevent_default),
+                rx.link(rx.heading(contact.name, size="3"), href="#",
+                        on_click=ContactsState.show_contact(contact.id).prevent_default),
                 rx.spacer(),
-                task_badge(contact["badge"]),
+                task_badge(contact.badge),
                 width="100%",
                 align="center",
             ),
-            rx.text(contact["company"], color_scheme="gray", size="2"),
-            rx.text(contact["email"], size="1", color_scheme="gray"),
+            rx.text(contact.company, color_scheme="gray", size="2"),
+            rx.text(contact.email, size="1", color_scheme="gray"),
             rx.hstack(
-                rx.button("Assign task", size="1", on_click=WorkState.start_assign(contact["id"])),
-                rx.button("Tasks", size="1", variant="soft", on_click=WorkState.show_contact(contact["id"])),
+                rx.button("Assign task", size="1", on_click=ContactsState.start_assign(contact.id)),
+                rx.button("Tasks", size="1", variant="soft", on_click=ContactsState.show_contact(contact.id)),
                 rx.spacer(),
-                rx.text(contact["client"], size="1", color_scheme="gray"),
+                rx.text(contact.client, size="1", color_scheme="gray"),
                 width="100%",
             ),
             spacing="2",
             width="100%",
         ),
-        custom_attrs={"data-testid": "contact-card", "data-contact-id": contact["id"]},
-        key=contact["id"],
+        custom_attrs={"data-testid": "contact-card", "data-contact-id": contact.id},
+        key=contact.id,
         width="100%",
+    )
+
+
+BADGE_FILTER_OPTIONS = [("All contacts", ""), (work_rules.BADGE_WORKING, work_rules.BADGE_WORKING),
+                        (work_rules.BADGE_DRAFT_READY, work_rules.BADGE_DRAFT_READY),
+                        (work_rules.BADGE_FAILED, work_rules.BADGE_FAILED), ("No badge", NO_BADGE)]
+SEARCH_DEBOUNCE_MS = 250  # read once typing pauses, not on every key
+
+
+def _controls() -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.el.label("Search contacts", html_for="contacts-search", style={"fontWeight": 500}),
+            rx.input(id="contacts-search", placeholder="Name, email or company", width="100%",
+                     max_length=100, type="search", value=ContactsState.search,
+                     on_change=ContactsState.set_search, debounce_timeout=SEARCH_DEBOUNCE_MS),
+            spacing="1", flex="1", min_width="14em",
+        ),
+        rx.vstack(
+            rx.el.label("Badge", html_for="contacts-badge", style={"fontWeight": 500}),
+            rx.el.select(
+                *[rx.el.option(label, value=value) for label, value in BADGE_FILTER_OPTIONS],
+                id="contacts-badge", value=ContactsState.badge_filter,
+                on_change=ContactsState.set_badge_filter, style={"padding": "0.4em"},
+            ),
+            spacing="1",
+        ),
+        rx.vstack(
+            rx.el.label("Sort", html_for="contacts-sort", style={"fontWeight": 500}),
+            rx.el.select(
+                rx.el.option("Name", value=SORT_BY_NAME), rx.el.option("Newest", value=SORT_NEWEST),
+                id="contacts-sort", value=ContactsState.sort,
+                on_change=ContactsState.set_sort, style={"padding": "0.4em"},
+            ),
+            spacing="1",
+        ),
+        width="100%", align="end", wrap="wrap", spacing="4",
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.hstack(
+        rx.cond(ContactsState.reading, rx.spinner(size="2")),
+        rx.text(
+            rx.cond(ContactsState.loaded,
+                    rx.fragment(
+                        "Showing ", ContactsState.showing_from.to_string(), "–", ContactsState.showing_to.to_string(),
+                        " of ",
+                        rx.el.span(ContactsState.total.to_string(), custom_attrs={"data-testid": "contacts-total"}),
+                    ),
+                    "Loading contacts…"),
+            size="2", color_scheme="gray",
+        ),
+        rx.spacer(),
+        rx.button("Previous", size="1", variant="soft", disabled=~ContactsState.has_previous,
+                  on_click=ContactsState.previous_page),
+        rx.button("Next", size="1", variant="soft", disabled=~ContactsState.has_next,
+                  on_click=ContactsState.next_page),
+        width="100%", align="center",
     )
 
 
@@ -58,19 +122,19 @@ def task_rows(rows) -> rx.Component:
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                         ("Task", "Agent", "Status", "Created", "Finished", "")])),
         rx.table.body(rx.foreach(rows, lambda t: rx.table.row(
-            rx.table.cell("#" + t["id"]),
-            rx.table.cell(t["agent"]),
-            rx.table.cell(rx.badge(t["status_label"], color_scheme=rx.match(t["status"], *TASK_TONES.items(), "gray")),
-                          rx.cond(t["error"] != "", rx.text(t["error"], size="1", color_scheme="red"))),
-            rx.table.cell(t["created"]),
-            rx.table.cell(t["finished"]),
+            rx.table.cell("#" + t.id.to_string()),
+            rx.table.cell(t.agent),
+            rx.table.cell(rx.badge(t.status_label, color_scheme=rx.match(t.status, *TASK_TONES.items(), "gray")),
+                          rx.cond(t.error != "", rx.text(t.error, size="1", color_scheme="red"))),
+            rx.table.cell(when(t.created_at)),
+            rx.table.cell(when(t.finished_at)),
             rx.table.cell(rx.cond(
-                (t["status"] == "pending") | (t["status"] == "in_progress"),
+                (t.status == "pending") | (t.status == "in_progress"),
                 rx.button("Cancel", size="1", variant="soft", color_scheme="red",
-                          on_click=WorkState.cancel_task(t["id"])),
+                          on_click=WorkState.cancel_task(t.id)),
             )),
-            custom_attrs={"data-testid": "task-row", "data-status": t["status"]},
-            key=t["id"],
+            custom_attrs={"data-testid": "task-row", "data-status": t.status},
+            key=t.id,
         ))),
         width="100%",
     )
@@ -79,26 +143,27 @@ def task_rows(rows) -> rx.Component:
 def _contact_modal() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(WorkState.open_contact["name"]),
-            rx.dialog.description(WorkState.open_contact["company"] + " · " + WorkState.open_contact["email"]),
+            rx.dialog.title(ContactsState.open_contact.name),
+            rx.dialog.description(ContactsState.open_contact.company + " · " + ContactsState.open_contact.email),
             rx.box(
                 rx.cond(
-                    WorkState.open_contact_tasks.length() > 0,
-                    task_rows(WorkState.open_contact_tasks),
+                    ContactsState.open_contact_tasks.length() > 0,
+                    task_rows(ContactsState.open_contact_tasks),
                     rx.text("No tasks yet.", color_scheme="gray"),
                 ),
                 padding_y="1em",
                 custom_attrs={"data-testid": "contact-tasks"},
             ),
             rx.hstack(
-                rx.button("Assign task", on_click=[WorkState.hide_contact, WorkState.start_assign(WorkState.open_contact_id)]),
-                rx.button("Close", variant="soft", color_scheme="gray", on_click=WorkState.hide_contact),
+                rx.button("Assign task", on_click=[ContactsState.start_assign(ContactsState.open_contact.id),
+                                                   ContactsState.hide_contact]),
+                rx.button("Close", variant="soft", color_scheme="gray", on_click=ContactsState.hide_contact),
                 justify="end",
             ),
             max_width="760px",
         ),
-        open=WorkState.open_contact_id != "",
-        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), WorkState.hide_contact()),
+        open=ContactsState.open_contact.id != 0,
+        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), ContactsState.hide_contact()),
     )
 
 
@@ -106,41 +171,47 @@ def _assign_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Assign a task"),
-            rx.dialog.description("Give one of the client's AI agents a task on " + WorkState.assign_contact["name"] + "."),
+            rx.dialog.description("Give one of the client's AI agents a task on " + ContactsState.assign_contact.name + "."),
             rx.form(
                 rx.vstack(
                     rx.el.label("AI agent", html_for="assign-agent", style={"fontWeight": 500}),
-                    rx.select(WorkState.assignable_agents, id="assign-agent", name="agent",
+                    rx.select(ContactsState.assignable_agents, id="assign-agent", name="agent",
                               default_value="Outreach Agent", width="100%"),
-                    rx.cond(WorkState.assign_errors.contains("agent"),
-                            rx.text(WorkState.assign_errors["agent"], color_scheme="red", size="1")),
+                    rx.cond(ContactsState.assign_errors.contains("agent"),
+                            rx.text(ContactsState.assign_errors["agent"], color_scheme="red", size="1")),
                     rx.el.label("Instructions", html_for="assign-instructions", style={"fontWeight": 500}),
                     rx.text_area(id="assign-instructions", name="instructions", width="100%",
                                  placeholder="Optional: what the agent should focus on"),
-                    rx.cond(WorkState.assign_errors.contains("instructions"),
-                            rx.text(WorkState.assign_errors["instructions"], color_scheme="red", size="1")),
-                    rx.cond(WorkState.assign_errors.contains("form"),
-                            rx.text(WorkState.assign_errors["form"], color_scheme="red", size="1", role="alert")),
+                    rx.cond(ContactsState.assign_errors.contains("instructions"),
+                            rx.text(ContactsState.assign_errors["instructions"], color_scheme="red", size="1")),
+                    rx.cond(ContactsState.assign_errors.contains("form"),
+                            rx.text(ContactsState.assign_errors["form"], color_scheme="red", size="1", role="alert")),
                     rx.hstack(
                         rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                  on_click=WorkState.cancel_assign),
+                                  on_click=ContactsState.cancel_assign),
                         rx.button("Assign", type="submit"),
                         justify="end", width="100%",
                     ),
                     width="100%",
                 ),
-                on_submit=WorkState.assign,
+                on_submit=ContactsState.assign,
             ),
         ),
-        open=WorkState.assign_contact_id != "",
+        open=ContactsState.assign_contact.id != 0,
     )
 
 
 def contacts_page() -> rx.Component:
     return page_shell(
         "Contacts",
-        rx.grid(rx.foreach(WorkState.contacts, _card), columns=rx.breakpoints(initial="1", sm="2", lg="3"),
-                spacing="4", width="100%"),
+        _controls(),
+        _pager(),
+        rx.grid(rx.foreach(ContactsState.rows, _card), columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                spacing="4", width="100%", custom_attrs={"data-testid": "contact-cards"}),
+        rx.cond(ContactsState.loaded & (ContactsState.total == 0),
+                rx.text(rx.cond(ContactsState.search != "", "No contacts match “" + ContactsState.search + "”.",
+                                "No contacts here."), color_scheme="gray")),
+        rx.cond(ContactsState.has_next, _pager()),
         _contact_modal(),
         _assign_dialog(),
     )

@@ -24,12 +24,15 @@ from app.services.system_status import (
     status_history_in,
     system_snapshot_in,
 )
-from app.services.work_views import work_view
+from app.views.work import activity_view, approvals_view, follow_ups_view, summary_view
 from app.services.workforce import agents_in, available_agent_count
 
 # The kinds of view; each open page follows all of them for its audience.
 TENANT_VIEW = "tenant"  # status, messages, metrics and agents of one tenant
-WORK_VIEW = "work"  # contacts, tasks, drafts, follow-ups, activity and notifiable events
+SUMMARY_VIEW = "summary"  # every page: AI agents, the pending-approvals count, notifiable events
+ACTIVITY_VIEW = "activity"  # the dashboard's and the agent page's activity feed
+APPROVALS_VIEW = "approvals"  # /approvals: the draft lists
+FOLLOW_UPS_VIEW = "follow_ups"  # /follow-ups: the schedule and the history
 ADMIN_VIEW = "admin"  # the platform admin's lists: messages, history, audit, clients, users
 
 AUDIT_LOG_LIMIT = 200  # the admin page shows the newest rows; the table keeps them all
@@ -43,13 +46,14 @@ ENTITY_VIEWS: dict[str, frozenset[str]] = {
     "system_messages": frozenset({TENANT_VIEW, ADMIN_VIEW}),
     "human_agents": frozenset({TENANT_VIEW}),
     "chats": frozenset({TENANT_VIEW}),
-    "ai_agents": frozenset({TENANT_VIEW, WORK_VIEW}),
-    "contacts": frozenset({WORK_VIEW}),
-    "agent_tasks": frozenset({WORK_VIEW}),
-    "drafts": frozenset({WORK_VIEW}),
-    "follow_ups": frozenset({WORK_VIEW}),
+    "ai_agents": frozenset({TENANT_VIEW, SUMMARY_VIEW, ACTIVITY_VIEW, APPROVALS_VIEW, FOLLOW_UPS_VIEW}),
+    # Contacts and tasks also move the windows that show them (feed/routing.py decides which).
+    "contacts": frozenset({APPROVALS_VIEW, FOLLOW_UPS_VIEW}),
+    "agent_tasks": frozenset({SUMMARY_VIEW, ACTIVITY_VIEW}),
+    "drafts": frozenset({SUMMARY_VIEW, ACTIVITY_VIEW, APPROVALS_VIEW}),
+    "follow_ups": frozenset({ACTIVITY_VIEW, FOLLOW_UPS_VIEW}),
     # Only the admin's audit list: work audit rows (the activity feed) are always written with a
-    # change to tasks, drafts or follow-ups, which already rebuild the work view.
+    # change to tasks, drafts or follow-ups, which already rebuild the activity view.
     "audit_logs": frozenset({ADMIN_VIEW}),
     "users": frozenset({ADMIN_VIEW}),
     "clients": frozenset({TENANT_VIEW, ADMIN_VIEW}),
@@ -203,17 +207,48 @@ def _compact(value: dict[str, Any] | None) -> str:
 
 def build_views(audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Assemble the requested kinds of view for one audience (runs in a worker thread)."""
+    with read_session() as session:
+        return build_views_in(session, audience, kinds)
+
+
+def build_views_in(session: Session, audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any]]:
     kinds = set(kinds)
     views: dict[str, dict[str, Any]] = {}
-    with read_session() as session:
-        if TENANT_VIEW in kinds:
-            views[TENANT_VIEW] = _tenant_view(session, audience)
-        if WORK_VIEW in kinds:
-            views[WORK_VIEW] = work_view(session, client_id_of(audience))
-        if ADMIN_VIEW in kinds and audience == ALL_TENANTS:
-            views[ADMIN_VIEW] = _admin_view(session)
+    if TENANT_VIEW in kinds:
+        views[TENANT_VIEW] = _tenant_view(session, audience)
+    client_id = client_id_of(audience)
+    for kind, build in WORK_VIEW_BUILDERS.items():
+        if kind in kinds:
+            views[kind] = build(session, client_id)
+    if ADMIN_VIEW in kinds and audience == ALL_TENANTS:
+        views[ADMIN_VIEW] = _admin_view(session)
     return views
 
 
-def all_view_kinds(audience: str) -> set[str]:
-    return {TENANT_VIEW, WORK_VIEW, ADMIN_VIEW} if audience == ALL_TENANTS else {TENANT_VIEW, WORK_VIEW}
+WORK_VIEW_BUILDERS = {SUMMARY_VIEW: summary_view, ACTIVITY_VIEW: activity_view,
+                      APPROVALS_VIEW: approvals_view, FOLLOW_UPS_VIEW: follow_ups_view}
+
+# The shared views each page follows besides the tenant view and the summary (banner, metrics,
+# top bar, notifications: every page shows them). Anything else a page shows is a window.
+ROUTE_VIEWS: dict[str, frozenset[str]] = {
+    "/": frozenset({ACTIVITY_VIEW}),
+    "/agents/[id]": frozenset({ACTIVITY_VIEW}),
+    "/approvals": frozenset({APPROVALS_VIEW}),
+    "/follow-ups": frozenset({FOLLOW_UPS_VIEW}),
+    "/admin": frozenset({ADMIN_VIEW}),
+}
+
+
+def route_pattern(path: str) -> str:
+    parts = path.strip("/").split("/")
+    if len(parts) == 2 and parts[0] == "agents":
+        return "/agents/[id]"
+    return "/" + "/".join(p for p in parts if p)
+
+
+def views_for_page(path: str, audience: str) -> frozenset[str]:
+    """The shared views a page at `path` follows (the admin lists only for platform admins)."""
+    views = {TENANT_VIEW, SUMMARY_VIEW} | ROUTE_VIEWS.get(route_pattern(path), frozenset())
+    if audience != ALL_TENANTS:
+        views.discard(ADMIN_VIEW)
+    return frozenset(views)

@@ -79,3 +79,17 @@ def should_retry(attempts: int, max_attempts: int) -> bool:
 def newest(statuses: Sequence[tuple[int, str]]) -> str | None:
     """The status of the task with the highest id (the newest)."""
     return max(statuses)[1] if statuses else None
+
+
+def contact_badge_sql(newest_task_status, has_pending_draft):
+    """`contact_badge` as a SQL CASE over the same two facts, for filtering a window in the query.
+
+    Kept beside the rule it mirrors; tests check the two agree on every combination."""
+    import sqlalchemy as sa
+
+    return sa.case(
+        (newest_task_status.in_([T.PENDING.value, T.IN_PROGRESS.value]), BADGE_WORKING),
+        (newest_task_status == T.FAILED.value, BADGE_FAILED),
+        (has_pending_draft, BADGE_DRAFT_READY),
+        else_="",
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Hashable
 from typing import Any
 
 import reflex as rx
@@ -21,12 +22,30 @@ from app.services import auth as auth_service
 from app.services import presence
 from app.services.actors import Actor
 from app.services.errors import NotAuthenticated
-from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, WORK_VIEW, all_view_kinds, build_views
+from app.db import read_session
+from app.services.live_views import (
+    ADMIN_VIEW,
+    TENANT_VIEW,
+    build_views_in,
+    client_id_of,
+    route_pattern,
+    views_for_page,
+)
 from app.state.admin import AdminState
 from app.state.auth import LOGIN_ROUTE, AuthState
+from app.state.contacts import ContactsState
 from app.state.system import SystemState
-from app.state.work import WorkState, notification_scripts
+from app.state.work import VIEW_VARS, WorkState, notification_scripts
 from app.state.workforce import WorkforceState
+from app.views.tasks import TasksWindow
+from app.views.windows import (
+    AGENT_TASKS_WINDOW,
+    CONTACT_BADGES,
+    CONTACT_TASKS_WINDOW,
+    CONTACTS_WINDOW,
+    read_window,
+    shown_ids,
+)
 
 
 def _actor_or_none(token: str) -> Actor | None:
@@ -36,9 +55,19 @@ def _actor_or_none(token: str) -> Actor | None:
         return None
 
 
-def _snapshot(audience: str) -> tuple[int, dict[str, dict[str, Any]]]:
-    seq = latest_seq()  # read first: the views below are at least as new as this
-    return seq, build_views(audience, all_view_kinds(audience))
+def _snapshot(audience: str, kinds: frozenset[str], windows: dict[str, Hashable]) -> tuple[int, dict[str, Any]]:
+    """Everything a page shows, read at once: its shared views and its windows."""
+    seq = latest_seq()  # read first: what is read below is at least as new as this
+    with read_session() as session:
+        views: dict[str, Any] = build_views_in(session, audience, kinds)
+        for kind, window in windows.items():
+            views[kind] = (window, read_window(session, kind, window))
+    return seq, views
+
+
+def _agent_id_of(path: str) -> int | None:
+    parts = path.strip("/").split("/")
+    return int(parts[1]) if route_pattern(path) == "/agents/[id]" and parts[1].isdigit() else None
 
 
 class Heartbeat:
@@ -65,13 +94,25 @@ class LiveLinkState(rx.State):
     worker: str = ""
     _applied: dict[str, int] = {}
 
-    async def _apply(self, kind: str, seq: int, view: dict[str, Any]) -> list:
-        """Apply one view; returns what the page should run for it (toasts, notifications)."""
+    async def _apply(self, kind: str, seq: int, view: Any) -> list:
+        """Apply one view or window; returns what the page should run for it (toasts, notifications)."""
+        if kind == CONTACTS_WINDOW:
+            (await self.get_state(ContactsState))._apply_page(seq, *view)
+            return []
+        if kind == CONTACT_BADGES:
+            (await self.get_state(ContactsState))._apply_badges(view)
+            return []
+        if kind == CONTACT_TASKS_WINDOW:
+            (await self.get_state(ContactsState))._apply_contact_tasks(seq, *view)
+            return []
+        if kind == AGENT_TASKS_WINDOW:
+            (await self.get_state(WorkState))._apply_agent_tasks(seq, *view)
+            return []
         if self._applied.get(kind, -1) > seq:
             return []  # an older view than the one on screen
         self._applied[kind] = seq
-        if kind == WORK_VIEW:
-            return notification_scripts((await self.get_state(WorkState))._apply_view(view))
+        if kind in VIEW_VARS:
+            return notification_scripts((await self.get_state(WorkState))._apply_view(kind, view))
         if kind == SESSION_VIEW:
             return [rx.redirect(LOGIN_ROUTE)]  # signed out in another tab: this page goes too
         if kind == LINK_VIEW:
@@ -83,20 +124,43 @@ class LiveLinkState(rx.State):
             (await self.get_state(AdminState))._apply_view(view)
         return []
 
+    async def _page_windows(self, actor: Actor, path: str) -> dict[str, Hashable]:
+        """The windows the page at `path` opens with (read under the state lock)."""
+        client_id = client_id_of(actor.audience)
+        if route_pattern(path) == "/contacts":
+            contacts = await self.get_state(ContactsState)
+            windows: dict[str, Hashable] = {CONTACTS_WINDOW: contacts._opened(actor)}
+            if contacts.open_contact.id:
+                windows[CONTACT_TASKS_WINDOW] = TasksWindow(client_id=client_id, contact_id=contacts.open_contact.id)
+            return windows
+        agent_id = _agent_id_of(path)
+        if agent_id is not None:
+            return {AGENT_TASKS_WINDOW: TasksWindow(client_id=client_id, ai_agent_id=agent_id)}
+        return {}
+
     @rx.event(background=True)
     async def follow_changes(self):
         async with self:
             token = (await self.get_state(AuthState)).session_token
+            client_token = self.router.session.client_token
+            path = str(self.router.url.path)
         actor = await asyncio.to_thread(_actor_or_none, token)
         if actor is None:
             return
+        kinds = views_for_page(path, actor.audience)
+        async with self:
+            windows = await self._page_windows(actor, path)
         if not get_settings().live_updates:
-            async for action in self._poll(actor, Heartbeat(token, actor.is_human_agent)):
+            async for action in self._poll(actor, kinds, windows, Heartbeat(token, actor.is_human_agent)):
                 yield action
             return
-        subscription = registry.subscribe(actor.audience, actor.auth_session_id)
+        subscription = registry.subscribe(actor.audience, actor.auth_session_id, client_token, kinds)
+        for kind, window in windows.items():
+            subscription.open_window(kind, window)
         try:
-            seq, views = await asyncio.to_thread(_snapshot, actor.audience)
+            seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, windows)
+            for kind, window in windows.items():
+                subscription.window_read(kind, window, shown_ids(kind, views[kind][1]))
             async with self:
                 self.mode = registry.mode
                 self.worker = str(os.getpid())  # which backend process serves this live link
@@ -104,11 +168,13 @@ class LiveLinkState(rx.State):
                 for kind, view in views.items():
                     await self._apply(kind, seq, view)
             beat = Heartbeat(token, actor.is_human_agent)
-            while True:
+            while not subscription.closed:
                 try:
                     pending = await asyncio.wait_for(subscription.next_views(), beat.seconds_left())
                 except TimeoutError:
                     pending = {}
+                if subscription.closed:
+                    break  # a newer live link of this tab took over
                 await beat.maybe_send()
                 if not pending:
                     continue  # only a heartbeat was due: nothing to apply, no state lock taken
@@ -121,12 +187,15 @@ class LiveLinkState(rx.State):
         finally:
             registry.unsubscribe(subscription)
 
-    async def _poll(self, actor: Actor, beat: Heartbeat):
-        """The declared fallback: rebuild the views every poll interval."""
+    async def _poll(self, actor: Actor, kinds: frozenset[str], windows: dict[str, Hashable], beat: Heartbeat):
+        """The declared fallback: re-read what the page shows every poll interval."""
         interval = get_settings().poll_seconds
         while True:
             await beat.maybe_send()
-            seq, views = await asyncio.to_thread(_snapshot, actor.audience)
+            if CONTACTS_WINDOW in windows:
+                async with self:  # the person may have searched or paged since the last poll
+                    windows = {**windows, CONTACTS_WINDOW: (await self.get_state(ContactsState)).window()}
+            seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, windows)
             actions = []
             async with self:
                 self.mode = POLLING

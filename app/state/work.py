@@ -1,4 +1,5 @@
-"""The AI agents' work: contacts, tasks, drafts, follow-ups, activity, and notifications."""
+"""The AI agents' work as every page shares it: agents, pending approvals, activity, drafts,
+follow-ups and notifications; and the agent page's window of tasks. Contacts: state/contacts.py."""
 
 from __future__ import annotations
 
@@ -9,15 +10,25 @@ from typing import Any
 
 import reflex as rx
 
+from app.db import read_session
 from app.services import drafts, follow_ups, tasks
+from app.services.live_views import client_id_of
 from app.services.errors import InvalidInput, ServiceError
 from app.services.timeparse import parse_local_datetime
 from app.state.auth import LOGIN_ROUTE, AuthState
 from app.state.clock import BrowserClock
 from app.state.views import assign_changed
+from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
+from app.views.tasks import TaskRow, TasksWindow
 
-WORK_VARS = ("contacts", "ai_agents", "tasks", "pending_drafts", "approved_drafts", "decided_drafts",
-             "pending_count", "scheduled_follow_ups", "follow_up_history", "activity")
+# The vars each shared view sets (live_views: SUMMARY_VIEW, ACTIVITY_VIEW, ...).
+VIEW_VARS = {
+    "summary": ("ai_agents", "pending_count"),
+    "activity": ("activity",),
+    "approvals": ("pending_drafts", "approved_drafts", "decided_drafts"),
+    "follow_ups": ("scheduled_follow_ups", "follow_up_history"),
+}
+CONTACT_SUGGESTIONS = 10  # names offered while typing a contact in the follow-up form
 # More new events than this in one push (a burst) become one summary notification.
 NOTIFY_INDIVIDUALLY_UP_TO = 3
 # During a burst a page shows at most one summary per this many seconds; the rest is on screen.
@@ -25,9 +36,8 @@ SUMMARY_COOLDOWN_SECONDS = 5.0
 
 
 class WorkState(rx.State):
-    contacts: list[dict[str, str]] = []
     ai_agents: list[dict[str, str]] = []
-    tasks: list[dict[str, str]] = []
+    page_agent_tasks: list[TaskRow] = []
     pending_drafts: list[dict[str, str]] = []
     approved_drafts: list[dict[str, str]] = []
     decided_drafts: list[dict[str, str]] = []
@@ -36,11 +46,9 @@ class WorkState(rx.State):
     follow_up_history: list[dict[str, str]] = []
     activity: list[dict[str, str]] = []
 
-    # The contact modal, the assign dialog and the follow-up form.
-    open_contact_id: str = ""
-    assign_contact_id: str = ""
-    assign_errors: dict[str, str] = {}
+    # The follow-up form.
     follow_up_errors: dict[str, str] = {}
+    contact_suggestions: list[str] = []
     busy: bool = False
     # The browser's Notification permission: "default" (not asked), "granted", "denied", "unsupported".
     notification_permission: str = "unsupported"
@@ -48,9 +56,13 @@ class WorkState(rx.State):
     _last_event_id: int = -1  # -1: nothing seen yet (the first view sets the baseline silently)
     _last_summary_at: float = 0.0
 
-    def _apply_view(self, view: dict[str, Any]) -> list[dict[str, str]]:
-        """Apply a work view; returns the events this page has not notified about yet."""
-        assign_changed(self, view, WORK_VARS)
+    _agent_tasks_seq: int = -1
+
+    def _apply_view(self, kind: str, view: dict[str, Any]) -> list[dict[str, str]]:
+        """Apply a shared view; returns the events this page has not notified about yet."""
+        assign_changed(self, view, VIEW_VARS[kind])
+        if "events" not in view:
+            return []
         events = view["events"]
         newest = max((int(e["id"]) for e in events), default=0)
         if self._last_event_id < 0:
@@ -64,29 +76,12 @@ class WorkState(rx.State):
             self._last_summary_at = time.monotonic()
         return fresh
 
+    def _apply_agent_tasks(self, seq: int, window: TasksWindow, rows: list[TaskRow]) -> None:
+        if str(window.ai_agent_id) == self.page_agent_id and seq >= self._agent_tasks_seq:
+            self._agent_tasks_seq = seq
+            self.page_agent_tasks = rows
+
     # --- computed views -------------------------------------------------------------------
-
-    @rx.var
-    def open_contact(self) -> dict[str, str]:
-        return next((c for c in self.contacts if c["id"] == self.open_contact_id), {})
-
-    @rx.var
-    def open_contact_tasks(self) -> list[dict[str, str]]:
-        return [t for t in self.tasks if t["contact_id"] == self.open_contact_id]
-
-    @rx.var
-    def contact_names(self) -> list[str]:
-        return [c["name"] for c in self.contacts]
-
-    @rx.var
-    def assign_contact(self) -> dict[str, str]:
-        return next((c for c in self.contacts if c["id"] == self.assign_contact_id), {})
-
-    @rx.var
-    def assignable_agents(self) -> list[str]:
-        """Names of the enabled AI agents of the contact's client, for the assign dialog."""
-        client_id = self.assign_contact.get("client_id", "")
-        return [a["name"] for a in self.ai_agents if a["client_id"] == client_id and a["enabled"] == "yes"]
 
     @rx.var
     def page_agent_id(self) -> str:
@@ -97,10 +92,6 @@ class WorkState(rx.State):
     @rx.var
     def page_agent(self) -> dict[str, str]:
         return next((a for a in self.ai_agents if a["id"] == self.page_agent_id), {})
-
-    @rx.var
-    def page_agent_tasks(self) -> list[dict[str, str]]:
-        return [t for t in self.tasks if t["agent_id"] == self.page_agent_id]
 
     @rx.var
     def page_agent_activity(self) -> list[dict[str, str]]:
@@ -122,50 +113,7 @@ class WorkState(rx.State):
             return rx.toast.error(error.message)
         return rx.toast.success(success)
 
-    # --- contacts and tasks -----------------------------------------------------------------
-
-    @rx.event
-    def show_contact(self, contact_id: str):
-        self.open_contact_id = str(contact_id)
-
-    @rx.event
-    def hide_contact(self):
-        self.open_contact_id = ""
-
-    @rx.event
-    def start_assign(self, contact_id: str):
-        self.assign_contact_id = str(contact_id)
-        self.assign_errors = {}
-
-    @rx.event
-    def cancel_assign(self):
-        self.assign_contact_id = ""
-        self.assign_errors = {}
-
-    @rx.event
-    async def assign(self, form_data: dict):
-        actor = await self._caller()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
-        contact = self.assign_contact
-        agent_name = str(form_data.get("agent", ""))
-        agent = next((a for a in self.ai_agents
-                      if a["name"] == agent_name and a["client_id"] == contact.get("client_id")), None)
-        if not contact or agent is None:
-            self.assign_errors = {"agent": "Choose one of this client's AI agents."}
-            return
-        try:
-            await asyncio.to_thread(tasks.assign_task, actor, int(contact["id"]), int(agent["id"]),
-                                    str(form_data.get("instructions", "")))
-        except InvalidInput as error:
-            self.assign_errors = dict(error.fields)
-            return
-        except ServiceError as error:
-            self.assign_errors = {"form": error.message}
-            return
-        self.assign_contact_id = ""
-        self.assign_errors = {}
-        return rx.toast.success(f"{agent_name} is on it: {contact['name']}.")
+    # --- tasks -------------------------------------------------------------------------------
 
     @rx.event
     async def cancel_task(self, task_id: str):
@@ -194,15 +142,21 @@ class WorkState(rx.State):
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
         self.follow_up_errors = {}
-        name = str(form_data.get("contact", ""))
-        contact = next((c for c in self.contacts if c["name"] == name), None)
+        wanted = str(form_data.get("contact", ""))[:SEARCH_MAX_LENGTH].strip()
+        client_id = client_id_of(actor.audience)
+
+        def find():
+            with read_session() as session:
+                return find_contact(session, client_id, wanted)
+
+        contact = await asyncio.to_thread(find) if wanted else None
         if contact is None:
-            self.follow_up_errors = {"contact": "Choose a contact."}
+            self.follow_up_errors = {"contact": "Type the name or email of one of your contacts."}
             return
         try:
             offset = int((await self.get_state(BrowserClock)).utc_offset_minutes)
             when = parse_local_datetime(str(form_data.get("scheduled_for", "")), offset, "scheduled_for")
-            await asyncio.to_thread(follow_ups.schedule_follow_up, actor, int(contact["id"]), when,
+            await asyncio.to_thread(follow_ups.schedule_follow_up, actor, contact.id, when,
                                     str(form_data.get("note", "")))
         except InvalidInput as error:
             self.follow_up_errors = dict(error.fields)
@@ -210,7 +164,22 @@ class WorkState(rx.State):
         except ServiceError as error:
             self.follow_up_errors = {"form": error.message}
             return
-        return rx.toast.success(f"Follow-up with {contact['name']} scheduled.")
+        return rx.toast.success(f"Follow-up with {contact.name} scheduled.")
+
+    @rx.event
+    async def suggest_contacts(self, text: str):
+        """Offer matching contact names while the person types one (a bounded, indexed search)."""
+        actor = await self._caller()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        window = ContactsWindow(client_id=client_id_of(actor.audience), search=str(text)[:SEARCH_MAX_LENGTH])
+
+        def read():
+            with read_session() as session:
+                return read_contacts_page(session, window, limit=CONTACT_SUGGESTIONS)
+
+        page = await asyncio.to_thread(read)
+        self.contact_suggestions = [row.name for row in page.rows]
 
     @rx.event
     async def cancel_follow_up(self, follow_up_id: str):

@@ -5,10 +5,12 @@ import asyncio
 from app.feed.registry import SessionRegistry
 from tests.conftest import run_async
 
+TENANT = frozenset({"tenant"})
+
 
 def test_a_view_reaches_only_sessions_of_its_audience():
     registry = SessionRegistry()
-    acme, globex = registry.subscribe("client:1"), registry.subscribe("client:2")
+    acme, globex = registry.subscribe("client:1", topics=TENANT), registry.subscribe("client:2", topics=TENANT)
     registry.deliver("client:1", 5, "tenant", {"status": "maintenance"})
 
     async def take():
@@ -20,7 +22,7 @@ def test_a_view_reaches_only_sessions_of_its_audience():
 
 def test_a_burst_coalesces_into_the_newest_view():
     registry = SessionRegistry()
-    session = registry.subscribe("client:1")
+    session = registry.subscribe("client:1", topics=TENANT)
     for seq in range(1, 101):
         registry.deliver("client:1", seq, "tenant", {"n": seq})
     taken = run_async(session.next_views())
@@ -29,7 +31,7 @@ def test_a_burst_coalesces_into_the_newest_view():
 
 def test_an_older_view_never_replaces_a_newer_pending_one():
     registry = SessionRegistry()
-    session = registry.subscribe("all")
+    session = registry.subscribe("all", topics=TENANT)
     registry.deliver("all", 9, "tenant", {"n": 9})
     registry.deliver("all", 8, "tenant", {"n": 8})
     assert run_async(session.next_views())["tenant"] == (9, {"n": 9})

@@ -1,0 +1,269 @@
+"""/contacts: the window of contact cards this tab shows, the open contact's tasks, assigning.
+
+The page's window (search, badge filter, sort, offset) lives here and in the tab's subscription,
+so the feed re-reads or patches it when a change touches it. Whatever the page sends, the window
+is always of the caller's own client (platform admins: every client), decided on the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable
+from typing import Any
+
+import reflex as rx
+
+from app.db import read_session
+from app.feed.listener import latest_seq
+from app.feed.registry import registry
+from app.services import tasks
+from app.services.actors import Actor
+from app.services.errors import InvalidInput, ServiceError
+from app.services.live_views import client_id_of
+from app.state.auth import LOGIN_ROUTE, AuthState
+from app.state.work import WorkState
+from app.views.contacts import (
+    BADGE_FILTERS,
+    CONTACTS_PAGE_SIZE,
+    SEARCH_MAX_LENGTH,
+    SORTS,
+    ContactRow,
+    ContactsPage,
+    ContactsWindow,
+    read_contact,
+)
+from app.views.tasks import TaskRow, TasksWindow
+from app.views.windows import CONTACT_TASKS_WINDOW, CONTACTS_WINDOW, read_window, shown_ids
+
+NO_CONTACT = ContactRow(id=0, name="", email="", company="", client_id=0, client="", badge="")
+
+
+def _read(kind: str, window: Hashable) -> tuple[int, Any]:
+    seq = latest_seq()  # read first: the window below is at least as new as this
+    with read_session() as session:
+        return seq, read_window(session, kind, window)
+
+
+class ContactsState(rx.State):
+    search: str = ""
+    badge_filter: str = ""
+    sort: str = "name"
+    offset: int = 0
+    total: int = 0
+    rows: list[ContactRow] = []
+    loaded: bool = False  # the first window has arrived (until then the page shows a spinner)
+    reading: bool = False  # a search or page change is being read
+
+    open_contact: ContactRow = NO_CONTACT
+    open_contact_tasks: list[TaskRow] = []
+    assign_contact: ContactRow = NO_CONTACT
+    assign_errors: dict[str, str] = {}
+    assignable_agents: list[str] = []  # enabled AI agents of the assign dialog's contact's client
+
+    _client_id: int | None = None
+    _seq: dict[str, int] = {}
+
+    # --- what the page shows ----------------------------------------------------------------
+
+    @rx.var
+    def page_size(self) -> int:
+        return CONTACTS_PAGE_SIZE
+
+    @rx.var
+    def showing_from(self) -> int:
+        return self.offset + 1 if self.total else 0
+
+    @rx.var
+    def showing_to(self) -> int:
+        return min(self.offset + CONTACTS_PAGE_SIZE, self.total)
+
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.offset + CONTACTS_PAGE_SIZE < self.total
+
+    def window(self) -> ContactsWindow:
+        return ContactsWindow(client_id=self._client_id, search=self.search, badge=self.badge_filter,
+                              sort=self.sort, offset=self.offset).normalized()
+
+    # --- applying what the feed pushes (called by the live link under the state lock) ----------
+
+    def _fresh(self, kind: str, seq: int) -> bool:
+        if self._seq.get(kind, -1) > seq:
+            return False
+        self._seq[kind] = seq
+        return True
+
+    def _apply_page(self, seq: int, window: ContactsWindow, page: ContactsPage) -> None:
+        if window != self.window() or not self._fresh(CONTACTS_WINDOW, seq):
+            return  # the person has moved on to another search or page since it was read
+        self.rows = page.rows
+        self.total = page.total
+        self.loaded = True
+
+    def _apply_badges(self, badges: dict[int, str]) -> None:
+        if any(row.id in badges and row.badge != badges[row.id] for row in self.rows):
+            self.rows = [ContactRow(**{**row.__dict__, "badge": badges.get(row.id, row.badge)}) for row in self.rows]
+        if self.open_contact.id in badges:
+            self.open_contact = ContactRow(**{**self.open_contact.__dict__, "badge": badges[self.open_contact.id]})
+
+    def _apply_contact_tasks(self, seq: int, window: TasksWindow, rows: list[TaskRow]) -> None:
+        if window.contact_id == self.open_contact.id and self._fresh(CONTACT_TASKS_WINDOW, seq):
+            self.open_contact_tasks = rows
+
+    def _opened(self, actor: Actor) -> ContactsWindow:
+        """The live link starts: the window is of the caller's audience, from the current controls."""
+        self._client_id = client_id_of(actor.audience)
+        self._seq = {}
+        return self.window()
+
+    # --- the caller's own changes to the window -------------------------------------------------
+
+    async def _caller(self) -> Actor | None:
+        return await (await self.get_state(AuthState))._actor()
+
+    async def _reopen(self):
+        actor = await self._caller()
+        if actor is None:
+            yield rx.redirect(LOGIN_ROUTE)
+            return
+        self._client_id = client_id_of(actor.audience)
+        window = self.window()
+        self.offset = window.offset
+        subscription = registry.for_token(self.router.session.client_token)
+        if subscription is not None:
+            subscription.open_window(CONTACTS_WINDOW, window)
+        self.reading = True
+        yield
+        seq, page = await asyncio.to_thread(_read, CONTACTS_WINDOW, window)
+        self.reading = False
+        if subscription is not None:
+            subscription.window_read(CONTACTS_WINDOW, window, shown_ids(CONTACTS_WINDOW, page))
+        self._apply_page(seq, window, page)
+
+    @rx.event
+    async def set_search(self, value: str):
+        self.search = str(value)[:SEARCH_MAX_LENGTH]
+        self.offset = 0
+        async for update in self._reopen():
+            yield update
+
+    @rx.event
+    async def set_badge_filter(self, value: str):
+        self.badge_filter = value if value in BADGE_FILTERS else ""
+        self.offset = 0
+        async for update in self._reopen():
+            yield update
+
+    @rx.event
+    async def set_sort(self, value: str):
+        self.sort = value if value in SORTS else "name"
+        self.offset = 0
+        async for update in self._reopen():
+            yield update
+
+    @rx.event
+    async def next_page(self):
+        if self.has_next:
+            self.offset += CONTACTS_PAGE_SIZE
+            async for update in self._reopen():
+                yield update
+
+    @rx.event
+    async def previous_page(self):
+        if self.has_previous:
+            self.offset = max(0, self.offset - CONTACTS_PAGE_SIZE)
+            async for update in self._reopen():
+                yield update
+
+    # --- one contact: its tasks, assigning a task --------------------------------------------
+
+    async def _visible_contact(self, contact_id: Any) -> tuple[Actor | None, ContactRow | None]:
+        actor = await self._caller()
+        if actor is None:
+            return None, None
+        try:
+            wanted = int(contact_id)
+        except (TypeError, ValueError):
+            return actor, None
+        client_id = client_id_of(actor.audience)
+
+        def read() -> ContactRow | None:
+            with read_session() as session:
+                return read_contact(session, wanted, client_id)
+
+        return actor, await asyncio.to_thread(read)
+
+    @rx.event
+    async def show_contact(self, contact_id: int):
+        actor, contact = await self._visible_contact(contact_id)
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        if contact is None:
+            return rx.toast.error("That contact is not one of yours.")
+        self.open_contact = contact
+        self.open_contact_tasks = []
+        window = TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id)
+        subscription = registry.for_token(self.router.session.client_token)
+        if subscription is not None:
+            subscription.open_window(CONTACT_TASKS_WINDOW, window)
+        seq, rows = await asyncio.to_thread(_read, CONTACT_TASKS_WINDOW, window)
+        if subscription is not None:
+            subscription.window_read(CONTACT_TASKS_WINDOW, window, frozenset())
+        self._apply_contact_tasks(seq, window, rows)
+
+    @rx.event
+    def hide_contact(self):
+        self.open_contact = NO_CONTACT
+        self.open_contact_tasks = []
+        subscription = registry.for_token(self.router.session.client_token)
+        if subscription is not None:
+            subscription.close_window(CONTACT_TASKS_WINDOW)
+
+    @rx.event
+    async def start_assign(self, contact_id: int):
+        actor, contact = await self._visible_contact(contact_id)
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        if contact is None:
+            return rx.toast.error("That contact is not one of yours.")
+        self.assign_contact = contact
+        self.assign_errors = {}
+        work = await self.get_state(WorkState)
+        self.assignable_agents = [a["name"] for a in work.ai_agents
+                                  if a["client_id"] == str(contact.client_id) and a["enabled"] == "yes"]
+
+    @rx.event
+    def cancel_assign(self):
+        self.assign_contact = NO_CONTACT
+        self.assign_errors = {}
+
+    @rx.event
+    async def assign(self, form_data: dict):
+        actor = await self._caller()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        contact = self.assign_contact
+        agent_name = str(form_data.get("agent", ""))
+        work = await self.get_state(WorkState)
+        agent = next((a for a in work.ai_agents
+                      if a["name"] == agent_name and a["client_id"] == str(contact.client_id)), None)
+        if not contact.id or agent is None:
+            self.assign_errors = {"agent": "Choose one of this client's AI agents."}
+            return
+        try:
+            # The service checks the caller may direct this contact's client's agents.
+            await asyncio.to_thread(tasks.assign_task, actor, contact.id, int(agent["id"]),
+                                    str(form_data.get("instructions", "")))
+        except InvalidInput as error:
+            self.assign_errors = dict(error.fields)
+            return
+        except ServiceError as error:
+            self.assign_errors = {"form": error.message}
+            return
+        self.assign_contact = NO_CONTACT
+        self.assign_errors = {}
+        return rx.toast.success(f"{agent_name} is on it: {contact.name}.")

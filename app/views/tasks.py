@@ -1,0 +1,60 @@
+"""Tasks as a contact's modal and an agent's page show them: the newest first, one window each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.models import AgentTask, AIAgent, Contact
+
+TASKS_PAGE_SIZE = 50  # a contact's or an agent's recent tasks; older ones stay in the audit log
+
+TASK_STATUS_LABELS = {"pending": "Pending", "in_progress": "In progress", "completed": "Completed",
+                      "failed": "Failed", "cancelled": "Cancelled"}
+
+
+@dataclass
+class TaskRow:
+    id: int
+    status: str
+    status_label: str
+    kind: str
+    agent_id: int
+    agent: str
+    contact_id: int
+    contact: str
+    created_at: datetime
+    finished_at: datetime | None
+    error: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class TasksWindow:
+    """The tasks of one contact or of one AI agent (exactly one is set), within a client."""
+
+    client_id: int | None
+    contact_id: int | None = None
+    ai_agent_id: int | None = None
+
+
+def read_tasks(session: Session, window: TasksWindow) -> list[TaskRow]:
+    query = (select(AgentTask, AIAgent.name, Contact.name)
+             .where(AgentTask.ai_agent_id == AIAgent.id, AgentTask.contact_id == Contact.id)
+             .order_by(col(AgentTask.id).desc()).limit(TASKS_PAGE_SIZE))
+    if window.contact_id is not None:
+        query = query.where(AgentTask.contact_id == window.contact_id)
+    elif window.ai_agent_id is not None:
+        query = query.where(AgentTask.ai_agent_id == window.ai_agent_id)
+    else:
+        return []
+    if window.client_id is not None:
+        query = query.where(AgentTask.client_id == window.client_id)
+    return [
+        TaskRow(id=t.id, status=t.status, status_label=TASK_STATUS_LABELS.get(t.status, t.status), kind=t.kind,
+                agent_id=t.ai_agent_id, agent=agent, contact_id=t.contact_id, contact=contact,
+                created_at=t.created_at, finished_at=t.finished_at, error=t.error or "", attempts=t.attempts)
+        for t, agent, contact in session.exec(query)
+    ]
