@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 
 from app.api.errors import service_error_response
 from app.api.system_status import caller
+from app.feed.listener import feed_stats
 from app.feed.registry import registry
 from app.services.actors import require_platform_admin
 from app.services.errors import ServiceError
@@ -24,4 +25,6 @@ async def get_health(request: Request) -> JSONResponse:
         "feed_mode": registry.mode,
         "open_sessions": registry.session_count(),
         "audiences": sorted(registry.audiences()),
+        "open_windows": sum(len(s.windows) for s in registry.all()),
+        "feed": feed_stats.as_dict(),
     })

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlmodel import col, func, select
 
 from app.config import get_settings
@@ -190,12 +191,38 @@ class Batch:
     patches: list[tuple[WindowHold, dict[int, str]]] = field(default_factory=list)
     reread: list[WindowHold] = field(default_factory=list)
     results: dict[tuple[str, Hashable], Any] = field(default_factory=dict)
+    queries: int = 0
+
+
+@dataclass
+class FeedStats:
+    """What the last batch cost this process (shown by /api/v1/health; benchmarks read it)."""
+
+    batches: int = 0
+    last_changes: int = 0
+    last_queries: int = 0
+    last_windows_held: int = 0
+    last_windows_reread: int = 0  # distinct windows read again
+    last_pages_reread: int = 0  # pages that received a re-read window
+    last_pages_patched: int = 0  # pages that received badge patches only
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+feed_stats = FeedStats()
 
 
 def build_batch(stale: dict[str, set[str]], changes: list[Change], holds: list[WindowHold]) -> Batch:
     """Everything one batch of changes costs, in one read session (runs in a worker thread)."""
     batch = Batch()
     with read_session() as session:
+        connection = session.connection()
+
+        def count(*_args) -> None:
+            batch.queries += 1
+
+        sa_event.listen(connection, "before_cursor_execute", count)
         for audience, kinds in stale.items():
             batch.views[audience] = build_views_in(session, audience, kinds)
         resolved = resolve_work(session, changes) if holds else ResolvedWork()
@@ -209,6 +236,14 @@ def build_batch(stale: dict[str, set[str]], changes: list[Change], holds: list[W
                     batch.results[key] = read_window(session, hold.kind, hold.window)
             elif touch.badges:
                 batch.patches.append((hold, touch.badges))
+        sa_event.remove(connection, "before_cursor_execute", count)
+    feed_stats.batches += 1
+    feed_stats.last_changes = len(changes)
+    feed_stats.last_queries = batch.queries
+    feed_stats.last_windows_held = len(holds)
+    feed_stats.last_windows_reread = len(batch.results)
+    feed_stats.last_pages_reread = len(batch.reread)
+    feed_stats.last_pages_patched = len(batch.patches)
     return batch
 
 

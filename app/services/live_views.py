@@ -239,6 +239,10 @@ ROUTE_VIEWS: dict[str, frozenset[str]] = {
 }
 
 
+# Every shared view: what a subscriber that shows everything follows (tests, benchmarks).
+EVERY_VIEW = frozenset({TENANT_VIEW, SUMMARY_VIEW, ACTIVITY_VIEW, APPROVALS_VIEW, FOLLOW_UPS_VIEW, ADMIN_VIEW})
+
+
 def route_pattern(path: str) -> str:
     parts = path.strip("/").split("/")
     if len(parts) == 2 and parts[0] == "agents":

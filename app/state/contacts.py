@@ -100,9 +100,12 @@ class ContactsState(rx.State):
     def _apply_page(self, seq: int, window: ContactsWindow, page: ContactsPage) -> None:
         if window != self.window() or not self._fresh(CONTACTS_WINDOW, seq):
             return  # the person has moved on to another search or page since it was read
-        self.rows = page.rows
-        self.total = page.total
-        self.loaded = True
+        if self.rows != page.rows:  # an unchanged window sends nothing
+            self.rows = page.rows
+        if self.total != page.total:
+            self.total = page.total
+        if not self.loaded:
+            self.loaded = True
 
     def _apply_badges(self, badges: dict[int, str]) -> None:
         if any(row.id in badges and row.badge != badges[row.id] for row in self.rows):
@@ -112,7 +115,8 @@ class ContactsState(rx.State):
 
     def _apply_contact_tasks(self, seq: int, window: TasksWindow, rows: list[TaskRow]) -> None:
         if window.contact_id == self.open_contact.id and self._fresh(CONTACT_TASKS_WINDOW, seq):
-            self.open_contact_tasks = rows
+            if self.open_contact_tasks != rows:
+                self.open_contact_tasks = rows
 
     def _opened(self, actor: Actor) -> ContactsWindow:
         """The live link starts: the window is of the caller's audience, from the current controls."""

@@ -182,8 +182,7 @@ def test_a_plain_user_cannot_assign_tasks(browser, server):
 def test_a_follow_up_is_scheduled_and_cancelled_live(browser, server):
     page = sign_in(browser, server, "ops@globex.demo", path="/follow-ups")
     watcher = sign_in(browser, server, "lee@globex.demo", path="/follow-ups")
-    page.get_by_label("Contact", exact=True).click()
-    page.get_by_role("option", name="Grace Kim", exact=True).click()
+    page.get_by_label("Contact", exact=True).fill("Grace Kim")
     page.get_by_label("When", exact=True).fill(local_datetime_in(page, 3600))
     page.get_by_label("Note", exact=True).fill("Ask about the pilot")
     page.get_by_role("button", name="Schedule").click()
@@ -199,11 +198,18 @@ def test_a_follow_up_is_scheduled_and_cancelled_live(browser, server):
 
 def test_a_follow_up_in_the_past_is_refused_next_to_the_field(browser, server):
     page = sign_in(browser, server, "ops@globex.demo", path="/follow-ups")
-    page.get_by_label("Contact", exact=True).click()
-    page.get_by_role("option", name="Eva Schmidt", exact=True).click()
+    page.get_by_label("Contact", exact=True).fill("eva@initech.example")
     page.get_by_label("When", exact=True).fill(local_datetime_in(page, -3600))
     page.get_by_role("button", name="Schedule").click()
     expect(page.get_by_role("alert").filter(has_text="future")).to_be_visible()
+
+
+def test_a_follow_up_for_a_contact_of_another_client_is_refused_next_to_the_field(browser, server):
+    page = sign_in(browser, server, "ops@globex.demo", path="/follow-ups")
+    page.get_by_label("Contact", exact=True).fill("Ada Byrne")  # Acme's, not Globex's
+    page.get_by_label("When", exact=True).fill(local_datetime_in(page, 3600))
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.get_by_role("alert").filter(has_text="one of your contacts")).to_be_visible()
 
 
 @pytest.mark.parametrize("agent", ["Outreach Agent"])

@@ -7,6 +7,7 @@ import sys
 
 from app.feed.listener import ChangeFeed
 from app.feed.registry import SessionRegistry
+from app.services.live_views import EVERY_VIEW
 from app.feed.signals import wake_source_for_settings
 from app.services.system_status import publish_system_status
 from tests.conftest import ROOT, run_async
@@ -27,9 +28,9 @@ async def with_feed(body):
 
 def test_a_commit_by_another_process_reaches_that_clients_sessions_only(database, client_ids):
     async def body(sessions):
-        acme = sessions.subscribe(f"client:{client_ids['Acme']}")
-        globex = sessions.subscribe(f"client:{client_ids['Globex']}")
-        admins = sessions.subscribe("all")
+        acme = sessions.subscribe(f"client:{client_ids['Acme']}", topics=EVERY_VIEW)
+        globex = sessions.subscribe(f"client:{client_ids['Globex']}", topics=EVERY_VIEW)
+        admins = sessions.subscribe("all", topics=EVERY_VIEW)
         env = {**os.environ, "BEACON_DATABASE_URL": database}
         await asyncio.to_thread(subprocess.run, [
             sys.executable, "-m", "app.cli", "status", "set", "--as", "admin@beacon.demo",
@@ -49,7 +50,7 @@ def test_a_commit_by_another_process_reaches_that_clients_sessions_only(database
 
 def test_a_global_change_reaches_every_audience(admin, client_ids):
     async def body(sessions):
-        subscriptions = [sessions.subscribe(f"client:{cid}") for cid in client_ids.values()]
+        subscriptions = [sessions.subscribe(f"client:{cid}", topics=EVERY_VIEW) for cid in client_ids.values()]
         await asyncio.to_thread(publish_system_status, admin, None, "inactive")
         for subscription in subscriptions:
             views = await asyncio.wait_for(subscription.next_views(), WAIT_SECONDS)
@@ -64,7 +65,7 @@ def test_an_expiring_message_is_withdrawn_from_sessions_at_its_expiry(admin, cli
     from app.models import utc_now
 
     async def body(sessions):
-        acme = sessions.subscribe(f"client:{client_ids['Acme']}")
+        acme = sessions.subscribe(f"client:{client_ids['Acme']}", topics=EVERY_VIEW)
         await asyncio.to_thread(publish_system_status, admin, client_ids["Acme"], "active", "Brief",
                                 "info", utc_now() + timedelta(seconds=1.5))
         first = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
@@ -80,7 +81,7 @@ def test_after_a_burst_the_session_ends_on_the_final_state(admin, client_ids):
     from app.feed.listener import latest_seq
 
     async def body(sessions):
-        acme = sessions.subscribe(f"client:{client_ids['Acme']}")
+        acme = sessions.subscribe(f"client:{client_ids['Acme']}", topics=EVERY_VIEW)
         for status in ["maintenance", "inactive", "active", "inactive"] * 5:
             await asyncio.to_thread(publish_system_status, admin, client_ids["Acme"], status)
         final_seq = await asyncio.to_thread(latest_seq)
@@ -101,7 +102,7 @@ def test_a_plain_sql_statement_on_the_sqlite_file_reaches_open_sessions(database
     path = database.split(":///", 1)[1]
 
     async def body(sessions):
-        acme = sessions.subscribe(f"client:{client_ids['Acme']}")
+        acme = sessions.subscribe(f"client:{client_ids['Acme']}", topics=EVERY_VIEW)
 
         def write():
             with sqlite3.connect(path) as conn:

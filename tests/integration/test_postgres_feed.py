@@ -11,6 +11,8 @@ import time
 
 import psycopg
 import pytest
+
+from app.services.live_views import EVERY_VIEW
 from sqlmodel import select
 
 from app.config import get_settings
@@ -101,7 +103,7 @@ def test_a_plain_sql_update_typed_in_psql_reaches_open_sessions(postgres_databas
     async def body():
         sessions, feed, task = await running_feed()
         try:
-            acme = sessions.subscribe(f"client:{acme_id()}")
+            acme = sessions.subscribe(f"client:{acme_id()}", topics=EVERY_VIEW)
             plain_sql(postgres_database,
                       f"INSERT INTO agent_status (client_id, status, updated_at) VALUES ({acme_id()}, 'active', now())")
             await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
@@ -121,7 +123,7 @@ def test_a_large_change_does_not_break_the_writer_or_the_feed(postgres_database)
     async def body():
         sessions, feed, task = await running_feed()
         try:
-            acme = sessions.subscribe(f"client:{acme_id()}")
+            acme = sessions.subscribe(f"client:{acme_id()}", topics=EVERY_VIEW)
             big = "é" * 500  # 1000 bytes of UTF-8, the longest message allowed
             await asyncio.to_thread(publish_system_status, admin, acme_id(), "active", big)
             views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
@@ -140,7 +142,7 @@ def test_killing_the_listeners_connection_loses_no_change(postgres_database):
         sessions, feed, task = await running_feed()
         recorder = Recorder(feed)
         start = feed.last_seq
-        acme = sessions.subscribe(f"client:{client}")
+        acme = sessions.subscribe(f"client:{client}", topics=EVERY_VIEW)
         try:
             for i in range(30):
                 await asyncio.to_thread(publish_system_status, admin, client,
@@ -215,7 +217,7 @@ def test_without_its_signal_the_feed_polls_and_returns_to_live_when_it_comes_bac
         async def body():
             proxy = TcpProxy(port, "127.0.0.1", 5432)
             sessions, feed, task = await running_feed(wake)
-            acme = sessions.subscribe(f"client:{client}")
+            acme = sessions.subscribe(f"client:{client}", topics=EVERY_VIEW)
             try:
                 await asyncio.to_thread(publish_system_status, admin, client, "maintenance", "while cut off")
                 views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)

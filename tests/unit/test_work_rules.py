@@ -175,3 +175,20 @@ def test_newest_is_the_status_of_the_highest_id_whatever_the_order():
 
 def test_newest_of_no_tasks_is_none():
     assert work_rules.newest([]) is None
+
+
+def test_the_badge_in_sql_agrees_with_the_badge_rule_on_every_combination():
+    import sqlalchemy as sa
+
+    from app.services.work_rules import contact_badge_sql
+
+    engine = sa.create_engine("sqlite://")
+    statuses = [None, "pending", "in_progress", "completed", "failed", "cancelled"]
+    with engine.connect() as connection:
+        for status in statuses:
+            for pending in (False, True):
+                expression = contact_badge_sql(sa.literal(status, sa.String), sa.literal(pending))
+                in_sql = connection.execute(sa.select(expression)).scalar_one()
+                rule = work_rules.contact_badge(work_rules.ContactWork(newest_task_status=status,
+                                                                      has_pending_draft=pending))
+                assert in_sql == rule, (status, pending)
