@@ -12,7 +12,7 @@ from app.models import AgentTask, Draft
 from app.views.contacts import badges_of, contact_facts_of
 
 # Entities whose changes can move a contact's card or a tasks window.
-WINDOW_ENTITIES = frozenset({"contacts", "agent_tasks", "drafts"})
+WINDOW_ENTITIES = frozenset({"contacts", "agent_tasks", "drafts", "audit_logs"})
 
 
 @dataclass
@@ -35,6 +35,7 @@ def resolve_work(session: Session, changes: list[Change]) -> ResolvedWork:
     if not any(c.entity in WINDOW_ENTITIES for c in changes):
         return resolved
     touched = resolved.touched
+    touched.audit_clients = {c.client_id for c in changes if c.entity == "audit_logs"}
     contact_ids = _ids(changes, "contacts")
     for contact_id, client_id in contact_ids.items():
         if client_id is not None:

@@ -34,10 +34,11 @@ class WorkTouched:
     task_contacts: set[int] = field(default_factory=set)
     task_agents: set[int] = field(default_factory=set)
     unresolved_tasks: bool = False  # a task row already gone: its contact and agent are unknown
+    audit_clients: set[int | None] = field(default_factory=set)  # clients with new audit rows
 
     def __bool__(self) -> bool:
         return bool(self.contacts or self.badges or self.task_contacts or self.task_agents
-                    or self.unresolved_tasks)
+                    or self.unresolved_tasks or self.audit_clients)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def for_client(work: WorkTouched, client_id: int | None, contact_client: dict[in
         task_contacts={cid for cid in work.task_contacts if contact_client.get(cid) == client_id},
         task_agents={aid for aid in work.task_agents if agent_client.get(aid) == client_id},
         unresolved_tasks=client_id in unresolved_clients,
+        audit_clients=work.audit_clients & {client_id},
     )
 
 
