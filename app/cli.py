@@ -198,6 +198,37 @@ def seed_demo() -> None:
         click.echo("The database has users already; left as it is.")
 
 
+@seed.command("volume")
+@click.option("--client", "client_name", required=True, help="Client name.")
+@click.option("--contacts", type=int, required=True, help="Volume contacts the client should have.")
+@click.option("--tasks", type=int, required=True, help="Finished volume tasks the client should have.")
+def seed_volume(client_name, contacts, tasks) -> None:
+    """Top a client up to N contacts and M finished tasks (completed, some failed, a few drafts).
+
+    Running it again with the same numbers adds nothing."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from app.services.volume_seed import check_volume_seed, seed_volume as run_seed
+
+    check_volume_seed(client_name, contacts, tasks)  # a bad client or number: one line, before any bar
+    console = Console(stderr=True)
+    columns = (SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        shown: dict[str, object] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in shown:
+                shown[phase] = bar.add_task(phase.capitalize(), total=total or None)
+            bar.update(shown[phase], completed=done)
+
+        result = run_seed(client_name, contacts, tasks, progress)
+    click.echo(f"{result.client}: added {result.contacts_added} contacts, {result.tasks_added} tasks "
+               f"({result.failed_added} failed), {result.drafts_added} drafts in {result.seconds:.1f} s; "
+               f"now {result.contacts_total} volume contacts, {result.tasks_total} volume tasks.")
+
+
 @main.group(cls=_Group)
 def chat() -> None:
     """Chats handed off to human agents."""

@@ -48,6 +48,10 @@ class SystemMessage(SQLModel, table=True):
 
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_logs"
+    __table_args__ = (
+        sa.Index("ix_audit_logs_client_id_id", "client_id", "id"),
+        sa.Index("ix_audit_logs_action_id", "action", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int | None = Field(default=None, foreign_key="users.id", index=True)

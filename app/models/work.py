@@ -1,7 +1,10 @@
-"""Contacts and the AI agents' work on them: tasks, drafts and follow-ups."""
+"""Contacts and the AI agents' work on them: tasks, drafts and follow-ups.
+
+The composite indexes serve the read side (migration 0004 creates them under the same names)."""
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models._common import utc_now
@@ -9,6 +12,10 @@ from app.models._common import utc_now
 
 class Contact(SQLModel, table=True):
     __tablename__ = "contacts"
+    __table_args__ = (
+        sa.Index("ix_contacts_client_id_name", "client_id", "name"),
+        sa.Index("ix_contacts_client_id_id", "client_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
@@ -20,6 +27,11 @@ class Contact(SQLModel, table=True):
 
 class AgentTask(SQLModel, table=True):
     __tablename__ = "agent_tasks"
+    __table_args__ = (
+        sa.Index("ix_agent_tasks_contact_id_id", "contact_id", "id"),
+        sa.Index("ix_agent_tasks_ai_agent_id_id", "ai_agent_id", "id"),
+        sa.Index("ix_agent_tasks_client_id_id", "client_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
@@ -42,6 +54,10 @@ class AgentTask(SQLModel, table=True):
 
 class Draft(SQLModel, table=True):
     __tablename__ = "drafts"
+    __table_args__ = (
+        sa.Index("ix_drafts_client_id_status_id", "client_id", "status", "id"),
+        sa.Index("ix_drafts_contact_id_status", "contact_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
@@ -59,6 +75,10 @@ class Draft(SQLModel, table=True):
 
 class FollowUp(SQLModel, table=True):
     __tablename__ = "follow_ups"
+    __table_args__ = (
+        sa.Index("ix_follow_ups_client_id_status_scheduled_for", "client_id", "status", "scheduled_for"),
+        sa.Index("ix_follow_ups_client_id_status_id", "client_id", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
