@@ -95,6 +95,15 @@ def _controls() -> rx.Component:
     )
 
 
+def _page_buttons() -> list[rx.Component]:
+    return [
+        rx.button("Previous", size="1", variant="soft", disabled=~ContactsState.has_previous,
+                  on_click=ContactsState.previous_page),
+        rx.button("Next", size="1", variant="soft", disabled=~ContactsState.has_next,
+                  on_click=ContactsState.next_page),
+    ]
+
+
 def _pager() -> rx.Component:
     return rx.hstack(
         rx.cond(ContactsState.reading, rx.spinner(size="2")),
@@ -109,10 +118,7 @@ def _pager() -> rx.Component:
             size="2", color_scheme="gray",
         ),
         rx.spacer(),
-        rx.button("Previous", size="1", variant="soft", disabled=~ContactsState.has_previous,
-                  on_click=ContactsState.previous_page),
-        rx.button("Next", size="1", variant="soft", disabled=~ContactsState.has_next,
-                  on_click=ContactsState.next_page),
+        *_page_buttons(),
         width="100%", align="center",
     )
 
@@ -211,7 +217,8 @@ def contacts_page() -> rx.Component:
         rx.cond(ContactsState.loaded & (ContactsState.total == 0),
                 rx.text(rx.cond(ContactsState.search != "", "No contacts match “" + ContactsState.search + "”.",
                                 "No contacts here."), color_scheme="gray")),
-        rx.cond(ContactsState.has_next, _pager()),
+        rx.cond(ContactsState.has_next | ContactsState.has_previous,
+                rx.hstack(rx.spacer(), *_page_buttons(), width="100%")),
         _contact_modal(),
         _assign_dialog(),
     )
