@@ -4,7 +4,9 @@ import reflex as rx
 
 from app.components.banner import TYPE_TONES
 from app.components.layout import page_shell
+from app.components.when import when
 from app.state.admin import STATUS_CHOICES, TYPE_CHOICES, AdminState
+from app.views.audit import ACTOR_MAX_LENGTH, ANY_CLIENT, AUDIT_ACTIONS, GLOBAL_CLIENT
 
 ROUTE = "/admin"
 
@@ -167,34 +169,130 @@ def _edit_dialog() -> rx.Component:
     )
 
 
+ACTOR_DEBOUNCE_MS = 300  # read once typing pauses, not on every key
+FILTER_LABEL_STYLE = {"fontWeight": 500, "fontSize": "14px"}
+
+
+def _filter(label: str, control_id: str, control: rx.Component, errors, field: str,
+            testid_prefix: str) -> rx.Component:
+    """A labelled filter control with its error (a refused value) beneath it."""
+    return rx.vstack(
+        rx.el.label(label, html_for=control_id, style=FILTER_LABEL_STYLE),
+        control,
+        rx.cond(errors.contains(field),
+                rx.text(errors[field], color_scheme="red", size="1", role="alert",
+                        custom_attrs={"data-testid": f"{testid_prefix}-error-{field}"})),
+        spacing="1",
+    )
+
+
+def _client_select(control_id: str, value, on_change) -> rx.Component:
+    return rx.el.select(
+        rx.el.option("Any client", value=ANY_CLIENT),
+        rx.el.option("Global (no client)", value=GLOBAL_CLIENT),
+        rx.foreach(AdminState.clients, lambda c: rx.el.option(c["name"], value=c["id"])),
+        id=control_id, value=value, on_change=on_change, style={"padding": "0.4em"},
+    )
+
+
+def _pager(name: str, loaded, reading, first, last, total, has_previous, has_next,
+           on_previous, on_next) -> rx.Component:
+    """ "Showing a–b of N" with Previous/Next; N is in data-testid `<name>-total`."""
+    return rx.hstack(
+        rx.cond(reading, rx.spinner(size="2")),
+        rx.text(
+            rx.cond(loaded,
+                    rx.fragment("Showing ", first.to_string(), "–", last.to_string(), " of ",
+                                rx.el.span(total.to_string(), custom_attrs={"data-testid": f"{name}-total"})),
+                    "Loading…"),
+            size="2", color_scheme="gray", custom_attrs={"data-testid": f"{name}-showing"},
+        ),
+        rx.spacer(),
+        rx.button("Previous", size="1", variant="soft", disabled=~has_previous, on_click=on_previous,
+                  custom_attrs={"data-testid": f"{name}-previous"}),
+        rx.button("Next", size="1", variant="soft", disabled=~has_next, on_click=on_next,
+                  custom_attrs={"data-testid": f"{name}-next"}),
+        width="100%", align="center",
+    )
+
+
 def _history_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Status history", size="4"),
+            rx.hstack(
+                rx.heading("Status history", size="4"),
+                rx.spacer(),
+                _filter("History client", "history-client",
+                        _client_select("history-client", AdminState.history_client, AdminState.set_history_client),
+                        AdminState.history_errors, "client", "history"),
+                width="100%", align="end",
+            ),
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                                 ("When", "Who", "Scope", "From", "To", "Message")])),
-                rx.table.body(rx.foreach(AdminState.history, lambda h: rx.table.row(
-                    rx.table.cell(h["when"]), rx.table.cell(h["who"]), rx.table.cell(h["scope"]),
-                    rx.table.cell(h["old"]), rx.table.cell(h["new"]), rx.table.cell(h["message"]),
-                    custom_attrs={"data-testid": "history-row"}))),
+                rx.table.body(rx.foreach(AdminState.history_rows, lambda h: rx.table.row(
+                    rx.table.cell(when(h.created_at)), rx.table.cell(h.actor), rx.table.cell(h.scope),
+                    rx.table.cell(h.old), rx.table.cell(h.new), rx.table.cell(h.message),
+                    custom_attrs={"data-testid": "history-row", "data-audit-id": h.id}, key=h.id))),
                 width="100%",
             ),
+            _pager("history", AdminState.history_loaded, AdminState.history_reading, AdminState.history_from,
+                   AdminState.history_to, AdminState.history_total, AdminState.history_has_previous,
+                   AdminState.history_has_next, AdminState.history_previous, AdminState.history_next),
             width="100%",
         ),
         width="100%",
     )
 
 
+def _audit_filters() -> rx.Component:
+    errors = AdminState.audit_errors
+    return rx.hstack(
+        _filter("Action", "audit-action", rx.el.select(
+            rx.el.option("Any action", value=""),
+            *[rx.el.option(action, value=action) for action in AUDIT_ACTIONS],
+            id="audit-action", value=AdminState.audit_action, on_change=AdminState.set_audit_action,
+            style={"padding": "0.4em"},
+        ), errors, "action", "audit"),
+        _filter("Actor", "audit-actor", rx.input(
+            id="audit-actor", placeholder="Email or part of it", type="search", max_length=ACTOR_MAX_LENGTH,
+            value=AdminState.audit_actor, on_change=AdminState.set_audit_actor,
+            debounce_timeout=ACTOR_DEBOUNCE_MS,
+        ), errors, "actor", "audit"),
+        _filter("Audit client", "audit-client",
+                _client_select("audit-client", AdminState.audit_client, AdminState.set_audit_client),
+                errors, "client", "audit"),
+        # Whole days in UTC, as the table shows times; both ends included.
+        _filter("From", "audit-since", rx.input(
+            id="audit-since", type="date", default_value=AdminState.audit_since,
+            on_change=AdminState.set_audit_since,
+        ), errors, "since", "audit"),
+        _filter("To", "audit-until", rx.input(
+            id="audit-until", type="date", default_value=AdminState.audit_until,
+            on_change=AdminState.set_audit_until,
+        ), errors, "until", "audit"),
+        rx.text("Dates are UTC days, both included.", size="1", color_scheme="gray"),
+        width="100%", align="end", wrap="wrap", spacing="4",
+    )
+
+
 def _audit_tab() -> rx.Component:
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                        ("When", "Actor", "Action", "Target", "Before", "After")])),
-        rx.table.body(rx.foreach(AdminState.audit, lambda a: rx.table.row(
-            rx.table.cell(a["when"]), rx.table.cell(a["who"]), rx.table.cell(a["action"]),
-            rx.table.cell(a["target"]), rx.table.cell(a["old"]), rx.table.cell(a["new"]),
-            custom_attrs={"data-testid": "audit-row"}))),
-        width="100%",
+    return rx.vstack(
+        _audit_filters(),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                            ("When", "Actor", "Action", "Target", "Before", "After")])),
+            rx.table.body(rx.foreach(AdminState.audit_rows, lambda a: rx.table.row(
+                rx.table.cell(when(a.created_at)), rx.table.cell(a.actor), rx.table.cell(a.action),
+                rx.table.cell(a.target), rx.table.cell(a.old), rx.table.cell(a.new),
+                custom_attrs={"data-testid": "audit-row", "data-audit-id": a.id, "data-action": a.action},
+                key=a.id))),
+            width="100%",
+        ),
+        _pager("audit", AdminState.audit_loaded, AdminState.audit_reading, AdminState.audit_from,
+               AdminState.audit_to, AdminState.audit_total, AdminState.audit_has_previous,
+               AdminState.audit_has_next, AdminState.audit_previous, AdminState.audit_next),
+        spacing="3", width="100%",
     )
 
 

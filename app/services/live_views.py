@@ -14,14 +14,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.db import read_session
-from app.models import AuditLog, Chat, Client, User, utc_now
+from app.models import Chat, Client, User, utc_now
 from app.services import rules
 from app.services.actors import ALL_TENANTS
 from app.services.system_status import (
     SystemSnapshot,
     admin_messages_in,
     status_by_client_in,
-    status_history_in,
     system_snapshot_in,
 )
 from app.views.work import activity_view, approvals_view, follow_ups_view, summary_view
@@ -33,9 +32,8 @@ SUMMARY_VIEW = "summary"  # every page: AI agents, the pending-approvals count, 
 ACTIVITY_VIEW = "activity"  # the dashboard's and the agent page's activity feed
 APPROVALS_VIEW = "approvals"  # /approvals: the draft lists
 FOLLOW_UPS_VIEW = "follow_ups"  # /follow-ups: the schedule and the history
-ADMIN_VIEW = "admin"  # the platform admin's lists: messages, history, audit, clients, users
+ADMIN_VIEW = "admin"  # the platform admin's lists: messages, statuses, clients, users
 
-AUDIT_LOG_LIMIT = 200  # the admin page shows the newest rows; the table keeps them all
 # Messages listed beside the shown one: a banner popover and a dashboard card stay readable, and
 # every push stays small however many messages are in force; the rest are counted.
 OTHER_MESSAGES_LIMIT = 10
@@ -52,9 +50,9 @@ ENTITY_VIEWS: dict[str, frozenset[str]] = {
     "agent_tasks": frozenset({SUMMARY_VIEW, ACTIVITY_VIEW}),
     "drafts": frozenset({SUMMARY_VIEW, ACTIVITY_VIEW, APPROVALS_VIEW}),
     "follow_ups": frozenset({ACTIVITY_VIEW, FOLLOW_UPS_VIEW}),
-    # Only the admin's audit list: work audit rows (the activity feed) are always written with a
-    # change to tasks, drafts or follow-ups, which already rebuild the activity view.
-    "audit_logs": frozenset({ADMIN_VIEW}),
+    # Audit rows move no shared view: the admin's audit log and status history are windows
+    # (views/audit.py), and work audit rows (the activity feed) are always written with a change
+    # to tasks, drafts or follow-ups, which already rebuild the activity view.
     "users": frozenset({ADMIN_VIEW}),
     "clients": frozenset({TENANT_VIEW, ADMIN_VIEW}),
 }
@@ -159,30 +157,6 @@ def _admin_view(session: Session) -> dict[str, Any]:
             "created": _when(row.created_at),
             "author": emails.get(row.created_by, ""),
         })
-    history = [
-        {
-            "id": str(row.id),
-            "when": _when(row.created_at),
-            "who": row.actor_label,
-            "scope": "All Clients" if row.client_id is None else client_names.get(row.client_id, "?"),
-            "old": (row.old_value or {}).get("status") or "(none)",
-            "new": (row.new_value or {}).get("status") or "(global applies)",
-            "message": (row.new_value or {}).get("message") or "",
-        }
-        for row in status_history_in(session)
-    ]
-    audit = [
-        {
-            "id": str(row.id),
-            "when": _when(row.created_at),
-            "who": row.actor_label,
-            "action": row.action,
-            "target": f"{row.target_type} {row.target_id or ''}".strip(),
-            "old": _compact(row.old_value),
-            "new": _compact(row.new_value),
-        }
-        for row in session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(AUDIT_LOG_LIMIT))
-    ]
     statuses = [
         {"client_id": str(r.client_id) if r.client_id is not None else "", "client": r.client_name,
          "status": r.status, "updated": _when(r.updated_at),
@@ -195,14 +169,7 @@ def _admin_view(session: Session) -> dict[str, Any]:
         for u in session.exec(select(User).order_by(User.email))
     ]
     clients = [{"id": str(cid), "name": name} for cid, name in sorted(client_names.items(), key=lambda kv: kv[1])]
-    return {"messages": messages, "history": history, "audit": audit, "statuses": statuses,
-            "users": users, "clients": clients}
-
-
-def _compact(value: dict[str, Any] | None) -> str:
-    if not value:
-        return ""
-    return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, ""))
+    return {"messages": messages, "statuses": statuses, "users": users, "clients": clients}
 
 
 def build_views(audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -1,29 +1,68 @@
-"""The admin area: publishing status and messages, and the live lists platform admins read."""
+"""The admin area: publishing status and messages, and the live lists platform admins read.
+
+The audit log and the status history are windows (views/audit.py): their filters and offsets
+live here and in the tab's subscription, so the feed re-reads them when new audit rows could
+move them. Every filter or page change is checked on the server: platform admins only.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Hashable
+from datetime import date
 from typing import Any
 
 import reflex as rx
 
+from app.db import read_session
+from app.feed.listener import latest_seq
+from app.feed.registry import registry
 from app.services import system_status
+from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.timeparse import parse_local_datetime
-from app.state.auth import LOGIN_ROUTE, AuthState
+from app.state.auth import HOME_ROUTE, LOGIN_ROUTE, AuthState
 from app.state.clock import BrowserClock
 from app.state.views import assign_changed
+from app.views.audit import (
+    ACTOR_MAX_LENGTH,
+    ANY_CLIENT,
+    AUDIT_ACTIONS,
+    AUDIT_PAGE_SIZE,
+    HISTORY_PAGE_SIZE,
+    AuditPage,
+    AuditRow,
+    AuditWindow,
+    HistoryPage,
+    HistoryRow,
+    StatusHistoryWindow,
+    valid_client_filter,
+)
+from app.views.windows import AUDIT_WINDOW, STATUS_HISTORY_WINDOW, read_window
 
 STATUS_CHOICES = ["Active", "Maintenance", "Inactive"]
 TYPE_CHOICES = ["Info", "Warning", "Error", "Success"]
 # The form's fields, by the names services use for them in their error reports.
 FORM_FIELDS = ("client", "status", "message", "type", "expires_at")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what a date field sends: YYYY-MM-DD, or nothing
+DATE_ERROR = "Enter a date like 2026-11-22."
+ACTION_ERROR = "Choose one of the listed actions."
+CLIENT_ERROR = "Choose one of the listed clients."
+
+
+def _read(kind: str, window: Hashable) -> tuple[int, Any]:
+    seq = latest_seq()  # read first: the window below is at least as new as this
+    with read_session() as session:
+        return seq, read_window(session, kind, window)
+
+
+def _day(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 class AdminState(rx.State):
     messages: list[dict[str, str]] = []
-    history: list[dict[str, str]] = []
-    audit: list[dict[str, str]] = []
     statuses: list[dict[str, str]] = []
     users: list[dict[str, str]] = []
     clients: list[dict[str, str]] = []
@@ -41,8 +80,271 @@ class AdminState(rx.State):
     edit_expires: str = ""
     edit_errors: dict[str, str] = {}
 
+    # The audit log window: its filters as applied (valid values only), and what it shows.
+    audit_action: str = ""
+    audit_actor: str = ""
+    audit_client: str = ANY_CLIENT
+    audit_since: str = ""  # an ISO date, or ""
+    audit_until: str = ""
+    audit_offset: int = 0
+    audit_total: int = 0
+    audit_rows: list[AuditRow] = []
+    audit_loaded: bool = False
+    audit_reading: bool = False
+    audit_errors: dict[str, str] = {}  # by filter: action, actor, client, since, until
+
+    # The status history window.
+    history_client: str = ANY_CLIENT
+    history_offset: int = 0
+    history_total: int = 0
+    history_rows: list[HistoryRow] = []
+    history_loaded: bool = False
+    history_reading: bool = False
+    history_errors: dict[str, str] = {}
+
+    _window_seq: dict[str, int] = {}
+
     def _apply_view(self, view: dict[str, Any]) -> None:
-        assign_changed(self, view, ("messages", "history", "audit", "statuses", "users", "clients"))
+        assign_changed(self, view, ("messages", "statuses", "users", "clients"))
+
+    # --- the audit log and status history windows -------------------------------------------
+
+    @rx.var
+    def audit_from(self) -> int:
+        return self.audit_offset + 1 if self.audit_total else 0
+
+    @rx.var
+    def audit_to(self) -> int:
+        return min(self.audit_offset + AUDIT_PAGE_SIZE, self.audit_total)
+
+    @rx.var
+    def audit_has_previous(self) -> bool:
+        return self.audit_offset > 0
+
+    @rx.var
+    def audit_has_next(self) -> bool:
+        return self.audit_offset + AUDIT_PAGE_SIZE < self.audit_total
+
+    @rx.var
+    def history_from(self) -> int:
+        return self.history_offset + 1 if self.history_total else 0
+
+    @rx.var
+    def history_to(self) -> int:
+        return min(self.history_offset + HISTORY_PAGE_SIZE, self.history_total)
+
+    @rx.var
+    def history_has_previous(self) -> bool:
+        return self.history_offset > 0
+
+    @rx.var
+    def history_has_next(self) -> bool:
+        return self.history_offset + HISTORY_PAGE_SIZE < self.history_total
+
+    def _audit_window(self) -> AuditWindow:
+        return AuditWindow(action=self.audit_action, actor=self.audit_actor, client=self.audit_client,
+                           since=_day(self.audit_since), until=_day(self.audit_until),
+                           offset=self.audit_offset).normalized()
+
+    def _history_window(self) -> StatusHistoryWindow:
+        return StatusHistoryWindow(client=self.history_client, offset=self.history_offset).normalized()
+
+    def _windows(self) -> dict[str, Hashable]:
+        return {AUDIT_WINDOW: self._audit_window(), STATUS_HISTORY_WINDOW: self._history_window()}
+
+    def _opened(self, actor: Actor) -> dict[str, Hashable]:
+        """The live link starts (a platform admin on /admin): both windows, from the current filters."""
+        self._window_seq = {}
+        return self._windows() if actor.is_platform_admin else {}
+
+    def _fresh(self, kind: str, seq: int) -> bool:
+        if self._window_seq.get(kind, -1) > seq:
+            return False
+        self._window_seq[kind] = seq
+        return True
+
+    def _apply_audit(self, seq: int, window: AuditWindow, page: AuditPage) -> None:
+        if window != self._audit_window() or not self._fresh(AUDIT_WINDOW, seq):
+            return  # the admin has moved on to other filters or another page since it was read
+        if self.audit_rows != page.rows:
+            self.audit_rows = page.rows
+        if self.audit_total != page.total:
+            self.audit_total = page.total
+        if not self.audit_loaded:
+            self.audit_loaded = True
+
+    def _apply_history(self, seq: int, window: StatusHistoryWindow, page: HistoryPage) -> None:
+        if window != self._history_window() or not self._fresh(STATUS_HISTORY_WINDOW, seq):
+            return
+        if self.history_rows != page.rows:
+            self.history_rows = page.rows
+        if self.history_total != page.total:
+            self.history_total = page.total
+        if not self.history_loaded:
+            self.history_loaded = True
+
+    async def _refusal(self):
+        """None for a signed-in platform admin (asked of the database); else where to send the caller."""
+        actor = await self._admin()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        if not actor.is_platform_admin:
+            return rx.redirect(HOME_ROUTE)  # as the page's own on_load guard does
+        return None
+
+    async def _reread(self, kind: str):
+        """Hold the window the filters now describe, and read it (the feed keeps it current)."""
+        window = self._audit_window() if kind == AUDIT_WINDOW else self._history_window()
+        if kind == AUDIT_WINDOW:
+            self.audit_offset = window.offset
+            self.audit_reading = True
+        else:
+            self.history_offset = window.offset
+            self.history_reading = True
+        subscription = registry.for_token(self.router.session.client_token)
+        if subscription is not None:
+            subscription.open_window(kind, window)
+        yield
+        seq, page = await asyncio.to_thread(_read, kind, window)
+        if subscription is not None:
+            subscription.window_read(kind, window, frozenset())
+        if kind == AUDIT_WINDOW:
+            self.audit_reading = False
+            self._apply_audit(seq, window, page)
+        else:
+            self.history_reading = False
+            self._apply_history(seq, window, page)
+
+    async def _set_audit_filter(self, field: str, value: Any):
+        refusal = await self._refusal()
+        if refusal is not None:
+            yield refusal
+            return
+        text = str(value if value is not None else "")
+        error = ""
+        if field == "action":
+            if text in ("", *AUDIT_ACTIONS):
+                self.audit_action = text
+            else:
+                error = ACTION_ERROR
+        elif field == "actor":
+            self.audit_actor = text[:ACTOR_MAX_LENGTH]
+        elif field == "client":
+            if valid_client_filter(text):
+                self.audit_client = text
+            else:
+                error = CLIENT_ERROR
+        else:
+            error = self._set_audit_day(field, text.strip())
+        errors = {k: v for k, v in self.audit_errors.items() if k != field}
+        if error:
+            errors[field] = error
+        if self.audit_errors != errors:
+            self.audit_errors = errors
+        if error:
+            return  # the window keeps its last valid filters; the field says what is wrong
+        self.audit_offset = 0
+        async for update in self._reread(AUDIT_WINDOW):
+            yield update
+
+    def _set_audit_day(self, field: str, text: str) -> str:
+        """Apply a From/To date; returns what is wrong with it, or ""."""
+        if text and not ISO_DATE.fullmatch(text):
+            return DATE_ERROR
+        try:
+            day = _day(text)
+        except ValueError:
+            return DATE_ERROR  # 2026-02-30 and the like
+        since = day if field == "since" else _day(self.audit_since)
+        until = day if field == "until" else _day(self.audit_until)
+        if since is not None and until is not None and until < since:
+            return "The end date is before the start date." if field == "until" else \
+                "The start date is after the end date."
+        if field == "since":
+            self.audit_since = text
+        else:
+            self.audit_until = text
+        return ""
+
+    @rx.event
+    async def set_audit_action(self, value: str):
+        async for update in self._set_audit_filter("action", value):
+            yield update
+
+    @rx.event
+    async def set_audit_actor(self, value: str):
+        async for update in self._set_audit_filter("actor", value):
+            yield update
+
+    @rx.event
+    async def set_audit_client(self, value: str):
+        async for update in self._set_audit_filter("client", value):
+            yield update
+
+    @rx.event
+    async def set_audit_since(self, value: str):
+        async for update in self._set_audit_filter("since", value):
+            yield update
+
+    @rx.event
+    async def set_audit_until(self, value: str):
+        async for update in self._set_audit_filter("until", value):
+            yield update
+
+    async def _page(self, kind: str, step: int):
+        refusal = await self._refusal()
+        if refusal is not None:
+            yield refusal
+            return
+        if kind == AUDIT_WINDOW:
+            if (step > 0 and not self.audit_has_next) or (step < 0 and not self.audit_has_previous):
+                return
+            self.audit_offset = max(0, self.audit_offset + step * AUDIT_PAGE_SIZE)
+        else:
+            if (step > 0 and not self.history_has_next) or (step < 0 and not self.history_has_previous):
+                return
+            self.history_offset = max(0, self.history_offset + step * HISTORY_PAGE_SIZE)
+        async for update in self._reread(kind):
+            yield update
+
+    @rx.event
+    async def audit_next(self):
+        async for update in self._page(AUDIT_WINDOW, 1):
+            yield update
+
+    @rx.event
+    async def audit_previous(self):
+        async for update in self._page(AUDIT_WINDOW, -1):
+            yield update
+
+    @rx.event
+    async def set_history_client(self, value: str):
+        refusal = await self._refusal()
+        if refusal is not None:
+            yield refusal
+            return
+        text = str(value if value is not None else "")
+        if not valid_client_filter(text):
+            self.history_errors = {"client": CLIENT_ERROR}
+            return
+        if self.history_errors:
+            self.history_errors = {}
+        self.history_client = text
+        self.history_offset = 0
+        async for update in self._reread(STATUS_HISTORY_WINDOW):
+            yield update
+
+    @rx.event
+    async def history_next(self):
+        async for update in self._page(STATUS_HISTORY_WINDOW, 1):
+            yield update
+
+    @rx.event
+    async def history_previous(self):
+        async for update in self._page(STATUS_HISTORY_WINDOW, -1):
+            yield update
+
+    # --- publishing and editing ---------------------------------------------------------------
 
     @rx.var
     def client_choices(self) -> list[str]:

@@ -40,9 +40,11 @@ from app.state.workforce import WorkforceState
 from app.views.tasks import TasksWindow
 from app.views.windows import (
     AGENT_TASKS_WINDOW,
+    AUDIT_WINDOW,
     CONTACT_BADGES,
     CONTACT_TASKS_WINDOW,
     CONTACTS_WINDOW,
+    STATUS_HISTORY_WINDOW,
     read_window,
     shown_ids,
 )
@@ -108,6 +110,12 @@ class LiveLinkState(rx.State):
         if kind == AGENT_TASKS_WINDOW:
             (await self.get_state(WorkState))._apply_agent_tasks(seq, *view)
             return []
+        if kind == AUDIT_WINDOW:
+            (await self.get_state(AdminState))._apply_audit(seq, *view)
+            return []
+        if kind == STATUS_HISTORY_WINDOW:
+            (await self.get_state(AdminState))._apply_history(seq, *view)
+            return []
         if self._applied.get(kind, -1) > seq:
             return []  # an older view than the one on screen
         self._applied[kind] = seq
@@ -133,6 +141,8 @@ class LiveLinkState(rx.State):
             if contacts.open_contact.id:
                 windows[CONTACT_TASKS_WINDOW] = TasksWindow(client_id=client_id, contact_id=contacts.open_contact.id)
             return windows
+        if route_pattern(path) == "/admin" and actor.is_platform_admin:
+            return (await self.get_state(AdminState))._opened(actor)
         agent_id = _agent_id_of(path)
         if agent_id is not None:
             return {AGENT_TASKS_WINDOW: TasksWindow(client_id=client_id, ai_agent_id=agent_id)}
@@ -195,6 +205,9 @@ class LiveLinkState(rx.State):
             if CONTACTS_WINDOW in windows:
                 async with self:  # the person may have searched or paged since the last poll
                     windows = {**windows, CONTACTS_WINDOW: (await self.get_state(ContactsState)).window()}
+            if AUDIT_WINDOW in windows:
+                async with self:  # likewise the admin's audit and history filters and pages
+                    windows = {**windows, **(await self.get_state(AdminState))._windows()}
             seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, windows)
             actions = []
             async with self:

@@ -8,6 +8,13 @@ from typing import Any
 from sqlmodel import Session
 
 from app.feed.routing import REREAD, UNTOUCHED, Touch, WorkTouched, contacts_window_touch, tasks_window_touched
+from app.views.audit import (
+    AuditWindow,
+    StatusHistoryWindow,
+    audit_rows_touch,
+    read_audit_page,
+    read_status_history_page,
+)
 from app.views.contacts import ContactsPage, ContactsWindow, read_contacts_page
 from app.views.tasks import TasksWindow, read_tasks
 
@@ -15,12 +22,20 @@ CONTACTS_WINDOW = "contacts"  # a page of /contacts
 CONTACT_TASKS_WINDOW = "contact_tasks"  # the open contact's modal
 AGENT_TASKS_WINDOW = "agent_tasks"  # /agents/<id>
 CONTACT_BADGES = "contact_badges"  # a patch: new badges of cards a contacts window shows
+AUDIT_WINDOW = "audit"  # a page of the admin's audit log
+STATUS_HISTORY_WINDOW = "status_history"  # a page of the admin's status history
 
 
 def read_window(session: Session, kind: str, window: Hashable) -> Any:
     if kind == CONTACTS_WINDOW:
         assert isinstance(window, ContactsWindow)
         return read_contacts_page(session, window)
+    if kind == AUDIT_WINDOW:
+        assert isinstance(window, AuditWindow)
+        return read_audit_page(session, window)
+    if kind == STATUS_HISTORY_WINDOW:
+        assert isinstance(window, StatusHistoryWindow)
+        return read_status_history_page(session, window)
     assert isinstance(window, TasksWindow)
     return read_tasks(session, window)
 
@@ -33,5 +48,9 @@ def window_touch(kind: str, window: Hashable, shown: frozenset[int] | None, work
     if kind == CONTACTS_WINDOW:
         assert isinstance(window, ContactsWindow)
         return contacts_window_touch(window, shown, work)
+    if kind in (AUDIT_WINDOW, STATUS_HISTORY_WINDOW):
+        # Status history rows are audit rows too: the same rule, by the window's client filter.
+        assert isinstance(window, (AuditWindow, StatusHistoryWindow))
+        return REREAD if audit_rows_touch(window.client, work.audit_clients) else UNTOUCHED
     assert isinstance(window, TasksWindow)
     return REREAD if tasks_window_touched(window, work) else UNTOUCHED
