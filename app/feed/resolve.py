@@ -12,7 +12,7 @@ from app.models import AgentTask, Draft
 from app.views.contacts import badges_of, contact_facts_of
 
 # Entities whose changes can move a contact's card or a tasks window.
-WINDOW_ENTITIES = frozenset({"contacts", "agent_tasks", "drafts", "audit_logs"})
+WINDOW_ENTITIES = frozenset({"contacts", "agent_tasks", "drafts", "follow_ups", "audit_logs"})
 
 
 @dataclass
@@ -21,9 +21,11 @@ class ResolvedWork:
     contact_client: dict[int, int] = field(default_factory=dict)
     agent_client: dict[int, int] = field(default_factory=dict)
     unresolved_clients: set[int | None] = field(default_factory=set)
+    entity_clients: dict[str, set[int | None]] = field(default_factory=dict)
 
     def for_client(self, client_id: int | None) -> WorkTouched:
-        return for_client(self.touched, client_id, self.contact_client, self.agent_client, self.unresolved_clients)
+        return for_client(self.touched, client_id, self.contact_client, self.agent_client, self.unresolved_clients,
+                          self.entity_clients)
 
 
 def _ids(changes: list[Change], entity: str) -> dict[int, int | None]:
@@ -35,6 +37,9 @@ def resolve_work(session: Session, changes: list[Change]) -> ResolvedWork:
     if not any(c.entity in WINDOW_ENTITIES for c in changes):
         return resolved
     touched = resolved.touched
+    for change in changes:
+        resolved.entity_clients.setdefault(change.entity, set()).add(change.client_id)
+    touched.entities = set(resolved.entity_clients)
     touched.audit_clients = {c.client_id for c in changes if c.entity == "audit_logs"}
     contact_ids = _ids(changes, "contacts")
     for contact_id, client_id in contact_ids.items():

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.views.contacts import NO_BADGE, ContactFacts, ContactsWindow, matches_search
+from app.views.lists import LIST_ENTITY, ListWindow
 from app.views.tasks import TasksWindow
 
 
@@ -35,10 +36,11 @@ class WorkTouched:
     task_agents: set[int] = field(default_factory=set)
     unresolved_tasks: bool = False  # a task row already gone: its contact and agent are unknown
     audit_clients: set[int | None] = field(default_factory=set)  # clients with new audit rows
+    entities: set[str] = field(default_factory=set)  # tables that changed (in the audience's clients)
 
     def __bool__(self) -> bool:
         return bool(self.contacts or self.badges or self.task_contacts or self.task_agents
-                    or self.unresolved_tasks or self.audit_clients)
+                    or self.unresolved_tasks or self.audit_clients or self.entities)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def tasks_window_touched(window: TasksWindow, work: WorkTouched) -> bool:
 
 
 def for_client(work: WorkTouched, client_id: int | None, contact_client: dict[int, int],
-               agent_client: dict[int, int], unresolved_clients: set[int | None]) -> WorkTouched:
+               agent_client: dict[int, int], unresolved_clients: set[int | None],
+               entity_clients: dict[str, set[int | None]] | None = None) -> WorkTouched:
     """The part of a batch's work one audience may see (client None: a platform admin, every client)."""
     if client_id is None:
         return work
@@ -100,7 +103,13 @@ def for_client(work: WorkTouched, client_id: int | None, contact_client: dict[in
         task_agents={aid for aid in work.task_agents if agent_client.get(aid) == client_id},
         unresolved_tasks=client_id in unresolved_clients,
         audit_clients=work.audit_clients & {client_id},
+        entities={e for e, clients in (entity_clients or {}).items() if client_id in clients or None in clients},
     )
+
+
+def list_window_touched(window: ListWindow, work: WorkTouched) -> bool:
+    """A list is re-read when its own kind of row changed in its client."""
+    return LIST_ENTITY[window.name] in work.entities
 
 
 def touched_contact_ids(changes: Iterable[Change]) -> set[int]:

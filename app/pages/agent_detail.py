@@ -4,6 +4,7 @@ import reflex as rx
 
 from app.components.layout import page_shell
 from app.pages.contacts import task_rows
+from app.pages.dashboard import activity_list
 from app.state.work import WorkState
 
 ROUTE = "/agents/[agent_id]"
@@ -20,8 +21,7 @@ def agent_detail_page() -> rx.Component:
                 rx.heading("Tasks", size="4"),
                 task_rows(WorkState.page_agent_tasks),
                 rx.heading("Activity", size="4"),
-                rx.vstack(rx.foreach(WorkState.page_agent_activity, lambda a: rx.hstack(
-                    rx.text(a["when"], size="1", color_scheme="gray"), rx.text(a["text"], size="2"))), width="100%"),
+                activity_list(),
                 width="100%",
             ),
             rx.text("No such agent here.", color_scheme="gray"),

@@ -3,7 +3,10 @@
 import reflex as rx
 
 from app.components.layout import page_shell
+from app.components.lists import listed
+from app.components.when import when
 from app.state.work import WorkState
+from app.views.lists import APPROVED_DRAFTS, DECIDED_DRAFTS, PENDING_DRAFTS
 
 ROUTE = "/approvals"
 
@@ -11,29 +14,29 @@ ROUTE = "/approvals"
 def _draft(draft, actions: rx.Component) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading(draft["subject"], size="3"), rx.spacer(),
-                      rx.text(draft["created"], size="1", color_scheme="gray"), width="100%"),
-            rx.text("To " + draft["contact"] + " · by " + draft["agent"], size="2", color_scheme="gray"),
-            rx.text(draft["body"], white_space="pre-wrap", size="2"),
+            rx.hstack(rx.heading(draft.subject, size="3"), rx.spacer(),
+                      rx.text(when(draft.created_at), size="1", color_scheme="gray"), width="100%"),
+            rx.text("To " + draft.contact + " · by " + draft.agent, size="2", color_scheme="gray"),
+            rx.text(draft.body, white_space="pre-wrap", size="2"),
             actions,
             spacing="2",
             width="100%",
         ),
         width="100%",
-        key=draft["id"],  # keyed by draft: a new draft on top does not redraw the ones below
-        custom_attrs={"data-testid": "draft-card", "data-draft-id": draft["id"], "data-status": draft["status"]},
+        key=draft.id,  # keyed by draft: a new draft on top does not redraw the ones below
+        custom_attrs={"data-testid": "draft-card", "data-draft-id": draft.id, "data-status": draft.status},
     )
 
 
 def _pending(draft) -> rx.Component:
     return _draft(draft, rx.hstack(
-        rx.button("Approve", size="2", on_click=WorkState.approve(draft["id"])),
-        rx.button("Reject", size="2", variant="soft", color_scheme="red", on_click=WorkState.reject(draft["id"])),
+        rx.button("Approve", size="2", on_click=WorkState.approve(draft.id)),
+        rx.button("Reject", size="2", variant="soft", color_scheme="red", on_click=WorkState.reject(draft.id)),
     ))
 
 
 def _approved(draft) -> rx.Component:
-    return _draft(draft, rx.button("Mark sent", size="2", variant="soft", on_click=WorkState.mark_sent(draft["id"])))
+    return _draft(draft, rx.button("Mark sent", size="2", variant="soft", on_click=WorkState.mark_sent(draft.id)))
 
 
 def approvals_page() -> rx.Component:
@@ -42,19 +45,16 @@ def approvals_page() -> rx.Component:
         rx.heading(rx.hstack(rx.text("Waiting for approval"),
                              rx.badge(WorkState.pending_count, custom_attrs={"data-testid": "pending-approvals-page-count"})),
                    size="4"),
-        rx.cond(WorkState.pending_drafts.length() > 0,
-                rx.vstack(rx.foreach(WorkState.pending_drafts, _pending), width="100%"),
-                rx.text("Nothing waits for you. New drafts appear here as the agents finish.", color_scheme="gray")),
+        listed(PENDING_DRAFTS, rx.foreach(WorkState.pending_drafts, _pending),
+               "Nothing waits for you. New drafts appear here as the agents finish."),
         rx.heading("Approved, to send", size="4"),
-        rx.cond(WorkState.approved_drafts.length() > 0,
-                rx.vstack(rx.foreach(WorkState.approved_drafts, _approved), width="100%"),
-                rx.text("No approved drafts.", color_scheme="gray")),
+        listed(APPROVED_DRAFTS, rx.foreach(WorkState.approved_drafts, _approved), "No approved drafts."),
         rx.heading("Decided", size="4"),
-        rx.table.root(
+        listed(DECIDED_DRAFTS, rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Subject", "Contact", "Decision", "Created")])),
             rx.table.body(rx.foreach(WorkState.decided_drafts, lambda d: rx.table.row(
-                rx.table.cell(d["subject"]), rx.table.cell(d["contact"]),
-                rx.table.cell(rx.badge(d["status"])), rx.table.cell(d["created"])))),
+                rx.table.cell(d.subject), rx.table.cell(d.contact),
+                rx.table.cell(rx.badge(d.status)), rx.table.cell(when(d.created_at)), key=d.id))),
             width="100%",
-        ),
+        ), "No decided drafts yet."),
     )

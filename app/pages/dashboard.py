@@ -4,12 +4,15 @@ import reflex as rx
 
 from app.components.banner import TYPE_TONES, message_icon
 from app.components.layout import page_shell
+from app.components.lists import listed
 from app.components.metric_card import metric_card
+from app.components.when import when
 from app.state.admin import AdminState
 from app.state.auth import AuthState
 from app.state.system import SystemState
 from app.state.work import WorkState
 from app.state.workforce import WorkforceState
+from app.views.lists import ACTIVITY
 
 ROUTE = "/"
 
@@ -71,18 +74,20 @@ def _status_by_client() -> rx.Component:
     )
 
 
+def activity_list() -> rx.Component:
+    """The newest agent activity of the client (or of the page's agent), with "Show more"."""
+    return listed(ACTIVITY, rx.vstack(rx.foreach(WorkState.activity, lambda a: rx.hstack(
+        rx.text(when(a.created_at), size="1", color_scheme="gray", min_width="170px"),
+        rx.text(a.text, size="2"),
+        custom_attrs={"data-testid": "activity-item"}, align="center", key=a.id)), width="100%", spacing="1"),
+        "No agent activity yet. It appears here as the agents work.")
+
+
 def _activity_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Agent activity", size="4"),
-            rx.cond(
-                WorkState.activity.length() > 0,
-                rx.vstack(rx.foreach(WorkState.activity, lambda a: rx.hstack(
-                    rx.text(a["when"], size="1", color_scheme="gray", min_width="170px"),
-                    rx.text(a["text"], size="2"),
-                    custom_attrs={"data-testid": "activity-item"}, align="center")), width="100%", spacing="1"),
-                rx.text("No agent activity yet.", color_scheme="gray"),
-            ),
+            activity_list(),
             width="100%",
         ),
         width="100%",

@@ -3,7 +3,10 @@
 import reflex as rx
 
 from app.components.layout import page_shell
+from app.components.lists import listed
+from app.components.when import when
 from app.state.work import WorkState
+from app.views.lists import FOLLOW_UP_HISTORY, SCHEDULED_FOLLOW_UPS
 
 ROUTE = "/follow-ups"
 
@@ -45,19 +48,20 @@ def _schedule_form() -> rx.Component:
     )
 
 
-def _table(rows, with_cancel: bool) -> rx.Component:
+def _table(name: str, rows, with_cancel: bool, empty: str) -> rx.Component:
     headers = ("Contact", "Agent", "When", "Note", "Status") + (("",) if with_cancel else ("Done",))
-    return rx.table.root(
+    return listed(name, rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
         rx.table.body(rx.foreach(rows, lambda f: rx.table.row(
-            rx.table.cell(f["contact"]), rx.table.cell(f["agent"]), rx.table.cell(f["when"]),
-            rx.table.cell(f["note"]), rx.table.cell(rx.badge(f["status"])),
+            rx.table.cell(f.contact), rx.table.cell(f.agent), rx.table.cell(when(f.scheduled_for)),
+            rx.table.cell(f.note), rx.table.cell(rx.badge(f.status)),
             rx.table.cell(rx.button("Cancel", size="1", variant="soft", color_scheme="red",
-                                    on_click=WorkState.cancel_follow_up(f["id"])) if with_cancel else f["done"]),
-            custom_attrs={"data-testid": "follow-up-row", "data-status": f["status"]},
+                                    on_click=WorkState.cancel_follow_up(f.id)) if with_cancel else when(f.done_at)),
+            custom_attrs={"data-testid": "follow-up-row", "data-status": f.status},
+            key=f.id,
         ))),
         width="100%",
-    )
+    ), empty)
 
 
 def follow_ups_page() -> rx.Component:
@@ -65,7 +69,9 @@ def follow_ups_page() -> rx.Component:
         "Follow-ups",
         _schedule_form(),
         rx.heading("Scheduled", size="4"),
-        rx.box(_table(WorkState.scheduled_follow_ups, True), width="100%", custom_attrs={"data-testid": "follow-up-schedule"}),
+        rx.box(_table(SCHEDULED_FOLLOW_UPS, WorkState.scheduled_follow_ups, True, "No follow-ups scheduled."),
+               width="100%", custom_attrs={"data-testid": "follow-up-schedule"}),
         rx.heading("History", size="4"),
-        rx.box(_table(WorkState.follow_up_history, False), width="100%", custom_attrs={"data-testid": "follow-up-history"}),
+        rx.box(_table(FOLLOW_UP_HISTORY, WorkState.follow_up_history, False, "No follow-ups done or cancelled yet."),
+               width="100%", custom_attrs={"data-testid": "follow-up-history"}),
     )

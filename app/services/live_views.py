@@ -23,15 +23,12 @@ from app.services.system_status import (
     status_by_client_in,
     system_snapshot_in,
 )
-from app.views.work import activity_view, approvals_view, follow_ups_view, summary_view
+from app.views.work import summary_view
 from app.services.workforce import agents_in, available_agent_count
 
 # The kinds of view; each open page follows all of them for its audience.
 TENANT_VIEW = "tenant"  # status, messages, metrics and agents of one tenant
 SUMMARY_VIEW = "summary"  # every page: AI agents, the pending-approvals count, notifiable events
-ACTIVITY_VIEW = "activity"  # the dashboard's and the agent page's activity feed
-APPROVALS_VIEW = "approvals"  # /approvals: the draft lists
-FOLLOW_UPS_VIEW = "follow_ups"  # /follow-ups: the schedule and the history
 ADMIN_VIEW = "admin"  # the platform admin's lists: messages, statuses, clients, users
 
 # Messages listed beside the shown one: a banner popover and a dashboard card stay readable, and
@@ -44,12 +41,11 @@ ENTITY_VIEWS: dict[str, frozenset[str]] = {
     "system_messages": frozenset({TENANT_VIEW, ADMIN_VIEW}),
     "human_agents": frozenset({TENANT_VIEW}),
     "chats": frozenset({TENANT_VIEW}),
-    "ai_agents": frozenset({TENANT_VIEW, SUMMARY_VIEW, ACTIVITY_VIEW, APPROVALS_VIEW, FOLLOW_UPS_VIEW}),
-    # Contacts and tasks also move the windows that show them (feed/routing.py decides which).
-    "contacts": frozenset({APPROVALS_VIEW, FOLLOW_UPS_VIEW}),
-    "agent_tasks": frozenset({SUMMARY_VIEW, ACTIVITY_VIEW}),
-    "drafts": frozenset({SUMMARY_VIEW, ACTIVITY_VIEW, APPROVALS_VIEW}),
-    "follow_ups": frozenset({ACTIVITY_VIEW, FOLLOW_UPS_VIEW}),
+    "ai_agents": frozenset({TENANT_VIEW, SUMMARY_VIEW}),
+    # Contacts, tasks, drafts and follow-ups also move the windows that show them (lists, pages
+    # of contacts, tasks): feed/routing.py decides which.
+    "agent_tasks": frozenset({SUMMARY_VIEW}),
+    "drafts": frozenset({SUMMARY_VIEW}),
     # Audit rows move no shared view: the admin's audit log and status history are windows
     # (views/audit.py), and work audit rows (the activity feed) are always written with a change
     # to tasks, drafts or follow-ups, which already rebuild the activity view.
@@ -192,22 +188,15 @@ def build_views_in(session: Session, audience: str, kinds: Iterable[str]) -> dic
     return views
 
 
-WORK_VIEW_BUILDERS = {SUMMARY_VIEW: summary_view, ACTIVITY_VIEW: activity_view,
-                      APPROVALS_VIEW: approvals_view, FOLLOW_UPS_VIEW: follow_ups_view}
+WORK_VIEW_BUILDERS = {SUMMARY_VIEW: summary_view}
 
 # The shared views each page follows besides the tenant view and the summary (banner, metrics,
 # top bar, notifications: every page shows them). Anything else a page shows is a window.
-ROUTE_VIEWS: dict[str, frozenset[str]] = {
-    "/": frozenset({ACTIVITY_VIEW}),
-    "/agents/[id]": frozenset({ACTIVITY_VIEW}),
-    "/approvals": frozenset({APPROVALS_VIEW}),
-    "/follow-ups": frozenset({FOLLOW_UPS_VIEW}),
-    "/admin": frozenset({ADMIN_VIEW}),
-}
+ROUTE_VIEWS: dict[str, frozenset[str]] = {"/admin": frozenset({ADMIN_VIEW})}
 
 
 # Every shared view: what a subscriber that shows everything follows (tests, benchmarks).
-EVERY_VIEW = frozenset({TENANT_VIEW, SUMMARY_VIEW, ACTIVITY_VIEW, APPROVALS_VIEW, FOLLOW_UPS_VIEW, ADMIN_VIEW})
+EVERY_VIEW = frozenset({TENANT_VIEW, SUMMARY_VIEW, ADMIN_VIEW})
 
 
 def route_pattern(path: str) -> str:

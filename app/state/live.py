@@ -37,6 +37,15 @@ from app.state.contacts import ContactsState
 from app.state.system import SystemState
 from app.state.work import VIEW_VARS, WorkState, notification_scripts
 from app.state.workforce import WorkforceState
+from app.views.lists import (
+    ACTIVITY,
+    APPROVED_DRAFTS,
+    DECIDED_DRAFTS,
+    FOLLOW_UP_HISTORY,
+    PENDING_DRAFTS,
+    SCHEDULED_FOLLOW_UPS,
+    ListWindow,
+)
 from app.views.tasks import TasksWindow
 from app.views.windows import (
     AGENT_TASKS_WINDOW,
@@ -44,6 +53,7 @@ from app.views.windows import (
     CONTACT_BADGES,
     CONTACT_TASKS_WINDOW,
     CONTACTS_WINDOW,
+    LIST_WINDOWS,
     STATUS_HISTORY_WINDOW,
     read_window,
     shown_ids,
@@ -65,6 +75,15 @@ def _snapshot(audience: str, kinds: frozenset[str], windows: dict[str, Hashable]
         for kind, window in windows.items():
             views[kind] = (window, read_window(session, kind, window))
     return seq, views
+
+
+# The newest-first lists each page shows (each a window of its own).
+PAGE_LISTS: dict[str, tuple[str, ...]] = {
+    "/": (ACTIVITY,),
+    "/agents/[id]": (ACTIVITY,),
+    "/approvals": (PENDING_DRAFTS, APPROVED_DRAFTS, DECIDED_DRAFTS),
+    "/follow-ups": (SCHEDULED_FOLLOW_UPS, FOLLOW_UP_HISTORY),
+}
 
 
 def _agent_id_of(path: str) -> int | None:
@@ -110,6 +129,9 @@ class LiveLinkState(rx.State):
         if kind == AGENT_TASKS_WINDOW:
             (await self.get_state(WorkState))._apply_agent_tasks(seq, *view)
             return []
+        if kind in LIST_WINDOWS:
+            (await self.get_state(WorkState))._apply_list(seq, *view)
+            return []
         if kind == AUDIT_WINDOW:
             (await self.get_state(AdminState))._apply_audit(seq, *view)
             return []
@@ -134,6 +156,13 @@ class LiveLinkState(rx.State):
 
     async def _page_windows(self, actor: Actor, path: str) -> dict[str, Hashable]:
         """The windows the page at `path` opens with (read under the state lock)."""
+        client_id = client_id_of(actor.audience)
+        lists = {name: ListWindow(name, client_id, ai_agent_id=_agent_id_of(path)).normalized()
+                 for name in PAGE_LISTS.get(route_pattern(path), ())}
+        (await self.get_state(WorkState))._open_lists(lists)
+        return {**lists, **await self._route_windows(actor, path)}
+
+    async def _route_windows(self, actor: Actor, path: str) -> dict[str, Hashable]:
         client_id = client_id_of(actor.audience)
         if route_pattern(path) == "/contacts":
             contacts = await self.get_state(ContactsState)
@@ -202,9 +231,10 @@ class LiveLinkState(rx.State):
         interval = get_settings().poll_seconds
         while True:
             await beat.maybe_send()
-            if CONTACTS_WINDOW in windows:
-                async with self:  # the person may have searched or paged since the last poll
-                    windows = {**windows, CONTACTS_WINDOW: (await self.get_state(ContactsState)).window()}
+            async with self:  # the person may have searched, paged or asked for more since the last poll
+                windows = {**windows, **(await self.get_state(WorkState))._lists}
+                if CONTACTS_WINDOW in windows:
+                    windows[CONTACTS_WINDOW] = (await self.get_state(ContactsState)).window()
             if AUDIT_WINDOW in windows:
                 async with self:  # likewise the admin's audit and history filters and pages
                     windows = {**windows, **(await self.get_state(AdminState))._windows()}

@@ -11,6 +11,8 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
+from app.feed.listener import latest_seq
+from app.feed.registry import registry
 from app.services import drafts, follow_ups, tasks
 from app.services.live_views import client_id_of
 from app.services.errors import InvalidInput, ServiceError
@@ -19,15 +21,11 @@ from app.state.auth import LOGIN_ROUTE, AuthState
 from app.state.clock import BrowserClock
 from app.state.views import assign_changed
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
+from app.views.lists import ActivityRow, DraftRow, FollowUpRow, ListPage, ListWindow, read_list
 from app.views.tasks import TaskRow, TasksWindow
 
-# The vars each shared view sets (live_views: SUMMARY_VIEW, ACTIVITY_VIEW, ...).
-VIEW_VARS = {
-    "summary": ("ai_agents", "pending_count"),
-    "activity": ("activity",),
-    "approvals": ("pending_drafts", "approved_drafts", "decided_drafts"),
-    "follow_ups": ("scheduled_follow_ups", "follow_up_history"),
-}
+# The vars each shared view sets (live_views.SUMMARY_VIEW).
+VIEW_VARS = {"summary": ("ai_agents", "pending_count")}
 CONTACT_SUGGESTIONS = 10  # names offered while typing a contact in the follow-up form
 # More new events than this in one push (a burst) become one summary notification.
 NOTIFY_INDIVIDUALLY_UP_TO = 3
@@ -38,13 +36,16 @@ SUMMARY_COOLDOWN_SECONDS = 5.0
 class WorkState(rx.State):
     ai_agents: list[dict[str, str]] = []
     page_agent_tasks: list[TaskRow] = []
-    pending_drafts: list[dict[str, str]] = []
-    approved_drafts: list[dict[str, str]] = []
-    decided_drafts: list[dict[str, str]] = []
     pending_count: int = 0
-    scheduled_follow_ups: list[dict[str, str]] = []
-    follow_up_history: list[dict[str, str]] = []
-    activity: list[dict[str, str]] = []
+    # The newest-first lists this page shows (views/lists.py), each a window of its own.
+    pending_drafts: list[DraftRow] = []
+    approved_drafts: list[DraftRow] = []
+    decided_drafts: list[DraftRow] = []
+    scheduled_follow_ups: list[FollowUpRow] = []
+    follow_up_history: list[FollowUpRow] = []
+    activity: list[ActivityRow] = []
+    lists_loaded: list[str] = []  # lists whose first read has arrived (until then: a spinner)
+    has_more: dict[str, bool] = {}  # list name -> older rows exist ("Show more")
 
     # The follow-up form.
     follow_up_errors: dict[str, str] = {}
@@ -57,6 +58,48 @@ class WorkState(rx.State):
     _last_summary_at: float = 0.0
 
     _agent_tasks_seq: int = -1
+    _lists: dict[str, ListWindow] = {}  # list name -> the window this page holds
+    _list_seq: dict[str, int] = {}
+
+    def _open_lists(self, windows: dict[str, ListWindow]) -> None:
+        """The live link starts: these are the lists of the page (at their first page)."""
+        self._lists = dict(windows)
+        self._list_seq = {}
+        self.lists_loaded = []
+
+    def _apply_list(self, seq: int, window: ListWindow, page: ListPage) -> None:
+        if self._lists.get(window.name) != window or seq < self._list_seq.get(window.name, -1):
+            return  # the page has moved on (another page, more rows) since this was read
+        self._list_seq[window.name] = seq
+        if getattr(self, window.name) != page.rows:
+            setattr(self, window.name, page.rows)
+        if self.has_more.get(window.name) != page.has_more:
+            self.has_more = {**self.has_more, window.name: page.has_more}
+        if window.name not in self.lists_loaded:
+            self.lists_loaded = [*self.lists_loaded, window.name]
+
+    @rx.event
+    async def show_more(self, name: str):
+        """Older rows of one list: its window grows by a page and is read again."""
+        if name not in self._lists:
+            return
+        if await self._caller() is None:
+            return rx.redirect(LOGIN_ROUTE)
+        window = self._lists[name].more()
+        self._lists = {**self._lists, name: window}
+        subscription = registry.for_token(self.router.session.client_token)
+        if subscription is not None:
+            subscription.open_window(name, window)
+
+        def read():
+            seq = latest_seq()
+            with read_session() as session:
+                return seq, read_list(session, window)
+
+        seq, page = await asyncio.to_thread(read)
+        if subscription is not None:
+            subscription.window_read(name, window, frozenset())
+        self._apply_list(seq, window, page)
 
     def _apply_view(self, kind: str, view: dict[str, Any]) -> list[dict[str, str]]:
         """Apply a shared view; returns the events this page has not notified about yet."""
@@ -92,10 +135,6 @@ class WorkState(rx.State):
     @rx.var
     def page_agent(self) -> dict[str, str]:
         return next((a for a in self.ai_agents if a["id"] == self.page_agent_id), {})
-
-    @rx.var
-    def page_agent_activity(self) -> list[dict[str, str]]:
-        return [a for a in self.activity if a["agent_id"] == self.page_agent_id]
 
     # --- the caller -------------------------------------------------------------------------
 

@@ -7,7 +7,15 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.feed.routing import REREAD, UNTOUCHED, Touch, WorkTouched, contacts_window_touch, tasks_window_touched
+from app.feed.routing import (
+    REREAD,
+    UNTOUCHED,
+    Touch,
+    WorkTouched,
+    contacts_window_touch,
+    list_window_touched,
+    tasks_window_touched,
+)
 from app.views.audit import (
     AuditWindow,
     StatusHistoryWindow,
@@ -16,6 +24,7 @@ from app.views.audit import (
     read_status_history_page,
 )
 from app.views.contacts import ContactsPage, ContactsWindow, read_contacts_page
+from app.views.lists import LIST_ENTITY, ListWindow, read_list
 from app.views.tasks import TasksWindow, read_tasks
 
 CONTACTS_WINDOW = "contacts"  # a page of /contacts
@@ -24,9 +33,12 @@ AGENT_TASKS_WINDOW = "agent_tasks"  # /agents/<id>
 CONTACT_BADGES = "contact_badges"  # a patch: new badges of cards a contacts window shows
 AUDIT_WINDOW = "audit"  # a page of the admin's audit log
 STATUS_HISTORY_WINDOW = "status_history"  # a page of the admin's status history
+LIST_WINDOWS = frozenset(LIST_ENTITY)  # newest-first lists (views/lists.py): each list is its own kind
 
 
 def read_window(session: Session, kind: str, window: Hashable) -> Any:
+    if isinstance(window, ListWindow):
+        return read_list(session, window)
     if kind == CONTACTS_WINDOW:
         assert isinstance(window, ContactsWindow)
         return read_contacts_page(session, window)
@@ -45,6 +57,8 @@ def shown_ids(kind: str, result: Any) -> frozenset[int]:
 
 
 def window_touch(kind: str, window: Hashable, shown: frozenset[int] | None, work: WorkTouched) -> Touch:
+    if isinstance(window, ListWindow):
+        return REREAD if list_window_touched(window, work) else UNTOUCHED
     if kind == CONTACTS_WINDOW:
         assert isinstance(window, ContactsWindow)
         return contacts_window_touch(window, shown, work)

@@ -214,3 +214,23 @@ def publish(admin_page: Page, client: str, status: str, message: str = "", messa
     admin_page.get_by_role("button", name="Publish").click()
     expect(result).to_have_attribute("data-count", str(before + 1))
     expect(result).to_contain_text(f"Published {status.lower()} for {client}")
+
+
+def _uses_the_session_server(item) -> bool:
+    definitions = getattr(item, "_fixtureinfo", None)
+    chain = definitions.name2fixturedefs.get("server", ()) if definitions else ()
+    return bool(chain) and chain[-1].scope == "session"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests on the shared session server run before those that start servers of their own.
+
+    Every server builds its frontend into the project's one .web folder, with its own port baked
+    in: once another server has started, the session server's pages would dial the wrong port.
+    """
+    def order(item) -> int:
+        if "e2e" not in item.path.parts:
+            return 0  # unit and integration tests keep their place, before every browser test
+        return 1 if _uses_the_session_server(item) else 2
+
+    items.sort(key=order)

@@ -18,7 +18,8 @@ from app.db import read_session
 from app.models import AIAgent, Client, Contact
 from app.views.contacts import ContactsWindow, badges_of, read_contacts_page
 from app.views.tasks import TasksWindow, read_tasks
-from app.views.work import activity_view, approvals_view, follow_ups_view, summary_view
+from app.views.lists import LIST_ENTITY, ListWindow, read_list
+from app.views.work import summary_view
 
 TENANT_TABLES = ("contacts", "agent_tasks", "drafts", "follow_ups", "audit_logs")
 
@@ -49,9 +50,9 @@ def page_queries() -> list[tuple[str, object]]:
         read_tasks(session, TasksWindow(client_id=acme.id, contact_id=contact.id))
         read_tasks(session, TasksWindow(client_id=acme.id, ai_agent_id=agent.id))
         summary_view(session, acme.id)
-        activity_view(session, acme.id)
-        approvals_view(session, acme.id)
-        follow_ups_view(session, acme.id)
+        for name in LIST_ENTITY:
+            read_list(session, ListWindow(name, acme.id))
+        read_list(session, ListWindow("activity", acme.id, ai_agent_id=agent.id))
         sa.event.remove(connection, "before_cursor_execute", capture)
     return captured[start:]
 

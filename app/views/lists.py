@@ -1,0 +1,140 @@
+"""Newest-first lists that grow on "Show more": the approval lists, the follow-up lists and the
+activity feed. Each is a window (its client, which list, how many rows the page asked for, and for
+the activity feed optionally one AI agent), read with one indexed query plus the names its rows
+mention, and re-read only when its own kind of row changes in its client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.models import AIAgent, AuditLog, Client, Contact, Draft, DraftStatus, FollowUp, FollowUpStatus
+from app.views.work import WORK_ACTIONS, activity_text, names_of, scoped
+
+LIST_PAGE_SIZE = 50  # rows a list shows at first and adds per "Show more"
+ACTIVITY_PAGE_SIZE = 10  # the dashboard's feed: a glance, and a small push per change
+LIST_MAX_ROWS = 1000  # "Show more" stops here: older rows are in the audit log
+
+PENDING_DRAFTS = "pending_drafts"
+APPROVED_DRAFTS = "approved_drafts"
+DECIDED_DRAFTS = "decided_drafts"
+SCHEDULED_FOLLOW_UPS = "scheduled_follow_ups"
+FOLLOW_UP_HISTORY = "follow_up_history"
+ACTIVITY = "activity"
+
+DRAFT_LISTS = {PENDING_DRAFTS: (DraftStatus.PENDING.value,), APPROVED_DRAFTS: (DraftStatus.APPROVED.value,),
+               DECIDED_DRAFTS: (DraftStatus.REJECTED.value, DraftStatus.SENT.value)}
+FOLLOW_UP_LISTS = {SCHEDULED_FOLLOW_UPS: (FollowUpStatus.SCHEDULED.value,),
+                   FOLLOW_UP_HISTORY: (FollowUpStatus.EXECUTED.value, FollowUpStatus.CANCELLED.value)}
+# Which table's changes a list follows.
+LIST_ENTITY = {**{name: "drafts" for name in DRAFT_LISTS}, **{name: "follow_ups" for name in FOLLOW_UP_LISTS},
+               ACTIVITY: "audit_logs"}
+FIRST_PAGE = {**{name: LIST_PAGE_SIZE for name in (*DRAFT_LISTS, *FOLLOW_UP_LISTS)}, ACTIVITY: ACTIVITY_PAGE_SIZE}
+
+
+@dataclass
+class DraftRow:
+    id: int
+    subject: str
+    body: str
+    status: str
+    contact: str
+    agent: str
+    client: str
+    created_at: datetime
+
+
+@dataclass
+class FollowUpRow:
+    id: int
+    contact: str
+    agent: str
+    status: str
+    scheduled_for: datetime
+    done_at: datetime | None
+    note: str
+
+
+@dataclass
+class ActivityRow:
+    id: int
+    created_at: datetime
+    action: str
+    text: str
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class ListWindow:
+    name: str
+    client_id: int | None
+    limit: int = 0  # 0: the list's first page
+    ai_agent_id: int | None = None  # the activity feed of one agent (its page)
+
+    def normalized(self) -> ListWindow:
+        limit = self.limit or FIRST_PAGE[self.name]
+        return ListWindow(self.name, self.client_id, max(1, min(limit, LIST_MAX_ROWS)), self.ai_agent_id)
+
+    def more(self) -> ListWindow:
+        return ListWindow(self.name, self.client_id, self.normalized().limit + FIRST_PAGE[self.name],
+                          self.ai_agent_id).normalized()
+
+
+@dataclass
+class ListPage:
+    rows: list
+    has_more: bool
+
+
+def read_list(session: Session, window: ListWindow) -> ListPage:
+    window = window.normalized()
+    if window.name in DRAFT_LISTS:
+        rows = _draft_rows(session, window)
+    elif window.name in FOLLOW_UP_LISTS:
+        rows = _follow_up_rows(session, window)
+    else:
+        rows = _activity_rows(session, window)
+    # One row past the limit is read to know whether "Show more" has anything to show.
+    return ListPage(rows=rows[:window.limit], has_more=len(rows) > window.limit)
+
+
+def _draft_rows(session: Session, window: ListWindow) -> list[DraftRow]:
+    drafts = list(session.exec(scoped(select(Draft), Draft, window.client_id)
+                               .where(col(Draft.status).in_(DRAFT_LISTS[window.name]))
+                               .order_by(col(Draft.id).desc()).limit(window.limit + 1)))
+    contacts = names_of(session, Contact, (d.contact_id for d in drafts))
+    agents = names_of(session, AIAgent, (d.ai_agent_id for d in drafts))
+    clients = names_of(session, Client, (d.client_id for d in drafts))
+    return [DraftRow(id=d.id, subject=d.subject, body=d.body, status=d.status, contact=contacts.get(d.contact_id, ""),
+                     agent=agents.get(d.ai_agent_id, ""), client=clients.get(d.client_id, ""), created_at=d.created_at)
+            for d in drafts]
+
+
+def _follow_up_rows(session: Session, window: ListWindow) -> list[FollowUpRow]:
+    scheduled = window.name == SCHEDULED_FOLLOW_UPS
+    order = col(FollowUp.scheduled_for) if scheduled else col(FollowUp.id).desc()
+    follow_ups = list(session.exec(scoped(select(FollowUp), FollowUp, window.client_id)
+                                   .where(col(FollowUp.status).in_(FOLLOW_UP_LISTS[window.name]))
+                                   .order_by(order).limit(window.limit + 1)))
+    contacts = names_of(session, Contact, (f.contact_id for f in follow_ups))
+    agents = names_of(session, AIAgent, (f.ai_agent_id for f in follow_ups))
+    return [FollowUpRow(id=f.id, contact=contacts.get(f.contact_id, ""), agent=agents.get(f.ai_agent_id, ""),
+                        status=f.status, scheduled_for=f.scheduled_for, done_at=f.executed_at or f.cancelled_at,
+                        note=f.note)
+            for f in follow_ups]
+
+
+def _activity_rows(session: Session, window: ListWindow) -> list[ActivityRow]:
+    query = (scoped(select(AuditLog), AuditLog, window.client_id).where(col(AuditLog.action).in_(WORK_ACTIONS))
+             .order_by(col(AuditLog.id).desc()).limit(window.limit + 1))
+    if window.ai_agent_id is not None:
+        query = query.where(AuditLog.new_value["ai_agent_id"].as_integer() == window.ai_agent_id)
+    rows = list(session.exec(query))
+    news = [r.new_value or {} for r in rows]
+    contacts = names_of(session, Contact, (n.get("contact_id") for n in news))
+    agents = names_of(session, AIAgent, (n.get("ai_agent_id") for n in news))
+    return [ActivityRow(id=r.id, created_at=r.created_at, action=r.action, text=activity_text(r, contacts, agents),
+                        agent_id=int((r.new_value or {}).get("ai_agent_id") or 0))
+            for r in rows]
