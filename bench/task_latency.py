@@ -487,7 +487,7 @@ def start_burst(worker_names: list[str], burst: int,
 def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[int],
               agents: dict[str, int], burst: int, assigner, acme: int, clock: CommitClock) -> BurstResult:
     from app.services import tasks
-    from app.services.work_views import DRAFTS_SHOWN
+    from app.views.lists import LIST_PAGE_SIZE as DRAFTS_SHOWN
 
     ids = [str(c) for c in contact_ids]
     agent_ids = sorted(agents.values())

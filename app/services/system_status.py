@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from sqlmodel import Session, col, select
 
 from app.db import read_session, transaction
-from app.models import AgentStatus, AuditLog, Client, MessageType, ServiceStatus, SystemMessage, utc_now
+from app.models import AgentStatus, Client, MessageType, ServiceStatus, SystemMessage, utc_now
 from app.services import rules
 from app.services.actors import Actor, require_client_access, require_platform_admin
 from app.services.audit import write_audit
@@ -18,7 +18,6 @@ from app.services.rules import MESSAGE_MAX_LENGTH, MessageFacts
 PUBLISH_ACTION = "system_status.publish"
 ALL_CLIENTS_LABEL = "All Clients"
 CLEAR_OVERRIDE_ACTION = "system_status.clear_override"
-STATUS_HISTORY_LIMIT = 100  # a page of history; older rows stay in the audit log
 ADMIN_MESSAGE_LIMIT = 200  # the admin list shows the newest; withdrawn ones age out of view
 
 
@@ -274,12 +273,6 @@ def status_by_client_in(session: Session) -> list[StatusRow]:
 
 def admin_messages_in(session: Session) -> list[SystemMessage]:
     query = select(SystemMessage).order_by(col(SystemMessage.id).desc()).limit(ADMIN_MESSAGE_LIMIT)
-    return list(session.exec(query))
-
-
-def status_history_in(session: Session) -> list[AuditLog]:
-    query = (select(AuditLog).where(col(AuditLog.action).in_([PUBLISH_ACTION, CLEAR_OVERRIDE_ACTION]))
-             .order_by(col(AuditLog.id).desc()).limit(STATUS_HISTORY_LIMIT))
     return list(session.exec(query))
 
 

@@ -210,35 +210,6 @@ def fail_task(worker: Actor, task_id: int, reason: str) -> None:
         _move(session, worker, task, TaskStatus.FAILED.value, "task.fail", reason=task.error)
 
 
-@dataclass(frozen=True)
-class TaskRow:
-    id: int
-    status: str
-    kind: str
-    agent_id: int
-    agent_name: str
-    contact_id: int
-    contact_name: str
-    created_at: object
-    finished_at: object
-    error: str | None
-    attempts: int
-
-
-def tasks_in(session: Session, client_id: int | None, limit: int) -> list[TaskRow]:
-    query = (select(AgentTask, AIAgent, Contact)
-             .where(AgentTask.ai_agent_id == AIAgent.id, AgentTask.contact_id == Contact.id)
-             .order_by(col(AgentTask.id).desc()).limit(limit))
-    if client_id is not None:
-        query = query.where(AgentTask.client_id == client_id)
-    return [
-        TaskRow(id=t.id, status=t.status, kind=t.kind, agent_id=a.id, agent_name=a.name, contact_id=c.id,
-                contact_name=c.name, created_at=t.created_at, finished_at=t.finished_at,
-                error=t.error, attempts=t.attempts)
-        for t, a, c in session.exec(query)
-    ]
-
-
 def task_status(task_id: int) -> str:
     with read_session() as session:
         return _task(session, task_id).status

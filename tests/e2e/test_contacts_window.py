@@ -3,7 +3,6 @@ pages, with badges and totals kept live by the feed, and nothing pushed for cont
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Iterator
