@@ -39,12 +39,12 @@ def test_approvals_show_one_page_then_more_and_new_drafts_arrive_on_top(browser,
     page = sign_in(browser, server, "ops@globex.demo", path="/approvals")
     pending = page.get_by_test_id("draft-card").filter(has=page.get_by_role("button", name="Approve"))
     expect(pending).to_have_count(FIRST_PAGE)
+    waiting = int(page.get_by_test_id("pending-approvals-count").inner_text())
+    assert waiting > FIRST_PAGE
     page.get_by_test_id("show-more-pending-drafts").click()
-    expect(pending.first).to_be_visible()
-    count_after_more = pending.count()
-    assert count_after_more > FIRST_PAGE
+    expect(pending).to_have_count(min(waiting, 2 * FIRST_PAGE))
     drafts_for_globex(server, 1)
-    expect(pending).to_have_count(count_after_more + 1)
+    expect(pending).to_have_count(min(waiting + 1, 2 * FIRST_PAGE))
     expect(pending.first).to_contain_text("List draft 0")  # the newest: the one just written
 
 
