@@ -154,7 +154,13 @@ def _contact_modal() -> rx.Component:
             rx.box(
                 rx.cond(
                     ContactsState.open_contact_tasks.length() > 0,
-                    task_rows(ContactsState.open_contact_tasks),
+                    rx.vstack(
+                        task_rows(ContactsState.open_contact_tasks),
+                        rx.cond(ContactsState.open_contact_has_more,
+                                rx.button("Show more", size="1", variant="soft",
+                                          on_click=ContactsState.more_contact_tasks)),
+                        width="100%",
+                    ),
                     rx.text("No tasks yet.", color_scheme="gray"),
                 ),
                 padding_y="1em",

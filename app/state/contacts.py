@@ -32,7 +32,7 @@ from app.views.contacts import (
     ContactsWindow,
     read_contact,
 )
-from app.views.tasks import TaskRow, TasksWindow
+from app.views.tasks import TaskRow, TasksPage, TasksWindow
 from app.views.windows import CONTACT_TASKS_WINDOW, CONTACTS_WINDOW, read_window, shown_ids
 
 NO_CONTACT = ContactRow(id=0, name="", email="", company="", client_id=0, client="", badge="")
@@ -56,11 +56,13 @@ class ContactsState(rx.State):
 
     open_contact: ContactRow = NO_CONTACT
     open_contact_tasks: list[TaskRow] = []
+    open_contact_has_more: bool = False
     assign_contact: ContactRow = NO_CONTACT
     assign_errors: dict[str, str] = {}
     assignable_agents: list[str] = []  # enabled AI agents of the assign dialog's contact's client
 
     _client_id: int | None = None
+    _tasks_window: TasksWindow | None = None
     _seq: dict[str, int] = {}
 
     # --- what the page shows ----------------------------------------------------------------
@@ -113,16 +115,21 @@ class ContactsState(rx.State):
         if self.open_contact.id in badges:
             self.open_contact = ContactRow(**{**self.open_contact.__dict__, "badge": badges[self.open_contact.id]})
 
-    def _apply_contact_tasks(self, seq: int, window: TasksWindow, rows: list[TaskRow]) -> None:
-        if window.contact_id == self.open_contact.id and self._fresh(CONTACT_TASKS_WINDOW, seq):
-            if self.open_contact_tasks != rows:
-                self.open_contact_tasks = rows
+    def _apply_contact_tasks(self, seq: int, window: TasksWindow, page: TasksPage) -> None:
+        if window == self._tasks_window and self._fresh(CONTACT_TASKS_WINDOW, seq):
+            if self.open_contact_tasks != page.rows:
+                self.open_contact_tasks = page.rows
+            self.open_contact_has_more = page.has_more
 
-    def _opened(self, actor: Actor) -> ContactsWindow:
-        """The live link starts: the window is of the caller's audience, from the current controls."""
+    def _opened(self, actor: Actor) -> dict[str, Hashable]:
+        """The live link starts: its windows are of the caller's audience, from the current controls."""
         self._client_id = client_id_of(actor.audience)
         self._seq = {}
-        return self.window()
+        windows: dict[str, Hashable] = {CONTACTS_WINDOW: self.window()}
+        if self.open_contact.id:
+            self._tasks_window = TasksWindow(client_id=self._client_id, contact_id=self.open_contact.id)
+            windows[CONTACT_TASKS_WINDOW] = self._tasks_window
+        return windows
 
     # --- the caller's own changes to the window -------------------------------------------------
 
@@ -210,19 +217,30 @@ class ContactsState(rx.State):
             return rx.toast.error("That contact is not one of yours.")
         self.open_contact = contact
         self.open_contact_tasks = []
-        window = TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id)
+        await self._read_contact_tasks(TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id))
+
+    @rx.event
+    async def more_contact_tasks(self):
+        if self._tasks_window is not None:
+            if await self._caller() is None:
+                return rx.redirect(LOGIN_ROUTE)
+            await self._read_contact_tasks(self._tasks_window.more())
+
+    async def _read_contact_tasks(self, window: TasksWindow) -> None:
+        self._tasks_window = window
         subscription = registry.for_token(self.router.session.client_token)
         if subscription is not None:
             subscription.open_window(CONTACT_TASKS_WINDOW, window)
-        seq, rows = await asyncio.to_thread(_read, CONTACT_TASKS_WINDOW, window)
+        seq, page = await asyncio.to_thread(_read, CONTACT_TASKS_WINDOW, window)
         if subscription is not None:
             subscription.window_read(CONTACT_TASKS_WINDOW, window, frozenset())
-        self._apply_contact_tasks(seq, window, rows)
+        self._apply_contact_tasks(seq, window, page)
 
     @rx.event
     def hide_contact(self):
         self.open_contact = NO_CONTACT
         self.open_contact_tasks = []
+        self._tasks_window = None
         subscription = registry.for_token(self.router.session.client_token)
         if subscription is not None:
             subscription.close_window(CONTACT_TASKS_WINDOW)

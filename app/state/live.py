@@ -165,16 +165,13 @@ class LiveLinkState(rx.State):
     async def _route_windows(self, actor: Actor, path: str) -> dict[str, Hashable]:
         client_id = client_id_of(actor.audience)
         if route_pattern(path) == "/contacts":
-            contacts = await self.get_state(ContactsState)
-            windows: dict[str, Hashable] = {CONTACTS_WINDOW: contacts._opened(actor)}
-            if contacts.open_contact.id:
-                windows[CONTACT_TASKS_WINDOW] = TasksWindow(client_id=client_id, contact_id=contacts.open_contact.id)
-            return windows
+            return (await self.get_state(ContactsState))._opened(actor)
         if route_pattern(path) == "/admin" and actor.is_platform_admin:
             return (await self.get_state(AdminState))._opened(actor)
         agent_id = _agent_id_of(path)
         if agent_id is not None:
-            return {AGENT_TASKS_WINDOW: TasksWindow(client_id=client_id, ai_agent_id=agent_id)}
+            return (await self.get_state(WorkState))._open_agent_tasks(
+                TasksWindow(client_id=client_id, ai_agent_id=agent_id))
         return {}
 
     @rx.event(background=True)

@@ -22,7 +22,8 @@ from app.state.clock import BrowserClock
 from app.state.views import assign_changed
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
 from app.views.lists import ActivityRow, DraftRow, FollowUpRow, ListPage, ListWindow, read_list
-from app.views.tasks import TaskRow, TasksWindow
+from app.views.tasks import TaskRow, TasksPage, TasksWindow, read_tasks
+from app.views.windows import AGENT_TASKS_WINDOW
 
 # The vars each shared view sets (live_views.SUMMARY_VIEW).
 VIEW_VARS = {"summary": ("ai_agents", "pending_count")}
@@ -36,6 +37,7 @@ SUMMARY_COOLDOWN_SECONDS = 5.0
 class WorkState(rx.State):
     ai_agents: list[dict[str, str]] = []
     page_agent_tasks: list[TaskRow] = []
+    page_agent_has_more: bool = False
     pending_count: int = 0
     # The newest-first lists this page shows (views/lists.py), each a window of its own.
     pending_drafts: list[DraftRow] = []
@@ -119,10 +121,42 @@ class WorkState(rx.State):
             self._last_summary_at = time.monotonic()
         return fresh
 
-    def _apply_agent_tasks(self, seq: int, window: TasksWindow, rows: list[TaskRow]) -> None:
-        if str(window.ai_agent_id) == self.page_agent_id and seq >= self._agent_tasks_seq:
+    _agent_tasks_window: TasksWindow | None = None
+
+    def _open_agent_tasks(self, window: TasksWindow) -> dict[str, TasksWindow]:
+        self._agent_tasks_window = window
+        self._agent_tasks_seq = -1
+        return {AGENT_TASKS_WINDOW: window}
+
+    def _apply_agent_tasks(self, seq: int, window: TasksWindow, page: TasksPage) -> None:
+        if window == self._agent_tasks_window and seq >= self._agent_tasks_seq:
             self._agent_tasks_seq = seq
-            self.page_agent_tasks = rows
+            if self.page_agent_tasks != page.rows:
+                self.page_agent_tasks = page.rows
+            self.page_agent_has_more = page.has_more
+
+    @rx.event
+    async def more_agent_tasks(self):
+        """Older tasks of the page's agent: its window grows by a page and is read again."""
+        if self._agent_tasks_window is None:
+            return
+        if await self._caller() is None:
+            return rx.redirect(LOGIN_ROUTE)
+        window = self._agent_tasks_window.more()
+        self._agent_tasks_window = window
+        subscription = registry.for_token(self.router.session.client_token)
+        if subscription is not None:
+            subscription.open_window(AGENT_TASKS_WINDOW, window)
+
+        def read():
+            seq = latest_seq()
+            with read_session() as session:
+                return seq, read_tasks(session, window)
+
+        seq, page = await asyncio.to_thread(read)
+        if subscription is not None:
+            subscription.window_read(AGENT_TASKS_WINDOW, window, frozenset())
+        self._apply_agent_tasks(seq, window, page)
 
     # --- computed views -------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 
 from app.models import AgentTask, AIAgent, Contact
 
-TASKS_PAGE_SIZE = 50  # a contact's or an agent's recent tasks; older ones stay in the audit log
+TASKS_PAGE_SIZE = 50  # a contact's or an agent's newest tasks at first, and per "Show more"
+TASKS_MAX_ROWS = 1000  # "Show more" stops here; older tasks stay in the audit log
 
 TASK_STATUS_LABELS = {"pending": "Pending", "in_progress": "In progress", "completed": "Completed",
                       "failed": "Failed", "cancelled": "Cancelled"}
@@ -38,23 +39,36 @@ class TasksWindow:
     client_id: int | None
     contact_id: int | None = None
     ai_agent_id: int | None = None
+    limit: int = TASKS_PAGE_SIZE
+
+    def more(self) -> TasksWindow:
+        return TasksWindow(self.client_id, self.contact_id, self.ai_agent_id,
+                           min(self.limit + TASKS_PAGE_SIZE, TASKS_MAX_ROWS))
 
 
-def read_tasks(session: Session, window: TasksWindow) -> list[TaskRow]:
+@dataclass
+class TasksPage:
+    rows: list[TaskRow]
+    has_more: bool
+
+
+def read_tasks(session: Session, window: TasksWindow) -> TasksPage:
+    limit = max(1, min(window.limit, TASKS_MAX_ROWS))
     query = (select(AgentTask, AIAgent.name, Contact.name)
              .where(AgentTask.ai_agent_id == AIAgent.id, AgentTask.contact_id == Contact.id)
-             .order_by(col(AgentTask.id).desc()).limit(TASKS_PAGE_SIZE))
+             .order_by(col(AgentTask.id).desc()).limit(limit + 1))
     if window.contact_id is not None:
         query = query.where(AgentTask.contact_id == window.contact_id)
     elif window.ai_agent_id is not None:
         query = query.where(AgentTask.ai_agent_id == window.ai_agent_id)
     else:
-        return []
+        return TasksPage(rows=[], has_more=False)
     if window.client_id is not None:
         query = query.where(AgentTask.client_id == window.client_id)
-    return [
+    rows = [
         TaskRow(id=t.id, status=t.status, status_label=TASK_STATUS_LABELS.get(t.status, t.status), kind=t.kind,
                 agent_id=t.ai_agent_id, agent=agent, contact_id=t.contact_id, contact=contact,
                 created_at=t.created_at, finished_at=t.finished_at, error=t.error or "", attempts=t.attempts)
         for t, agent, contact in session.exec(query)
     ]
+    return TasksPage(rows=rows[:limit], has_more=len(rows) > limit)

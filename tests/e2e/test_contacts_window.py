@@ -181,3 +181,16 @@ def test_the_badge_filter_shows_only_failed_contacts_and_counts_them(browser, se
     badges = page.get_by_test_id("task-badge").all_inner_texts()
     assert badges and set(badges) == {"Failed"}
     assert total(page) >= len(badges)
+
+
+def test_an_agents_page_shows_its_newest_tasks_then_more_and_new_ones_live(browser, server):
+    page = sign_in(browser, server, "ops@acme.demo", path="/agents")
+    page.get_by_role("link", name="Outreach Agent").click()
+    rows = page.get_by_test_id("task-row")
+    expect(rows).to_have_count(50)
+    page.get_by_test_id("show-more-agent-tasks").click()
+    expect(rows).to_have_count(100)
+    contact_id, _ = acme_contacts(server)[42]
+    assign(server, contact_id)
+    expect(rows.first).to_have_attribute("data-status", "pending")
+    expect(rows).to_have_count(100)
