@@ -1,0 +1,1197 @@
+"""/contacts at scale: a SMALL tenant next to a LARGE one, on one server, in one run.
+
+Set-up: a fresh database (SQLite in a temporary folder, or a new PostgreSQL database), migrated
+and seeded with the demo data (tests/conftest.py's prepare_database), then `seed_volume` (what
+`beacon seed volume --client Acme --contacts N --tasks M` runs) makes Acme LARGE before the server
+starts. Globex, from the demo seed (3 contacts), is the SMALL tenant: both live in the same
+database, behind the same server (`reflex run --env prod`, one backend worker, started by
+bench/_support.py), so the only difference between the two columns is the tenant's size.
+
+This process is the writer: it assigns tasks with app.services.tasks.assign_task as the tenant's
+client admin (ops@<client>.demo) and cancels them with cancel_task. It is another process than the
+server, so each change travels through the change log (wake -> listener -> routing -> page).
+Commit stamps come from app.db.on_change_committed (time.time() right after the commit).
+
+1. change -> badge. One Chromium page per tenant (its own browser context, signed in as
+   ops@<client>.demo) on /contacts, page 1 (sorted by name). For each of --changes changes, a task
+   is assigned on a contact shown on that page whose badge is empty (distinct contacts while
+   there are enough, else round-robin), and cancelled CHANGE_INTERVAL_MS later, so every
+   assignment really turns the badge to "Agent Working" and the cancel turns it back to "".
+   A MutationObserver in the page logs each badge text change with performance.timeOrigin +
+   performance.now(); latency = DOM stamp - commit stamp (same machine clock; the offset between
+   the page's clock and this process's is measured and printed as clock±). A change the page never
+   showed before the next commit of the same kind on the same contact is `missed`.
+2. bytes per change. During those changes, the /contacts page and a dashboard page ("/", same
+   user, another context) count the websocket frames Playwright reports (page.on("websocket") ->
+   framereceived payload length, UTF-8 bytes). Frames are attributed to the newest commit made
+   before Playwright dispatched them (commits are CHANGE_INTERVAL_MS apart; a delivery is tens of
+   ms). Mean and max over the commits (assigns and cancels), and the largest single frame.
+3. first cards and search. A new tab of the /contacts user goes to /contacts --loads times: time
+   from navigation start to the first [data-testid=contact-card] in the DOM (in the page, through an
+   init-script MutationObserver), and from the page.goto call to the card visible (this process).
+   Search: the bench types a query into "Search contacts" (press_sequentially, TYPE_DELAY_MS
+   between keys) and stamps, in the page, the last keystroke ('input' event) and the moment the
+   page shows exactly the matching cards (count = the query's matches by the app's own query, the
+   target card among them). The input is debounced by SEARCH_DEBOUNCE_MS (250 ms, from
+   app/pages/contacts.py): both the raw figure and raw - debounce are printed. Queries: a contact's
+   name (small: unique; large: the volume names repeat, so ~9 matches), and for the large tenant a
+   unique one (the contact's email up to the '@', as a name search cannot single one out).
+4. open windows. --windows lightweight socket.io clients (bench/_support.LightClient, as
+   bench/fanout.py connects them) open /contacts as the LARGE tenant's admin. Then 10% stay on page
+   1 unfiltered (they show contact X, page 1's first contact without a badge) and the others send
+   events (set_search / next_page / set_badge_filter, as the compiled page sends them) to put their
+   window elsewhere: unfiltered pages 2-11; a search for a name or company not matching X; the same
+   searches' page 2; a badge filter (Failed / Draft Ready / No badge) with such a search. Each
+   client's window is checked (X on screen for the first group, not for the others). Then --rounds
+   changes on X (assign, cancel, assign, ...): time until each page-1 client holds X's new badge
+   (delta received on the socket, time.time()), and every ContactsState delta received by the others
+   (should be none). /api/v1/health "feed" after each change gives that batch's SQL query count,
+   windows held, windows re-read (distinct), pages re-read and pages patched. The listener also runs a
+   batch on every wake-up that finds nothing new (any commit in the server process, e.g. the health
+   call's own API-token write, wakes it) and each overwrites feed.last_*, so a single read after the
+   change shows an empty batch: --feed-rounds extra changes are made while /api/v1/health is read
+   back to back, and the snapshot whose last_changes > 0 is the change's (their latencies are
+   printed but left out of the summary: the polling loads the server).
+5. memory. Server process tree RSS (and its backend worker's) before and after --windows clients
+   of the SMALL tenant on /contacts (3 cards each), then the same for the LARGE tenant (100 cards
+   each), after connecting and after the windows moved: KB per open page.
+
+Before part 1, a preflight change must reach one open page within PREFLIGHT_TIMEOUT_S (a server
+whose change feed is not running fails the run instead of passing for one where nothing arrives).
+
+Bounded: every wait has a deadline and --time-limit stops the run (SIGALRM) with the server
+stopped and the PostgreSQL database dropped. Traffic stays on 127.0.0.1. The machine's load average
+is printed with each part's figures.
+
+Run: `source scripts/env.sh && python bench/contacts_scale.py [--quick] [--database postgres]
+[--root DIR]` (--root: serve another checkout, e.g. a `git archive` of a commit while the working
+tree is being edited; the bench imports `app` and `tests` from there too). About 4-5 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers, wherever we are run from
+
+import _support as S  # noqa: E402 - server start, light clients, /proc, facts
+import latency as base  # noqa: E402 - clock offset between a page and this process
+
+SMALL_CLIENT = "Globex"  # demo seed: 3 contacts
+LARGE_CLIENT = "Acme"  # demo seed's 4 contacts + the volume seed
+AGENT_NAME = "Outreach Agent"  # seeded for every client
+PASSWORD = "beacon-demo"
+
+DEFAULT_CONTACTS = 20_000
+DEFAULT_TASKS = 50_000
+DEFAULT_CHANGES = 50
+DEFAULT_WINDOWS = 300
+DEFAULT_ROUNDS = 10
+DEFAULT_FEED_ROUNDS = 4
+DEFAULT_LOADS = 5
+DEFAULT_SEARCHES = 4
+DEFAULT_TIME_LIMIT_S = 1500
+QUICK = {"contacts": 2_000, "tasks": 5_000, "changes": 10, "windows": 60, "rounds": 4, "feed_rounds": 2, "loads": 2,
+         "searches": 2, "time_limit": 900}
+
+CHANGE_INTERVAL_MS = 200  # between two commits of part 1 (assign, then its cancel, then the next assign)
+PAGE_TIMEOUT_MS = 60_000  # sign-in and first render on a busy 2-core machine
+SETTLE_TIMEOUT_S = 15.0  # after part 1's last commit, how long the page gets to show it
+QUIET_S = 1.0  # no websocket frame for this long: the page's backlog is drained
+QUIET_TIMEOUT_S = 15.0
+TAIL_S = 1.0  # frames counted this long after the last change showed
+CLOCK_TOLERANCE_MS = 5.0  # a DOM stamp this much before its commit still counts (clock offset)
+SEARCH_DEBOUNCE_MS = 250  # app/pages/contacts.py SEARCH_DEBOUNCE_MS
+TYPE_DELAY_MS = 40  # between two keystrokes: well under the debounce, as a person types
+SEARCH_TIMEOUT_MS = 20_000
+PAGE_ONE_SHARE = 10  # part 4: one client in this many stays on page 1 (shows X)
+PAGES_SPAN = 10  # part 4: unfiltered clients spread over pages 2..PAGES_SPAN+1
+CONNECT_CONCURRENCY = 25  # as bench/fanout.py
+CONFIGURE_CONCURRENCY = 20  # clients moving their windows at once
+LIVE_TIMEOUT_S = 120
+WINDOW_TIMEOUT_S = 60  # one client's event -> its window re-read
+ROUND_TIMEOUT_S = 10.0  # part 4: every page-1 client must have the change by then
+ROUND_QUIET_S = 1.5  # part 4: after the last page-1 client had it, stray deltas are counted this long
+ROUND_PAUSE_S = 0.5
+PREFLIGHT_TIMEOUT_S = 15.0  # the first change must reach an open page within this
+FEED_POLL_S = 2.0  # part 4's polled rounds: /api/v1/health read back to back this long from the commit
+SETTLE_S = 3.0  # before memory readings
+SIGN_INS = 10  # server-side sessions the light clients share per tenant
+CONTACTS_STATE = "app___state___contacts____contacts_state"
+
+CARD_ANY = "[data-testid=contact-card]"
+CANCEL_HEAD = 'cancel->"" p50'  # part 1's second column group: the cancel commit -> badge gone
+FOLLOWING = "[data-testid=connection-status][data-state=connected]:not([data-worker=''])"
+
+# Part 1: every badge text change of the watched cards: window.__benchBadges[id] = [[text, t]].
+BADGE_LOG_JS = r"""(ids) => {
+  const log = (window.__benchBadges = {});
+  const last = {};
+  const read = (id) => {
+    const b = document.querySelector(`[data-testid=contact-card][data-contact-id="${id}"] [data-testid=task-badge]`);
+    return b ? b.textContent.trim() : '';
+  };
+  for (const id of ids) { log[id] = []; last[id] = read(id); }
+  new MutationObserver(() => {
+    const now = performance.timeOrigin + performance.now();
+    for (const id of ids) {
+      const text = read(id);
+      if (text !== last[id]) { last[id] = text; log[id].push([text, now]); }
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+  return last;
+}"""
+
+# Part 1: when each websocket message that carries ContactsState reaches the page's JS (installed
+# before the page's scripts: the socket.io client's WebSocket is this wrapper's, and the listener
+# added here runs before the client's own handler).
+WS_LOG_JS = r"""(() => {
+  const Orig = window.WebSocket;
+  if (!Orig || Orig.__bench) return;
+  const log = (window.__benchWs = []);
+  function Wrapped(...args) {
+    const ws = new Orig(...args);
+    ws.addEventListener('message', (e) => {
+      if (typeof e.data === 'string' && e.data.includes('contacts_state') && log.length < 20000) {
+        log.push([performance.timeOrigin + performance.now(), e.data.length]);
+      }
+    });
+    return ws;
+  }
+  Wrapped.prototype = Orig.prototype;
+  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Wrapped[k] = Orig[k];
+  Wrapped.__bench = true;
+  window.WebSocket = Wrapped;
+})();"""
+
+# Part 3: ms from navigation start (performance.timeOrigin) to the first contact card in the DOM.
+FIRST_CARD_JS = r"""(() => {
+  const s = (window.__benchNav = {firstCard: null});
+  const check = () => {
+    if (s.firstCard === null && document.querySelector('[data-testid=contact-card]')) {
+      s.firstCard = performance.now();
+      observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document, {subtree: true, childList: true});
+})();"""
+
+# Part 3: the last keystroke in the search field, and when exactly the expected cards show.
+SEARCH_JS = r"""() => {
+  const s = (window.__benchSearch = {lastInput: null, found: null, target: null, expected: 0});
+  const now = () => performance.timeOrigin + performance.now();
+  document.addEventListener('input', (e) => {
+    if (e.target && e.target.id === 'contacts-search') { s.lastInput = now(); s.found = null; }
+  }, true);
+  new MutationObserver(() => {
+    if (s.found !== null || s.lastInput === null || s.target === null) return;
+    const cards = document.querySelectorAll('[data-testid=contact-card]');
+    if (cards.length !== s.expected) return;
+    for (const c of cards) {
+      if (c.getAttribute('data-contact-id') === String(s.target)) { s.found = now(); return; }
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+
+# --- the tenants -------------------------------------------------------------------------------
+
+@dataclass
+class Tenant:
+    label: str  # "small" / "large"
+    name: str
+    email: str
+    client_id: int
+    agent_id: int
+    contacts: int  # the tenant's contacts
+    tasks: int
+
+
+def tenant(label: str, name: str) -> Tenant:
+    from sqlmodel import func, select
+
+    from app.db import read_session
+    from app.models import AgentTask, AIAgent, Client, Contact
+
+    with read_session() as session:
+        client_id = session.exec(select(Client.id).where(Client.name == name)).one()
+        agent_id = session.exec(select(AIAgent.id).where(AIAgent.client_id == client_id,
+                                                         AIAgent.name == AGENT_NAME)).one()
+        contacts = session.exec(select(func.count()).select_from(Contact).where(Contact.client_id == client_id)).one()
+        tasks = session.exec(select(func.count()).select_from(AgentTask).where(AgentTask.client_id == client_id)).one()
+    return Tenant(label, name, f"ops@{name.lower()}.demo", client_id, agent_id, int(contacts), int(tasks))
+
+
+def window_page(client_id: int, search: str = "", badge: str = "", offset: int = 0):
+    """The app's own read of a /contacts window (rows and total), for expectations."""
+    from app.db import read_session
+    from app.views.contacts import ContactsWindow, read_contacts_page
+
+    with read_session() as session:
+        return read_contacts_page(session, ContactsWindow(client_id=client_id, search=search, badge=badge,
+                                                          offset=offset))
+
+
+class CommitClock:
+    """Epoch-seconds stamps of this process's commits that appended to the change log."""
+
+    def __init__(self) -> None:
+        from app.db import on_change_committed
+
+        self.stamps: list[float] = []
+        self._remove = on_change_committed(lambda: self.stamps.append(time.time()))
+
+    def close(self) -> None:
+        self._remove()
+
+    def run(self, operation: Callable, *args) -> tuple[Any, float]:
+        before = len(self.stamps)
+        result = operation(*args)
+        if len(self.stamps) != before + 1:
+            raise RuntimeError(f"{operation.__name__}: expected 1 commit, saw {len(self.stamps) - before}")
+        return result, self.stamps[-1]
+
+
+def stats(values: list[float]) -> dict[str, float | None]:
+    return {"n": len(values), "p50": S.percentile(values, 50), "p90": S.percentile(values, 90),
+            "p99": S.percentile(values, 99), "max": max(values) if values else None,
+            "min": min(values) if values else None,
+            "median": statistics.median(values) if values else None}
+
+
+def load_now() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+# --- parts 1-3: Chromium --------------------------------------------------------------------------
+
+class FrameBuckets:
+    """Websocket frames a page received, by the commit they followed (cursor[0]; -1: before any)."""
+
+    def __init__(self, page, cursor: list[int]) -> None:
+        self.cursor = cursor
+        self.buckets: dict[int, list[int]] = {}  # index -> [bytes, frames, socket.io event frames]
+        self.largest = 0  # largest single frame (bytes) since counting started
+        self.largest_payload = ""  # that frame (for its breakdown by state var)
+        self.counting = False
+        self.frames = 0  # every frame, for the quiet checks
+        page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
+
+    def _on_frame(self, payload) -> None:
+        self.frames += 1
+        if not self.counting:
+            return
+        size = len(payload.encode() if isinstance(payload, str) else payload)
+        bucket = self.buckets.setdefault(self.cursor[0], [0, 0, 0])
+        bucket[0] += size
+        bucket[1] += 1
+        bucket[2] += isinstance(payload, str) and payload.startswith("42")
+        if size > self.largest:
+            self.largest = size
+            self.largest_payload = payload if isinstance(payload, str) else ""
+
+    def largest_breakdown(self, top: int = 3) -> list[tuple[str, int]]:
+        """The largest frame's biggest state vars: (state.var, JSON bytes)."""
+        text = self.largest_payload
+        try:
+            _name, data = json.loads(text[text.index("["):])
+        except (ValueError, TypeError):
+            return []
+        sizes = []
+        for state, values in ((data or {}).get("delta") or {}).items():
+            for var, value in values.items():
+                short = f"{state.rsplit('.', 1)[-1].split('____')[-1]}.{var.removesuffix(S.VAR_SUFFIX)}"
+                sizes.append((short, len(json.dumps(value, separators=(",", ":")).encode())))
+        return sorted(sizes, key=lambda item: -item[1])[:top]
+
+    def per_commit(self, commits: int) -> list[list[int]]:
+        return [self.buckets.get(i, [0, 0, 0]) for i in range(commits)]
+
+
+def open_signed_in(browser, url: str, email: str, path: str, cursor: list[int], init_script: str = ""):
+    context = browser.new_context()
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    page = context.new_page()
+    if init_script:
+        page.add_init_script(init_script)
+    frames = FrameBuckets(page, cursor)  # before any navigation: every socket of the page is seen
+    page.goto(url + "/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    page.goto(url + path)
+    page.wait_for_selector(FOLLOWING)
+    return context, page, frames
+
+
+def wait_quiet(pump, counters: list[FrameBuckets]) -> bool:
+    deadline = time.monotonic() + QUIET_TIMEOUT_S
+    last_total, last_change = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        pump.wait_for_timeout(100)
+        total = sum(c.frames for c in counters)
+        if total != last_total:
+            last_total, last_change = total, time.monotonic()
+        elif time.monotonic() - last_change >= QUIET_S:
+            return True
+    return False
+
+
+def badge_targets(t: Tenant, count: int) -> list[int]:
+    """Page 1's contacts (by name) without a badge: an assignment turns theirs to Agent Working."""
+    rows = window_page(t.client_id).rows
+    free = [r.id for r in rows if r.badge == ""]
+    if not free:
+        raise RuntimeError(f"{t.name}: no contact without a badge on page 1")
+    return free[:count]
+
+
+def run_badges(t: Tenant, url: str, browser, clock: CommitClock, changes: int) -> dict[str, Any]:
+    """Parts 1 and 2 for one tenant."""
+    from app.services.auth import actor_for_email
+    from app.services.tasks import assign_task, cancel_task
+
+    actor = actor_for_email(t.email)
+    cursor = [-1]
+    contacts_ctx, contacts, contacts_frames = open_signed_in(browser, url, t.email, "/contacts", cursor,
+                                                               WS_LOG_JS)
+    dash_ctx, dashboard, dash_frames = open_signed_in(browser, url, t.email, "/", cursor)
+    try:
+        targets = badge_targets(t, changes)
+        for contact in targets:
+            contacts.wait_for_selector(f'{CARD_ANY}[data-contact-id="{contact}"]')
+        shown = contacts.locator(CARD_ANY).count()
+        ids = [str(c) for c in targets]
+        initial = contacts.evaluate(BADGE_LOG_JS, ids)
+        if any(initial.values()):
+            raise RuntimeError(f"{t.name}: the targets must start without a badge, the page shows {initial}")
+        offset = max(abs(base.clock_offset_ms(p)) for p in (contacts, dashboard))
+        wait_quiet(contacts, [contacts_frames, dash_frames])
+        load = load_now()
+        for counter in (contacts_frames, dash_frames):
+            counter.counting = True
+
+        S.log(f"part 1 [{t.label}]: {changes} assignments on {len(targets)} page-1 contacts, each cancelled "
+              f"{CHANGE_INTERVAL_MS} ms later")
+        expected: list[dict[str, Any]] = []  # {contact, text, committed (epoch ms), step}
+        start = time.monotonic()
+        for i in range(changes):
+            contact = targets[i % len(targets)]
+            for slot, step in ((2 * i, "assign"), (2 * i + 1, "cancel")):
+                delay_ms = (start + slot * CHANGE_INTERVAL_MS / 1000 - time.monotonic()) * 1000
+                if delay_ms > 1:
+                    contacts.wait_for_timeout(delay_ms)  # Playwright dispatches frames meanwhile
+                cursor[0] = slot
+                if step == "assign":
+                    task_id, stamp = clock.run(assign_task, actor, contact, t.agent_id)
+                    text = "Agent Working"
+                else:
+                    _, stamp = clock.run(cancel_task, actor, task_id)
+                    text = ""
+                expected.append({"contact": str(contact), "text": text, "committed": stamp * 1000, "step": step})
+        last = expected[-1]
+        try:
+            contacts.wait_for_function(
+                "([id, t]) => window.__benchBadges[id].some(([text, at]) => text === '' && at >= t)",
+                arg=[last["contact"], last["committed"] - CLOCK_TOLERANCE_MS], timeout=SETTLE_TIMEOUT_S * 1000)
+        except Exception as error:  # noqa: BLE001 - what the page did not show counts as missed
+            S.log(f"  the page did not show the last cancel: {type(error).__name__}")
+        contacts.wait_for_timeout(TAIL_S * 1000)
+        wait_quiet(contacts, [contacts_frames, dash_frames])
+        for counter in (contacts_frames, dash_frames):
+            counter.counting = False
+        logs = contacts.evaluate("() => window.__benchBadges")
+        ws_log = contacts.evaluate("() => window.__benchWs || []")
+        load_end = load_now()
+    finally:
+        contacts_ctx.close()
+        dash_ctx.close()
+
+    # Match each commit with the first later badge change to its text on that contact; a match
+    # must come before the next commit of the same step on the same contact (else: missed).
+    for k, e in enumerate(expected):
+        e["deadline"] = next((x["committed"] for x in expected[k + 1:]
+                              if x["contact"] == e["contact"] and x["step"] == e["step"]), float("inf"))
+    latencies: dict[str, list[float]] = {"assign": [], "cancel": []}
+    arrival: list[float] = []  # assign commit -> the first ContactsState message after it reaches the page
+    render: list[float] = []  # that message -> the badge text in the DOM
+    message_times = sorted(m[0] for m in ws_log)
+    missed = {"assign": 0, "cancel": 0}
+    unexpected = 0
+    for contact in ids:
+        observed = logs[contact]
+        used = [False] * len(observed)
+        cursor_at = 0
+        for e in (x for x in expected if x["contact"] == contact):
+            hit = next((k for k in range(cursor_at, len(observed))
+                        if observed[k][0] == e["text"] and observed[k][1] >= e["committed"] - CLOCK_TOLERANCE_MS),
+                       None)
+            if hit is None or observed[hit][1] >= e["deadline"]:
+                missed[e["step"]] += 1
+                continue
+            used[hit] = True
+            cursor_at = hit + 1
+            latencies[e["step"]].append(observed[hit][1] - e["committed"])
+            if e["step"] == "assign":
+                message = next((m for m in message_times if m >= e["committed"] - CLOCK_TOLERANCE_MS), None)
+                if message is not None and message <= observed[hit][1] + CLOCK_TOLERANCE_MS:
+                    arrival.append(message - e["committed"])
+                    render.append(observed[hit][1] - message)
+        unexpected += used.count(False)
+
+    commits = len(expected)
+    per = {}
+    for name, counter in (("contacts", contacts_frames), ("dashboard", dash_frames)):
+        buckets = counter.per_commit(commits)
+        sizes = [b[0] for b in buckets]
+        per[name] = {"mean_bytes": statistics.mean(sizes), "max_bytes": max(sizes),
+                     "median_bytes": statistics.median(sizes),
+                     "mean_event_frames": statistics.mean(b[2] for b in buckets),
+                     "max_event_frames": max(b[2] for b in buckets),
+                     "largest_frame": counter.largest, "largest_vars": counter.largest_breakdown(),
+                     "total_bytes": sum(sizes),
+                     "assign_mean_bytes": statistics.mean(sizes[0::2]),
+                     "cancel_mean_bytes": statistics.mean(sizes[1::2])}
+    return {"tenant": t.label, "contacts_shown": shown, "targets": len(targets), "changes": changes,
+            "commits": commits, "assign": stats(latencies["assign"]), "cancel": stats(latencies["cancel"]),
+            "arrival": stats(arrival), "render": stats(render), "contacts_messages": len(ws_log),
+            "missed_assign": missed["assign"], "missed_cancel": missed["cancel"], "unexpected": unexpected,
+            "clock_offset_ms": offset, "bytes": per, "load_start": load, "load_end": load_end}
+
+
+def search_queries(t: Tenant, count: int) -> list[dict[str, Any]]:
+    """Name queries (the tenant's first contacts by name, every one different) and, when no name
+    singles a contact out, unique queries (the email up to '@'); each with its matches."""
+    rows = window_page(t.client_id).rows
+    queries: list[dict[str, Any]] = []
+    names_seen: set[str] = set()
+    for row in rows:
+        if len([q for q in queries if q["kind"] == "name"]) >= count:
+            break
+        if row.name.lower() in names_seen:
+            continue
+        names_seen.add(row.name.lower())
+        page = window_page(t.client_id, search=row.name)
+        queries.append({"kind": "name", "text": row.name, "target": row.id, "matches": page.total,
+                        "expected_cards": len(page.rows)})
+    if any(q["matches"] != 1 for q in queries):
+        for row in rows[:count]:
+            text = row.email.split("@")[0] + "@"
+            page = window_page(t.client_id, search=text)
+            if page.total == 1:
+                queries.append({"kind": "unique", "text": text, "target": row.id, "matches": 1, "expected_cards": 1})
+    return queries
+
+
+def run_loads_and_search(t: Tenant, url: str, browser, loads: int, searches: int) -> dict[str, Any]:
+    """Part 3 for one tenant."""
+    cursor = [-1]
+    context, first, _ = open_signed_in(browser, url, t.email, "/", cursor)
+    first.close()
+    page = context.new_page()
+    page.add_init_script(FIRST_CARD_JS)
+    load = load_now()
+    in_page: list[float] = []
+    goto_visible: list[float] = []
+    try:
+        S.log(f"part 3 [{t.label}]: {loads} loads of /contacts, {searches} searches of each kind")
+        for _ in range(loads):
+            started = time.monotonic()
+            page.goto(url + "/contacts", wait_until="commit")
+            page.wait_for_selector(CARD_ANY, state="visible")
+            goto_visible.append((time.monotonic() - started) * 1000)
+            in_page.append(page.evaluate("() => window.__benchNav.firstCard"))
+            page.wait_for_selector(FOLLOWING)
+            page.wait_for_timeout(300)
+        full = min(t.contacts, 100)
+        page.wait_for_function("(n) => document.querySelectorAll('[data-testid=contact-card]').length === n",
+                               arg=full)
+        page.evaluate(SEARCH_JS)
+        field_ = page.get_by_label("Search contacts", exact=True)
+        results: list[dict[str, Any]] = []
+        for q in search_queries(t, searches):
+            page.evaluate("(q) => { const s = window.__benchSearch; s.lastInput = null; s.found = null;"
+                          " s.target = q.target; s.expected = q.expected_cards; }", q)
+            field_.click()
+            field_.press_sequentially(q["text"], delay=TYPE_DELAY_MS)
+            try:
+                page.wait_for_function("() => window.__benchSearch.found !== null", timeout=SEARCH_TIMEOUT_MS)
+                marks = page.evaluate("() => ({lastInput: window.__benchSearch.lastInput,"
+                                      " found: window.__benchSearch.found})")
+                raw = marks["found"] - marks["lastInput"]
+            except Exception as error:  # noqa: BLE001 - reported as not found
+                S.log(f"  search {q['text']!r} did not show its {q['expected_cards']} card(s): {type(error).__name__}")
+                raw = None
+            results.append({**q, "raw_ms": raw})
+            page.evaluate("() => { window.__benchSearch.target = null; }")
+            field_.fill("")
+            page.wait_for_function("(n) => document.querySelectorAll('[data-testid=contact-card]').length === n",
+                                   arg=full, timeout=SEARCH_TIMEOUT_MS)
+            page.wait_for_timeout(200)
+    finally:
+        context.close()
+    by_kind: dict[str, dict[str, Any]] = {}
+    for kind in ("name", "unique"):
+        mine = [r for r in results if r["kind"] == kind]
+        if not mine:
+            continue
+        raws = [r["raw_ms"] for r in mine if r["raw_ms"] is not None]
+        by_kind[kind] = {"queries": [r["text"] for r in mine], "matches": [r["matches"] for r in mine],
+                         "raw": stats(raws), "failed": len(mine) - len(raws)}
+    return {"tenant": t.label, "first_card_in_page": stats(in_page), "goto_to_visible": stats(goto_visible),
+            "search": by_kind, "load_start": load, "load_end": load_now()}
+
+
+def browser_parts(args, url: str, tenants: list[Tenant], clock: CommitClock) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    out: dict[str, Any] = {"badges": [], "loads": []}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for t in tenants:
+                out["badges"].append(run_badges(t, url, browser, clock, args.changes))
+            for t in tenants:
+                out["loads"].append(run_loads_and_search(t, url, browser, args.loads, args.searches))
+        finally:
+            browser.close()
+    return out
+
+
+# --- parts 4-5: lightweight clients ------------------------------------------------------------
+
+@dataclass(eq=False)
+class ContactsClient(S.LightClient):
+    """A light client on /contacts that also follows ContactsState and can move its window."""
+
+    route: str = "/contacts"
+    contacts: dict[str, Any] = field(default_factory=dict)
+    contacts_deltas: int = 0
+    watch: Callable[[ContactsClient, float, dict[str, Any]], None] | None = None
+    plan: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._contacts_key = self.frontend.key(CONTACTS_STATE)
+
+    def _on_event(self, data: Any) -> None:
+        received = time.time()
+        super()._on_event(data)
+        if not isinstance(data, dict):
+            return
+        part = (data.get("delta") or {}).get(self._contacts_key)
+        if part:
+            part = S._strip(part)
+            self.contacts.update(part)
+            self.contacts_deltas += 1
+            if self.watch is not None:
+                self.watch(self, received, part)
+
+    async def send(self, handler: str, payload: dict[str, Any]) -> None:
+        await self.sio.emit("event", {
+            "name": f"{self.frontend.root_state}.{CONTACTS_STATE}.{handler}",
+            "payload": payload,
+            "router_data": {"pathname": self.route, "asPath": self.route},
+        }, namespace="/_event")
+
+    def shows(self, search: str, badge: str, offset: int) -> bool:
+        c = self.contacts
+        return (c.get("loaded") is True and not c.get("reading") and c.get("search", "") == search
+                and c.get("badge_filter", "") == badge and c.get("offset", 0) == offset)
+
+    async def wait_window(self, search: str, badge: str, offset: int) -> None:
+        deadline = time.monotonic() + WINDOW_TIMEOUT_S
+        while not self.shows(search, badge, offset):
+            if time.monotonic() > deadline or self.disconnected:
+                raise TimeoutError(f"window ({search!r}, {badge!r}, {offset}) not shown; has "
+                                   f"({self.contacts.get('search')!r}, {self.contacts.get('badge_filter')!r}, "
+                                   f"{self.contacts.get('offset')}, reading {self.contacts.get('reading')})")
+            await asyncio.sleep(0.02)
+
+    def row_badge(self, contact_id: int) -> str | None:
+        for row in self.contacts.get("rows") or ():
+            if row.get("id") == contact_id:
+                return row.get("badge", "")
+        return None
+
+
+def window_plans(t: Tenant, x_id: int, count: int) -> list[tuple[str, list[tuple[str, dict]], tuple[str, str, int]]]:
+    """(group, events, expected window) per client: 1 in PAGE_ONE_SHARE on page 1, the others elsewhere."""
+    from app.services import volume_seed
+    from app.views.contacts import NO_BADGE, ContactFacts, matches_search
+
+    x = next(r for r in window_page(t.client_id).rows if r.id == x_id)
+    facts = ContactFacts(id=x.id, client_id=t.client_id, name=x.name, email=x.email, company=x.company)
+    terms: list[str] = []
+    for term in (*volume_seed.FIRST_NAMES, *volume_seed.LAST_NAMES, *volume_seed.COMPANIES):
+        if term not in terms and not matches_search(term, facts):
+            terms.append(term)
+    deep = [term for term in terms if window_page(t.client_id, search=term).total > 100]  # have a page 2
+    page_one = max(1, count // PAGE_ONE_SHARE)
+    rest = count - page_one
+    sizes = [rest // 4 + (1 if k < rest % 4 else 0) for k in range(4)]
+    plans = [("page 1", [], ("", "", 0)) for _ in range(page_one)]
+    badges = ["Failed", "Draft Ready", NO_BADGE]
+    for j in range(sizes[0]):
+        pages = 1 + j % PAGES_SPAN
+        plans.append(("other page", [("next_page", {})] * pages, ("", "", 100 * pages)))
+    for j in range(sizes[1]):
+        term = terms[j % len(terms)]
+        plans.append(("search", [("set_search", {"value": term})], (term, "", 0)))
+    for j in range(sizes[2]):
+        term = (deep or terms)[j % len(deep or terms)]
+        plans.append(("search p2", [("set_search", {"value": term}), ("next_page", {})],
+                      (term, "", 100 if deep else 0)))
+    for j in range(sizes[3]):
+        badge, term = badges[j % len(badges)], terms[(j // len(badges)) % len(terms)]
+        plans.append(("badge+search", [("set_badge_filter", {"value": badge}), ("set_search", {"value": term})],
+                      (term, badge, 0)))
+    return plans
+
+
+async def connect(server: S.Server, frontend: S.Frontend, tokens: list[str], http, count: int) -> tuple[
+        list[ContactsClient], list[str], float]:
+    clients = [ContactsClient(server.url, frontend, tokens[i % len(tokens)], http) for i in range(count)]
+    started = time.monotonic()
+    failures = await S.connect_clients(clients, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
+    elapsed = time.monotonic() - started
+    deadline = time.monotonic() + WINDOW_TIMEOUT_S
+    for client in clients:  # the first window arrived (rows of page 1)
+        while client.live.is_set() and not client.shows("", "", 0) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    return clients, failures, elapsed
+
+
+async def configure(clients: list[ContactsClient], plans) -> list[str]:
+    gate = asyncio.Semaphore(CONFIGURE_CONCURRENCY)
+    failures: list[str] = []
+
+    async def one(index: int, client: ContactsClient, plan) -> None:
+        group, events, _final = plan
+        client.plan = group
+        async with gate:
+            try:
+                search, badge, offset = "", "", 0
+                for handler, payload in events:
+                    if handler == "next_page" and offset + 100 >= int(client.contacts.get("total") or 0):
+                        continue  # no next page: the page would not send it (the button is disabled)
+                    await client.send(handler, payload)
+                    if handler == "set_search":
+                        search, offset = payload["value"], 0
+                    elif handler == "set_badge_filter":
+                        badge, offset = payload["value"], 0
+                    elif handler == "next_page":
+                        offset += 100
+                    await client.wait_window(search, badge, offset)
+            except Exception as error:  # noqa: BLE001 - reported
+                failures.append(f"{index} ({group}): {type(error).__name__}: {error}"[:240])
+
+    await asyncio.gather(*(one(i, c, p) for i, (c, p) in enumerate(zip(clients, plans, strict=True))))
+    return failures
+
+
+async def poll_feed(server: S.Server, api_token: str, before_batches: int, seconds: float) -> list[dict[str, Any]]:
+    """/api/v1/health back to back for `seconds`: every feed snapshot of a batch that carried changes.
+
+    Needed because the listener also runs a batch on every wake-up that finds no change (with
+    windows held), and each overwrites feed.last_*: read once after the change, the figures are
+    usually those of an empty batch. The change log holds only our change, so a batch with
+    last_changes > 0 is the change's."""
+    snapshots: dict[int, dict[str, Any]] = {}
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        hp = await asyncio.to_thread(S.health, server, api_token)
+        feed = (hp or {}).get("feed") or {}
+        if feed.get("batches", 0) > before_batches and feed.get("last_changes", 0) > 0:
+            snapshots[feed["batches"]] = feed
+    return [snapshots[k] for k in sorted(snapshots)]
+
+
+async def run_rounds(server: S.Server, api_token: str, clients: list[ContactsClient], t: Tenant, x_id: int,
+                     rounds: int, clock: CommitClock, poll: bool = False, first: int = 0,
+                     task_id: int | None = None) -> tuple[list[dict[str, Any]], int | None]:
+    from app.services.auth import actor_for_email
+    from app.services.tasks import assign_task, cancel_task
+
+    actor = actor_for_email(t.email)
+    watchers = [c for c in clients if c.plan == "page 1"]
+    others = [c for c in clients if c.plan != "page 1"]
+    results = []
+    for r in range(first, first + rounds):
+        step = "assign" if task_id is None else "cancel"
+        want = "Agent Working" if step == "assign" else ""
+        seen: dict[int, float] = {}
+        strays: dict[int, int] = {}
+        before = await asyncio.to_thread(S.health, server, api_token)
+
+        def on_watcher(client: ContactsClient, received: float, part: dict[str, Any]) -> None:
+            if id(client) not in seen and client.row_badge(x_id) == want:
+                seen[id(client)] = received
+
+        def on_other(client: ContactsClient, received: float, part: dict[str, Any]) -> None:
+            strays[id(client)] = strays.get(id(client), 0) + 1
+
+        for c in watchers:
+            c.watch = on_watcher
+        for c in others:
+            c.watch = on_other
+        await asyncio.sleep(ROUND_PAUSE_S)
+        load = load_now()
+        before_batches = ((before or {}).get("feed") or {}).get("batches", 0)
+        poller = (asyncio.create_task(poll_feed(server, api_token, before_batches, FEED_POLL_S))
+                  if poll else None)
+        if step == "assign":
+            task_id, stamp = await asyncio.to_thread(clock.run, assign_task, actor, x_id, t.agent_id)
+        else:
+            _, stamp = await asyncio.to_thread(clock.run, cancel_task, actor, task_id)
+            task_id = None
+        deadline = time.monotonic() + ROUND_TIMEOUT_S
+        while len(seen) < len(watchers) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(ROUND_QUIET_S)
+        carried = await poller if poller is not None else []
+        for c in clients:
+            c.watch = None
+        after = await asyncio.to_thread(S.health, server, api_token)
+        latencies = [(v - stamp) * 1000 for v in seen.values()]
+        feed_after = (after or {}).get("feed") or {}
+        if carried:  # the change's batch(es): summed when the change took more than one
+            feed = {k: sum(b.get(k, 0) for b in carried) for k in
+                    ("last_changes", "last_queries", "last_windows_reread", "last_pages_reread", "last_pages_patched")}
+            feed["last_windows_held"] = carried[-1].get("last_windows_held")
+            feed["change_batches"] = len(carried)
+        else:
+            feed = {}
+        result = {
+            "round": r + 1, "step": step, "polled": poll, "watchers": len(watchers), "received": len(seen),
+            "p50_ms": S.percentile(latencies, 50), "p99_ms": S.percentile(latencies, 99),
+            "max_ms": max(latencies) if latencies else None, "latencies": latencies,
+            "others": len(others), "others_with_delta": len(strays), "other_deltas": sum(strays.values()),
+            "batches": feed_after.get("batches", 0) - before_batches if feed_after else None,
+            "feed": feed, "load": load,
+        }
+        S.log(f"round {r + 1} ({step}): {len(seen)}/{len(watchers)} page-1 clients, max {S.ms(result['max_ms'])} ms;"
+              f" {result['other_deltas']} contacts deltas to the others; feed {feed}")
+        results.append(result)
+    return results, task_id
+
+
+async def light_parts(args, server: S.Server, tenants: dict[str, Tenant], tokens: dict[str, list[str]],
+                      api_token: str, x_id: int, clock: CommitClock) -> dict[str, Any]:
+    frontend = S.read_frontend(args.root)
+    http = S.shared_http_session()
+    out: dict[str, Any] = {"memory": {}}
+    clients: list[ContactsClient] = []
+    try:
+        warm = [ContactsClient(server.url, frontend, tokens["large"][0], http)]
+        if await S.connect_clients(warm, 1, LIVE_TIMEOUT_S):
+            raise RuntimeError("the warm-up client did not get its initial view")
+        await S.disconnect_clients(warm)
+        await asyncio.sleep(SETTLE_S)
+
+        # Part 5: the small tenant's pages, then the large tenant's, each measured as fresh growth
+        # (the small ones stay connected meanwhile: memory they would free on leaving would be
+        # reused by the large ones and hide their cost).
+        groups_by_label: dict[str, list[ContactsClient]] = {}
+        for label in ("small", "large"):
+            t = tenants[label]
+            before = S.sample_tree(server.process.pid)
+            S.log(f"part 5 [{label}]: connecting {args.windows} clients to /contacts as {t.email}")
+            group, failures, elapsed = await connect(server, frontend, tokens[label], http, args.windows)
+            clients += group
+            groups_by_label[label] = group
+            live = [c for c in group if c.live.is_set() and not c.disconnected]
+            await asyncio.sleep(SETTLE_S)
+            connected = S.sample_tree(server.process.pid)
+            out["memory"][label] = {
+                "clients": len(live), "connect_failures": failures[:5], "failed": len(failures),
+                "connect_s": elapsed, "before": asdict(before), "connected": asdict(connected),
+                "per_page_kb": (connected.rss_bytes - before.rss_bytes) / max(1, len(live)) / 1024,
+                "per_page_worker_kb": (connected.worker_rss_bytes - before.worker_rss_bytes) / max(1, len(live)) / 1024,
+                "load": load_now()}
+            S.check_alive(server, f"with {label} clients connected")
+
+        # Part 4: the large tenant's pages move their windows; memory once more.
+        t = tenants["large"]
+        large = groups_by_label["large"]
+        mem = out["memory"]["large"]
+        plans = window_plans(t, x_id, len(large))
+        S.log(f"part 4: moving {sum(1 for p in plans if p[0] != 'page 1')} windows "
+              f"({len({p[2] for p in plans})} distinct windows in all)")
+        started = time.monotonic()
+        out["configure_failures"] = await configure(large, plans)
+        out["configure_s"] = time.monotonic() - started
+        await asyncio.sleep(SETTLE_S)
+        moved = S.sample_tree(server.process.pid)
+        live = max(1, mem["clients"])
+        mem["moved"] = asdict(moved)
+        mem["per_page_moved_kb"] = (moved.rss_bytes - mem["before"]["rss_bytes"]) / live / 1024
+        mem["per_page_moved_worker_kb"] = (moved.worker_rss_bytes - mem["before"]["worker_rss_bytes"]) / live / 1024
+        groups: dict[str, dict[str, Any]] = {}
+        for c, (group_name, _events, window) in zip(large, plans, strict=True):
+            g = groups.setdefault(group_name, {"clients": 0, "show_x": 0, "on_window": 0, "windows": set()})
+            g["clients"] += 1
+            g["show_x"] += c.row_badge(x_id) is not None
+            g["on_window"] += c.shows(*window)
+            g["windows"].add(window)
+        out["groups"] = {k: {**v, "windows": len(v["windows"])} for k, v in groups.items()}
+        out["distinct_windows"] = len({p[2] for p in plans})
+
+        # Only the large tenant's pages during the rounds.
+        await S.disconnect_clients(groups_by_label["small"])
+        clients = list(large)
+        await asyncio.sleep(SETTLE_S)
+        hp = await asyncio.to_thread(S.health, server, api_token)
+        out["health_before_rounds"] = hp and {k: hp.get(k) for k in ("open_sessions", "open_windows")}
+        timed, task_id = await run_rounds(server, api_token, large, t, x_id, args.rounds, clock)
+        polled, task_id = await run_rounds(server, api_token, large, t, x_id, args.feed_rounds, clock,
+                                           poll=True, first=args.rounds, task_id=task_id)
+        if task_id is not None:  # leave X as it was
+            from app.services.auth import actor_for_email
+            from app.services.tasks import cancel_task
+
+            await asyncio.to_thread(cancel_task, actor_for_email(t.email), task_id)
+        out["rounds"] = timed + polled
+        S.check_alive(server, "after the rounds")
+        await S.disconnect_clients(clients)
+        clients = []
+        return out
+    finally:
+        if clients:
+            await S.disconnect_clients(clients)
+        await http.close()
+
+
+async def preflight(args, server: S.Server, t: Tenant, token: str, x_id: int, clock: CommitClock) -> float:
+    """One change must reach one open page before anything is measured: a server whose change feed
+    is not running would otherwise pass for one where nothing arrives. Returns its latency (ms)."""
+    from app.services.auth import actor_for_email
+    from app.services.tasks import assign_task, cancel_task
+
+    frontend = S.read_frontend(args.root)
+    http = S.shared_http_session()
+    client = ContactsClient(server.url, frontend, token, http)
+    try:
+        failures = await S.connect_clients([client], 1, LIVE_TIMEOUT_S)
+        if failures:
+            raise RuntimeError(f"preflight: the page did not connect: {failures}")
+        actor = actor_for_email(t.email)
+        task_id, stamp = await asyncio.to_thread(clock.run, assign_task, actor, x_id, t.agent_id)
+        deadline = time.monotonic() + PREFLIGHT_TIMEOUT_S
+        while client.row_badge(x_id) != "Agent Working" and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        arrived = time.time()
+        await asyncio.to_thread(cancel_task, actor, task_id)
+        if client.row_badge(x_id) != "Agent Working":
+            problems = S.server_log_problems(server.log_text())
+            raise RuntimeError(
+                f"preflight: a task assigned on contact {x_id} did not reach an open /contacts page in "
+                f"{PREFLIGHT_TIMEOUT_S:g} s: the server's change feed is not delivering. Server log errors: "
+                + " | ".join(problems["first"]))
+        return (arrived - stamp) * 1000
+    finally:
+        await client.disconnect()
+        await http.close()
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+def run(args) -> dict[str, Any]:
+    from app.config import reset_settings_cache
+    from app.services.volume_seed import seed_volume
+    from tests.conftest import prepare_database
+
+    database_url = None
+    server = None
+    clock = None
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="beacon-contacts-scale-") as tmp:
+        workdir = Path(tmp)
+        try:
+            if args.database == "postgres":
+                database_url = S.create_postgres_database()
+            else:
+                database_url = f"sqlite:///{workdir / 'db' / 'beacon.db'}"  # its own folder: the WAL watch
+            prepare_database(database_url)
+            S.log(f"seeding {LARGE_CLIENT} with {args.contacts} contacts and {args.tasks} tasks")
+            seeded = seed_volume(LARGE_CLIENT, args.contacts, args.tasks)
+            out["seed_seconds"] = seeded.seconds
+            tenants = {"small": tenant("small", SMALL_CLIENT), "large": tenant("large", LARGE_CLIENT)}
+            out["tenants"] = {k: asdict(v) for k, v in tenants.items()}
+            tokens = {label: S.sign_in_tokens(SIGN_INS, t.email, PASSWORD) for label, t in tenants.items()}
+            api_token = S.admin_api_token()
+            x_id = badge_targets(tenants["large"], 1)[0]
+            clock = CommitClock()
+            S.log(f"starting Beacon from {args.root} on {args.database}")
+            server = S.start_server(args.root, workdir, database_url, drop_env=("REFLEX_REDIS_URL", "GRANIAN_WORKERS"))
+            out["preflight_ms"] = asyncio.run(preflight(args, server, tenants["large"], tokens["large"][0], x_id,
+                                                        clock))
+            S.log(f"preflight: a change reached an open page in {out['preflight_ms']:.0f} ms")
+            out["browser"] = browser_parts(args, server.url, [tenants["small"], tenants["large"]], clock)
+            S.check_alive(server, "after the browser parts")
+            out["light"] = asyncio.run(light_parts(args, server, tenants, tokens, api_token, x_id, clock))
+            S.check_alive(server, "after the light-client parts")
+            out["server_processes"] = S.sample_tree(server.process.pid).processes
+            out["server_log"] = S.server_log_problems(server.log_text())
+            return out
+        except BaseException:
+            if server is not None:
+                S.log(f"server log (tail):\n{server.log_text()[-S.LOG_TAIL_CHARS:]}")
+            raise
+        finally:
+            if clock is not None:
+                clock.close()
+            S.stop_server(server)
+            if args.database == "postgres" and database_url:
+                S.drop_postgres_database(database_url)
+            reset_settings_cache()
+
+
+# --- report ------------------------------------------------------------------------------------
+
+def f(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def kb(value: float) -> str:
+    return f"{value / 1024:.1f}"
+
+
+def format_report(args, facts: dict[str, Any], out: dict[str, Any]) -> str:
+    tenants = out["tenants"]
+    small, large = tenants["small"], tenants["large"]
+    label = {"small": f"small ({small['name']})", "large": f"large ({large['name']})"}
+    lines = S.facts_header("Beacon /contacts at scale: a small tenant next to a large one, one server", facts)
+    lines += [
+        (f"database {args.database}, 1 backend worker (REFLEX_REDIS_URL unset), server processes "
+         f"{out['server_processes']}; volume seed {args.contacts} contacts / {args.tasks} tasks in "
+         f"{out['seed_seconds']:.1f} s" + ("  [--quick]" if args.quick else "")),
+        (f"small: {small['name']} {small['contacts']} contacts, {small['tasks']} tasks; large: {large['name']} "
+         f"{large['contacts']} contacts, {large['tasks']} tasks (same database); preflight: a first change "
+         f"reached an open page in {out['preflight_ms']:.0f} ms"),
+        "",
+        (f"1. task assigned (commit, bench process) -> card badge \"Agent Working\" in the DOM of /contacts; "
+         f"1 Chromium page, {args.changes} assignments, each cancelled {CHANGE_INTERVAL_MS} ms later; ms"),
+        (f"{'tenant':<16} {'cards':>5} {'contacts':>8} {'n':>4} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7} "
+         f"{'missed':>6} | {CANCEL_HEAD:>14} {'p99':>7} {'max':>7} {'missed':>6} {'clock±':>6} {'load':>11}"),
+    ]
+    for b in out["browser"]["badges"]:
+        a, c = b["assign"], b["cancel"]
+        lines.append(
+            f"{label[b['tenant']]:<16} {b['contacts_shown']:>5} {b['targets']:>8} {a['n']:>4} {f(a['p50']):>7} "
+            f"{f(a['p90']):>7} {f(a['p99']):>7} {f(a['max']):>7} {b['missed_assign']:>6} | {f(c['p50']):>14} "
+            f"{f(c['p99']):>7} {f(c['max']):>7} {b['missed_cancel']:>6} {f(b['clock_offset_ms']):>6} "
+            f"{b['load_start']:>5}-{b['load_end']:<5}")
+    lines.append(f"{'  split of the assign latency':<40} {'commit -> message in page JS: p50':>34} {'p90':>7} {'max':>7} | "
+                 f"{'message -> badge in DOM: p50':>28} {'p90':>7} {'max':>7}")
+    for b in out["browser"]["badges"]:
+        a, r = b["arrival"], b["render"]
+        lines.append(f"  {label[b['tenant']]:<38} {f(a['p50']):>34} {f(a['p90']):>7} {f(a['max']):>7} | "
+                     f"{f(r['p50']):>28} {f(r['p90']):>7} {f(r['max']):>7}   (n {a['n']})")
+    lines.append("cards: cards on the page; contacts: distinct page-1 contacts used (round-robin); unexpected badge "
+                 "changes: " + ", ".join(f"{b['tenant']} {b['unexpected']}" for b in out["browser"]["badges"]))
+    lines += [
+        "",
+        (f"2. websocket bytes received per change (commit: assign or cancel, {2 * args.changes} per tenant), "
+         "during part 1"),
+        (f"{'tenant':<16} {'page':<11} {'mean B':>8} {'median B':>9} {'max B':>8} {'assign B':>9} {'cancel B':>9} "
+         f"{'event frames':>13} {'largest frame B':>16} {'total kB':>9}"),
+    ]
+    for b in out["browser"]["badges"]:
+        for page, p in b["bytes"].items():
+            lines.append(
+                f"{label[b['tenant']]:<16} {('/contacts' if page == 'contacts' else '/ (dash)'):<11} "
+                f"{p['mean_bytes']:>8.0f} {p['median_bytes']:>9.0f} {p['max_bytes']:>8.0f} "
+                f"{p['assign_mean_bytes']:>9.0f} {p['cancel_mean_bytes']:>9.0f} "
+                f"{p['mean_event_frames']:>6.2f} ({p['max_event_frames']} max) {p['largest_frame']:>9} "
+                f"{kb(p['total_bytes']):>9}")
+    for b in out["browser"]["badges"]:
+        for page, p in b["bytes"].items():
+            vars_ = ", ".join(f"{name} {size} B" for name, size in p["largest_vars"])
+            lines.append(f"  largest frame, {label[b['tenant']]} {page}: {vars_}")
+    lines.append("bytes: UTF-8 payload of every frame received (socket.io event frames and pings); event frames: "
+                 "'42...' per commit, mean (max); a frame goes to the newest commit before Playwright dispatched it")
+    lines += [
+        "",
+        f"3. /contacts, signed in: first card on screen ({args.loads} loads) and search; ms",
+        (f"{'tenant':<16} {'nav start -> 1st card in DOM: median':>36} {'min':>7} {'max':>7} | "
+         f"{'goto() -> card visible: median':>30} {'min':>7} {'max':>7} {'load':>11}"),
+    ]
+    for lo in out["browser"]["loads"]:
+        a, g = lo["first_card_in_page"], lo["goto_to_visible"]
+        lines.append(f"{label[lo['tenant']]:<16} {f(a['median']):>36} {f(a['min']):>7} {f(a['max']):>7} | "
+                     f"{f(g['median']):>30} {f(g['min']):>7} {f(g['max']):>7} "
+                     f"{lo['load_start']:>5}-{lo['load_end']:<5}")
+    lines.append(f"{'tenant':<16} {'query':<7} {'matches':>9} {'n':>3} {'raw median':>11} {'min':>7} {'max':>7} "
+                 f"{'- debounce median':>18} {'min':>7} {'max':>7} {'failed':>6}  typed (e.g.)")
+    for lo in out["browser"]["loads"]:
+        for kind, s in lo["search"].items():
+            r = s["raw"]
+
+            def minus(v: float | None) -> float | None:
+                return None if v is None else v - SEARCH_DEBOUNCE_MS
+
+            matches = sorted(set(s["matches"]))
+            lines.append(
+                f"{label[lo['tenant']]:<16} {kind:<7} {'/'.join(map(str, matches)):>9} {r['n']:>3} {f(r['median']):>11} "
+                f"{f(r['min']):>7} {f(r['max']):>7} {f(minus(r['median'])):>18} {f(minus(r['min'])):>7} "
+                f"{f(minus(r['max'])):>7} {s['failed']:>6}  {s['queries'][0]!r}")
+    lines.append(f"search: last keystroke ('input' event) -> the page shows exactly the matching cards (count and the "
+                 f"target); typed {TYPE_DELAY_MS} ms/key; debounce {SEARCH_DEBOUNCE_MS} ms")
+    lines.append("name: the contact's name (the large tenant's volume names repeat: several matches); unique: its email "
+                 "up to '@' (1 match)")
+
+    light = out["light"]
+    lines += [
+        "",
+        (f"4. {args.windows} open /contacts windows of the large tenant (light socket.io clients); "
+         f"{light['distinct_windows']} distinct windows; moved in {light['configure_s']:.1f} s, "
+         f"{len(light['configure_failures'])} failures; health: {light.get('health_before_rounds')}"),
+        f"{'group':<14} {'clients':>7} {'windows':>7} {'on window':>9} {'show X':>7}",
+    ]
+    for g, v in light["groups"].items():
+        lines.append(f"{g:<14} {v['clients']:>7} {v['windows']:>7} {v['on_window']:>9} {v['show_x']:>7}")
+    for failure in light["configure_failures"][:5]:
+        lines.append(f"  failure: {failure}")
+    lines.append(
+        f"{'round':>5} {'change':<7} {'polled':<6} {'got':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+        f"{'others w/ delta':>15} {'deltas':>6} {'batches':>7} | {'changes':>7} {'queries':>7} {'held':>5} "
+        f"{'reread':>6} {'pg reread':>9} {'patched':>7} {'load':>5}")
+    timed_lat: list[float] = []
+    for r in light["rounds"]:
+        fd = r["feed"] or {}
+        if not r["polled"]:
+            timed_lat += r["latencies"]
+
+        def g(key: str) -> str:
+            return str(fd.get(key, "-"))
+
+        lines.append(
+            f"{r['round']:>5} {r['step']:<7} {('yes' if r['polled'] else 'no'):<6} "
+            f"{r['received']:>3}/{r['watchers']:<3} {f(r['p50_ms']):>7} "
+            f"{f(r['p99_ms']):>7} {f(r['max_ms']):>7} {r['others_with_delta']:>7}/{r['others']:<7} "
+            f"{r['other_deltas']:>6} {str(r['batches']):>7} | {g('last_changes'):>7} {g('last_queries'):>7} "
+            f"{g('last_windows_held'):>5} {g('last_windows_reread'):>6} {g('last_pages_reread'):>9} "
+            f"{g('last_pages_patched'):>7} {r['load']:>5}")
+    sa = stats(timed_lat)
+    lines.append(f"rounds not polled, page-1 clients: p50 {f(sa['p50'])} / p99 {f(sa['p99'])} / max {f(sa['max'])} ms "
+                 f"over {sa['n']} deliveries")
+    lines += [
+        (f"got: page-1 clients holding X's new badge within {ROUND_TIMEOUT_S:g} s (commit -> delta on the socket); "
+         f"others w/ delta: other clients that received any ContactsState delta (within {ROUND_QUIET_S:g} s after);"),
+        ("batches: listener batches (feed.batches) from just before the change to after it; changes..patched: "
+         "feed.last_* of the batch that carried the change,"),
+        (f"caught by reading /api/v1/health back to back for {FEED_POLL_S:g} s from the commit (polled rounds only: "
+         "the polling loads the server, so their latencies are not in the summary;"),
+        ("one read after the change shows an EMPTY batch's figures: the listener runs a batch on every wake-up when "
+         "windows are held, even with no change)."),
+        "",
+    ]
+    mem = light["memory"]
+    lines += [
+        "",
+        f"5. backend memory per open /contacts page ({args.windows} light clients per tenant)",
+        (f"{'tenant':<16} {'pages':>5} {'cards':>5} {'tree RSS before MB':>18} {'after MB':>9} {'KB/page':>8} "
+         f"{'worker KB/page':>14} {'after moving MB':>15} {'KB/page':>8} {'worker KB/page':>14} {'load':>5}"),
+    ]
+    for lab in ("small", "large"):
+        m = mem[lab]
+        cards = min(tenants[lab]["contacts"], 100)
+        moved = m.get("moved")
+        moved_mb = S.mb(moved["rss_bytes"]) if moved else "-"
+        moved_kb = f"{m['per_page_moved_kb']:.0f}" if moved else "-"
+        moved_worker_kb = f"{m['per_page_moved_worker_kb']:.0f}" if moved else "-"
+        lines.append(
+            f"{label[lab]:<16} {m['clients']:>5} {cards:>5} {S.mb(m['before']['rss_bytes']):>18} "
+            f"{S.mb(m['connected']['rss_bytes']):>9} {m['per_page_kb']:>8.0f} {m['per_page_worker_kb']:>14.0f} "
+            f"{moved_mb:>15} {moved_kb:>8} {moved_worker_kb:>14} {m['load']:>5}")
+    lines.append("KB/page: (tree RSS after - before) / pages; the small tenant's pages stay open while the large "
+                 "tenant's connect (each figure is fresh growth);")
+    lines.append("after moving: the windows of part 4 in place (large only), from the same 'before'; "
+                 f"failed connects: small {mem['small']['failed']}, large {mem['large']['failed']}")
+    log_ = out["server_log"]
+    lines += ["", (f"server log: {log_['error_lines']} error/traceback lines, "
+                   f"{log_['disconnected_client_warnings']} disconnected-client warnings")]
+    lines += [f"  | {line[:200]}" for line in log_["first"]]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--contacts", type=int, default=None, help=f"large tenant's volume contacts ({DEFAULT_CONTACTS})")
+    parser.add_argument("--tasks", type=int, default=None, help=f"large tenant's volume tasks ({DEFAULT_TASKS})")
+    parser.add_argument("--changes", type=int, default=None, help=f"part 1's assignments per tenant ({DEFAULT_CHANGES})")
+    parser.add_argument("--windows", type=int, default=None, help=f"parts 4-5: light clients per tenant ({DEFAULT_WINDOWS})")
+    parser.add_argument("--rounds", type=int, default=None, help=f"part 4's changes ({DEFAULT_ROUNDS})")
+    parser.add_argument("--feed-rounds", type=int, default=None,
+                        help=f"part 4's extra changes read with /api/v1/health polling ({DEFAULT_FEED_ROUNDS})")
+    parser.add_argument("--loads", type=int, default=None, help=f"part 3's page loads per tenant ({DEFAULT_LOADS})")
+    parser.add_argument("--searches", type=int, default=None,
+                        help=f"part 3's searches per query kind per tenant ({DEFAULT_SEARCHES})")
+    parser.add_argument("--time-limit", type=int, default=None,
+                        help=f"seconds after which the run stops itself ({DEFAULT_TIME_LIMIT_S})")
+    parser.add_argument("--quick", action="store_true", help="a small smoke run: " + ", ".join(
+        f"{k} {v}" for k, v in QUICK.items()))
+    parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT,
+                        help="the Beacon checkout to serve from (default: this script's)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the tables")
+    args = parser.parse_args(argv)
+    args.root = args.root.resolve()
+    defaults = {"contacts": DEFAULT_CONTACTS, "tasks": DEFAULT_TASKS, "changes": DEFAULT_CHANGES,
+                "windows": DEFAULT_WINDOWS, "rounds": DEFAULT_ROUNDS, "feed_rounds": DEFAULT_FEED_ROUNDS, "loads": DEFAULT_LOADS,
+                "searches": DEFAULT_SEARCHES, "time_limit": DEFAULT_TIME_LIMIT_S}
+    for name, default in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, QUICK[name] if args.quick else default)
+    if min(args.changes, args.windows, args.rounds, args.loads, args.searches, args.time_limit) < 1:
+        parser.error("--changes, --windows, --rounds, --loads, --searches and --time-limit must be at least 1")
+    if args.contacts < 200:
+        parser.error("--contacts must be at least 200 (the windows of part 4 need pages)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    S.start_facts()
+    S.install_sigterm_exit()
+
+    def _out_of_time(_signum, _frame) -> None:
+        raise SystemExit(f"contacts_scale: --time-limit {args.time_limit} s reached")
+
+    signal.signal(signal.SIGALRM, _out_of_time)
+    signal.alarm(args.time_limit)
+    S.load_project(args.root)
+    try:
+        out = run(args)
+    finally:
+        signal.alarm(0)
+    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root)}
+    if args.database == "postgres":
+        facts["postgresql"] = S.postgres_version()
+    if args.json:
+        print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()}, **out}, indent=2,
+                         default=str))
+    else:
+        print(format_report(args, facts, out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
