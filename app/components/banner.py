@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from app.services import rules
 from app.state.system import SystemState
 
 # Maintenance is yellow and inactive red; otherwise the message's own type sets the colour.
@@ -19,6 +20,11 @@ def _tone(status, message_type) -> rx.Var:
     )
 
 
+def type_label(message_type) -> rx.Var:
+    """A message type as people read it (Info, Warning, ...)."""
+    return rx.match(message_type, *rules.MESSAGE_TYPE_LABELS.items(), message_type)
+
+
 def message_icon(message_type) -> rx.Component:
     return rx.match(
         message_type,
@@ -28,19 +34,19 @@ def message_icon(message_type) -> rx.Component:
 
 
 def system_banner() -> rx.Component:
-    tone = _tone(SystemState.status, SystemState.shown_message["type"])
+    tone = _tone(SystemState.status, SystemState.shown_message.type)
     return rx.cond(
         SystemState.banner_visible,
         rx.callout.root(
             rx.hstack(
-                message_icon(SystemState.shown_message["type"]),
+                message_icon(SystemState.shown_message.type),
                 rx.cond(
                     SystemState.service_unavailable,
                     rx.badge("Agent service: " + SystemState.status_label, color_scheme=tone, variant="solid"),
                 ),
                 rx.cond(
                     SystemState.has_message,
-                    rx.text(SystemState.shown_message["message"], weight="medium"),
+                    rx.text(SystemState.shown_message.message, weight="medium"),
                 ),
                 rx.cond(
                     SystemState.other_messages.length() > 0,
@@ -56,9 +62,9 @@ def system_banner() -> rx.Component:
                                 rx.foreach(
                                     SystemState.other_messages,
                                     lambda m: rx.hstack(
-                                        rx.badge(m["type_label"], color_scheme=rx.match(m["type"], *TYPE_TONES.items(), "gray")),
-                                        rx.text(m["message"], size="2"),
-                                        rx.text(m["scope"], size="1", color_scheme="gray"),
+                                        rx.badge(type_label(m.type), color_scheme=rx.match(m.type, *TYPE_TONES.items(), "gray")),
+                                        rx.text(m.message, size="2"),
+                                        rx.text(m.scope, size="1", color_scheme="gray"),
                                     ),
                                 ),
                                 spacing="2",
@@ -77,7 +83,7 @@ def system_banner() -> rx.Component:
             custom_attrs={
                 "data-testid": "system-banner",
                 "data-status": SystemState.status,
-                "data-type": SystemState.shown_message["type"],
+                "data-type": SystemState.shown_message.type,
             },
         ),
     )

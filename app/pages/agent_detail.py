@@ -14,10 +14,10 @@ def agent_detail_page() -> rx.Component:
     return page_shell(
         "Agent",
         rx.cond(
-            WorkState.page_agent.contains("id"),
+            WorkState.page_agent.id != 0,
             rx.vstack(
-                rx.hstack(rx.icon("bot"), rx.heading(WorkState.page_agent["name"], size="5"),
-                          rx.badge(WorkState.page_agent["kind"]), align="center"),
+                rx.hstack(rx.icon("bot"), rx.heading(WorkState.page_agent.name, size="5"),
+                          rx.badge(WorkState.page_agent.kind), align="center"),
                 rx.heading("Tasks", size="4"),
                 task_rows(WorkState.page_agent_tasks),
                 rx.cond(WorkState.page_agent_has_more,

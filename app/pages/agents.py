@@ -21,7 +21,7 @@ def _notice() -> rx.Component:
             rx.heading("Agents are unavailable: " + SystemState.status_label, size="6"),
             rx.cond(
                 SystemState.has_message,
-                rx.hstack(message_icon(SystemState.shown_message["type"]), rx.text(SystemState.shown_message["message"]), align="center"),
+                rx.hstack(message_icon(SystemState.shown_message.type), rx.text(SystemState.shown_message.message), align="center"),
                 rx.text("The agent service is not active. Agents will be back when it is."),
             ),
             align="center",
@@ -40,18 +40,20 @@ def _notice() -> rx.Component:
 def _agent_row(agent) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.hstack(
-            rx.icon(rx.cond(agent["kind"] == "ai", "bot", "user"), size=16),
-            rx.cond(agent["kind"] == "ai", rx.link(agent["name"], href="/agents/" + agent["id"]), rx.text(agent["name"])),
+            rx.icon(rx.cond(agent.kind == "ai", "bot", "user"), size=16),
+            rx.cond(agent.kind == "ai", rx.link(agent.name, href="/agents/" + agent.id.to_string()), rx.text(agent.name)),
             align="center")),
-        rx.table.cell(rx.cond(agent["kind"] == "ai", "AI agent", "Human agent")),
-        rx.table.cell(rx.badge(agent["state"], color_scheme=rx.match(agent["state"], *STATE_TONES.items(), "gray"))),
-        rx.table.cell(agent["chats"]),
-        rx.table.cell(rx.cond(agent["can_take_work"] == "yes", "Yes", "No")),
-        rx.table.cell(rx.cond(agent["kind"] == "human",
+        rx.table.cell(rx.cond(agent.kind == "ai", "AI agent", "Human agent")),
+        rx.table.cell(rx.badge(agent.state, color_scheme=rx.match(agent.state, *STATE_TONES.items(), "gray"))),
+        rx.table.cell(rx.cond(agent.kind == "human",
+                              agent.active_chats.to_string() + "/" + agent.max_chats.to_string(), "")),
+        rx.table.cell(rx.cond(agent.can_take_work, "Yes", "No")),
+        rx.table.cell(rx.cond(agent.kind == "human",
                               rx.button("History", size="1", variant="ghost",
-                                        on_click=WorkforceState.show_history(agent["id"], agent["name"])))),
-        rx.cond(AuthState.is_platform_admin, rx.table.cell(agent["client"])),
-        custom_attrs={"data-testid": "agent-row", "data-agent": agent["key"], "data-state": agent["state"]},
+                                        on_click=WorkforceState.show_history(agent.id, agent.name)))),
+        rx.cond(AuthState.is_platform_admin, rx.table.cell(agent.client)),
+        custom_attrs={"data-testid": "agent-row", "data-agent": agent.key, "data-state": agent.state},
+        key=agent.key,
     )
 
 
@@ -78,31 +80,33 @@ CHAT_TONES = {"open": "green", "needs_reassignment": "red"}
 
 
 def _chat_row(chat) -> rx.Component:
-    waiting = chat["agent"] == ""
+    waiting = chat.agent == ""
+    chat_id = chat.id.to_string()
     return rx.table.row(
-        rx.table.cell(chat["subject"]),
-        rx.table.cell(rx.badge(rx.cond(chat["status"] == "needs_reassignment", "needs reassignment", chat["status"]),
-                               color_scheme=rx.match(chat["status"], *CHAT_TONES.items(), "gray"))),
-        rx.table.cell(rx.cond(waiting, rx.text("unassigned", color_scheme="gray"), chat["agent"])),
+        rx.table.cell(chat.subject),
+        rx.table.cell(rx.badge(rx.cond(chat.status == "needs_reassignment", "needs reassignment", chat.status),
+                               color_scheme=rx.match(chat.status, *CHAT_TONES.items(), "gray"))),
+        rx.table.cell(rx.cond(waiting, rx.text("unassigned", color_scheme="gray"), chat.agent)),
         rx.table.cell(
             rx.form(
                 rx.hstack(
-                    rx.el.input(type="hidden", name="chat_id", value=chat["id"]),
+                    rx.el.input(type="hidden", name="chat_id", value=chat_id),
                     rx.select(WorkforceState.assignable_names, name="agent", size="1",
                               placeholder=rx.cond(WorkforceState.assignable_names.length() > 0,
                                                   "Choose an agent", "No agent available"),
                               custom_attrs={"aria-label": "Assign to"}),
                     rx.button("Assign", size="1", type="submit"),
                     rx.button("Close chat", size="1", variant="soft", color_scheme="gray", type="button",
-                              on_click=WorkforceState.close_chat(chat["id"])),
+                              on_click=WorkforceState.close_chat(chat_id)),
                     align="center",
                 ),
                 on_submit=WorkforceState.assign_chat,
             ),
-            rx.cond(WorkforceState.chat_errors.contains(chat["id"]),
-                    rx.text(WorkforceState.chat_errors[chat["id"]], color_scheme="red", size="1", role="alert")),
+            rx.cond(WorkforceState.chat_errors.contains(chat_id),
+                    rx.text(WorkforceState.chat_errors[chat_id], color_scheme="red", size="1", role="alert")),
         ),
-        custom_attrs={"data-testid": "chat-row", "data-chat-id": chat["id"], "data-status": chat["status"]},
+        custom_attrs={"data-testid": "chat-row", "data-chat-id": chat.id, "data-status": chat.status},
+        key=chat.id,
     )
 
 

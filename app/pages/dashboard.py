@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from app.components.banner import TYPE_TONES, message_icon
+from app.components.banner import TYPE_TONES, message_icon, type_label
 from app.components.layout import page_shell
 from app.components.lists import listed
 from app.components.metric_card import metric_card
@@ -19,12 +19,12 @@ ROUTE = "/"
 
 def _message_row(m) -> rx.Component:
     return rx.hstack(
-        message_icon(m["type"]),
-        rx.badge(m["type_label"], color_scheme=rx.match(m["type"], *TYPE_TONES.items(), "gray")),
-        rx.text(m["message"]),
+        message_icon(m.type),
+        rx.badge(type_label(m.type), color_scheme=rx.match(m.type, *TYPE_TONES.items(), "gray")),
+        rx.text(m.message),
         rx.spacer(),
-        rx.text(m["scope"], size="1", color_scheme="gray"),
-        rx.cond(m["expires"] != "", rx.text("until " + m["expires"], size="1", color_scheme="gray")),
+        rx.text(m.scope, size="1", color_scheme="gray"),
+        rx.cond(m.expires_at, rx.text("until ", when(m.expires_at), size="1", color_scheme="gray")),
         width="100%",
         align="center",
     )

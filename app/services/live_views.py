@@ -1,13 +1,15 @@
 """What open pages show, assembled once per audience and pushed to each of its sessions.
 
-A view is plain data (dicts and lists of str/int/bool) ready for Reflex state vars. The feed
-builds one per audience per batch of changes, never one per session: a change to Acme costs one
-set of queries, however many Acme pages are open.
+A view is a dict of typed values (ints, bools, datetimes, dataclass rows) ready for Reflex state
+vars; people's formatting happens in components. The feed builds one per audience per batch of
+changes, never one per session: a change to Acme costs one set of queries, however many Acme
+pages are open.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from app.models import Chat, Client, User, utc_now
 from app.services import rules
 from app.services.actors import ALL_TENANTS
 from app.services.system_status import (
+    ALL_CLIENTS_LABEL,
     SystemSnapshot,
     admin_messages_in,
     status_by_client_in,
@@ -69,17 +72,54 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
 
 
-def _message_dict(message: rules.MessageFacts | None, client_names: dict[int, str]) -> dict[str, Any]:
+@dataclass
+class MessageLine:
+    """A system message as the banner and the dashboard show it."""
+
+    id: int
+    type: str
+    message: str
+    scope: str  # "All Clients" or the client's name
+    expires_at: datetime | None
+
+
+NO_MESSAGE = MessageLine(id=0, type="", message="", scope="", expires_at=None)
+
+
+@dataclass
+class AgentLine:
+    """A human or AI agent as the agents page lists it."""
+
+    key: str  # "human-3" / "ai-7": stable across both kinds
+    id: int
+    kind: str  # "human" | "ai"
+    name: str
+    state: str  # presence for humans; "enabled" / "disabled" for AI agents
+    client_id: int
+    client: str
+    active_chats: int
+    max_chats: int
+    can_take_work: bool
+
+
+@dataclass
+class ChatLine:
+    id: int
+    subject: str
+    status: str
+    agent: str  # "" while unassigned
+    client_id: int
+    client: str
+
+
+def _message_line(message: rules.MessageFacts | None, client_names: dict[int, str]) -> MessageLine:
     if message is None:
-        return {"id": "", "type": "", "type_label": "", "message": "", "scope": "", "expires": ""}
-    return {
-        "id": str(message.id),
-        "type": message.type,
-        "type_label": rules.MESSAGE_TYPE_LABELS.get(message.type, message.type),
-        "message": message.message,
-        "scope": "All Clients" if message.client_id is None else client_names.get(message.client_id, "?"),
-        "expires": _when(message.expires_at),
-    }
+        return NO_MESSAGE
+    return MessageLine(
+        id=message.id, type=message.type, message=message.message,
+        scope=ALL_CLIENTS_LABEL if message.client_id is None else client_names.get(message.client_id, "?"),
+        expires_at=message.expires_at,
+    )
 
 
 def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
@@ -101,18 +141,14 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
         "status_label": rules.STATUS_LABELS[snapshot.status],
         "status_scope": snapshot.status_scope,
         "banner_visible": snapshot.banner_visible,
-        "shown_message": _message_dict(snapshot.shown, client_names),
-        "other_messages": [_message_dict(m, client_names) for m in snapshot.others[:OTHER_MESSAGES_LIMIT]],
+        "shown_message": _message_line(snapshot.shown, client_names),
+        "other_messages": [_message_line(m, client_names) for m in snapshot.others[:OTHER_MESSAGES_LIMIT]],
         "more_messages": max(0, len(snapshot.others) - OTHER_MESSAGES_LIMIT),
         "available_agents": available,
         "agents": [
-            {
-                "key": a.key, "id": str(a.id), "kind": a.kind, "name": a.name, "state": a.state,
-                "client_id": str(a.client_id),
-                "client": client_names.get(a.client_id, ""),
-                "chats": f"{a.active_chats}/{a.max_chats}" if a.kind == "human" else "",
-                "can_take_work": "yes" if a.can_take_work else "no",
-            }
+            AgentLine(key=a.key, id=a.id, kind=a.kind, name=a.name, state=a.state, client_id=a.client_id,
+                      client=client_names.get(a.client_id, ""), active_chats=a.active_chats,
+                      max_chats=a.max_chats, can_take_work=a.can_take_work)
             for a in agents
         ],
         "chats": chats_in(session, client_id, {a.id: a.name for a in agents if a.kind == "human"}, client_names),
@@ -124,13 +160,13 @@ CHATS_SHOWN = 100  # open chats listed for assignment; a client rarely has more 
 
 
 def chats_in(session: Session, client_id: int | None, agent_names: dict[int, str],
-             client_names: dict[int, str]) -> list[dict[str, str]]:
+             client_names: dict[int, str]) -> list[ChatLine]:
     query = select(Chat).where(Chat.status != "closed").order_by(col(Chat.id)).limit(CHATS_SHOWN)
     if client_id is not None:
         query = query.where(Chat.client_id == client_id)
-    return [{"id": str(c.id), "subject": c.subject, "status": c.status,
-             "agent": agent_names.get(c.human_agent_id, "") if c.human_agent_id else "",
-             "client": client_names.get(c.client_id, ""), "client_id": str(c.client_id)}
+    return [ChatLine(id=c.id, subject=c.subject, status=c.status,
+                     agent=agent_names.get(c.human_agent_id, "") if c.human_agent_id else "",
+                     client_id=c.client_id, client=client_names.get(c.client_id, ""))
             for c in session.exec(query)]
 
 
@@ -144,7 +180,7 @@ def _admin_view(session: Session) -> dict[str, Any]:
         live = row.is_active and (expires is None or expires > now)
         messages.append({
             "id": str(row.id),
-            "scope": "All Clients" if row.client_id is None else client_names.get(row.client_id, "?"),
+            "scope": ALL_CLIENTS_LABEL if row.client_id is None else client_names.get(row.client_id, "?"),
             "type": row.type,
             "message": row.message,
             "expires": _when(expires),

@@ -255,8 +255,7 @@ class ContactsState(rx.State):
         self.assign_contact = contact
         self.assign_errors = {}
         work = await self.get_state(WorkState)
-        self.assignable_agents = [a["name"] for a in work.ai_agents
-                                  if a["client_id"] == str(contact.client_id) and a["enabled"] == "yes"]
+        self.assignable_agents = [a.name for a in work.ai_agents if a.client_id == contact.client_id and a.enabled]
 
     @rx.event
     def cancel_assign(self):
@@ -271,14 +270,13 @@ class ContactsState(rx.State):
         contact = self.assign_contact
         agent_name = str(form_data.get("agent", ""))
         work = await self.get_state(WorkState)
-        agent = next((a for a in work.ai_agents
-                      if a["name"] == agent_name and a["client_id"] == str(contact.client_id)), None)
+        agent = next((a for a in work.ai_agents if a.name == agent_name and a.client_id == contact.client_id), None)
         if not contact.id or agent is None:
             self.assign_errors = {"agent": "Choose one of this client's AI agents."}
             return
         try:
             # The service checks the caller may direct this contact's client's agents.
-            await asyncio.to_thread(tasks.assign_task, actor, contact.id, int(agent["id"]),
+            await asyncio.to_thread(tasks.assign_task, actor, contact.id, agent.id,
                                     str(form_data.get("instructions", "")))
         except InvalidInput as error:
             self.assign_errors = dict(error.fields)

@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from app.services.live_views import NO_MESSAGE, MessageLine
 from app.state.views import assign_changed
 
 
@@ -14,8 +15,8 @@ class SystemState(rx.State):
     status_label: str = "Active"
     status_scope: str = "default"
     banner_visible: bool = False
-    shown_message: dict[str, str] = {}
-    other_messages: list[dict[str, str]] = []
+    shown_message: MessageLine = NO_MESSAGE
+    other_messages: list[MessageLine] = []
     more_messages: int = 0  # messages in force beyond those listed
 
     def _apply_view(self, view: dict[str, Any]) -> None:
@@ -28,4 +29,4 @@ class SystemState(rx.State):
 
     @rx.var
     def has_message(self) -> bool:
-        return bool(self.shown_message.get("message"))
+        return bool(self.shown_message.message)

@@ -21,6 +21,7 @@ from app.state.auth import LOGIN_ROUTE, AuthState
 from app.state.clock import BrowserClock
 from app.state.views import assign_changed
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
+from app.views.work import NO_AI_AGENT, AIAgentLine
 from app.views.lists import ActivityRow, DraftRow, FollowUpRow, ListPage, ListWindow, read_list
 from app.views.tasks import TaskRow, TasksPage, TasksWindow, read_tasks
 from app.views.windows import AGENT_TASKS_WINDOW
@@ -35,7 +36,7 @@ SUMMARY_COOLDOWN_SECONDS = 5.0
 
 
 class WorkState(rx.State):
-    ai_agents: list[dict[str, str]] = []
+    ai_agents: list[AIAgentLine] = []
     page_agent_tasks: list[TaskRow] = []
     page_agent_has_more: bool = False
     pending_count: int = 0
@@ -167,8 +168,8 @@ class WorkState(rx.State):
         return parts[1] if len(parts) == 2 and parts[0] == "agents" else ""
 
     @rx.var
-    def page_agent(self) -> dict[str, str]:
-        return next((a for a in self.ai_agents if a["id"] == self.page_agent_id), {})
+    def page_agent(self) -> AIAgentLine:
+        return next((a for a in self.ai_agents if str(a.id) == self.page_agent_id), NO_AI_AGENT)
 
     # --- the caller -------------------------------------------------------------------------
 

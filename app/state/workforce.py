@@ -11,14 +11,15 @@ import reflex as rx
 from app.services import chats, presence
 from app.services.errors import ServiceError
 from app.state.auth import LOGIN_ROUTE, AuthState
+from app.services.live_views import AgentLine, ChatLine
 from app.state.views import assign_changed
 
 
 class WorkforceState(rx.State):
     available_agents: int = 0
-    agents: list[dict[str, str]] = []
+    agents: list[AgentLine] = []
 
-    chats: list[dict[str, str]] = []
+    chats: list[ChatLine] = []
     chat_errors: dict[str, str] = {}
     history_agent: str = ""
     history: list[dict[str, str]] = []
@@ -29,7 +30,7 @@ class WorkforceState(rx.State):
     @rx.var
     def assignable_names(self) -> list[str]:
         """Human agents who can take a chat now (available, below their limit), live."""
-        return [a["name"] for a in self.agents if a["kind"] == "human" and a["can_take_work"] == "yes"]
+        return [a.name for a in self.agents if a.kind == "human" and a.can_take_work]
 
     async def _caller(self):
         return await (await self.get_state(AuthState))._actor()
@@ -41,19 +42,19 @@ class WorkforceState(rx.State):
             return rx.redirect(LOGIN_ROUTE)
         chat_id = str(form_data.get("chat_id", ""))
         name = str(form_data.get("agent", ""))
-        chat = next((c for c in self.chats if c["id"] == chat_id), None)
-        agent = next((a for a in self.agents if a["kind"] == "human" and a["name"] == name
-                      and chat is not None and a["client_id"] == chat["client_id"]), None)
+        chat = next((c for c in self.chats if str(c.id) == str(chat_id)), None)
+        agent = next((a for a in self.agents if a.kind == "human" and a.name == name
+                      and chat is not None and a.client_id == chat.client_id), None)
         if chat is None or agent is None:
             self.chat_errors = {chat_id: "Choose an available agent."}
             return
         try:
-            await asyncio.to_thread(chats.assign_chat, actor, int(chat_id), int(agent["id"]))
+            await asyncio.to_thread(chats.assign_chat, actor, int(chat_id), agent.id)
         except ServiceError as error:
             self.chat_errors = {chat_id: error.message}
             return
         self.chat_errors = {}
-        return rx.toast.success(f"{chat['subject']}: assigned to {name}.")
+        return rx.toast.success(f"{chat.subject}: assigned to {name}.")
 
     @rx.event
     async def close_chat(self, chat_id: str):

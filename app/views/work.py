@@ -4,6 +4,7 @@ wording of activity rows. Lists and contacts are windows (views/lists.py, contac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -70,6 +71,18 @@ def _auditnames_of(session: Session, rows: list[AuditLog]) -> tuple[dict[int, st
             names_of(session, AIAgent, (n.get("ai_agent_id") for n in news)))
 
 
+@dataclass
+class AIAgentLine:
+    id: int
+    name: str
+    kind: str
+    client_id: int
+    enabled: bool
+
+
+NO_AI_AGENT = AIAgentLine(id=0, name="", kind="", client_id=0, enabled=False)
+
+
 def summary_view(session: Session, client_id: int | None) -> dict[str, Any]:
     """What every page of the audience shares: AI agents, pending approvals, notifiable events."""
     ai_agents = list(session.exec(scoped(select(AIAgent), AIAgent, client_id).order_by(AIAgent.name)))
@@ -82,8 +95,8 @@ def summary_view(session: Session, client_id: int | None) -> dict[str, Any]:
     ))
     contact_names, agent_names = _auditnames_of(session, event_rows)
     return {
-        "ai_agents": [{"id": str(a.id), "name": a.name, "kind": a.kind, "client_id": str(a.client_id),
-                       "enabled": "yes" if a.enabled else "no"} for a in ai_agents],
+        "ai_agents": [AIAgentLine(id=a.id, name=a.name, kind=a.kind, client_id=a.client_id, enabled=a.enabled)
+                      for a in ai_agents],
         "pending_count": int(pending_count),
         "events": [_event(r, contact_names, agent_names) for r in reversed(event_rows)],
     }

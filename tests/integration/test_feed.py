@@ -38,7 +38,7 @@ def test_a_commit_by_another_process_reaches_that_clients_sessions_only(database
             cwd=ROOT, env=env, check=True, capture_output=True)
         views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
         assert views["tenant"][1]["status"] == "maintenance"
-        assert views["tenant"][1]["shown_message"]["message"] == "From the CLI"
+        assert views["tenant"][1]["shown_message"].message == "From the CLI"
         assert views["tenant"][1]["available_agents"] == 0
         admin_views = await asyncio.wait_for(admins.next_views(), WAIT_SECONDS)
         assert "admin" in admin_views
@@ -69,9 +69,9 @@ def test_an_expiring_message_is_withdrawn_from_sessions_at_its_expiry(admin, cli
         await asyncio.to_thread(publish_system_status, admin, client_ids["Acme"], "active", "Brief",
                                 "info", utc_now() + timedelta(seconds=1.5))
         first = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-        assert first["tenant"][1]["shown_message"]["message"] == "Brief"
+        assert first["tenant"][1]["shown_message"].message == "Brief"
         later = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-        assert later["tenant"][1]["shown_message"]["message"] == ""
+        assert later["tenant"][1]["shown_message"].message == ""
         assert later["tenant"][1]["banner_visible"] is False
 
     run_async(with_feed(body))
