@@ -625,10 +625,11 @@ class ContactsClient(S.LightClient):
             await asyncio.sleep(0.02)
 
     def row_badge(self, contact_id: int) -> str | None:
-        for row in self.contacts.get("rows") or ():
-            if row.get("id") == contact_id:
-                return row.get("badge", "")
-        return None
+        """The badge the client shows on that card (None when the card is not shown); badges
+        travel apart from the cards (ContactsState.badges, only the cards that have one)."""
+        if not any(row.get("id") == contact_id for row in self.contacts.get("rows") or ()):
+            return None
+        return (self.contacts.get("badges") or {}).get(str(contact_id), "")
 
 
 def window_plans(t: Tenant, x_id: int, count: int) -> list[tuple[str, list[tuple[str, dict]], tuple[str, str, int]]]:

@@ -30,7 +30,7 @@ from app.feed.registry import LIVE, POLLING, SessionRegistry, Subscription, regi
 from app.feed.resolve import ResolvedWork, resolve_work
 from app.feed.routing import Change
 from app.feed.signals import WakeSource, wake_source_for_settings
-from app.models import ChangeLogEntry, utc_now
+from app.models import ChangeLogEntry, Role, User, utc_now
 from app.services.actors import ALL_TENANTS, audience_for
 from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, build_views_in, client_id_of, views_for_entities
 from app.services.system_status import next_message_expiry
@@ -50,6 +50,11 @@ FEED_ERROR_PAUSE_SECONDS = 0.5
 def latest_seq() -> int:
     with read_session() as session:
         return session.exec(select(func.max(ChangeLogEntry.seq))).one() or 0
+
+
+def users_as_they_are(user_ids: set[int]) -> dict[int, User]:
+    with read_session() as session:
+        return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(sorted(user_ids))))}
 
 
 def changes_after(seq: int, limit: int = FEED_BATCH_LIMIT) -> list[Change]:
@@ -96,8 +101,7 @@ class ChangeFeed:
     async def run(self) -> None:
         await self.wake.start()
         try:
-            self.last_seq = await asyncio.to_thread(latest_seq)
-            self.next_expiry = await asyncio.to_thread(next_message_expiry)
+            await self._find_the_end_of_the_log()
             log.info("change feed listening after seq %s", self.last_seq)
             while True:
                 await self.wake.wait(self._seconds_to_wait())
@@ -110,6 +114,21 @@ class ChangeFeed:
                     await asyncio.sleep(FEED_ERROR_PAUSE_SECONDS)
         finally:
             await self.wake.stop()
+
+    async def _find_the_end_of_the_log(self) -> None:
+        """Where to start reading; retried while the database is unreachable (a server restarting
+        as Beacon starts), since a listener that gave up here would leave every page without
+        live updates for the life of the process."""
+        while True:
+            try:
+                self.last_seq = await asyncio.to_thread(latest_seq)
+                self.next_expiry = await asyncio.to_thread(next_message_expiry)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the database is not there yet; nothing is lost
+                log.exception("change feed: cannot read the end of the log yet; retrying")
+                await asyncio.sleep(FEED_ERROR_PAUSE_SECONDS)
 
     def _seconds_to_wait(self) -> float:
         # Without its signal the listener reads the log on the polling timer instead.
@@ -134,6 +153,7 @@ class ChangeFeed:
         for change in changes:
             if change.entity == "auth_sessions" and change.entity_id:
                 self.sessions.end_session(int(change.entity_id), change.seq)
+        await self.end_links_of_changed_users(changes)
         audiences = self.sessions.audiences()
         stale = stale_views_by_audience(changes, audiences)
         expiry_due = self.next_expiry is not None and self.next_expiry <= utc_now()
@@ -146,7 +166,28 @@ class ChangeFeed:
             self.next_expiry = await asyncio.to_thread(next_message_expiry)
         await self.publish(stale, changes)
 
+    async def end_links_of_changed_users(self, changes: list[Change]) -> None:
+        """A user disabled, or moved to another role or client, keeps no live link: one query per
+        batch that changed users with open pages, none otherwise."""
+        open_users = self.sessions.user_ids()
+        changed = {int(c.entity_id) for c in changes if c.entity == "users" and c.entity_id} & open_users
+        if not changed:
+            return
+        facts = await asyncio.to_thread(users_as_they_are, changed)
+        for user_id in changed:
+            now = facts.get(user_id)
+
+            def still_valid(subscription: Subscription, now=now) -> bool:
+                if now is None or not now.is_active or now.role != subscription.role:
+                    return False
+                return audience_for(None if now.role == Role.PLATFORM_ADMIN.value else now.client_id) \
+                    == subscription.audience
+
+            self.sessions.end_user(user_id, self.last_seq, still_valid)
+
     async def publish(self, stale: dict[str, set[str]], changes: list[Change] = ()) -> None:
+        if not changes and not stale:
+            return  # a wake-up that found nothing new (or only an expiry no open page shows)
         holds = window_holds(self.sessions)
         for audience in list(stale):
             stale[audience] &= self.sessions.topics_of(audience)

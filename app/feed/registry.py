@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from datetime import datetime
 from collections.abc import Hashable, Iterator
 from typing import Any
 
@@ -24,11 +25,18 @@ MERGED_KINDS = frozenset({"contact_badges"})
 
 class Subscription:
     def __init__(self, audience: str, auth_session_id: int | None = None, client_token: str = "",
-                 topics: frozenset[str] = frozenset()):
+                 topics: frozenset[str] = frozenset(), user_id: int | None = None,
+                 role: str = "", expires_at: datetime | None = None):
         self.audience = audience
         self.auth_session_id = auth_session_id
         self.client_token = client_token
         self.topics = topics
+        # Who this live link serves, as it was when it started: if the user is disabled or their
+        # role or client changes, or the sign-in session ends or expires, the link ends.
+        self.user_id = user_id
+        self.role = role
+        self.expires_at = expires_at
+        self.ended = False
         # kind -> the window this page holds, and the ids it shows (None: being read).
         self.windows: dict[str, Hashable] = {}
         self.shown: dict[str, frozenset[int] | None] = {}
@@ -37,6 +45,8 @@ class Subscription:
         self._ready = asyncio.Event()
 
     def offer(self, seq: int, kind: str, view: Any) -> None:
+        if self.ended:
+            return
         current = self._pending.get(kind)
         if kind in MERGED_KINDS and current is not None:
             self._pending[kind] = (max(seq, current[0]), {**current[1], **view})
@@ -62,6 +72,16 @@ class Subscription:
         self.closed = True
         self._ready.set()
 
+    def end(self, seq: int) -> None:
+        """Its sign-in is over: the page is told to leave, and the link stops serving it at once,
+        whether or not the page obeys (a script speaking the websocket would not)."""
+        self.ended = True
+        self._pending = {SESSION_VIEW: (seq, {"ended": True})}  # nothing else reaches it any more
+        self._ready.set()
+
+    def seconds_to_expiry(self, now: datetime) -> float | None:
+        return None if self.expires_at is None else max(0.0, (self.expires_at - now).total_seconds())
+
     async def next_views(self) -> dict[str, tuple[int, Any]]:
         """Wait until something changed, then take every pending view at once."""
         await self._ready.wait()
@@ -85,9 +105,10 @@ class SessionRegistry:
             subscription.offer(seq, LINK_VIEW, {"mode": mode})
 
     def subscribe(self, audience: str, auth_session_id: int | None = None, client_token: str = "",
-                  topics: frozenset[str] = frozenset()) -> Subscription:
+                  topics: frozenset[str] = frozenset(), user_id: int | None = None, role: str = "",
+                  expires_at: datetime | None = None) -> Subscription:
         """One live link per tab: a tab's new subscription replaces (and closes) its previous one."""
-        subscription = Subscription(audience, auth_session_id, client_token, topics)
+        subscription = Subscription(audience, auth_session_id, client_token, topics, user_id, role, expires_at)
         if client_token:
             previous = self._by_token.get(client_token)
             if previous is not None:
@@ -110,10 +131,20 @@ class SessionRegistry:
         return self._by_token.get(client_token)
 
     def end_session(self, auth_session_id: int, seq: int) -> None:
-        """Tell the pages of a sign-in session that it ended (signed out elsewhere)."""
+        """The pages of a sign-in session that ended (signed out elsewhere) lose their live link."""
         for subscription in self.all():
             if subscription.auth_session_id == auth_session_id:
-                subscription.offer(seq, SESSION_VIEW, {"ended": True})
+                subscription.end(seq)
+
+    def user_ids(self) -> set[int]:
+        return {s.user_id for s in self.all() if s.user_id is not None}
+
+    def end_user(self, user_id: int, seq: int, still_valid=None) -> None:
+        """End the live links of a user who was disabled, or whose role or client changed
+        (`still_valid(subscription)` says which links may stay)."""
+        for subscription in self.all():
+            if subscription.user_id == user_id and (still_valid is None or not still_valid(subscription)):
+                subscription.end(seq)
 
     def audiences(self) -> list[str]:
         return list(self._by_audience)

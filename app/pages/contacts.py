@@ -36,7 +36,7 @@ def _card(contact) -> rx.Component:
                 rx.link(rx.heading(contact.name, size="3"), href="#",
                         on_click=ContactsState.show_contact(contact.id).prevent_default),
                 rx.spacer(),
-                task_badge(contact.badge),
+                task_badge(ContactsState.badges.get(contact.id.to_string(), "")),
                 width="100%",
                 align="center",
             ),

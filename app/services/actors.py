@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from app.models import Role
 from app.services.errors import Forbidden
@@ -21,6 +22,7 @@ class Actor:
     client_name: str | None = None
     is_human_agent: bool = False  # has a presence (support staff): its pages send heartbeats
     auth_session_id: int | None = None  # the sign-in session this call came through (pages only)
+    session_expires_at: datetime | None = None  # when that sign-in session ends by itself
 
     @property
     def is_platform_admin(self) -> bool:

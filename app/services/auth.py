@@ -86,7 +86,7 @@ def actor_for_session(token: str) -> Actor:
         user = session.get(User, row.user_id)
         if user is None or not user.is_active:
             raise NotAuthenticated("Your account is disabled.")
-        return dataclasses.replace(_actor(session, user), auth_session_id=row.id)
+        return dataclasses.replace(_actor(session, user), auth_session_id=row.id, session_expires_at=row.expires_at)
 
 
 def sign_out(token: str) -> None:

@@ -88,7 +88,22 @@ class AuthState(rx.State):
     @rx.event
     async def sign_out(self):
         token = self.session_token
-        self.session_token = ""
-        self.user_name = self.user_email = self.client_name = self.role = ""
+        await self._forget_everything()
         await asyncio.to_thread(auth_service.sign_out, token)
         return rx.redirect(LOGIN_ROUTE)
+
+    async def _forget_everything(self) -> None:
+        """Nothing the signed-out user could see stays in the tab for whoever signs in next."""
+        from app.state.admin import AdminState
+        from app.state.contacts import ContactsState
+        from app.state.live import LiveLinkState
+        from app.state.presence import PresenceState
+        from app.state.system import SystemState
+        from app.state.work import WorkState
+        from app.state.workforce import WorkforceState
+
+        for state in (AdminState, ContactsState, LiveLinkState, PresenceState, SystemState, WorkState,
+                      WorkforceState):
+            (await self.get_state(state)).reset()
+        self.reset()
+        self.session_token = ""

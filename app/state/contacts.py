@@ -35,7 +35,7 @@ from app.views.contacts import (
 from app.views.tasks import TaskRow, TasksPage, TasksWindow
 from app.views.windows import CONTACT_TASKS_WINDOW, CONTACTS_WINDOW, read_window, shown_ids
 
-NO_CONTACT = ContactRow(id=0, name="", email="", company="", client_id=0, client="", badge="")
+NO_CONTACT = ContactRow(id=0, name="", email="", company="", client_id=0, client="")
 
 
 def _read(kind: str, window: Hashable) -> tuple[int, Any]:
@@ -51,6 +51,7 @@ class ContactsState(rx.State):
     offset: int = 0
     total: int = 0
     rows: list[ContactRow] = []
+    badges: dict[str, str] = {}  # contact id -> its badge, for the shown cards that have one
     loaded: bool = False  # the first window has arrived (until then the page shows a spinner)
     reading: bool = False  # a search or page change is being read
 
@@ -104,16 +105,24 @@ class ContactsState(rx.State):
             return  # the person has moved on to another search or page since it was read
         if self.rows != page.rows:  # an unchanged window sends nothing
             self.rows = page.rows
+        badges = {str(contact_id): badge for contact_id, badge in page.badges.items()}
+        if self.badges != badges:
+            self.badges = badges
         if self.total != page.total:
             self.total = page.total
         if not self.loaded:
             self.loaded = True
 
-    def _apply_badges(self, badges: dict[int, str]) -> None:
-        if any(row.id in badges and row.badge != badges[row.id] for row in self.rows):
-            self.rows = [ContactRow(**{**row.__dict__, "badge": badges.get(row.id, row.badge)}) for row in self.rows]
-        if self.open_contact.id in badges:
-            self.open_contact = ContactRow(**{**self.open_contact.__dict__, "badge": badges[self.open_contact.id]})
+    def _apply_badges(self, patch: dict[int, str]) -> None:
+        """New badges of shown cards: only the small badge map is pushed, not the cards."""
+        badges = dict(self.badges)
+        for contact_id, badge in patch.items():
+            if badge:
+                badges[str(contact_id)] = badge
+            else:
+                badges.pop(str(contact_id), None)
+        if badges != self.badges:
+            self.badges = badges
 
     def _apply_contact_tasks(self, seq: int, window: TasksWindow, page: TasksPage) -> None:
         if window == self._tasks_window and self._fresh(CONTACT_TASKS_WINDOW, seq):

@@ -20,6 +20,7 @@ from app.feed.listener import latest_seq
 from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, registry
 from app.services import auth as auth_service
 from app.services import presence
+from app.models import utc_now
 from app.services.actors import Actor
 from app.services.errors import NotAuthenticated
 from app.db import read_session
@@ -89,6 +90,12 @@ PAGE_LISTS: dict[str, tuple[str, ...]] = {
 def _agent_id_of(path: str) -> int | None:
     parts = path.strip("/").split("/")
     return int(parts[1]) if route_pattern(path) == "/agents/[id]" and parts[1].isdigit() else None
+
+
+def _next_wait(beat: Heartbeat, subscription) -> float | None:
+    """Wake for the next heartbeat or the end of the sign-in session, whichever comes first."""
+    waits = [w for w in (beat.seconds_left(), subscription.seconds_to_expiry(utc_now())) if w is not None]
+    return min(waits) if waits else None
 
 
 class Heartbeat:
@@ -190,7 +197,9 @@ class LiveLinkState(rx.State):
             async for action in self._poll(actor, kinds, windows, Heartbeat(token, actor.is_human_agent)):
                 yield action
             return
-        subscription = registry.subscribe(actor.audience, actor.auth_session_id, client_token, kinds)
+        subscription = registry.subscribe(actor.audience, actor.auth_session_id, client_token, kinds,
+                                          user_id=actor.user_id, role=actor.role,
+                                          expires_at=actor.session_expires_at)
         for kind, window in windows.items():
             subscription.open_window(kind, window)
         try:
@@ -206,11 +215,18 @@ class LiveLinkState(rx.State):
             beat = Heartbeat(token, actor.is_human_agent)
             while not subscription.closed:
                 try:
-                    pending = await asyncio.wait_for(subscription.next_views(), beat.seconds_left())
+                    pending = await asyncio.wait_for(subscription.next_views(), _next_wait(beat, subscription))
                 except TimeoutError:
                     pending = {}
                 if subscription.closed:
                     break  # a newer live link of this tab took over
+                if subscription.seconds_to_expiry(utc_now()) == 0:
+                    subscription.end(seq)  # the sign-in session ran out (not a logged change)
+                if subscription.ended:
+                    # Signed out, expired or disabled: the page is sent away, and whatever it
+                    # does next, this link serves it nothing more.
+                    yield rx.redirect(LOGIN_ROUTE)
+                    break
                 await beat.maybe_send()
                 if not pending:
                     continue  # only a heartbeat was due: nothing to apply, no state lock taken

@@ -33,7 +33,6 @@ class ContactRow:
     company: str
     client_id: int
     client: str
-    badge: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +62,9 @@ class ContactsPage:
     window: ContactsWindow
     rows: list[ContactRow] = field(default_factory=list)
     total: int = 0
+    # The badges of the shown contacts that have one (id -> badge): kept apart from the rows so a
+    # badge that moves is pushed as this small map, never as the whole page of cards.
+    badges: dict[int, str] = field(default_factory=dict)
 
     @property
     def shown_ids(self) -> frozenset[int]:
@@ -125,8 +127,9 @@ def read_contacts_page(session: Session, window: ContactsWindow, limit: int = CO
     badges = badges_of(session, [c.id for c in contacts])
     names = client_names_of(session, {c.client_id for c in contacts})
     rows = [ContactRow(id=c.id, name=c.name, email=c.email, company=c.company, client_id=c.client_id,
-                       client=names.get(c.client_id, ""), badge=badges.get(c.id, "")) for c in contacts]
-    return ContactsPage(window=window, rows=rows, total=int(total))
+                       client=names.get(c.client_id, "")) for c in contacts]
+    return ContactsPage(window=window, rows=rows, total=int(total),
+                        badges={cid: badge for cid, badge in badges.items() if badge})
 
 
 def badges_of(session: Session, contact_ids: Iterable[int]) -> dict[int, str]:
@@ -161,10 +164,9 @@ def read_contact(session: Session, contact_id: int, client_id: int | None) -> Co
     contact = session.get(Contact, contact_id)
     if contact is None or (client_id is not None and contact.client_id != client_id):
         return None
-    badge = badges_of(session, [contact.id]).get(contact.id, "")
     client = session.get(Client, contact.client_id)
     return ContactRow(id=contact.id, name=contact.name, email=contact.email, company=contact.company,
-                      client_id=contact.client_id, client=client.name if client else "", badge=badge)
+                      client_id=contact.client_id, client=client.name if client else "")
 
 
 def find_contact(session: Session, client_id: int | None, text: str) -> ContactFacts | None:

@@ -121,12 +121,20 @@ def test_a_search_finds_one_contact_among_thousands(browser, server):
     expect(page.get_by_test_id("contact-card")).to_have_count(min(len(matching), PAGE_SIZE))
 
 
-def test_a_task_on_a_shown_contact_changes_its_badge_live(browser, server):
+def test_a_task_on_a_shown_contact_changes_its_badge_live_and_pushes_only_the_badges(browser, server):
     page = contacts_page(browser, server)
+    frames = record_frames(page)
+    page.reload()
     contact_id, _ = acme_contacts(server)[5]
     expect(card(page, contact_id)).to_be_visible()
+    expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+    page.wait_for_timeout(QUIET_MS)
+    before = len(frames)
     assign(server, contact_id)
     expect(card(page, contact_id).get_by_test_id("task-badge")).to_have_text("Agent Working")
+    pushed = frames[before:]
+    assert any("badges" in frame for frame in pushed)
+    assert not any("rows" in frame for frame in pushed), "the page of cards was sent again for one badge"
 
 
 def test_a_task_on_a_contact_off_screen_pushes_nothing_to_the_page(browser, server):
@@ -141,7 +149,7 @@ def test_a_task_on_a_contact_off_screen_pushes_nothing_to_the_page(browser, serv
     assign(server, contact_id)
     page.wait_for_timeout(QUIET_MS)
     pushed = frames[before:]
-    assert not any(name in frame or "rows" in frame for frame in pushed), pushed
+    assert not any(name in frame or "rows" in frame or "badges" in frame for frame in pushed), pushed
 
 
 def test_a_contact_added_by_sql_appears_live_where_it_sorts_and_counts_everywhere(browser, server):
