@@ -353,8 +353,8 @@ def wait_quiet(pump, counters: list[FrameBuckets]) -> bool:
 
 def badge_targets(t: Tenant, count: int) -> list[int]:
     """Page 1's contacts (by name) without a badge: an assignment turns theirs to Agent Working."""
-    rows = window_page(t.client_id).rows
-    free = [r.id for r in rows if r.badge == ""]
+    page = window_page(t.client_id)
+    free = [r.id for r in page.rows if r.id not in page.badges]
     if not free:
         raise RuntimeError(f"{t.name}: no contact without a badge on page 1")
     return free[:count]
