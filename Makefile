@@ -70,13 +70,17 @@ bench: setup chromium
 	python bench/latency.py
 	python bench/task_latency.py
 	python bench/presence.py
+	python bench/sqlite_wake.py
+	python bench/contacts_scale.py
 
-# Benchmarks of the scale-out form (local PostgreSQL and Redis): fan-out, idle cost, burst.
+# Benchmarks of the scale-out form (local PostgreSQL and Redis): fan-out, idle cost, burst, a
+# large tenant on PostgreSQL.
 bench-scaled: setup
 	$(ENV)
 	python bench/fanout.py
 	python bench/idle_cost.py
 	python bench/burst.py
+	python bench/contacts_scale.py --database postgres
 
 clean:
 	rm -rf .web .states .cache data
