@@ -417,6 +417,32 @@ def read_frontend(root: Path) -> Frontend:
     )
 
 
+# --- pages in Chromium -------------------------------------------------------------------------
+
+# A page whose live link is up: connected, and its subscription names the worker serving it.
+FOLLOWING = "[data-testid=connection-status][data-state=connected]:not([data-worker=''])"
+
+# Every change of each watched card's badge text: window.__benchBadges[id] = [[text, t]], with t
+# on the page's clock (performance.timeOrigin + performance.now()).
+BADGE_LOG_JS = r"""(ids) => {
+  const log = (window.__benchBadges = {});
+  const last = {};
+  const read = (id) => {
+    const b = document.querySelector(`[data-testid=contact-card][data-contact-id="${id}"] [data-testid=task-badge]`);
+    return b ? b.textContent.trim() : '';
+  };
+  for (const id of ids) { log[id] = []; last[id] = read(id); }
+  new MutationObserver(() => {
+    const now = performance.timeOrigin + performance.now();
+    for (const id of ids) {
+      const text = read(id);
+      if (text !== last[id]) { last[id] = text; log[id].push([text, now]); }
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+  return last;
+}"""
+
+
 # --- the lightweight client --------------------------------------------------------------------
 
 def _strip(values: dict[str, Any]) -> dict[str, Any]:

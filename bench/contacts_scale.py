@@ -133,26 +133,7 @@ CONTACTS_STATE = "app___state___contacts____contacts_state"
 
 CARD_ANY = "[data-testid=contact-card]"
 CANCEL_HEAD = 'cancel->"" p50'  # part 1's second column group: the cancel commit -> badge gone
-FOLLOWING = "[data-testid=connection-status][data-state=connected]:not([data-worker=''])"
 
-# Part 1: every badge text change of the watched cards: window.__benchBadges[id] = [[text, t]].
-BADGE_LOG_JS = r"""(ids) => {
-  const log = (window.__benchBadges = {});
-  const last = {};
-  const read = (id) => {
-    const b = document.querySelector(`[data-testid=contact-card][data-contact-id="${id}"] [data-testid=task-badge]`);
-    return b ? b.textContent.trim() : '';
-  };
-  for (const id of ids) { log[id] = []; last[id] = read(id); }
-  new MutationObserver(() => {
-    const now = performance.timeOrigin + performance.now();
-    for (const id of ids) {
-      const text = read(id);
-      if (text !== last[id]) { last[id] = text; log[id].push([text, now]); }
-    }
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
-  return last;
-}"""
 
 # Part 1: when each websocket message that carries ContactsState reaches the page's JS (installed
 # before the page's scripts: the socket.io client's WebSocket is this wrapper's, and the listener
@@ -334,7 +315,7 @@ def open_signed_in(browser, url: str, email: str, path: str, cursor: list[int], 
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Sign out").wait_for()
     page.goto(url + path)
-    page.wait_for_selector(FOLLOWING)
+    page.wait_for_selector(S.FOLLOWING)
     return context, page, frames
 
 
@@ -376,7 +357,7 @@ def run_badges(t: Tenant, url: str, browser, clock: CommitClock, changes: int) -
             contacts.wait_for_selector(f'{CARD_ANY}[data-contact-id="{contact}"]')
         shown = contacts.locator(CARD_ANY).count()
         ids = [str(c) for c in targets]
-        initial = contacts.evaluate(BADGE_LOG_JS, ids)
+        initial = contacts.evaluate(S.BADGE_LOG_JS, ids)
         if any(initial.values()):
             raise RuntimeError(f"{t.name}: the targets must start without a badge, the page shows {initial}")
         offset = max(abs(base.clock_offset_ms(p)) for p in (contacts, dashboard))
@@ -515,7 +496,7 @@ def run_loads_and_search(t: Tenant, url: str, browser, loads: int, searches: int
             page.wait_for_selector(CARD_ANY, state="visible")
             goto_visible.append((time.monotonic() - started) * 1000)
             in_page.append(page.evaluate("() => window.__benchNav.firstCard"))
-            page.wait_for_selector(FOLLOWING)
+            page.wait_for_selector(S.FOLLOWING)
             page.wait_for_timeout(300)
         full = min(t.contacts, 100)
         page.wait_for_function("(n) => document.querySelectorAll('[data-testid=contact-card]').length === n",

@@ -69,7 +69,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers, wherever we are run from
 
 import latency as base  # the colleague's bench: server start, clocks, percentiles, facts
-from _support import server_log_problems  # the error scan the other benches use
+import _support as S  # noqa: E402 - the error scan and page helpers the other benches use
+from _support import server_log_problems  # noqa: E402
 
 DEFAULT_PAGES = 3  # a few colleagues of one client watching /contacts
 DEFAULT_TASKS = 50  # 150 timed steps per page: enough for a p90, a rough p99
@@ -93,26 +94,7 @@ PUMP_MS = 20  # while burst threads run, the main thread lets Playwright dispatc
 MAX_SNAPSHOTS = 20_000  # bound on each page's log of observed states during the burst
 
 CARD = "[data-testid=contact-card][data-contact-id=\"{id}\"]"
-FOLLOWING = "[data-testid=connection-status][data-state=connected]:not([data-worker=''])"
 
-# Part 1: log every change of each watched card's badge text: window.__benchBadges[id] = [[text, t]].
-BADGE_LOG_JS = r"""(ids) => {
-  const log = (window.__benchBadges = {});
-  const last = {};
-  const read = (id) => {
-    const b = document.querySelector(`[data-testid=contact-card][data-contact-id="${id}"] [data-testid=task-badge]`);
-    return b ? b.textContent.trim() : '';
-  };
-  for (const id of ids) { log[id] = []; last[id] = read(id); }
-  new MutationObserver(() => {
-    const now = performance.timeOrigin + performance.now();
-    for (const id of ids) {
-      const text = read(id);
-      if (text !== last[id]) { last[id] = text; log[id].push([text, now]); }
-    }
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
-  return last;
-}"""
 
 # Part 2: renders, mutation records, observed states (deduplicated) and the rAF loop's longest gap.
 BURST_OBSERVER_JS = r"""({ids, maxSnapshots}) => {
@@ -248,7 +230,7 @@ def open_live_page(browser, url: str, path: str) -> tuple[Any, FrameCounter]:
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Sign out").wait_for()
     page.goto(url + path)
-    page.wait_for_selector(FOLLOWING)  # connected, and its live subscription names its worker
+    page.wait_for_selector(S.FOLLOWING)  # connected, and its live subscription names its worker
     return page, counter
 
 
@@ -358,7 +340,7 @@ def run_latency(pages: list, contact_ids: list[int], agents: dict[str, int], tas
 
     ids = [str(c) for c in contact_ids]
     for page in pages:
-        initial = page.evaluate(BADGE_LOG_JS, ids)
+        initial = page.evaluate(S.BADGE_LOG_JS, ids)
         if any(initial.values()):
             raise RuntimeError(f"part 1 must start with no badges, the page shows {initial}")
     offset = max(abs(base.clock_offset_ms(page)) for page in pages)

@@ -15,9 +15,6 @@ from typing import Any
 
 import reflex as rx
 
-from app.db import read_session
-from app.feed.listener import latest_seq
-from app.feed.registry import registry
 from app.services import system_status
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
@@ -25,6 +22,7 @@ from app.services.timeparse import parse_local_datetime
 from app.state.auth import HOME_ROUTE, LOGIN_ROUTE, AuthState
 from app.state.clock import BrowserClock
 from app.state.views import assign_changed
+from app.state.windows import hold_and_read
 from app.views.audit import (
     ACTOR_MAX_LENGTH,
     ANY_CLIENT,
@@ -39,7 +37,7 @@ from app.views.audit import (
     StatusHistoryWindow,
     valid_client_filter,
 )
-from app.views.windows import AUDIT_WINDOW, STATUS_HISTORY_WINDOW, read_window
+from app.views.windows import AUDIT_WINDOW, STATUS_HISTORY_WINDOW
 
 STATUS_CHOICES = ["Active", "Maintenance", "Inactive"]
 TYPE_CHOICES = ["Info", "Warning", "Error", "Success"]
@@ -49,12 +47,6 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what a date field sends:
 DATE_ERROR = "Enter a date like 2026-11-22."
 ACTION_ERROR = "Choose one of the listed actions."
 CLIENT_ERROR = "Choose one of the listed clients."
-
-
-def _read(kind: str, window: Hashable) -> tuple[int, Any]:
-    seq = latest_seq()  # read first: the window below is at least as new as this
-    with read_session() as session:
-        return seq, read_window(session, kind, window)
 
 
 def _day(value: str) -> date | None:
@@ -201,13 +193,8 @@ class AdminState(rx.State):
         else:
             self.history_offset = window.offset
             self.history_reading = True
-        subscription = registry.for_token(self.router.session.client_token)
-        if subscription is not None:
-            subscription.open_window(kind, window)
         yield
-        seq, page = await asyncio.to_thread(_read, kind, window)
-        if subscription is not None:
-            subscription.window_read(kind, window, frozenset())
+        seq, page = await hold_and_read(self.router.session.client_token, kind, window)
         if kind == AUDIT_WINDOW:
             self.audit_reading = False
             self._apply_audit(seq, window, page)

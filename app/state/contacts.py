@@ -14,8 +14,6 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
-from app.feed.listener import latest_seq
-from app.feed.registry import registry
 from app.services import tasks
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
@@ -33,15 +31,10 @@ from app.views.contacts import (
     read_contact,
 )
 from app.views.tasks import TaskRow, TasksPage, TasksWindow
-from app.views.windows import CONTACT_TASKS_WINDOW, CONTACTS_WINDOW, read_window, shown_ids
+from app.state.windows import hold_and_read, let_go
+from app.views.windows import CONTACT_TASKS_WINDOW, CONTACTS_WINDOW
 
 NO_CONTACT = ContactRow(id=0, name="", email="", company="", client_id=0, client="")
-
-
-def _read(kind: str, window: Hashable) -> tuple[int, Any]:
-    seq = latest_seq()  # read first: the window below is at least as new as this
-    with read_session() as session:
-        return seq, read_window(session, kind, window)
 
 
 class ContactsState(rx.State):
@@ -153,15 +146,10 @@ class ContactsState(rx.State):
         self._client_id = client_id_of(actor.audience)
         window = self.window()
         self.offset = window.offset
-        subscription = registry.for_token(self.router.session.client_token)
-        if subscription is not None:
-            subscription.open_window(CONTACTS_WINDOW, window)
         self.reading = True
         yield
-        seq, page = await asyncio.to_thread(_read, CONTACTS_WINDOW, window)
+        seq, page = await hold_and_read(self.router.session.client_token, CONTACTS_WINDOW, window)
         self.reading = False
-        if subscription is not None:
-            subscription.window_read(CONTACTS_WINDOW, window, shown_ids(CONTACTS_WINDOW, page))
         self._apply_page(seq, window, page)
 
     @rx.event
@@ -237,12 +225,7 @@ class ContactsState(rx.State):
 
     async def _read_contact_tasks(self, window: TasksWindow) -> None:
         self._tasks_window = window
-        subscription = registry.for_token(self.router.session.client_token)
-        if subscription is not None:
-            subscription.open_window(CONTACT_TASKS_WINDOW, window)
-        seq, page = await asyncio.to_thread(_read, CONTACT_TASKS_WINDOW, window)
-        if subscription is not None:
-            subscription.window_read(CONTACT_TASKS_WINDOW, window, frozenset())
+        seq, page = await hold_and_read(self.router.session.client_token, CONTACT_TASKS_WINDOW, window)
         self._apply_contact_tasks(seq, window, page)
 
     @rx.event
@@ -250,9 +233,7 @@ class ContactsState(rx.State):
         self.open_contact = NO_CONTACT
         self.open_contact_tasks = []
         self._tasks_window = None
-        subscription = registry.for_token(self.router.session.client_token)
-        if subscription is not None:
-            subscription.close_window(CONTACT_TASKS_WINDOW)
+        let_go(self.router.session.client_token, CONTACT_TASKS_WINDOW)
 
     @rx.event
     async def start_assign(self, contact_id: int):

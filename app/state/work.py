@@ -11,8 +11,6 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
-from app.feed.listener import latest_seq
-from app.feed.registry import registry
 from app.services import drafts, follow_ups, tasks
 from app.services.live_views import client_id_of
 from app.services.errors import InvalidInput, ServiceError
@@ -20,10 +18,11 @@ from app.services.timeparse import parse_local_datetime
 from app.state.auth import LOGIN_ROUTE, AuthState
 from app.state.clock import BrowserClock
 from app.state.views import assign_changed
+from app.state.windows import hold_and_read
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
 from app.views.work import NO_AI_AGENT, AIAgentLine
-from app.views.lists import ActivityRow, DraftRow, FollowUpRow, ListPage, ListWindow, read_list
-from app.views.tasks import TaskRow, TasksPage, TasksWindow, read_tasks
+from app.views.lists import ActivityRow, DraftRow, FollowUpRow, ListPage, ListWindow
+from app.views.tasks import TaskRow, TasksPage, TasksWindow
 from app.views.windows import AGENT_TASKS_WINDOW
 
 # The vars each shared view sets (live_views.SUMMARY_VIEW).
@@ -90,18 +89,7 @@ class WorkState(rx.State):
             return rx.redirect(LOGIN_ROUTE)
         window = self._lists[name].more()
         self._lists = {**self._lists, name: window}
-        subscription = registry.for_token(self.router.session.client_token)
-        if subscription is not None:
-            subscription.open_window(name, window)
-
-        def read():
-            seq = latest_seq()
-            with read_session() as session:
-                return seq, read_list(session, window)
-
-        seq, page = await asyncio.to_thread(read)
-        if subscription is not None:
-            subscription.window_read(name, window, frozenset())
+        seq, page = await hold_and_read(self.router.session.client_token, name, window)
         self._apply_list(seq, window, page)
 
     def _apply_view(self, kind: str, view: dict[str, Any]) -> list[dict[str, str]]:
@@ -145,18 +133,7 @@ class WorkState(rx.State):
             return rx.redirect(LOGIN_ROUTE)
         window = self._agent_tasks_window.more()
         self._agent_tasks_window = window
-        subscription = registry.for_token(self.router.session.client_token)
-        if subscription is not None:
-            subscription.open_window(AGENT_TASKS_WINDOW, window)
-
-        def read():
-            seq = latest_seq()
-            with read_session() as session:
-                return seq, read_tasks(session, window)
-
-        seq, page = await asyncio.to_thread(read)
-        if subscription is not None:
-            subscription.window_read(AGENT_TASKS_WINDOW, window, frozenset())
+        seq, page = await hold_and_read(self.router.session.client_token, AGENT_TASKS_WINDOW, window)
         self._apply_agent_tasks(seq, window, page)
 
     # --- computed views -------------------------------------------------------------------
