@@ -8,6 +8,9 @@ PYTHON ?= python3
 BUN_VERSION := 1.4.4
 ENV := source scripts/env.sh
 PORT ?= 3000
+# Loopback only: the demo accounts' passwords are published. Another address (HOST=0.0.0.0)
+# is refused while a demo account still has its demo password (app/startup_guard.py).
+HOST ?= 127.0.0.1
 
 # The scale-out form: local PostgreSQL and Redis, several backend workers.
 SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/beacon
@@ -42,7 +45,8 @@ db: setup
 
 run: db
 	$(ENV)
-	exec reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+	python -m app.startup_guard --host '$(HOST)'
+	exec reflex run --env prod --backend-host '$(HOST)' --frontend-port $(PORT) --backend-port $(PORT)
 
 # The task worker (run it beside `make run`, in another terminal): AI agents' tasks flow live.
 worker: db
@@ -55,7 +59,8 @@ run-scaled: setup
 	export BEACON_DATABASE_URL='$(SCALED_DATABASE_URL)' REFLEX_REDIS_URL='$(SCALED_REDIS_URL)' GRANIAN_WORKERS=$(SCALED_WORKERS)
 	beacon db upgrade --create
 	beacon seed demo
-	exec reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+	python -m app.startup_guard --host '$(HOST)'
+	exec reflex run --env prod --backend-host '$(HOST)' --frontend-port $(PORT) --backend-port $(PORT)
 
 test: setup chromium
 	$(ENV)

@@ -11,4 +11,8 @@ config = rx.Config(
     # Offline machines: the sitemap plugin is on by default and not needed here.
     disable_plugins=[rx.plugins.SitemapPlugin],
     show_built_with_reflex=False,
+    # Loopback unless told otherwise (`make run HOST=...`, `reflex run --backend-host`,
+    # REFLEX_BACKEND_HOST): the demo accounts' passwords are published. On any other address
+    # app/startup_guard.py refuses to start while a demo password is unchanged.
+    backend_host="127.0.0.1",
 )

@@ -12,6 +12,11 @@ from app.state.auth import AuthState
 from app.state.live import LiveLinkState
 from app.state.presence import PresenceState
 from app.state.work import WorkState
+from app.startup_guard import refuse_unsafe_start
+
+# Before anything serves: on a non-loopback address, no demo account may keep its demo password.
+# `reflex run` imports this module before it binds the port, and each backend worker imports it.
+refuse_unsafe_start()
 
 app = rx.App(
     api_transformer=api,

@@ -165,6 +165,25 @@ def user_create(email, name, role, client, password) -> None:
     click.echo(f"Created {created.email} ({created.role}).")
 
 
+@user.command("password")
+@click.option("--email", required=True, help="Whose password to set.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the new password from the first line of stdin (for scripts) instead of asking.")
+def user_password(email, password_stdin) -> None:
+    """Set a user's password (asked twice, not echoed) and end that user's sign-in sessions."""
+    from app.services.users import change_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif not sys.stdin.isatty():
+        _fail("no terminal to ask for the password on; pipe it in with --password-stdin", EXIT_USAGE)
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    ended = change_password(None, email, password)
+    click.echo(f"Password of {email.strip().lower()} changed"
+               + (f"; {ended} sign-in session(s) ended." if ended else "."))
+
+
 @main.group(cls=_Group)
 def db() -> None:
     """The database."""

@@ -1,0 +1,92 @@
+"""Refuse to serve the demo accounts to the network.
+
+`make run` seeds a platform admin with a published password (admin@beacon.demo / beacon-admin).
+On 127.0.0.1 only this machine can reach it; on any other address anyone who reaches the port
+would be that admin. So before Beacon serves on a non-loopback address it checks that no demo
+account still has a demo password, and otherwise stops with one line saying how to fix it.
+
+Where the bind address comes from: Reflex's own config, the one value granian binds to
+(`backend_host`: rxconfig.py says 127.0.0.1; `REFLEX_BACKEND_HOST` or `reflex run
+--backend-host H` override it, and Reflex exports the flag as `REFLEX_BACKEND_HOST` to its
+workers). `app/app.py` calls `refuse_unsafe_start()` when it is imported, which `reflex run`
+does before it binds the port (compiling the pages) and again in every backend worker, so a
+deployment that runs `reflex run` directly is refused as well as `make run`. The Makefile also
+runs `python -m app.startup_guard --host $(HOST)` first, to say it before any build output.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+
+import click
+
+
+def configured_host() -> str:
+    """The address Reflex's backend binds to (see the module's docstring)."""
+    from reflex.config import get_config
+
+    return str(get_config().backend_host or "")
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address `host` stands for is a loopback address.
+
+    "" and the wildcard addresses (0.0.0.0, ::) listen everywhere: not loopback. A name counts
+    only when it resolves, and only to loopback addresses.
+    """
+    host = (host or "").strip().strip("[]")
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if host.lower() == "localhost":
+        return True
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {info[4][0].split("%", 1)[0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def refusal(host: str) -> str | None:
+    """The one-line reason Beacon must not serve on `host`, or None when it may."""
+    if is_loopback(host):
+        return None
+    from app.services.users import demo_accounts_with_demo_password
+
+    try:
+        exposed = demo_accounts_with_demo_password()
+    except Exception as error:  # noqa: BLE001 - fail closed, with the reason on the one line
+        return (f"refusing to serve on {host}: could not check the demo accounts' passwords "
+                f"({error.__class__.__name__}: {str(error).splitlines()[0] if str(error) else ''})")
+    if not exposed:
+        return None
+    first = exposed[0]
+    others = " (and likewise for " + ", ".join(exposed[1:]) + ")" if len(exposed) > 1 else ""
+    return (f"refusing to serve on {host}: the demo accounts {', '.join(exposed)} still have their "
+            f"published demo passwords; change them with `beacon user password --email {first}`"
+            f"{others}, or serve on 127.0.0.1 (the default: HOST=127.0.0.1)")
+
+
+def refuse_unsafe_start(host: str | None = None) -> None:
+    """Exit (status 1) with one line on stderr when serving on `host` would expose a demo password."""
+    reason = refusal(configured_host() if host is None else host)
+    if reason is not None:
+        print(f"beacon: {reason}", file=sys.stderr, flush=True)
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option("--host", default=None, help="The address Beacon will listen on (default: Reflex's backend_host).")
+def main(host: str | None) -> None:
+    """Exit non-zero with one line when Beacon must not serve on HOST."""
+    refuse_unsafe_start(host)
+
+
+if __name__ == "__main__":
+    main()
