@@ -9,7 +9,6 @@ that holds an equal window).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.views.contacts import NO_BADGE, ContactFacts, ContactsWindow, matches_search
@@ -110,7 +109,3 @@ def for_client(work: WorkTouched, client_id: int | None, contact_client: dict[in
 def list_window_touched(window: ListWindow, work: WorkTouched) -> bool:
     """A list is re-read when its own kind of row changed in its client."""
     return LIST_ENTITY[window.name] in work.entities
-
-
-def touched_contact_ids(changes: Iterable[Change]) -> set[int]:
-    return {int(c.entity_id) for c in changes if c.entity == "contacts" and c.entity_id}

@@ -62,10 +62,6 @@ class ContactsState(rx.State):
     # --- what the page shows ----------------------------------------------------------------
 
     @rx.var
-    def page_size(self) -> int:
-        return CONTACTS_PAGE_SIZE
-
-    @rx.var
     def showing_from(self) -> int:
         return self.offset + 1 if self.total else 0
 
