@@ -134,14 +134,69 @@ def token() -> None:
     """API tokens."""
 
 
+def _token_actor(acting: str | None):
+    """`--as EMAIL`: act as that user (a non-admin manages only their own tokens). Without it, the
+    operator acts (whoever can reach the database, as with `beacon user create`)."""
+    if not acting:
+        return None
+    from app.services.auth import actor_for_email
+
+    return actor_for_email(acting)
+
+
+def _utc(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else "never"
+
+
 @token.command("create")
 @click.option("--email", required=True, help="The user the token acts as.")
 @click.option("--name", default="cli", show_default=True)
-def token_create(email, name) -> None:
-    """Issue a bearer token; it is printed once and stored only as a hash."""
-    from app.services.auth import create_api_token
+@click.option("--expires", default="90d", show_default=True,
+              help="A duration (30d, 12h, 2w) or an ISO date (2026-12-31); at most 3650 days.")
+@click.option("--scope", default="publish", show_default=True, metavar="read|publish",
+              help="read: GET calls only; publish: may also write (within the user's rights).")
+@click.option("--as", "acting", metavar="EMAIL", help="Act as this user instead of the operator.")
+def token_create(email, name, expires, scope, acting) -> None:
+    """Issue a bearer token; it is printed once (the last word of the output), stored only as a hash."""
+    from app.services.tokens import create_token
 
-    click.echo(create_api_token(email, name))
+    token_id, secret, expires_at = create_token(_token_actor(acting), email, expires, scope, name)
+    click.echo(f"Token #{token_id} for {email.strip().lower()} ({scope}), expires {_utc(expires_at)}; "
+               "shown once:", err=True)
+    sys.stderr.flush()
+    click.echo(secret)  # alone on stdout: TOKEN=$(beacon token create --email ...)
+
+
+@token.command("list")
+@click.option("--email", required=True, help="Whose tokens.")
+@click.option("--as", "acting", metavar="EMAIL", help="Act as this user instead of the operator.")
+def token_list(email, acting) -> None:
+    """One line per token, its id first (never the secret)."""
+    from app.services.tokens import list_tokens
+
+    rows = list_tokens(_token_actor(acting), email)
+    if not rows:
+        click.echo(f"No API tokens for {email.strip().lower()}.", err=True)
+    for t in rows:
+        click.echo(f"{t.id} {t.state} {t.scope} {t.prefix}... name={t.name!r} created {_utc(t.created_at)}, "
+                   f"expires {_utc(t.expires_at)}, last used {_utc(t.last_used_at)}"
+                   + (f", revoked {_utc(t.revoked_at)}" if t.revoked_at else ""))
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.option("--as", "acting", metavar="EMAIL", help="Act as this user instead of the operator.")
+def token_revoke(token_id, acting) -> None:
+    """Revoke a token by its id (from `beacon token list`); it answers 401 from then on."""
+    from app.services.tokens import revoke_token
+
+    if not token_id.strip().isdigit() or len(token_id.strip()) > 18:
+        _fail(f"{token_id!r} is not a token id: give the number `beacon token list` shows first", EXIT_USAGE)
+    token_id = int(token_id.strip())
+    if revoke_token(_token_actor(acting), token_id):
+        click.echo(f"Token #{token_id} revoked.")
+    else:
+        click.echo(f"Token #{token_id} was revoked already.")
 
 
 @main.group(cls=_Group)

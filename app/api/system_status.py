@@ -10,21 +10,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.api.errors import error_response, service_error_response
-from app.services import auth as auth_service
-from app.services import system_status
+from app.services import system_status, tokens
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, NotAuthenticated, ServiceError
 from app.services.rules import MessageFacts
 from app.services.timeparse import parse_expiry
 
 
+# Methods that only read: a "read" token may call them; every other method needs a "publish" token.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def caller(request: Request) -> Actor:
-    """The API token's user; NotAuthenticated without a valid bearer token."""
+    """The API token's user; NotAuthenticated (401) without a valid, unexpired, unrevoked bearer
+    token, Forbidden (403) for a read-scoped token on a method that writes."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("Send an API token as 'Authorization: Bearer <token>'.")
-    return await asyncio.to_thread(auth_service.actor_for_api_token, token.strip())
+    scope = tokens.READ if request.method.upper() in READING_METHODS else tokens.PUBLISH
+    return await asyncio.to_thread(tokens.actor_for_api_token, token.strip(), scope)
 
 
 def _message_json(message: MessageFacts | None) -> dict[str, Any] | None:

@@ -45,6 +45,8 @@ class AuthSession(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
+    """A bearer token for the HTTP API; only its SHA-256 digest is stored (services/tokens.py)."""
+
     __tablename__ = "api_tokens"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,3 +57,8 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    # Migration 0005. Every token the services issue expires (NULL would mean never).
+    expires_at: datetime | None = None
+    # "read" (GET only) or "publish" (may also write, within its user's rights).
+    scope: str = Field(default="publish", max_length=16,
+                       sa_column_kwargs={"server_default": "publish"})

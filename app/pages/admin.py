@@ -1,4 +1,4 @@
-"""/admin: status & messaging, messages, status history, audit log, clients and users."""
+"""/admin: status & messaging, messages, status history, audit log, clients, users and API tokens."""
 
 import reflex as rx
 
@@ -314,6 +314,46 @@ def _users_tab() -> rx.Component:
     )
 
 
+TOKEN_STATE_TONES = {"active": "green", "expired": "gray", "revoked": "red"}
+
+
+def _token_row(t) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(t.email), rx.table.cell(t.name), rx.table.cell(rx.code(t.prefix + "…")),
+        rx.table.cell(t.scope), rx.table.cell(when(t.expires_at)),
+        rx.table.cell(rx.cond(t.last_used_at, when(t.last_used_at), rx.text("never", as_="span"))),
+        rx.table.cell(rx.badge(t.state, color_scheme=rx.match(t.state, *TOKEN_STATE_TONES.items(), "gray"))),
+        rx.table.cell(rx.cond(
+            t.state != "revoked",
+            rx.button("Revoke", size="1", variant="soft", color_scheme="red",
+                      on_click=AdminState.revoke_token(t.id),
+                      custom_attrs={"aria-label": "Revoke token " + t.prefix}),
+        )),
+        custom_attrs={"data-testid": "token-row", "data-token-id": t.id, "data-state": t.state},
+        key=t.id,
+    )
+
+
+def _tokens_tab() -> rx.Component:
+    """Every user's newest API tokens (read when the tab opens), with Revoke."""
+    return rx.vstack(
+        rx.text("The newest API tokens of every user. `beacon token create` issues them; a revoked or "
+                "expired token gets 401 from the API.", size="2", color_scheme="gray"),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                            ("Email", "Name", "Prefix", "Scope", "Expires", "Last used",
+                                             "State", "")])),
+            rx.table.body(rx.foreach(AdminState.tokens, _token_row)),
+            width="100%",
+        ),
+        rx.cond(AdminState.tokens_loaded & (AdminState.tokens.length() == 0),
+                rx.text("No API tokens yet.", size="2", color_scheme="gray")),
+        spacing="3", width="100%",
+        on_mount=AdminState.load_tokens,
+        custom_attrs={"data-testid": "tokens-tab"},
+    )
+
+
 def admin_page() -> rx.Component:
     return page_shell(
         "Admin",
@@ -323,6 +363,7 @@ def admin_page() -> rx.Component:
                 rx.tabs.trigger("Audit log", value="audit"),
                 rx.tabs.trigger("Clients", value="clients"),
                 rx.tabs.trigger("Users", value="users"),
+                rx.tabs.trigger("Tokens", value="tokens"),
             ),
             rx.tabs.content(
                 rx.vstack(_publish_card(), _statuses_card(), _messages_card(), _history_card(),
@@ -332,6 +373,7 @@ def admin_page() -> rx.Component:
             rx.tabs.content(rx.box(_audit_tab(), padding_top="1em"), value="audit"),
             rx.tabs.content(rx.box(_clients_tab(), padding_top="1em"), value="clients"),
             rx.tabs.content(rx.box(_users_tab(), padding_top="1em"), value="users"),
+            rx.tabs.content(rx.box(_tokens_tab(), padding_top="1em"), value="tokens"),
             default_value="system",
             width="100%",
         ),

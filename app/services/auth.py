@@ -153,34 +153,17 @@ def create_user(
 
 
 def create_api_token(email: str, name: str = "cli") -> str:
-    """Issue an API token for the user with `email`; the token is shown once, stored hashed."""
-    email = (email or "").strip().lower()
-    with transaction() as session:
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is None:
-            raise NotFound(f"No user with email {email!r}.")
-        token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-        session.add(
-            ApiToken(user_id=user.id, name=name, prefix=token[:12], token_hash=_digest(token))
-        )
-        write_audit(session, _actor(session, user), "api_token.create", "user", user.id,
-                    user.client_id, None, {"name": name, "prefix": token[:12]})
-    return token
+    """Issue a publish token for `email` as the operator would (90 days); see services/tokens.py."""
+    from app.services.tokens import create_token
+
+    return create_token(None, email, name=name)[1]
 
 
-def actor_for_api_token(token: str) -> Actor:
-    if not token:
-        raise NotAuthenticated("Send an API token as 'Authorization: Bearer <token>'.")
-    with transaction() as session:
-        row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-        if row is None or row.revoked_at is not None:
-            raise NotAuthenticated("This API token is not valid.")
-        user = session.get(User, row.user_id)
-        if user is None or not user.is_active:
-            raise NotAuthenticated("This API token's user is disabled.")
-        row.last_used_at = utc_now()
-        session.add(row)
-        return _actor(session, user)
+def actor_for_api_token(token: str, scope: str = "read") -> Actor:
+    """The user of a valid, unexpired, unrevoked API token; see services/tokens.py."""
+    from app.services.tokens import actor_for_api_token as check
+
+    return check(token, scope)
 
 
 def actor_for_email(email: str) -> Actor:

@@ -16,6 +16,7 @@ from typing import Any
 import reflex as rx
 
 from app.services import system_status
+from app.services import tokens as token_service
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.timeparse import parse_local_datetime
@@ -47,6 +48,7 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what a date field sends:
 DATE_ERROR = "Enter a date like 2026-11-22."
 ACTION_ERROR = "Choose one of the listed actions."
 CLIENT_ERROR = "Choose one of the listed clients."
+TOKEN_ID_MAX_LENGTH = 18  # a token id is a positive bigint: at most 18 digits fit below 2**63
 
 
 def _day(value: str) -> date | None:
@@ -93,6 +95,11 @@ class AdminState(rx.State):
     history_loaded: bool = False
     history_reading: bool = False
     history_errors: dict[str, str] = {}
+
+    # The Tokens tab: every user's newest API tokens (at most ADMIN_LIST_LIMIT), read when the
+    # tab opens and after a revoke (tokens are not on the change feed).
+    tokens: list[token_service.TokenRow] = []
+    tokens_loaded: bool = False
 
     _window_seq: dict[str, int] = {}
 
@@ -442,3 +449,40 @@ class AdminState(rx.State):
         except (ServiceError, ValueError) as error:
             return rx.toast.error(getattr(error, "message", str(error)))
         return rx.toast.success("The client follows the global status again.")
+
+    # --- API tokens ---------------------------------------------------------------------------
+
+    async def _platform_admin(self) -> tuple[Actor | None, Any]:
+        """(the caller, None) for a signed-in platform admin, asked of the database; else (None, redirect)."""
+        actor = await self._admin()
+        if actor is None:
+            return None, rx.redirect(LOGIN_ROUTE)
+        if not actor.is_platform_admin:
+            return None, rx.redirect(HOME_ROUTE)
+        return actor, None
+
+    async def _read_tokens(self, actor: Actor) -> None:
+        self.tokens = await asyncio.to_thread(token_service.recent_tokens, actor)
+        self.tokens_loaded = True
+
+    @rx.event
+    async def load_tokens(self):
+        actor, refusal = await self._platform_admin()
+        if actor is None:
+            return refusal
+        await self._read_tokens(actor)
+
+    @rx.event
+    async def revoke_token(self, token_id: Any):
+        actor, refusal = await self._platform_admin()
+        if actor is None:
+            return refusal
+        text = str(token_id)[:TOKEN_ID_MAX_LENGTH + 1]
+        if isinstance(token_id, bool) or not text.isascii() or not text.isdigit() or len(text) > TOKEN_ID_MAX_LENGTH:
+            return rx.toast.error("Choose a token from the list.")
+        try:
+            changed = await asyncio.to_thread(token_service.revoke_token, actor, int(text))
+        except ServiceError as error:
+            return rx.toast.error(error.message)
+        await self._read_tokens(actor)
+        return rx.toast.success(f"Token #{text} revoked." if changed else f"Token #{text} was revoked already.")

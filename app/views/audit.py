@@ -36,7 +36,7 @@ STATUS_ACTIONS = (PUBLISH_ACTION, CLEAR_OVERRIDE_ACTION)
 # Every action the services write to the audit log (the Action filter offers these).
 AUDIT_ACTIONS = (
     *STATUS_ACTIONS, "system_message.update", "system_message.withdraw",
-    "user.create", "api_token.create", "presence.set", "chat.create", "chat.assign", "chat.close",
+    "user.create", "api_token.create", "api_token.revoke", "presence.set", "chat.create", "chat.assign", "chat.close",
     *WORK_ACTIONS, "seed.volume",
 )
 
