@@ -30,6 +30,16 @@ def prepare_database(url: str) -> None:
     seed_demo_if_empty()
 
 
+@pytest.fixture(autouse=True)
+def fresh_sign_in_throttle() -> Iterator[None]:
+    """Each test starts with no failed sign-ins counted in this process (its memory storage)."""
+    from app.services.signin_throttle import use_throttle
+
+    use_throttle(None)
+    yield
+    use_throttle(None)
+
+
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[str]:
     """A fresh SQLite database with the demo data, used by this test only."""

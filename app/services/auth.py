@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 import secrets
@@ -19,6 +20,7 @@ from app.services.actors import Actor, require_platform_admin
 from app.services.audit import write_audit
 from app.services.errors import InvalidInput, NotAuthenticated, NotFound
 from app.services.presence import refresh_user
+from app.services.signin_throttle import get_throttle
 
 _hasher = PasswordHasher()
 PASSWORD_MIN_LENGTH = 8  # NIST SP 800-63B's floor for user-chosen secrets
@@ -47,13 +49,47 @@ def _actor(session: Session, user: User) -> Actor:
     )
 
 
-def sign_in(email: str, password: str) -> tuple[str, Actor]:
-    """Check the password and open a server-side session; returns its token."""
+# Emails longer than RFC 5321 allows cannot be accounts: they are not even looked up.
+EMAIL_MAX_LENGTH = 254
+SIGN_IN_REFUSED = "Wrong email or password."  # the same words for an unknown email and a wrong password
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash with the real parameters, checked for unknown emails so they cost the same time."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def sign_in(email: str, password: str, client_address: str = "") -> tuple[str, Actor]:
+    """Check the password and open a server-side session; returns its token.
+
+    Throttled per account and per `client_address` (app/services/signin_throttle.py). The argon2
+    check (deliberately slow: tens of ms, more on a busy machine) runs outside any write transaction: the user is read in
+    a read session and only the new session row is written in one, so a guessing loop never holds
+    SQLite's write lock that every tenant's writes wait for. An unknown email is checked against
+    a dummy hash, so its answer takes as long as a wrong password's and says the same.
+    """
     email = (email or "").strip().lower()
+    password = password or ""
+    throttle = get_throttle()
+    throttle.check(email, client_address)
+    user_id = None
+    password_hash = _dummy_hash()
+    if len(email) <= EMAIL_MAX_LENGTH:
+        with read_session() as session:
+            user = session.exec(select(User).where(User.email == email)).first()
+            if user is not None and user.is_active:
+                user_id, password_hash = user.id, user.password_hash
+    matches = _password_matches(password_hash, password)
+    if user_id is None or not matches:
+        throttle.record_failure(email, client_address)  # raises TooManyAttempts if this one locks
+        raise NotAuthenticated(SIGN_IN_REFUSED)
+    throttle.record_success(email)
     with transaction() as session:
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is None or not user.is_active or not _password_matches(user, password or ""):
-            raise NotAuthenticated("Wrong email or password.")
+        user = session.get(User, user_id)
+        # Disabled, or the password changed, between the check and now: refuse as before.
+        if user is None or not user.is_active or user.password_hash != password_hash:
+            raise NotAuthenticated(SIGN_IN_REFUSED)
         token = secrets.token_urlsafe(32)
         now = utc_now()
         session.add(
@@ -68,9 +104,9 @@ def sign_in(email: str, password: str) -> tuple[str, Actor]:
     return token, actor
 
 
-def _password_matches(user: User, password: str) -> bool:
+def _password_matches(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -9,6 +9,7 @@ import reflex as rx
 from app.services import auth as auth_service
 from app.services.actors import Actor
 from app.services.errors import NotAuthenticated
+from app.services.signin_throttle import TooManyAttempts
 
 SESSION_COOKIE = "beacon_session"
 SESSION_COOKIE_MAX_AGE_SECONDS = 7 * 24 * 3600  # the server ends sessions sooner (BEACON_SESSION_HOURS)
@@ -34,6 +35,12 @@ class AuthState(rx.State):
             return await asyncio.to_thread(auth_service.actor_for_session, self.session_token)
         except NotAuthenticated:
             return None
+
+    def _client_address(self) -> str:
+        """The websocket peer's address, as Reflex resolved it when the socket connected: the
+        TCP peer, or X-Forwarded-For only through REFLEX_TRUSTED_PROXY_HOPS trusted proxies (a
+        client cannot pick its own address to escape the per-address throttle)."""
+        return self.router.session.client_ip or ""
 
     def _show(self, actor: Actor) -> None:
         self.user_name = actor.name
@@ -74,9 +81,10 @@ class AuthState(rx.State):
         yield
         try:
             token, actor = await asyncio.to_thread(
-                auth_service.sign_in, str(form_data.get("email", "")), str(form_data.get("password", ""))
+                auth_service.sign_in, str(form_data.get("email", "")), str(form_data.get("password", "")),
+                self._client_address(),
             )
-        except NotAuthenticated as error:
+        except (NotAuthenticated, TooManyAttempts) as error:
             self.login_error = error.message
             self.signing_in = False
             return
