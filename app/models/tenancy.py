@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models._common import utc_now
@@ -15,8 +16,16 @@ class Client(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
 
 
+# Only a platform admin may belong to no client: a tenantless row of any other role would be read
+# as "every tenant" by code that takes a missing client for the platform's own scope. Migration
+# 0006 creates the same constraint under the same name.
+USERS_TENANT_CHECK_NAME = "ck_users_client_unless_platform_admin"
+USERS_TENANT_CHECK_SQL = "role = 'platform_admin' OR client_id IS NOT NULL"
+
+
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    __table_args__ = (sa.CheckConstraint(USERS_TENANT_CHECK_SQL, name=USERS_TENANT_CHECK_NAME),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)

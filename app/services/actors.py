@@ -10,6 +10,7 @@ from app.services.errors import Forbidden
 
 
 SYSTEM_ROLE = "system"  # a Beacon process (the task worker), not a person
+TENANTLESS_MESSAGE = "This account belongs to no client; ask a platform admin to assign it one."
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,17 @@ class Actor:
 
     @property
     def audience(self) -> str:
-        """The live-update audience this actor belongs to: its tenant, or every tenant."""
-        return audience_for(None if self.is_platform_admin else self.client_id)
+        """The live-update audience this actor belongs to: its tenant, or every tenant.
+
+        Only a platform admin gets every tenant. Anyone else without a client (a row the
+        database's CHECK refuses since migration 0006, or an Actor built by hand) gets nothing:
+        a missing client is never read as "all of them".
+        """
+        if self.is_platform_admin:
+            return ALL_TENANTS
+        if self.client_id is None:
+            raise Forbidden(TENANTLESS_MESSAGE)
+        return audience_for(self.client_id)
 
     def may_see_client(self, client_id: int | None) -> bool:
         return self.is_platform_admin or client_id is None or client_id == self.client_id

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import ApiToken, AuthSession, Client, HumanAgent, Role, User, utc_now
-from app.services.actors import Actor, require_platform_admin
+from app.services.actors import TENANTLESS_MESSAGE, Actor, require_platform_admin
 from app.services.audit import write_audit
 from app.services.errors import InvalidInput, NotAuthenticated, NotFound
 from app.services.presence import refresh_user
@@ -38,6 +38,11 @@ def _digest(token: str) -> str:
 
 
 def _actor(session: Session, user: User) -> Actor:
+    # Every Actor of a person is built here. Only a platform admin belongs to no client: refuse
+    # any other tenantless row (the database refuses it too, migration 0006) rather than let a
+    # missing client read as every client.
+    if user.client_id is None and user.role != Role.PLATFORM_ADMIN.value:
+        raise NotAuthenticated(TENANTLESS_MESSAGE)
     client_name = None
     if user.client_id is not None:
         client = session.get(Client, user.client_id)

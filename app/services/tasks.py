@@ -101,7 +101,7 @@ def claim_next_task(worker: Actor, lease_seconds: float | None = None) -> Claime
     """Take the oldest pending task (or one whose worker's lease ran out) for this worker.
 
     Tasks of a client in maintenance or inactive wait: its agents take no new work until it is
-    active again.
+    active again. Tasks of a disabled AI agent wait too, and run once it is enabled again.
 
     Two workers never hold one task: on SQLite the write transaction is exclusive from its
     BEGIN; on PostgreSQL the row is locked FOR UPDATE SKIP LOCKED.
@@ -111,9 +111,14 @@ def claim_next_task(worker: Actor, lease_seconds: float | None = None) -> Claime
     now = utc_now()
     with transaction() as session:
         _recover_lost_claims(session, worker, now)
+        # The agent's state is read in a subquery, not a join: FOR UPDATE on a join would lock
+        # (and SKIP LOCKED skip) the agent row too, so one claim would hide every other task of
+        # that agent from the other workers.
+        enabled_agents = select(AIAgent.id).where(AIAgent.enabled == True)  # noqa: E712
         query = (
             select(AgentTask)
-            .where(AgentTask.status == TaskStatus.PENDING.value)
+            .where(AgentTask.status == TaskStatus.PENDING.value,
+                   col(AgentTask.ai_agent_id).in_(enabled_agents))
             .order_by(col(AgentTask.id))
             .limit(1)
             .with_for_update(skip_locked=True)

@@ -22,11 +22,16 @@ log = logging.getLogger("beacon.worker")
 
 # After a database error the worker waits this long before it tries again.
 WORKER_DATABASE_RETRY_SECONDS = 2.0
+# After an unexpected error of its own (a bug, not a runner's) it pauses as long: no hot loop.
+WORKER_ERROR_RETRY_SECONDS = 2.0
 # Without a wake-up signal the worker still looks for due follow-ups and lost claims this often.
 WORKER_IDLE_CHECK_SECONDS = 5.0
 # A claim is renewed every third of its lease while the runner works, so two missed renewals
 # still leave it valid.
 RENEWALS_PER_LEASE = 3
+# A runner's unexpected error becomes its task's reason, cut to this: the type and the start of
+# the message say what went wrong on the task's page; the full traceback goes to the log.
+RUNNER_ERROR_REASON_MAX_LENGTH = 300
 
 
 @dataclass
@@ -37,6 +42,23 @@ class WorkerStats:
     follow_ups: int = 0
     current: str = ""
     started: float = field(default_factory=time.monotonic)
+
+
+def runner_error_reason(error: BaseException) -> str:
+    """A readable one-line reason for a task whose runner raised `error`: "ValueError: ..."."""
+    message = " ".join(str(error).split())
+    reason = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    if len(reason) > RUNNER_ERROR_REASON_MAX_LENGTH:
+        reason = reason[:RUNNER_ERROR_REASON_MAX_LENGTH - 1] + "…"
+    return reason
+
+
+def _usable(output: object) -> tuple[str, str]:
+    """The subject and body of a runner's output; TypeError when it returned something else."""
+    subject, body = getattr(output, "subject", None), getattr(output, "body", None)
+    if not isinstance(subject, str) or not isinstance(body, str):
+        raise TypeError(f"the runner returned {type(output).__name__}, not a subject and a body")
+    return subject, body
 
 
 def worker_name() -> str:
@@ -71,25 +93,46 @@ class Worker:
             return False
         self.stats.current = f"#{claimed.id} {claimed.agent_name} -> {claimed.contact_name}"
         last_renewal = time.monotonic()
+        renewal_error: Exception | None = None
 
         def still_working() -> None:
-            nonlocal last_renewal
+            nonlocal last_renewal, renewal_error
             if time.monotonic() - last_renewal >= tasks.claim_lease_seconds() / RENEWALS_PER_LEASE:
-                tasks.renew_claim(slot, claimed.id)
+                try:
+                    tasks.renew_claim(slot, claimed.id)
+                except Exception as error:
+                    renewal_error = error
+                    raise
                 last_renewal = time.monotonic()
 
         try:
-            output = self.runner.run(claimed, still_working)
-            tasks.complete_task(slot, claimed.id, output.subject, output.body)
+            try:
+                subject, body = _usable(self.runner.run(claimed, still_working))
+            except TaskFailed as failure:
+                self._fail(slot, claimed.id, str(failure))
+                return True
+            except Exception as error:
+                if renewal_error is not None:
+                    # Our own claim renewal failed (lease lost, database gone), whatever the
+                    # runner made of it: handled below and in run(), not as the task's fault.
+                    raise renewal_error from error
+                # Any other error is this task's alone: fail it with its reason and go on, so
+                # one bad contact or one runner bug never stops the work of every tenant.
+                log.exception("worker: task #%s (%s, client %s): the runner raised %s; failing the task",
+                              claimed.id, claimed.agent_name, claimed.client_id, type(error).__name__)
+                self._fail(slot, claimed.id, runner_error_reason(error))
+                return True
+            tasks.complete_task(slot, claimed.id, subject, body)
             self.stats.completed += 1
-        except TaskFailed as failure:
-            tasks.fail_task(slot, claimed.id, str(failure))
-            self.stats.failed += 1
         except Conflict:
             self.stats.lost += 1  # our lease ran out and someone else has it now
         finally:
             self.stats.current = ""
         return True
+
+    def _fail(self, slot: Actor, task_id: int, reason: str) -> None:
+        tasks.fail_task(slot, task_id, reason)
+        self.stats.failed += 1
 
     def sweep(self) -> None:
         tasks.recover_lost_claims(self.actor)
@@ -111,6 +154,12 @@ class Worker:
                 except SQLAlchemyError as error:
                     log.warning("worker: database unavailable (%s); retrying", error.__class__.__name__)
                     await asyncio.sleep(WORKER_DATABASE_RETRY_SECONDS)
+                    continue
+                except Exception:
+                    # Runner errors fail their task in run_one; anything else is a bug of ours.
+                    # Log it and carry on after a pause: stopping would stop every tenant's work.
+                    log.exception("worker: unexpected error; retrying")
+                    await asyncio.sleep(WORKER_ERROR_RETRY_SECONDS)
                     continue
                 if not self._done():
                     await wake.wait(WORKER_IDLE_CHECK_SECONDS)

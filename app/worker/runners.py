@@ -39,6 +39,16 @@ FAILURE_REASONS = (
 )
 
 
+def greeting_name(contact_name: str) -> str:
+    """The first word of a contact's name, or "there" ("Hi there") when the name has none.
+
+    Contacts come from imports and plain SQL too, so a name may be empty or only spaces:
+    `" ".split()` is `[]`, and taking its first word used to raise IndexError in the runner.
+    """
+    words = (contact_name or "").split()
+    return words[0] if words else "there"
+
+
 class SimulatedOutreachRunner:
     """Pretends to research a contact and write to them, with realistic delays and failures."""
 
@@ -57,8 +67,8 @@ class SimulatedOutreachRunner:
             still_working()
         if self.random.random() < self.failure_rate:
             raise TaskFailed(self.random.choice(FAILURE_REASONS))
-        first_name = task.contact_name.split()[0]
-        company = task.contact_company or "your team"
+        first_name = greeting_name(task.contact_name)
+        company = (task.contact_company or "").strip() or "your team"
         if task.kind == "follow_up":
             subject = f"Following up, {first_name}"
             body = (f"Hi {first_name},\n\nI wanted to follow up on my last note about how {company} "
