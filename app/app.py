@@ -6,6 +6,7 @@ from app.api.routes import api
 from app.config import get_settings
 from app.feed.listener import run_change_feed
 from app.presence_sweeper import run_presence_sweeper
+from app.retention import run_retention
 from app.pages import admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
 from app.state.clock import BrowserClock
 from app.state.auth import AuthState
@@ -45,3 +46,4 @@ app.add_page(admin.admin_page, route=admin.ROUTE, title="Admin · Beacon",
 if get_settings().live_updates:
     app.register_lifespan_task(run_change_feed)
 app.register_lifespan_task(run_presence_sweeper)
+app.register_lifespan_task(run_retention)

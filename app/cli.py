@@ -303,6 +303,31 @@ def seed_volume(client_name, contacts, tasks) -> None:
                f"now {result.contacts_total} volume contacts, {result.tasks_total} volume tasks.")
 
 
+@main.command("prune")
+@click.option("--batch-size", default=None, type=click.IntRange(1, 100_000),
+              help="Rows deleted per transaction (default: the leader's batch).")
+def prune(batch_size) -> None:
+    """Delete change_log rows older than BEACON_CHANGE_LOG_RETENTION and audit rows older than
+    BEACON_AUDIT_RETENTION_DAYS, in batches (the leading backend worker does it hourly)."""
+    from app.services.retention import PRUNE_BATCH_ROWS, prune_old_rows
+
+    live = sys.stderr.isatty()
+
+    def progress(table: str, deleted: int) -> None:
+        line = f"pruning {table}: {deleted:,} rows deleted"
+        if live:
+            click.echo(f"\r{line}\033[K", nl=False, err=True)
+        else:
+            click.echo(line, err=True)
+
+    result = prune_old_rows(batch_size=batch_size or PRUNE_BATCH_ROWS, progress=progress)
+    if live and result.batches:
+        click.echo(err=True)
+    click.echo(f"Pruned {result.change_log:,} change_log rows older than "
+               f"{result.change_log_cutoff:%Y-%m-%d %H:%M} UTC and {result.audit_logs:,} audit_logs rows older than "
+               f"{result.audit_cutoff:%Y-%m-%d %H:%M} UTC in {result.batches} batches ({result.seconds:.1f} s).")
+
+
 @main.group(cls=_Group)
 def chat() -> None:
     """Chats handed off to human agents."""

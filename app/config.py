@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import functools
+import re
+from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'beacon.db'}"
+
+# A listener reads the change log within seconds of a commit (FEED_RECHECK_SECONDS at worst);
+# an hour is far beyond any reader's lag, so a shorter retention is refused as a mistake.
+MIN_CHANGE_LOG_RETENTION = timedelta(hours=1)
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 class Settings(BaseSettings):
@@ -51,6 +59,29 @@ class Settings(BaseSettings):
     cli_actor: str = Field(
         default="", description="E-mail of the platform admin the CLI acts as when --as is not given."
     )
+    change_log_retention: timedelta = Field(
+        default=timedelta(days=1),
+        description="change_log rows older than this are pruned by the leading worker (\"1d\", \"12h\"; "
+        "at least 1h). The newest row is always kept.",
+    )
+    audit_retention_days: int = Field(
+        default=365, ge=1, description="audit_logs rows older than this many days are pruned by the leading worker."
+    )
+
+    @field_validator("change_log_retention", mode="before")
+    @classmethod
+    def _parse_retention(cls, value: object) -> object:
+        """ "1d", "12h", "90m", "3600s"; anything else goes to pydantic (seconds, ISO 8601 "P1D")."""
+        if isinstance(value, str) and (match := _DURATION.match(value)):
+            return timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
+        return value
+
+    @field_validator("change_log_retention")
+    @classmethod
+    def _long_enough(cls, value: timedelta) -> timedelta:
+        if value < MIN_CHANGE_LOG_RETENTION:
+            raise ValueError(f"keep the change log at least {MIN_CHANGE_LOG_RETENTION} (listeners read it)")
+        return value
 
     @property
     def is_sqlite(self) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import system_status
+from app.services import system_status, throttle
 from app.services import tokens as token_service
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
@@ -359,6 +359,7 @@ class AdminState(rx.State):
         self.publishing = True
         yield
         try:
+            await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)
             client_id = await asyncio.to_thread(
                 system_status.client_id_for_scope, str(form_data.get("client", ""))
             )
@@ -408,6 +409,7 @@ class AdminState(rx.State):
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
         try:
+            await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)  # an edit republishes
             # The edit field shows UTC (it was filled from the stored UTC value).
             expires_at = parse_local_datetime(str(form_data.get("expires_at", "")), 0)
             await asyncio.to_thread(

@@ -14,7 +14,7 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
-from app.services import tasks
+from app.services import tasks, throttle
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.live_views import client_id_of
@@ -261,6 +261,7 @@ class ContactsState(rx.State):
             self.assign_errors = {"agent": "Choose one of this client's AI agents."}
             return
         try:
+            await asyncio.to_thread(throttle.check_write, actor, throttle.ASSIGN_TASK)
             # The service checks the caller may direct this contact's client's agents.
             await asyncio.to_thread(tasks.assign_task, actor, contact.id, agent.id,
                                     str(form_data.get("instructions", "")))

@@ -6,7 +6,7 @@ import asyncio
 
 import reflex as rx
 
-from app.services import presence
+from app.services import presence, throttle
 from app.services.errors import ServiceError
 from app.state.auth import LOGIN_ROUTE, AuthState
 
@@ -33,6 +33,7 @@ class PresenceState(rx.State):
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
         try:
+            await asyncio.to_thread(throttle.check_write, actor, throttle.PRESENCE)
             await asyncio.to_thread(presence.set_manual_status, actor, value)
         except ServiceError as error:
             return rx.toast.error(error.message)

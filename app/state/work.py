@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
-from app.services import drafts, follow_ups, tasks
+from app.services import drafts, follow_ups, tasks, throttle
 from app.services.live_views import client_id_of
 from app.services.errors import InvalidInput, ServiceError
 from app.services.timeparse import parse_local_datetime
@@ -207,6 +207,7 @@ class WorkState(rx.State):
         try:
             offset = int((await self.get_state(BrowserClock)).utc_offset_minutes)
             when = parse_local_datetime(str(form_data.get("scheduled_for", "")), offset, "scheduled_for")
+            await asyncio.to_thread(throttle.check_write, actor, throttle.SCHEDULE_FOLLOW_UP)
             await asyncio.to_thread(follow_ups.schedule_follow_up, actor, contact.id, when,
                                     str(form_data.get("note", "")))
         except InvalidInput as error:

@@ -8,7 +8,7 @@ import asyncio
 
 import reflex as rx
 
-from app.services import chats, presence
+from app.services import chats, presence, throttle
 from app.services.errors import ServiceError
 from app.state.auth import LOGIN_ROUTE, AuthState
 from app.services.live_views import AgentLine, ChatLine
@@ -49,6 +49,7 @@ class WorkforceState(rx.State):
             self.chat_errors = {chat_id: "Choose an available agent."}
             return
         try:
+            await asyncio.to_thread(throttle.check_write, actor, throttle.ASSIGN_CHAT)
             await asyncio.to_thread(chats.assign_chat, actor, int(chat_id), agent.id)
         except ServiceError as error:
             self.chat_errors = {chat_id: error.message}

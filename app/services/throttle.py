@@ -1,0 +1,125 @@
+"""Throttles on the page actions that write: per signed-in user, per kind of action.
+
+A person changes their status, assigns a task or schedules a follow-up a few times a minute at
+most; a script sending the same event in a loop does it hundreds of times a second, and every
+one is a transaction, an audit row and a change pushed to every open page of the tenant. Each
+kind has its own limit (a moving window, with the `limits` library): past it the action is
+refused before the service runs, nothing is written, and the page says "Too many changes; try
+again in N s". Refused attempts do not count, so the allowance comes back as the window moves.
+
+The counters live in Redis when REFLEX_REDIS_URL is set (several backend workers share them), in
+this process's memory otherwise (the embedded default runs one backend worker).
+
+States call `check_write(actor, KIND)` just before the service call, inside the `try` that turns
+a ServiceError into the page's message.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from app.services.actors import Actor
+from app.services.errors import ServiceError
+
+# Keys in a shared Redis are namespaced so they never mix with Reflex's state or other limits.
+REDIS_KEY_PREFIX = "beacon-writes"
+
+
+@dataclass(frozen=True)
+class WriteLimit:
+    kind: str
+    per_minute: int
+    reason: str
+    item: RateLimitItem = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "item", RateLimitItemPerMinute(self.per_minute, namespace=f"write-{self.kind}"))
+
+
+PRESENCE = WriteLimit("presence", 30, "a person sets their status a few times an hour; 30 a minute is a script")
+ASSIGN_TASK = WriteLimit("assign_task", 30, "each assignment is a dialog to fill: seconds of a person's time")
+SCHEDULE_FOLLOW_UP = WriteLimit("schedule_follow_up", 30, "each follow-up is a form to fill")
+ASSIGN_CHAT = WriteLimit("assign_chat", 30, "a lead hands chats out one by one, a few a minute at a busy time")
+# Publishing a status or message, and editing a message (each reaches every page it concerns).
+PUBLISH = WriteLimit("publish", 30, "a status change reaches every page of every tenant it concerns")
+LIMITS = (PRESENCE, ASSIGN_TASK, SCHEDULE_FOLLOW_UP, ASSIGN_CHAT, PUBLISH)
+
+
+def too_many_message(seconds: float) -> str:
+    return f"Too many changes; try again in {max(1, math.ceil(seconds))} s"
+
+
+class TooManyChanges(ServiceError):
+    """A page action refused by its throttle; nothing was written."""
+
+    http_status = 429
+
+    def __init__(self, retry_after_seconds: float):
+        self.retry_after_seconds = max(0.0, retry_after_seconds)
+        super().__init__(too_many_message(self.retry_after_seconds))
+
+
+class WriteThrottle:
+    def __init__(self, storage: Storage, clock: Callable[[], float] = time.time):
+        self.storage = storage
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._clock = clock  # the storage's clock: the retry time is read against it
+
+    def check(self, actor: Actor, limit: WriteLimit) -> None:
+        """Count one `limit.kind` write of `actor`; raise TooManyChanges (not counted) past the limit."""
+        key = _key(actor)
+        if self._limiter.hit(limit.item, key):
+            return
+        reset_at, _remaining = self._limiter.get_window_stats(limit.item, key)
+        raise TooManyChanges(reset_at - self._clock())
+
+    def reset(self, actor: Actor, limit: WriteLimit) -> None:
+        self._limiter.clear(limit.item, _key(actor))
+
+
+def _key(actor: Actor) -> str:
+    # Page actions always come from a signed-in user; the email is a fallback for other actors.
+    return f"user:{actor.user_id}" if actor.user_id is not None else f"actor:{actor.email}"
+
+
+def storage_for_environment() -> Storage:
+    """Redis when Reflex is configured with it (several workers), this process's memory otherwise."""
+    redis_url = os.environ.get("REFLEX_REDIS_URL", "").strip()
+    if redis_url:
+        if "://" not in redis_url:
+            redis_url = "redis://" + redis_url
+        return storage_from_string(redis_url, key_prefix=REDIS_KEY_PREFIX)
+    return MemoryStorage()
+
+
+_throttle: WriteThrottle | None = None
+_throttle_lock = threading.Lock()
+
+
+def get_throttle() -> WriteThrottle:
+    global _throttle
+    with _throttle_lock:
+        if _throttle is None:
+            _throttle = WriteThrottle(storage_for_environment())
+        return _throttle
+
+
+def use_throttle(throttle: WriteThrottle | None) -> None:
+    """Replace this process's throttle (tests); None: build it again from the environment."""
+    global _throttle
+    with _throttle_lock:
+        _throttle = throttle
+
+
+def check_write(actor: Actor, limit: WriteLimit) -> None:
+    """The states' one call, before the service: raises TooManyChanges past `limit`."""
+    get_throttle().check(actor, limit)

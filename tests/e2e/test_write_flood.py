@@ -1,0 +1,233 @@
+"""Write floods, sent as a script would send them: a raw socket.io client speaking Reflex's
+websocket protocol (bench/_support.py LightClient) fires the same page action in a loop.
+
+Past each action's limit (services/throttle.py) nothing more is written (rows counted in the
+database), the page is told "Too many changes; try again in N s", and another user acting at the
+same moment is unaffected. Each attack uses users of its own, so the session server's other tests
+keep their allowances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+
+from sqlmodel import col, func, select
+
+from bench import _support as S
+from tests.conftest import ROOT, run_async, use_database
+from tests.e2e.conftest import BeaconServer
+
+LINK_TIMEOUT_S = 15.0  # connect and receive the first views, on a busy 2-core machine
+SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy machine
+QUIET_S = 2.0  # the count must hold this long after the last refusal
+FLOOD = 80  # events sent in a loop; well past every limit (30 a minute)
+PASSWORD = "flood-test-password-1"
+TOO_MANY = "Too many changes; try again in"
+
+PRESENCE_STATE = "app___state___presence____presence_state"
+WORK_STATE = "app___state___work____work_state"
+CONTACTS_STATE = "app___state___contacts____contacts_state"
+ADMIN_STATE = "app___state___admin____admin_state"
+
+
+def _new_user(server: BeaconServer, role: str, client: str | None, label: str) -> tuple[str, int]:
+    """A user of this attack alone; returns (email, user id)."""
+    from app.services.auth import create_user
+
+    use_database(server.database_url)
+    email = f"{label}-{time.monotonic_ns()}@flood.test"
+    user = create_user(None, email, label, PASSWORD, role, client)
+    return email, user.id
+
+
+def _sign_in(server: BeaconServer, email: str) -> str:
+    from app.services.auth import sign_in
+
+    use_database(server.database_url)
+    return sign_in(email, PASSWORD)[0]
+
+
+def _audit_rows(user_id: int, action: str) -> int:
+    from app.db import read_session
+    from app.models import AuditLog
+
+    with read_session() as session:
+        return session.exec(select(func.count()).select_from(AuditLog)
+                            .where(AuditLog.actor_id == user_id, AuditLog.action == action)).one()
+
+
+def _rows_created_by(model, user_id: int) -> int:
+    from app.db import read_session
+
+    with read_session() as session:
+        return session.exec(select(func.count()).select_from(model).where(col(model.created_by) == user_id)).one()
+
+
+class Tab:
+    """One tab driven by a script: every message it receives is kept as JSON text."""
+
+    def __init__(self, client: S.LightClient):
+        self.client = client
+        self.received: list[str] = []
+
+    @classmethod
+    async def open(cls, server: BeaconServer, email: str, http, route: str) -> Tab:
+        client = S.LightClient(url=server.url, frontend=S.read_frontend(ROOT),
+                               session_token=await asyncio.to_thread(_sign_in, server, email), http=http, route=route)
+        tab = cls(client)
+
+        def keep(data) -> None:
+            client._on_event(data)
+            tab.received.append(json.dumps(data))
+
+        client.sio.on("event", keep, namespace="/_event")
+        await client.connect()
+        await asyncio.wait_for(client.live.wait(), LINK_TIMEOUT_S)
+        return tab
+
+    async def send(self, state: str, handler: str, **payload) -> None:
+        route = self.client.route
+        await self.client.sio.emit("event", {
+            "name": f"{self.client.frontend.root_state}.{state}.{handler}", "payload": payload,
+            "router_data": {"pathname": route, "asPath": route},
+        }, namespace="/_event")
+
+    def told_too_many(self) -> int:
+        return sum(TOO_MANY in text for text in self.received)
+
+    def saw(self, text: str) -> bool:
+        return any(text in message for message in self.received)
+
+
+async def _until(condition: Callable[[], bool], timeout: float = SETTLE_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the condition never held")
+        await asyncio.sleep(0.1)
+
+
+async def _settled(count: Callable[[], int], expected: int) -> None:
+    """`count()` reaches `expected` and stays there for QUIET_S (nothing more lands later)."""
+    await _until(lambda: count() >= expected)
+    await asyncio.sleep(QUIET_S)
+    assert count() == expected
+
+
+def test_a_presence_flood_writes_no_more_than_the_limit_and_others_are_unaffected(server):
+    from app.services.throttle import PRESENCE
+
+    attacker, attacker_id = _new_user(server, "support_staff", "Acme", "flood-agent")
+    other, other_id = _new_user(server, "support_staff", "Acme", "calm-agent")
+
+    async def scenario():
+        async with S.shared_http_session() as http:
+            tab = await Tab.open(server, attacker, http, "/")
+            calm = await Tab.open(server, other, http, "/")
+            try:
+                for i in range(FLOOD):
+                    await tab.send(PRESENCE_STATE, "choose", value="Busy" if i % 2 else "Available")
+                await _until(lambda: tab.told_too_many() >= FLOOD - PRESENCE.per_minute)
+                await _settled(lambda: _audit_rows(attacker_id, "presence.set"), PRESENCE.per_minute)
+
+                await calm.send(PRESENCE_STATE, "choose", value="Busy")  # during the attacker's lockout
+                await _settled(lambda: _audit_rows(other_id, "presence.set"), 1)
+                assert calm.told_too_many() == 0
+            finally:
+                await tab.client.disconnect()
+                await calm.client.disconnect()
+
+    run_async(scenario())
+
+
+def test_a_follow_up_flood_writes_no_more_than_the_limit_and_others_are_unaffected(server):
+    from app.models import Contact, FollowUp
+    from app.services.throttle import SCHEDULE_FOLLOW_UP
+
+    attacker, attacker_id = _new_user(server, "client_admin", "Acme", "flood-admin")
+    other, other_id = _new_user(server, "client_admin", "Acme", "calm-admin")
+    from app.db import read_session
+
+    with read_session() as session:
+        contact = session.exec(select(Contact).where(Contact.client_id == _client_id("Acme"))
+                               .order_by(col(Contact.id))).first()
+    form = {"contact": contact.email, "scheduled_for": "2035-01-01T10:00", "note": "flood"}
+
+    async def scenario():
+        async with S.shared_http_session() as http:
+            tab = await Tab.open(server, attacker, http, "/follow-ups")
+            calm = await Tab.open(server, other, http, "/follow-ups")
+            try:
+                for _ in range(FLOOD):
+                    await tab.send(WORK_STATE, "schedule_follow_up", form_data=form)
+                await _until(lambda: tab.saw(TOO_MANY))  # next to the form: follow_up_errors["form"]
+                await _settled(lambda: _rows_created_by(FollowUp, attacker_id), SCHEDULE_FOLLOW_UP.per_minute)
+                assert _audit_rows(attacker_id, "follow_up.schedule") == SCHEDULE_FOLLOW_UP.per_minute
+
+                await calm.send(WORK_STATE, "schedule_follow_up", form_data=form)
+                await _settled(lambda: _rows_created_by(FollowUp, other_id), 1)
+                assert not calm.saw(TOO_MANY)
+            finally:
+                await tab.client.disconnect()
+                await calm.client.disconnect()
+
+    run_async(scenario())
+
+
+def test_an_assignment_flood_writes_no_more_than_the_limit(server):
+    from app.models import AgentTask, Contact
+    from app.services.throttle import ASSIGN_TASK
+
+    attacker, attacker_id = _new_user(server, "client_admin", "Acme", "flood-assigner")
+    from app.db import read_session
+
+    with read_session() as session:
+        contact_id = session.exec(select(Contact.id).where(Contact.client_id == _client_id("Acme"))
+                                  .order_by(col(Contact.id))).first()
+
+    async def scenario():
+        async with S.shared_http_session() as http:
+            tab = await Tab.open(server, attacker, http, "/contacts")
+            try:
+                await _until(lambda: tab.saw("Outreach Agent"), LINK_TIMEOUT_S)  # the AI agents' view arrived
+                for _ in range(FLOOD):
+                    await tab.send(CONTACTS_STATE, "start_assign", contact_id=contact_id)
+                    await tab.send(CONTACTS_STATE, "assign", form_data={"agent": "Outreach Agent", "instructions": ""})
+                await _until(lambda: tab.saw(TOO_MANY))  # in the dialog: assign_errors["form"]
+                await _settled(lambda: _rows_created_by(AgentTask, attacker_id), ASSIGN_TASK.per_minute)
+            finally:
+                await tab.client.disconnect()
+
+    run_async(scenario())
+
+
+def test_a_publish_flood_writes_no_more_than_the_limit(server):
+    from app.services.system_status import PUBLISH_ACTION
+    from app.services.throttle import PUBLISH
+
+    attacker, attacker_id = _new_user(server, "platform_admin", None, "flood-publisher")
+
+    async def scenario():
+        async with S.shared_http_session() as http:
+            tab = await Tab.open(server, attacker, http, "/admin")
+            try:
+                for i in range(FLOOD):
+                    await tab.send(ADMIN_STATE, "publish", form_data={
+                        "client": "Acme", "status": "Active", "message": "", "type": "Info", "expires_at": ""})
+                await _until(lambda: tab.saw(TOO_MANY))  # under the form: form_errors["form"]
+                await _settled(lambda: _audit_rows(attacker_id, PUBLISH_ACTION), PUBLISH.per_minute)
+            finally:
+                await tab.client.disconnect()
+
+    run_async(scenario())
+
+
+def _client_id(name: str) -> int:
+    from app.db import read_session
+    from app.models import Client
+
+    with read_session() as session:
+        return session.exec(select(Client.id).where(Client.name == name)).one()
