@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass
 
 from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from app.services.errors import ServiceError
+from app.services.limit_storage import counters_for_environment
 
 # OWASP's guidance for online guessing: lock after a handful of failures, long enough that a
 # guessing loop gets ~1,000 tries a day at most, short enough that a locked-out person waits once.
@@ -136,13 +136,7 @@ _throttle_lock = threading.Lock()
 
 
 def storage_for_environment() -> Storage:
-    """Redis when Reflex is configured with it (several workers), this process's memory otherwise."""
-    redis_url = os.environ.get("REFLEX_REDIS_URL", "").strip()
-    if redis_url:
-        if "://" not in redis_url:
-            redis_url = "redis://" + redis_url
-        return storage_from_string(redis_url, key_prefix=REDIS_KEY_PREFIX)
-    return MemoryStorage()
+    return counters_for_environment(REDIS_KEY_PREFIX)
 
 
 def get_throttle() -> SignInThrottle:

@@ -17,18 +17,18 @@ a ServiceError into the page's message.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from app.services.actors import Actor
 from app.services.errors import ServiceError
+from app.services.limit_storage import counters_for_environment
 
 # Keys in a shared Redis are namespaced so they never mix with Reflex's state or other limits.
 REDIS_KEY_PREFIX = "beacon-writes"
@@ -92,13 +92,7 @@ def _key(actor: Actor) -> str:
 
 
 def storage_for_environment() -> Storage:
-    """Redis when Reflex is configured with it (several workers), this process's memory otherwise."""
-    redis_url = os.environ.get("REFLEX_REDIS_URL", "").strip()
-    if redis_url:
-        if "://" not in redis_url:
-            redis_url = "redis://" + redis_url
-        return storage_from_string(redis_url, key_prefix=REDIS_KEY_PREFIX)
-    return MemoryStorage()
+    return counters_for_environment(REDIS_KEY_PREFIX)
 
 
 _throttle: WriteThrottle | None = None

@@ -1,0 +1,17 @@
+"""Where rate-limit counters live: Redis when Reflex is configured with it (several backend
+workers then share one count), this process's memory otherwise."""
+
+from __future__ import annotations
+
+import os
+
+from limits.storage import MemoryStorage, Storage, storage_from_string
+
+
+def counters_for_environment(key_prefix: str) -> Storage:
+    redis_url = os.environ.get("REFLEX_REDIS_URL", "").strip()
+    if redis_url:
+        if "://" not in redis_url:
+            redis_url = "redis://" + redis_url
+        return storage_from_string(redis_url, key_prefix=key_prefix)
+    return MemoryStorage()
