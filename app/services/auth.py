@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import ApiToken, AuthSession, Client, HumanAgent, Role, User, utc_now
+from app.models import AuthSession, Client, HumanAgent, Role, User, utc_now
 from app.services.actors import TENANTLESS_MESSAGE, Actor, require_platform_admin
 from app.services.audit import write_audit
 from app.services.errors import InvalidInput, NotAuthenticated, NotFound
