@@ -8,7 +8,7 @@ from app.components.when import when
 from app.services import work_rules
 from app.state.contacts import ContactsState
 from app.state.work import WorkState
-from app.views.contacts import NO_BADGE, SORT_BY_NAME, SORT_NEWEST
+from app.views.contacts import NO_BADGE, SORT_BY_NAME, SORT_NEWEST, ContactRow
 
 ROUTE = "/contacts"
 
@@ -29,14 +29,16 @@ def task_badge(badge) -> rx.Component:
     )
 
 
-def _card(contact) -> rx.Component:
+@rx.memo
+def contact_card(contact: rx.Var[ContactRow], badge: rx.Var[str], rest: rx.RestProp) -> rx.Component:
+    """One card. Memoized: when one badge moves, only that card renders again, not the window."""
     return rx.card(
         rx.vstack(
             rx.hstack(
                 rx.link(rx.heading(contact.name, size="3"), href="#",
                         on_click=ContactsState.show_contact(contact.id).prevent_default),
                 rx.spacer(),
-                task_badge(ContactsState.badges.get(contact.id.to_string(), "")),
+                task_badge(badge),
                 width="100%",
                 align="center",
             ),
@@ -52,10 +54,14 @@ def _card(contact) -> rx.Component:
             spacing="2",
             width="100%",
         ),
+        rest,
         custom_attrs={"data-testid": "contact-card", "data-contact-id": contact.id},
-        key=contact.id,
         width="100%",
     )
+
+
+def _card(contact) -> rx.Component:
+    return contact_card(contact=contact, badge=ContactsState.badges.get(contact.id.to_string(), ""), key=contact.id)
 
 
 BADGE_FILTER_OPTIONS = [("All contacts", ""), (work_rules.BADGE_WORKING, work_rules.BADGE_WORKING),
