@@ -26,6 +26,7 @@ from app.services.errors import NotAuthenticated
 from app.db import read_session
 from app.services.live_views import (
     ADMIN_VIEW,
+    CHATS_VIEW,
     TENANT_VIEW,
     build_views_in,
     client_id_of,
@@ -157,6 +158,8 @@ class LiveLinkState(rx.State):
         elif kind == TENANT_VIEW:
             (await self.get_state(SystemState))._apply_view(view)
             (await self.get_state(WorkforceState))._apply_view(view)
+        elif kind == CHATS_VIEW:
+            (await self.get_state(WorkforceState))._apply_chats(view)
         elif kind == ADMIN_VIEW:
             (await self.get_state(AdminState))._apply_view(view)
         return []
@@ -190,7 +193,7 @@ class LiveLinkState(rx.State):
         actor = await asyncio.to_thread(_actor_or_none, token)
         if actor is None:
             return
-        kinds = views_for_page(path, actor.audience)
+        kinds = views_for_page(path, actor.audience, actor.role)
         async with self:
             windows = await self._page_windows(actor, path)
         if not get_settings().live_updates:
@@ -247,7 +250,7 @@ class LiveLinkState(rx.State):
             async with self:  # the person may have searched, paged or asked for more since the last poll
                 windows = {**windows, **(await self.get_state(WorkState))._lists}
                 if CONTACTS_WINDOW in windows:
-                    windows[CONTACTS_WINDOW] = (await self.get_state(ContactsState)).window()
+                    windows[CONTACTS_WINDOW] = (await self.get_state(ContactsState))._window()
             if AUDIT_WINDOW in windows:
                 async with self:  # likewise the admin's audit and history filters and pages
                     windows = {**windows, **(await self.get_state(AdminState))._windows()}
