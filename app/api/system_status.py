@@ -12,7 +12,6 @@ from starlette.responses import JSONResponse
 from app.api.errors import error_response, service_error_response
 from app.services import auth as auth_service
 from app.services import system_status
-from app.services.access import ID_MAX_DIGITS
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, NotAuthenticated, ServiceError
 from app.services.rules import MessageFacts
@@ -52,6 +51,9 @@ def _snapshot_json(snapshot: system_status.SystemSnapshot) -> dict[str, Any]:
     }
 
 
+CLIENT_PARAM_MAX_DIGITS = 40  # any well-formed number a prober tries; longer is not an id at all
+
+
 def _client_param(raw: Any, field: str) -> int | None:
     """A client id as sent: an integer (or its digits), or null/""/"all" for all clients.
 
@@ -60,7 +62,7 @@ def _client_param(raw: Any, field: str) -> int | None:
     if raw is None or raw == "" or raw == "all":
         return None
     if isinstance(raw, bool) or not isinstance(raw, (int, str)) or (isinstance(raw, str) and not (
-            0 < len(raw.strip()) <= ID_MAX_DIGITS + 1 and raw.strip().isascii() and raw.strip().isdigit())):
+            0 < len(raw.strip()) <= CLIENT_PARAM_MAX_DIGITS and raw.strip().isascii() and raw.strip().isdigit())):
         raise InvalidInput({field: "Give a client id (an integer), or null for all clients."})
     return int(raw)
 
