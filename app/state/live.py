@@ -21,6 +21,7 @@ from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, registry
 from app.services import auth as auth_service
 from app.services import presence
 from app.models import utc_now
+from app.services.access import as_row_id
 from app.services.actors import Actor
 from app.services.errors import NotAuthenticated
 from app.db import read_session
@@ -90,7 +91,7 @@ PAGE_LISTS: dict[str, tuple[str, ...]] = {
 
 def _agent_id_of(path: str) -> int | None:
     parts = path.strip("/").split("/")
-    return int(parts[1]) if route_pattern(path) == "/agents/[id]" and parts[1].isdigit() else None
+    return as_row_id(parts[1]) if route_pattern(path) == "/agents/[id]" else None  # no agent has a bad id
 
 
 def _next_wait(beat: Heartbeat, subscription) -> float | None:

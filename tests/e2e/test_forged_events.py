@@ -421,3 +421,24 @@ def _close_acme_chats(server: BeaconServer) -> None:
         ids = [c.id for c in session.exec(select(Chat).where(Chat.subject.startswith("FORGED")))]
     for chat_id in ids:
         close_chat(ops, chat_id)
+
+
+@pytest.mark.parametrize("agent", ["9" * 30, "-1", "1e9", "%00"])
+def test_a_forged_agent_page_still_gets_its_live_link(server, agent):
+    """/agents/<id> with an id no agent can have: the page's live link starts (no crash on the
+    number, no query on it), and shows no agent's tasks."""
+    from app.state.work import WorkState
+
+    token = _sign_in(server, "ops@acme.demo")
+
+    async def scenario():
+        async with S.shared_http_session() as http:
+            tab = Tab(server, token, http, f"/agents/{agent}")
+            try:
+                await tab.open()  # LiveLinkState.worker arrives only once follow_changes applied its views
+                return tab
+            finally:
+                await tab.client.disconnect()
+
+    tab = run_async(scenario())
+    assert not tab.var(WorkState, "page_agent_tasks")
