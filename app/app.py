@@ -9,6 +9,7 @@ from app.presence_sweeper import run_presence_sweeper
 from app.retention import run_retention
 from app.pages import admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
 from app.state.clock import BrowserClock
+from app.state.event_guard import BoundedEventInput
 from app.state.auth import AuthState
 from app.state.live import LiveLinkState
 from app.state.presence import PresenceState
@@ -26,6 +27,9 @@ app = rx.App(
         rx.el.script(src="/notify.js"),
     ],
 )
+
+# Before any other middleware (the hydrate one answers at once): bound what every event brings.
+app.add_middleware(BoundedEventInput(), index=0)
 
 _signed_in = [AuthState.require_sign_in, PresenceState.load, WorkState.read_notification_permission,
               LiveLinkState.follow_changes]

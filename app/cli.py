@@ -69,7 +69,7 @@ def status_set(acting, client, new_status, message, message_type, expires) -> No
 
     actor = _actor(acting)
     result = publish_system_status(
-        actor, client_id_for_scope(client), new_status.lower(), message, message_type.lower(),
+        actor, client_id_for_scope(actor, client, publishing=True), new_status.lower(), message, message_type.lower(),
         parse_expiry(expires),
     )
     previous = result.previous_status or "(none)"
@@ -85,7 +85,8 @@ def status_show(acting, client, as_json) -> None:
     """The effective status and the messages in force for a client."""
     from app.services.system_status import client_id_for_scope, system_snapshot
 
-    snapshot = system_snapshot(_actor(acting), client_id_for_scope(client))
+    actor = _actor(acting)
+    snapshot = system_snapshot(actor, client_id_for_scope(actor, client))
     messages = ([snapshot.shown] if snapshot.shown else []) + snapshot.others
     if as_json:
         click.echo(json.dumps({

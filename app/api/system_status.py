@@ -56,15 +56,20 @@ def _snapshot_json(snapshot: system_status.SystemSnapshot) -> dict[str, Any]:
     }
 
 
+CLIENT_PARAM_MAX_DIGITS = 40  # any well-formed number a prober tries; longer is not an id at all
+
+
 def _client_param(raw: Any, field: str) -> int | None:
+    """A client id as sent: an integer (or its digits), or null/""/"all" for all clients.
+
+    A well-formed id no client has (a huge number too) goes on to the service, which answers it
+    as it answers another tenant's: an id is never judged here by whether it exists."""
     if raw is None or raw == "" or raw == "all":
         return None
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or (isinstance(raw, str) and not (
+            0 < len(raw.strip()) <= CLIENT_PARAM_MAX_DIGITS and raw.strip().isascii() and raw.strip().isdigit())):
         raise InvalidInput({field: "Give a client id (an integer), or null for all clients."})
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput({field: "Give a client id (an integer), or null for all clients."}) from None
+    return int(raw)
 
 
 async def get_system_status(request: Request) -> JSONResponse:

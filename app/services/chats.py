@@ -8,6 +8,7 @@ from sqlmodel import select
 from app.db import transaction
 from app.models import Chat, ChatStatus, Client, HumanAgent, Role, User, utc_now
 from app.services import rules
+from app.services.access import CLIENT_NAME_MAX_LENGTH, as_row_id, visible_row
 from app.services.actors import Actor, require_client_access
 from app.services.audit import write_audit
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -24,14 +25,26 @@ def _require_assigner(actor: Actor, client_id: int) -> None:
 
 
 def create_chat(actor: Actor | None, client_name: str, subject: str) -> int:
-    """A conversation handed off by the bot (the API or the operator's CLI)."""
-    subject = (subject or "").strip()
+    """A conversation handed off by the bot (the API or the operator's CLI).
+
+    A person who is not a platform admin may name only their own client: the name is checked
+    against theirs before any lookup, so another tenant's name and a made-up one get one answer.
+    """
+    subject = (subject if isinstance(subject, str) else "").strip()
+    client_name = client_name if isinstance(client_name, str) else ""
+    if actor is not None and not actor.is_platform_admin:
+        if actor.role not in CHAT_ASSIGNERS:
+            raise Forbidden("Only the client's admins may assign chats.")
+        if client_name != actor.client_name:
+            raise Forbidden("You may only see your own client.")
     if not subject or len(subject) > SUBJECT_MAX_LENGTH:
         raise InvalidInput({"subject": f"Give the chat a subject of 1 to {SUBJECT_MAX_LENGTH} characters."})
     with transaction() as session:
-        client = session.exec(select(Client).where(Client.name == client_name)).first()
+        client = None
+        if len(client_name) <= CLIENT_NAME_MAX_LENGTH:
+            client = session.exec(select(Client).where(Client.name == client_name)).first()
         if client is None:
-            raise NotFound(f"No client named {client_name!r}.")
+            raise NotFound(f"No client named {client_name[:CLIENT_NAME_MAX_LENGTH]!r}.")
         if actor is not None:
             _require_assigner(actor, client.id)
         chat = Chat(client_id=client.id, subject=subject)
@@ -41,16 +54,16 @@ def create_chat(actor: Actor | None, client_name: str, subject: str) -> int:
         return chat.id
 
 
-def assign_chat(actor: Actor, chat_id: int, human_agent_id: int) -> None:
+def assign_chat(actor: Actor, chat_id: int | str, human_agent_id: int | str) -> None:
     with transaction() as session:
-        chat = session.get(Chat, chat_id)
-        if chat is None:
-            raise NotFound(f"No chat with id {chat_id}.")
+        chat = visible_row(session, Chat, chat_id, actor, "chat")
         _require_assigner(actor, chat.client_id)
         if chat.status == ChatStatus.CLOSED.value:
             raise Conflict("This chat is closed.")
         # Lock the agent's row: a second assigner waits here and then sees the new count.
-        agent = session.exec(select(HumanAgent).where(HumanAgent.id == human_agent_id).with_for_update()).first()
+        wanted_agent = as_row_id(human_agent_id)
+        agent = None if wanted_agent is None else session.exec(
+            select(HumanAgent).where(HumanAgent.id == wanted_agent).with_for_update()).first()
         if agent is None or agent.client_id != chat.client_id:
             raise InvalidInput({"agent": "Choose one of this client's agents."})
         name = session.get(User, agent.user_id).name
@@ -73,13 +86,16 @@ def assign_chat(actor: Actor, chat_id: int, human_agent_id: int) -> None:
                     {"human_agent_id": previous}, {"human_agent_id": agent.id, "agent": name})
 
 
-def close_chat(actor: Actor, chat_id: int) -> None:
+def close_chat(actor: Actor, chat_id: int | str) -> None:
+    """The client's admins close any chat of their client; support staff only the chats
+    assigned to themselves."""
     with transaction() as session:
-        chat = session.get(Chat, chat_id)
-        if chat is None:
-            raise NotFound(f"No chat with id {chat_id}.")
-        require_client_access(actor, chat.client_id)
-        if actor.role not in CHAT_ASSIGNERS | {Role.SUPPORT_STAFF.value}:
+        chat = visible_row(session, Chat, chat_id, actor, "chat")
+        if actor.role == Role.SUPPORT_STAFF.value:
+            own = session.exec(select(HumanAgent.id).where(HumanAgent.user_id == actor.user_id)).first()
+            if own is None or chat.human_agent_id != own:
+                raise Forbidden("You may close only the chats assigned to you.")
+        elif actor.role not in CHAT_ASSIGNERS:
             raise Forbidden("Only the client's admins and agents may close chats.")
         if chat.status == ChatStatus.CLOSED.value:
             return

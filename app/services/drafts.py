@@ -12,19 +12,18 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.models import AIAgent, AIAgentKind, Draft, DraftStatus, FollowUp, utc_now
 from app.services import work_rules
+from app.services.access import visible_row
 from app.services.actors import Actor
 from app.services.audit import write_audit
-from app.services.errors import Conflict, NotFound
+from app.services.errors import Conflict
 
 # After an email goes out, a polite follow-up waits this long for a reply.
 FOLLOW_UP_AFTER_SENT = timedelta(days=3)
 
 
-def _decide(actor: Actor, draft_id: int, target: str, action: str) -> Draft:
+def _decide(actor: Actor, draft_id: int | str, target: str, action: str) -> Draft:
     with transaction() as session:
-        draft = session.get(Draft, draft_id)
-        if draft is None:
-            raise NotFound(f"No draft with id {draft_id}.")
+        draft = visible_row(session, Draft, draft_id, actor, "draft")
         work_rules.require_work_manager(actor, draft.client_id, "decide on drafts")
         if not work_rules.can_move(work_rules.DRAFT_TRANSITIONS, draft.status, target):
             raise Conflict(f"A {draft.status} draft cannot become {target}.")
@@ -58,13 +57,13 @@ def _schedule_follow_up_after_sending(session: Session, actor: Actor, draft: Dra
                  "scheduled_for": follow_up.scheduled_for.isoformat()})
 
 
-def approve_draft(actor: Actor, draft_id: int) -> None:
+def approve_draft(actor: Actor, draft_id: int | str) -> None:
     _decide(actor, draft_id, DraftStatus.APPROVED.value, "draft.approve")
 
 
-def reject_draft(actor: Actor, draft_id: int) -> None:
+def reject_draft(actor: Actor, draft_id: int | str) -> None:
     _decide(actor, draft_id, DraftStatus.REJECTED.value, "draft.reject")
 
 
-def mark_draft_sent(actor: Actor, draft_id: int) -> None:
+def mark_draft_sent(actor: Actor, draft_id: int | str) -> None:
     _decide(actor, draft_id, DraftStatus.SENT.value, "draft.send")

@@ -12,16 +12,17 @@ from sqlmodel import col, select
 from app.db import transaction
 from app.models import AgentTask, AIAgent, AIAgentKind, Contact, FollowUp, FollowUpStatus, utc_now
 from app.services import work_rules
+from app.services.access import visible_row
 from app.services.actors import Actor, require_system
 from app.services.audit import write_audit
-from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.errors import Conflict, InvalidInput
 
 NOTE_MAX_LENGTH = 1000  # what the agent should follow up on, in a few sentences
 DUE_BATCH = 50  # follow-ups the worker executes per pass; the rest wait for the next pass
 
 
-def schedule_follow_up(actor: Actor, contact_id: int, scheduled_for: datetime | None, note: str = "") -> int:
-    note = (note or "").strip()
+def schedule_follow_up(actor: Actor, contact_id: int | str, scheduled_for: datetime | None, note: str = "") -> int:
+    note = (note if isinstance(note, str) else "").strip()
     problems = {}
     if scheduled_for is None:
         problems["scheduled_for"] = "Choose when to follow up."
@@ -32,9 +33,7 @@ def schedule_follow_up(actor: Actor, contact_id: int, scheduled_for: datetime | 
     if problems:
         raise InvalidInput(problems)
     with transaction() as session:
-        contact = session.get(Contact, contact_id)
-        if contact is None:
-            raise NotFound(f"No contact with id {contact_id}.")
+        contact = visible_row(session, Contact, contact_id, actor, "contact")
         work_rules.require_work_manager(actor, contact.client_id, "schedule follow-ups")
         agent = session.exec(select(AIAgent).where(
             AIAgent.client_id == contact.client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value,
@@ -51,11 +50,9 @@ def schedule_follow_up(actor: Actor, contact_id: int, scheduled_for: datetime | 
         return follow_up.id
 
 
-def cancel_follow_up(actor: Actor, follow_up_id: int) -> None:
+def cancel_follow_up(actor: Actor, follow_up_id: int | str) -> None:
     with transaction() as session:
-        follow_up = session.get(FollowUp, follow_up_id)
-        if follow_up is None:
-            raise NotFound(f"No follow-up with id {follow_up_id}.")
+        follow_up = visible_row(session, FollowUp, follow_up_id, actor, "follow-up")
         work_rules.require_work_manager(actor, follow_up.client_id, "cancel follow-ups")
         _move(follow_up, FollowUpStatus.CANCELLED.value)
         follow_up.cancelled_at = utc_now()

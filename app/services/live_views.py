@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.db import read_session
-from app.models import Chat, Client, User, utc_now
+from app.models import Chat, Client, HumanAgent, Role, User, utc_now
 from app.services import rules
 from app.services.actors import ALL_TENANTS
 from app.services.system_status import (
@@ -31,6 +31,7 @@ from app.services.workforce import agents_in, available_agent_count
 
 # The kinds of view; each open page follows all of them for its audience.
 TENANT_VIEW = "tenant"  # status, messages, metrics and agents of one tenant
+CHATS_VIEW = "chats"  # the tenant's open chats (subjects!): only for the roles whose pages show them
 SUMMARY_VIEW = "summary"  # every page: AI agents, the pending-approvals count, notifiable events
 ADMIN_VIEW = "admin"  # the platform admin's lists: messages, statuses, clients, users
 
@@ -42,8 +43,8 @@ OTHER_MESSAGES_LIMIT = 10
 ENTITY_VIEWS: dict[str, frozenset[str]] = {
     "agent_status": frozenset({TENANT_VIEW, ADMIN_VIEW}),
     "system_messages": frozenset({TENANT_VIEW, ADMIN_VIEW}),
-    "human_agents": frozenset({TENANT_VIEW}),
-    "chats": frozenset({TENANT_VIEW}),
+    "human_agents": frozenset({TENANT_VIEW, CHATS_VIEW}),  # a chat line names its agent
+    "chats": frozenset({CHATS_VIEW}),
     "ai_agents": frozenset({TENANT_VIEW, SUMMARY_VIEW}),
     # Contacts, tasks, drafts and follow-ups also move the windows that show them (lists, pages
     # of contacts, tasks): feed/routing.py decides which.
@@ -53,7 +54,7 @@ ENTITY_VIEWS: dict[str, frozenset[str]] = {
     # (views/audit.py), and work audit rows (the activity feed) are always written with a change
     # to tasks, drafts or follow-ups, which already rebuild the activity view.
     "users": frozenset({ADMIN_VIEW}),
-    "clients": frozenset({TENANT_VIEW, ADMIN_VIEW}),
+    "clients": frozenset({TENANT_VIEW, ADMIN_VIEW, CHATS_VIEW}),
 }
 
 
@@ -151,12 +152,24 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
                       max_chats=a.max_chats, can_take_work=a.can_take_work)
             for a in agents
         ],
-        "chats": chats_in(session, client_id, {a.id: a.name for a in agents if a.kind == "human"}, client_names),
         "next_expiry": snapshot.next_expiry.isoformat() if snapshot.next_expiry else "",
     }
 
 
 CHATS_SHOWN = 100  # open chats listed for assignment; a client rarely has more waiting at once
+# The roles whose pages show chats (the agents page's chat panel, app/pages/agents.py): only their
+# pages follow the chats view, so no other role's tab ever holds a chat's subject.
+CHAT_VIEWER_ROLES = frozenset({Role.PLATFORM_ADMIN.value, Role.CLIENT_ADMIN.value})
+
+
+def _chats_view(session: Session, audience: str) -> dict[str, Any]:
+    client_id = client_id_of(audience)
+    client_names = {c.id: c.name for c in session.exec(select(Client))}
+    humans = select(HumanAgent.id, User.name).where(HumanAgent.user_id == User.id)
+    if client_id is not None:
+        humans = humans.where(HumanAgent.client_id == client_id)
+    agent_names = {agent_id: name for agent_id, name in session.exec(humans)}
+    return {"chats": chats_in(session, client_id, agent_names, client_names)}
 
 
 def chats_in(session: Session, client_id: int | None, agent_names: dict[int, str],
@@ -215,6 +228,8 @@ def build_views_in(session: Session, audience: str, kinds: Iterable[str]) -> dic
     views: dict[str, dict[str, Any]] = {}
     if TENANT_VIEW in kinds:
         views[TENANT_VIEW] = _tenant_view(session, audience)
+    if CHATS_VIEW in kinds:
+        views[CHATS_VIEW] = _chats_view(session, audience)
     client_id = client_id_of(audience)
     for kind, build in WORK_VIEW_BUILDERS.items():
         if kind in kinds:
@@ -228,11 +243,17 @@ WORK_VIEW_BUILDERS = {SUMMARY_VIEW: summary_view}
 
 # The shared views each page follows besides the tenant view and the summary (banner, metrics,
 # top bar, notifications: every page shows them). Anything else a page shows is a window.
-ROUTE_VIEWS: dict[str, frozenset[str]] = {"/admin": frozenset({ADMIN_VIEW})}
+ROUTE_VIEWS: dict[str, frozenset[str]] = {"/admin": frozenset({ADMIN_VIEW}), "/agents": frozenset({CHATS_VIEW})}
+# Who may follow each view that not every role's pages show (a view is built per audience, i.e.
+# per tenant; what a role may not see must not be in its pages' subscriptions at all).
+VIEW_ROLES: dict[str, frozenset[str]] = {
+    ADMIN_VIEW: frozenset({Role.PLATFORM_ADMIN.value}),
+    CHATS_VIEW: CHAT_VIEWER_ROLES,
+}
 
 
 # Every shared view: what a subscriber that shows everything follows (tests, benchmarks).
-EVERY_VIEW = frozenset({TENANT_VIEW, SUMMARY_VIEW, ADMIN_VIEW})
+EVERY_VIEW = frozenset({TENANT_VIEW, SUMMARY_VIEW, ADMIN_VIEW, CHATS_VIEW})
 
 
 def route_pattern(path: str) -> str:
@@ -242,9 +263,10 @@ def route_pattern(path: str) -> str:
     return "/" + "/".join(p for p in parts if p)
 
 
-def views_for_page(path: str, audience: str) -> frozenset[str]:
-    """The shared views a page at `path` follows (the admin lists only for platform admins)."""
+def views_for_page(path: str, audience: str, role: str) -> frozenset[str]:
+    """The shared views a page at `path` follows for a user of `role` in `audience`: the admin
+    lists only for platform admins, the chats only for the roles whose pages show them."""
     views = {TENANT_VIEW, SUMMARY_VIEW} | ROUTE_VIEWS.get(route_pattern(path), frozenset())
     if audience != ALL_TENANTS:
         views.discard(ADMIN_VIEW)
-    return frozenset(views)
+    return frozenset(kind for kind in views if role in VIEW_ROLES.get(kind, frozenset({role})))

@@ -16,6 +16,7 @@ from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AuthSession, Chat, ChatStatus, HumanAgent, Presence, PresenceEvent, utc_now
 from app.services import presence_rules
+from app.services.access import visible_row
 from app.services.actors import Actor
 from app.services.audit import write_audit
 from app.services.errors import Forbidden, InvalidInput
@@ -150,7 +151,7 @@ def record_activity(actor: Actor) -> None:
 
 def set_manual_status(actor: Actor, status: str) -> str:
     """The agent chooses Available, Away, Busy or Offline; returns the effective presence."""
-    status = (status or "").strip().lower()
+    status = (status if isinstance(status, str) else "").strip().lower()
     if status not in presence_rules.MANUAL_CHOICES:
         raise InvalidInput({"status": "Choose Available, Away, Busy or Offline."})
     with transaction() as session:
@@ -183,10 +184,9 @@ def sweep_presence() -> int:
     return changed
 
 
-def presence_history(actor: Actor, human_agent_id: int, limit: int = 100) -> list[PresenceEvent]:
+def presence_history(actor: Actor, human_agent_id: int | str, limit: int = 100) -> list[PresenceEvent]:
+    """An agent's presence changes, newest first; another client's agent is answered as a missing one."""
     with read_session() as session:
-        agent = session.get(HumanAgent, human_agent_id)
-        if agent is None or not actor.may_see_client(agent.client_id):
-            raise Forbidden("You may only see your own client's agents.")
-        return list(session.exec(select(PresenceEvent).where(PresenceEvent.human_agent_id == human_agent_id)
+        agent = visible_row(session, HumanAgent, human_agent_id, actor, "agent")
+        return list(session.exec(select(PresenceEvent).where(PresenceEvent.human_agent_id == agent.id)
                                  .order_by(col(PresenceEvent.id).desc()).limit(limit)))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.db import read_session, transaction
 from app.models import AgentStatus, Client, MessageType, ServiceStatus, SystemMessage, utc_now
 from app.services import rules
+from app.services.access import CLIENT_NAME_MAX_LENGTH, ID_MAX_DIGITS, as_row_id, visible_row
 from app.services.actors import Actor, require_client_access, require_platform_admin
 from app.services.audit import write_audit
-from app.services.errors import InvalidInput, NotFound
+from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.rules import MESSAGE_MAX_LENGTH, MessageFacts
 
 PUBLISH_ACTION = "system_status.publish"
@@ -74,6 +76,15 @@ def _facts(row: SystemMessage) -> MessageFacts:
     )
 
 
+def _client(session: Session, client_id: Any) -> Client:
+    """A client by id; an id that is no positive integer a database holds is a missing one."""
+    wanted = as_row_id(client_id)
+    client = session.get(Client, wanted) if wanted is not None else None
+    if client is None:
+        raise NotFound(f"No client with id {str(client_id)[:ID_MAX_DIGITS + 1]}.")
+    return client
+
+
 def _status_row(session: Session, client_id: int | None) -> AgentStatus | None:
     query = select(AgentStatus).where(
         AgentStatus.client_id.is_(None) if client_id is None else AgentStatus.client_id == client_id  # type: ignore[union-attr]
@@ -103,8 +114,8 @@ def publish_system_status(
     if problems:
         raise InvalidInput(problems)
     with transaction() as session:
-        if client_id is not None and session.get(Client, client_id) is None:
-            raise NotFound(f"No client with id {client_id}.")
+        if client_id is not None:
+            client_id = _client(session, client_id).id
         row = _status_row(session, client_id)
         previous = row.status if row else None
         if row is None:
@@ -140,8 +151,7 @@ def clear_status_override(actor: Actor, client_id: int) -> str | None:
     """Remove a client's own status row so the global one applies again; returns the old status."""
     require_platform_admin(actor)
     with transaction() as session:
-        if session.get(Client, client_id) is None:
-            raise NotFound(f"No client with id {client_id}.")
+        client_id = _client(session, client_id).id
         row = _status_row(session, client_id)
         if row is None:
             return None
@@ -165,9 +175,7 @@ def update_system_message(
     if problems:
         raise InvalidInput(problems)
     with transaction() as session:
-        row = session.get(SystemMessage, message_id)
-        if row is None:
-            raise NotFound(f"No message with id {message_id}.")
+        row = visible_row(session, SystemMessage, message_id, actor, "message")
         old = {"message": row.message, "type": row.type,
                "expires_at": _iso(row.expires_at)}
         row.message, row.type, row.expires_at = message, message_type, expires_at
@@ -180,9 +188,7 @@ def update_system_message(
 def withdraw_system_message(actor: Actor, message_id: int) -> None:
     require_platform_admin(actor)
     with transaction() as session:
-        row = session.get(SystemMessage, message_id)
-        if row is None:
-            raise NotFound(f"No message with id {message_id}.")
+        row = visible_row(session, SystemMessage, message_id, actor, "message")
         if not row.is_active:
             return
         row.is_active = False
@@ -230,8 +236,8 @@ def system_snapshot(actor: Actor, client_id: int | None) -> SystemSnapshot:
     """The effective status and messages for `client_id`, as the actor may see them."""
     require_client_access(actor, client_id)
     with read_session() as session:
-        if client_id is not None and session.get(Client, client_id) is None:
-            raise NotFound(f"No client with id {client_id}.")
+        if client_id is not None:
+            client_id = _client(session, client_id).id
         return system_snapshot_in(session, client_id)
 
 
@@ -291,15 +297,29 @@ def list_messages(actor: Actor, client_id: int | None = None, include_inactive: 
     return facts
 
 
-def client_id_for_scope(name: str) -> int | None:
-    """Resolve the admin form's "Client" choice: "All Clients" is the global scope (None)."""
-    name = (name or "").strip()
+def client_id_for_scope(actor: Actor, name: str, *, publishing: bool = False) -> int | None:
+    """Resolve a "Client" choice by name (the admin form, the CLI): "All Clients" is the global
+    scope (None).
+
+    Authorization before existence: only a platform admin's names are looked up (and when
+    `publishing`, only a platform admin may ask at all); anyone else may name only their own
+    client, so another tenant's name and a made-up one get the same answer.
+    """
+    if publishing:
+        require_platform_admin(actor)
+    name = (name if isinstance(name, str) else "").strip()
     if name in ("", ALL_CLIENTS_LABEL):
         return None
-    with read_session() as session:
-        client = session.exec(select(Client).where(Client.name == name)).first()
+    if not actor.is_platform_admin:
+        if name != actor.client_name:
+            raise Forbidden("You may only see your own client.")
+        return actor.client_id
+    client = None
+    if len(name) <= CLIENT_NAME_MAX_LENGTH:
+        with read_session() as session:
+            client = session.exec(select(Client).where(Client.name == name)).first()
     if client is None:
-        raise InvalidInput({"client": f"No client named {name!r}."})
+        raise InvalidInput({"client": f"No client named {name[:CLIENT_NAME_MAX_LENGTH]!r}."})
     return client.id
 
 

@@ -15,9 +15,10 @@ from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AgentTask, AIAgent, Contact, Draft, TaskStatus, utc_now
 from app.services import work_rules
+from app.services.access import as_row_id, visible_row
 from app.services.actors import Actor, require_system
 from app.services.audit import write_audit
-from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.errors import Conflict, InvalidInput
 from app.services.system_status import paused_client_ids_in
 
 INSTRUCTIONS_MAX_LENGTH = 2000  # a paragraph of guidance; the agent's own prompt holds the rest
@@ -45,11 +46,9 @@ class ClaimedTask:
     agent_name: str
 
 
-def _task(session: Session, task_id: int) -> AgentTask:
-    task = session.get(AgentTask, task_id)
-    if task is None:
-        raise NotFound(f"No task with id {task_id}.")
-    return task
+def _task(session: Session, task_id: int | str, actor: Actor | None = None) -> AgentTask:
+    """The task, if `actor` may see it (None: the worker); a foreign id is answered as a missing one."""
+    return visible_row(session, AgentTask, task_id, actor, "task")
 
 
 def _move(session: Session, actor: Actor, task: AgentTask, target: str, action: str, **details) -> None:
@@ -63,17 +62,16 @@ def _move(session: Session, actor: Actor, task: AgentTask, target: str, action: 
                 {"status": target, "contact_id": task.contact_id, "ai_agent_id": task.ai_agent_id, **details})
 
 
-def assign_task(actor: Actor, contact_id: int, ai_agent_id: int, instructions: str = "") -> int:
+def assign_task(actor: Actor, contact_id: int | str, ai_agent_id: int | str, instructions: str = "") -> int:
     """A person gives an AI agent a task on a contact; returns the task's id."""
-    instructions = (instructions or "").strip()
+    instructions = (instructions if isinstance(instructions, str) else "").strip()
     if len(instructions) > INSTRUCTIONS_MAX_LENGTH:
         raise InvalidInput({"instructions": f"Keep instructions to {INSTRUCTIONS_MAX_LENGTH} characters."})
     with transaction() as session:
-        contact = session.get(Contact, contact_id)
-        if contact is None:
-            raise NotFound(f"No contact with id {contact_id}.")
+        contact = visible_row(session, Contact, contact_id, actor, "contact")
         work_rules.require_work_manager(actor, contact.client_id, "direct its agents")
-        agent = session.get(AIAgent, ai_agent_id)
+        wanted_agent = as_row_id(ai_agent_id)
+        agent = session.get(AIAgent, wanted_agent) if wanted_agent is not None else None
         if agent is None or agent.client_id != contact.client_id:
             raise InvalidInput({"agent": "Choose one of this client's AI agents."})
         if not agent.enabled:
@@ -88,9 +86,9 @@ def assign_task(actor: Actor, contact_id: int, ai_agent_id: int, instructions: s
         return task.id
 
 
-def cancel_task(actor: Actor, task_id: int) -> None:
+def cancel_task(actor: Actor, task_id: int | str) -> None:
     with transaction() as session:
-        task = _task(session, task_id)
+        task = _task(session, task_id, actor)
         work_rules.require_work_manager(actor, task.client_id, "direct its agents")
         _move(session, actor, task, TaskStatus.CANCELLED.value, "task.cancel")
         task.finished_at = utc_now()

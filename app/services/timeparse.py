@@ -8,8 +8,28 @@ from datetime import datetime, timedelta, timezone
 from app.models import utc_now
 from app.services.errors import InvalidInput
 
-_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_DURATION = re.compile(r"^(\d{1,12})\s*([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Nothing Beacon schedules (an expiry, a follow-up) is meant for later than this: a later date is
+# a typo or a probe, and past ~year 9999 it would not even be a date.
+HORIZON = timedelta(days=3660)
+TEXT_MAX_LENGTH = 64  # longer than any ISO date-time with a zone, or any duration
+TOO_FAR = "Choose a time within 10 years."
+
+
+def _within_horizon(moment: datetime, field: str) -> datetime:
+    if moment - utc_now() > HORIZON:
+        raise InvalidInput({field: TOO_FAR})
+    return moment
+
+
+def _text(value, field: str, hint: str) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput({field: hint})
+    if len(text) > TEXT_MAX_LENGTH:
+        raise InvalidInput({field: hint})
+    return text
 
 
 def parse_local_datetime(value: str, utc_offset_minutes: int, field: str = "expires_at") -> datetime | None:
@@ -17,28 +37,36 @@ def parse_local_datetime(value: str, utc_offset_minutes: int, field: str = "expi
 
     `utc_offset_minutes` is JavaScript's getTimezoneOffset(): minutes to ADD to local time to get UTC.
     """
-    value = (value or "").strip()
+    hint = "Enter a date and time like 2026-11-22 14:05."
+    value = _text(value, field, hint)
     if not value:
         return None
     try:
         local = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput({field: "Enter a date and time like 2026-11-22 14:05."}) from None
-    if local.tzinfo is not None:
-        return local.astimezone(timezone.utc)
-    return (local + timedelta(minutes=utc_offset_minutes)).replace(tzinfo=timezone.utc)
+        if local.tzinfo is not None:
+            moment = local.astimezone(timezone.utc)
+        else:
+            moment = (local + timedelta(minutes=int(utc_offset_minutes))).replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):
+        raise InvalidInput({field: hint}) from None
+    return _within_horizon(moment, field)
 
 
 def parse_expiry(value: str | None, field: str = "expires_at") -> datetime | None:
     """CLI/API expiry: an ISO date-time (UTC unless it names a zone) or a duration like 90s, 5m, 2h."""
-    if value is None or not str(value).strip():
+    hint = "Use an ISO date-time (2026-11-22T14:05:00Z) or a duration (90s, 5m, 2h)."
+    text = _text(value, field, hint)
+    if not text:
         return None
-    text = str(value).strip()
     match = _DURATION.match(text)
-    if match:
-        return utc_now() + timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
     try:
+        if match:
+            seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+            if seconds > HORIZON.total_seconds():
+                raise InvalidInput({field: TOO_FAR})
+            return utc_now() + timedelta(seconds=seconds)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput({field: "Use an ISO date-time (2026-11-22T14:05:00Z) or a duration (90s, 5m, 2h)."}) from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise InvalidInput({field: hint}) from None
+    return _within_horizon(moment, field)

@@ -17,6 +17,7 @@ import reflex as rx
 
 from app.services import system_status, throttle
 from app.services import tokens as token_service
+from app.services.access import not_found
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.timeparse import parse_local_datetime
@@ -49,6 +50,11 @@ DATE_ERROR = "Enter a date like 2026-11-22."
 ACTION_ERROR = "Choose one of the listed actions."
 CLIENT_ERROR = "Choose one of the listed clients."
 TOKEN_ID_MAX_LENGTH = 18  # a token id is a positive bigint: at most 18 digits fit below 2**63
+
+
+def _text(value: Any) -> str:
+    """A form field as a page sent it: anything but text is empty (services check lengths)."""
+    return value if isinstance(value, str) else ""
 
 
 def _day(value: str) -> date | None:
@@ -358,20 +364,22 @@ class AdminState(rx.State):
         self.published_note = ""
         self.publishing = True
         yield
+        form_data = form_data if isinstance(form_data, dict) else {}
+        scope = _text(form_data.get("client")).strip()
         try:
             await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)
-            client_id = await asyncio.to_thread(
-                system_status.client_id_for_scope, str(form_data.get("client", ""))
-            )
+            # Platform admins only, checked before the client's name is looked up.
+            client_id = await asyncio.to_thread(system_status.client_id_for_scope, actor, scope, publishing=True)
             offset = (await self.get_state(BrowserClock)).utc_offset_minutes
-            expires_at = parse_local_datetime(str(form_data.get("expires_at", "")), offset)
+            expires_at = parse_local_datetime(_text(form_data.get("expires_at")), offset)
+            # The service checks each field (choices, the message's length) and names what is wrong.
             result = await asyncio.to_thread(
                 system_status.publish_system_status,
                 actor,
                 client_id,
-                str(form_data.get("status", "")).lower(),
-                str(form_data.get("message", "")),
-                str(form_data.get("type", "")).lower() or "info",
+                _text(form_data.get("status")).lower(),
+                _text(form_data.get("message")),
+                _text(form_data.get("type")).lower() or "info",
                 expires_at,
             )
         except InvalidInput as error:
@@ -384,7 +392,7 @@ class AdminState(rx.State):
             return
         self.publishing = False
         self.published_count += 1
-        scope = str(form_data.get("client", "")) or system_status.ALL_CLIENTS_LABEL
+        scope = scope or system_status.ALL_CLIENTS_LABEL  # a name that resolved: a client's own
         self.published_note = f"Published {result.status} for {scope}."
         yield rx.set_value("message-input", "")
         yield rx.set_value("expires-input", "")
@@ -392,10 +400,16 @@ class AdminState(rx.State):
 
     @rx.event
     def start_edit(self, message: dict):
-        self.editing_id = str(message.get("id", ""))
-        self.edit_message = str(message.get("message", ""))
-        self.edit_type = str(message.get("type", "info")).capitalize()
-        self.edit_expires = str(message.get("expires_input", ""))
+        """Open the edit dialog on one of the listed messages: only its id is taken from the page,
+        the rest from the list the server pushed (platform admins' tabs only hold one)."""
+        wanted = message.get("id") if isinstance(message, dict) else None
+        row = next((m for m in self.messages if isinstance(wanted, (str, int)) and m["id"] == str(wanted)), None)
+        if row is None:
+            return rx.toast.error(not_found("message").message)
+        self.editing_id = row["id"]
+        self.edit_message = row["message"]
+        self.edit_type = row["type"].capitalize()
+        self.edit_expires = row["expires_input"]
         self.edit_errors = {}
 
     @rx.event
@@ -408,16 +422,17 @@ class AdminState(rx.State):
         actor = await self._admin()
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
+        form_data = form_data if isinstance(form_data, dict) else {}
         try:
             await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)  # an edit republishes
             # The edit field shows UTC (it was filled from the stored UTC value).
-            expires_at = parse_local_datetime(str(form_data.get("expires_at", "")), 0)
+            expires_at = parse_local_datetime(_text(form_data.get("expires_at")), 0)
             await asyncio.to_thread(
                 system_status.update_system_message,
                 actor,
-                int(self.editing_id or 0),
-                str(form_data.get("message", "")),
-                str(form_data.get("type", "")).lower(),
+                self.editing_id,
+                _text(form_data.get("message")),
+                _text(form_data.get("type")).lower(),
                 expires_at,
             )
         except InvalidInput as error:
@@ -436,9 +451,9 @@ class AdminState(rx.State):
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
         try:
-            await asyncio.to_thread(system_status.withdraw_system_message, actor, int(message_id))
-        except (ServiceError, ValueError) as error:
-            return rx.toast.error(getattr(error, "message", str(error)))
+            await asyncio.to_thread(system_status.withdraw_system_message, actor, message_id)
+        except ServiceError as error:
+            return rx.toast.error(error.message)
         return rx.toast.success("Message withdrawn.")
 
     @rx.event
@@ -447,9 +462,9 @@ class AdminState(rx.State):
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
         try:
-            await asyncio.to_thread(system_status.clear_status_override, actor, int(client_id))
-        except (ServiceError, ValueError) as error:
-            return rx.toast.error(getattr(error, "message", str(error)))
+            await asyncio.to_thread(system_status.clear_status_override, actor, client_id)
+        except ServiceError as error:
+            return rx.toast.error(error.message)
         return rx.toast.success("The client follows the global status again.")
 
     # --- API tokens ---------------------------------------------------------------------------

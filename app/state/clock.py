@@ -3,6 +3,10 @@
 import reflex as rx
 
 
+# Every zone on Earth is within UTC-12 .. UTC+14: a browser that says otherwise is not one.
+UTC_OFFSET_LIMIT_MINUTES = 14 * 60
+
+
 class BrowserClock(rx.State):
     # Minutes to add to the browser's local time to get UTC (JavaScript's getTimezoneOffset).
     utc_offset_minutes: int = 0
@@ -13,7 +17,8 @@ class BrowserClock(rx.State):
 
     @rx.event
     def remember(self, minutes: int):
-        try:
-            self.utc_offset_minutes = int(minutes)
-        except (TypeError, ValueError):
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes != minutes:
             self.utc_offset_minutes = 0
+            return
+        offset = int(max(-UTC_OFFSET_LIMIT_MINUTES, min(UTC_OFFSET_LIMIT_MINUTES, minutes)))
+        self.utc_offset_minutes = offset

@@ -15,6 +15,7 @@ import reflex as rx
 
 from app.db import read_session
 from app.services import tasks, throttle
+from app.services.access import as_row_id
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.live_views import client_id_of
@@ -77,7 +78,7 @@ class ContactsState(rx.State):
     def has_next(self) -> bool:
         return self.offset + CONTACTS_PAGE_SIZE < self.total
 
-    def window(self) -> ContactsWindow:
+    def _window(self) -> ContactsWindow:
         return ContactsWindow(client_id=self._client_id, search=self.search, badge=self.badge_filter,
                               sort=self.sort, offset=self.offset).normalized()
 
@@ -90,7 +91,7 @@ class ContactsState(rx.State):
         return True
 
     def _apply_page(self, seq: int, window: ContactsWindow, page: ContactsPage) -> None:
-        if window != self.window() or not self._fresh(CONTACTS_WINDOW, seq):
+        if window != self._window() or not self._fresh(CONTACTS_WINDOW, seq):
             return  # the person has moved on to another search or page since it was read
         if self.rows != page.rows:  # an unchanged window sends nothing
             self.rows = page.rows
@@ -123,7 +124,7 @@ class ContactsState(rx.State):
         """The live link starts: its windows are of the caller's audience, from the current controls."""
         self._client_id = client_id_of(actor.audience)
         self._seq = {}
-        windows: dict[str, Hashable] = {CONTACTS_WINDOW: self.window()}
+        windows: dict[str, Hashable] = {CONTACTS_WINDOW: self._window()}
         if self.open_contact.id:
             self._tasks_window = TasksWindow(client_id=self._client_id, contact_id=self.open_contact.id)
             windows[CONTACT_TASKS_WINDOW] = self._tasks_window
@@ -140,7 +141,7 @@ class ContactsState(rx.State):
             yield rx.redirect(LOGIN_ROUTE)
             return
         self._client_id = client_id_of(actor.audience)
-        window = self.window()
+        window = self._window()
         self.offset = window.offset
         self.reading = True
         yield
@@ -157,14 +158,14 @@ class ContactsState(rx.State):
 
     @rx.event
     async def set_badge_filter(self, value: str):
-        self.badge_filter = value if value in BADGE_FILTERS else ""
+        self.badge_filter = value if isinstance(value, str) and value in BADGE_FILTERS else ""
         self.offset = 0
         async for update in self._reopen():
             yield update
 
     @rx.event
     async def set_sort(self, value: str):
-        self.sort = value if value in SORTS else "name"
+        self.sort = value if isinstance(value, str) and value in SORTS else "name"
         self.offset = 0
         async for update in self._reopen():
             yield update
@@ -189,9 +190,8 @@ class ContactsState(rx.State):
         actor = await self._caller()
         if actor is None:
             return None, None
-        try:
-            wanted = int(contact_id)
-        except (TypeError, ValueError):
+        wanted = as_row_id(contact_id)  # text, a huge number, an object: no contact has that id
+        if wanted is None:
             return actor, None
         client_id = client_id_of(actor.audience)
 
@@ -254,7 +254,8 @@ class ContactsState(rx.State):
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
         contact = self.assign_contact
-        agent_name = str(form_data.get("agent", ""))
+        form_data = form_data if isinstance(form_data, dict) else {}
+        agent_name = form_data.get("agent")
         work = await self.get_state(WorkState)
         agent = next((a for a in work.ai_agents if a.name == agent_name and a.client_id == contact.client_id), None)
         if not contact.id or agent is None:
@@ -263,8 +264,9 @@ class ContactsState(rx.State):
         try:
             await asyncio.to_thread(throttle.check_write, actor, throttle.ASSIGN_TASK)
             # The service checks the caller may direct this contact's client's agents.
+            instructions = form_data.get("instructions")
             await asyncio.to_thread(tasks.assign_task, actor, contact.id, agent.id,
-                                    str(form_data.get("instructions", "")))
+                                    instructions if isinstance(instructions, str) else "")
         except InvalidInput as error:
             self.assign_errors = dict(error.fields)
             return

@@ -21,11 +21,13 @@ from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, registry
 from app.services import auth as auth_service
 from app.services import presence
 from app.models import utc_now
+from app.services.access import as_row_id
 from app.services.actors import Actor
 from app.services.errors import NotAuthenticated
 from app.db import read_session
 from app.services.live_views import (
     ADMIN_VIEW,
+    CHATS_VIEW,
     TENANT_VIEW,
     build_views_in,
     client_id_of,
@@ -89,7 +91,7 @@ PAGE_LISTS: dict[str, tuple[str, ...]] = {
 
 def _agent_id_of(path: str) -> int | None:
     parts = path.strip("/").split("/")
-    return int(parts[1]) if route_pattern(path) == "/agents/[id]" and parts[1].isdigit() else None
+    return as_row_id(parts[1]) if route_pattern(path) == "/agents/[id]" else None  # no agent has a bad id
 
 
 def _next_wait(beat: Heartbeat, subscription) -> float | None:
@@ -157,6 +159,8 @@ class LiveLinkState(rx.State):
         elif kind == TENANT_VIEW:
             (await self.get_state(SystemState))._apply_view(view)
             (await self.get_state(WorkforceState))._apply_view(view)
+        elif kind == CHATS_VIEW:
+            (await self.get_state(WorkforceState))._apply_chats(view)
         elif kind == ADMIN_VIEW:
             (await self.get_state(AdminState))._apply_view(view)
         return []
@@ -190,7 +194,7 @@ class LiveLinkState(rx.State):
         actor = await asyncio.to_thread(_actor_or_none, token)
         if actor is None:
             return
-        kinds = views_for_page(path, actor.audience)
+        kinds = views_for_page(path, actor.audience, actor.role)
         async with self:
             windows = await self._page_windows(actor, path)
         if not get_settings().live_updates:
@@ -247,7 +251,7 @@ class LiveLinkState(rx.State):
             async with self:  # the person may have searched, paged or asked for more since the last poll
                 windows = {**windows, **(await self.get_state(WorkState))._lists}
                 if CONTACTS_WINDOW in windows:
-                    windows[CONTACTS_WINDOW] = (await self.get_state(ContactsState)).window()
+                    windows[CONTACTS_WINDOW] = (await self.get_state(ContactsState))._window()
             if AUDIT_WINDOW in windows:
                 async with self:  # likewise the admin's audit and history filters and pages
                     windows = {**windows, **(await self.get_state(AdminState))._windows()}

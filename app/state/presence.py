@@ -37,7 +37,7 @@ class PresenceState(rx.State):
             await asyncio.to_thread(presence.set_manual_status, actor, value)
         except ServiceError as error:
             return rx.toast.error(error.message)
-        self.chosen = value.capitalize()
+        self.chosen = value.strip().capitalize()  # one of the four choices: the service checked it
 
     @rx.event
     async def report_activity(self):

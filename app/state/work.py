@@ -83,7 +83,7 @@ class WorkState(rx.State):
     @rx.event
     async def show_more(self, name: str):
         """Older rows of one list: its window grows by a page and is read again."""
-        if name not in self._lists:
+        if not isinstance(name, str) or name not in self._lists:
             return
         if await self._caller() is None:
             return rx.redirect(LOGIN_ROUTE)
@@ -154,7 +154,10 @@ class WorkState(rx.State):
         return await (await self.get_state(AuthState))._actor()
 
     async def _run(self, operation, *args, success: str):
-        """Run a service operation as the signed-in caller; report the outcome as a toast."""
+        """Run a service operation as the signed-in caller; report the outcome as a toast.
+
+        Ids go to the service as the page sent them: it answers one that is not a number like a
+        missing one, and a missing one like another tenant's."""
         actor = await self._caller()
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
@@ -168,21 +171,21 @@ class WorkState(rx.State):
 
     @rx.event
     async def cancel_task(self, task_id: str):
-        return await self._run(tasks.cancel_task, int(task_id), success="Task cancelled.")
+        return await self._run(tasks.cancel_task, task_id, success="Task cancelled.")
 
     # --- drafts -----------------------------------------------------------------------------
 
     @rx.event
     async def approve(self, draft_id: str):
-        return await self._run(drafts.approve_draft, int(draft_id), success="Draft approved.")
+        return await self._run(drafts.approve_draft, draft_id, success="Draft approved.")
 
     @rx.event
     async def reject(self, draft_id: str):
-        return await self._run(drafts.reject_draft, int(draft_id), success="Draft rejected.")
+        return await self._run(drafts.reject_draft, draft_id, success="Draft rejected.")
 
     @rx.event
     async def mark_sent(self, draft_id: str):
-        return await self._run(drafts.mark_draft_sent, int(draft_id),
+        return await self._run(drafts.mark_draft_sent, draft_id,
                                success="Marked as sent; a follow-up is scheduled.")
 
     # --- follow-ups -------------------------------------------------------------------------
@@ -193,7 +196,9 @@ class WorkState(rx.State):
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
         self.follow_up_errors = {}
-        wanted = str(form_data.get("contact", ""))[:SEARCH_MAX_LENGTH].strip()
+        form_data = form_data if isinstance(form_data, dict) else {}
+        wanted = form_data.get("contact")
+        wanted = wanted[:SEARCH_MAX_LENGTH].strip() if isinstance(wanted, str) else ""
         client_id = client_id_of(actor.audience)
 
         def find():
@@ -206,10 +211,10 @@ class WorkState(rx.State):
             return
         try:
             offset = int((await self.get_state(BrowserClock)).utc_offset_minutes)
-            when = parse_local_datetime(str(form_data.get("scheduled_for", "")), offset, "scheduled_for")
+            when = parse_local_datetime(_text(form_data.get("scheduled_for")), offset, "scheduled_for")
             await asyncio.to_thread(throttle.check_write, actor, throttle.SCHEDULE_FOLLOW_UP)
             await asyncio.to_thread(follow_ups.schedule_follow_up, actor, contact.id, when,
-                                    str(form_data.get("note", "")))
+                                    _text(form_data.get("note")))
         except InvalidInput as error:
             self.follow_up_errors = dict(error.fields)
             return
@@ -224,7 +229,7 @@ class WorkState(rx.State):
         actor = await self._caller()
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
-        window = ContactsWindow(client_id=client_id_of(actor.audience), search=str(text)[:SEARCH_MAX_LENGTH])
+        window = ContactsWindow(client_id=client_id_of(actor.audience), search=_text(text)[:SEARCH_MAX_LENGTH])
 
         def read():
             with read_session() as session:
@@ -235,7 +240,7 @@ class WorkState(rx.State):
 
     @rx.event
     async def cancel_follow_up(self, follow_up_id: str):
-        return await self._run(follow_ups.cancel_follow_up, int(follow_up_id), success="Follow-up cancelled.")
+        return await self._run(follow_ups.cancel_follow_up, follow_up_id, success="Follow-up cancelled.")
 
     # --- browser notifications ---------------------------------------------------------------
 
@@ -251,8 +256,14 @@ class WorkState(rx.State):
 
     @rx.event
     def remember_notification_permission(self, permission: str):
-        allowed = {"default", "granted", "denied", "unsupported"}
-        self.notification_permission = permission if permission in allowed else "unsupported"
+        allowed = ("default", "granted", "denied", "unsupported")
+        self.notification_permission = permission if isinstance(permission, str) and permission in allowed \
+            else "unsupported"
+
+
+def _text(value: Any) -> str:
+    """A text field as a page sent it: anything but text is empty (services check lengths)."""
+    return value if isinstance(value, str) else ""
 
 
 def notification_scripts(events: list[dict[str, str]]) -> list:

@@ -9,6 +9,7 @@ import asyncio
 import reflex as rx
 
 from app.services import chats, presence, throttle
+from app.services.access import as_row_id, not_found
 from app.services.errors import ServiceError
 from app.state.auth import LOGIN_ROUTE, AuthState
 from app.services.live_views import AgentLine, ChatLine
@@ -25,7 +26,11 @@ class WorkforceState(rx.State):
     history: list[dict[str, str]] = []
 
     def _apply_view(self, view: dict[str, Any]) -> None:
-        assign_changed(self, view, ("available_agents", "agents", "chats"))
+        assign_changed(self, view, ("available_agents", "agents"))
+
+    def _apply_chats(self, view: dict[str, Any]) -> None:
+        """The chats view: only pages of the roles that show chats follow it (live_views.VIEW_ROLES)."""
+        assign_changed(self, view, ("chats",))
 
     @rx.var
     def assignable_names(self) -> list[str]:
@@ -40,17 +45,23 @@ class WorkforceState(rx.State):
         actor = await self._caller()
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
-        chat_id = str(form_data.get("chat_id", ""))
-        name = str(form_data.get("agent", ""))
-        chat = next((c for c in self.chats if str(c.id) == str(chat_id)), None)
+        form_data = form_data if isinstance(form_data, dict) else {}
+        wanted = as_row_id(form_data.get("chat_id"))
+        # Only a chat this page shows (its id, never the sent text, keys the error shown beside it).
+        chat = next((c for c in self.chats if c.id == wanted), None)
+        if chat is None:
+            return rx.toast.error(not_found("chat").message)
+        chat_id = str(chat.id)
+        name = form_data.get("agent")
         agent = next((a for a in self.agents if a.kind == "human" and a.name == name
-                      and chat is not None and a.client_id == chat.client_id), None)
-        if chat is None or agent is None:
+                      and a.client_id == chat.client_id), None)
+        if agent is None:
             self.chat_errors = {chat_id: "Choose an available agent."}
             return
+        name = agent.name
         try:
             await asyncio.to_thread(throttle.check_write, actor, throttle.ASSIGN_CHAT)
-            await asyncio.to_thread(chats.assign_chat, actor, int(chat_id), agent.id)
+            await asyncio.to_thread(chats.assign_chat, actor, chat.id, agent.id)
         except ServiceError as error:
             self.chat_errors = {chat_id: error.message}
             return
@@ -63,20 +74,24 @@ class WorkforceState(rx.State):
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
         try:
-            await asyncio.to_thread(chats.close_chat, actor, int(chat_id))
+            # The service answers an id that is not a number like a missing or foreign chat.
+            await asyncio.to_thread(chats.close_chat, actor, chat_id)
         except ServiceError as error:
             return rx.toast.error(error.message)
 
     @rx.event
-    async def show_history(self, agent_id: str, name: str):
+    async def show_history(self, agent_id: str, name: str = ""):
+        """`name` is what the page showed; the dialog's title is the agent's name as the server
+        has it (nothing the page sends is kept)."""
         actor = await self._caller()
         if actor is None:
             return rx.redirect(LOGIN_ROUTE)
         try:
-            events = await asyncio.to_thread(presence.presence_history, actor, int(agent_id))
+            events = await asyncio.to_thread(presence.presence_history, actor, agent_id)
         except ServiceError as error:
             return rx.toast.error(error.message)
-        self.history_agent = name
+        wanted = as_row_id(agent_id)
+        self.history_agent = next((a.name for a in self.agents if a.kind == "human" and a.id == wanted), "Agent")
         self.history = [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"), "status": e.status, "reason": e.reason}
                         for e in events]
 

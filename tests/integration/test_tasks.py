@@ -23,7 +23,7 @@ from app.models import (
 from app.services import drafts, follow_ups, tasks
 from app.services.actors import system_actor
 from app.services.auth import actor_for_email, create_user
-from app.services.errors import Conflict, Forbidden, InvalidInput
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.system_status import publish_system_status
 
 WRITTEN_TABLES = (AuditLog, ChangeLogEntry, AgentTask, Draft, FollowUp)
@@ -138,10 +138,13 @@ def test_a_plain_user_may_not_assign_and_nothing_is_written(database):
     assert row_counts() == before
 
 
-def test_assigning_on_another_clients_contact_is_forbidden_and_nothing_is_written(acme_admin):
+def test_assigning_on_another_clients_contact_is_answered_as_a_missing_one_and_nothing_is_written(acme_admin):
     before = row_counts()
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound) as foreign:
         tasks.assign_task(acme_admin, contact_id("Eva Schmidt"), agent_id("Globex", "Outreach Agent"))
+    with pytest.raises(NotFound) as missing:
+        tasks.assign_task(acme_admin, 999_999, agent_id("Acme", "Outreach Agent"))
+    assert foreign.value.message == missing.value.message
     assert row_counts() == before
 
 
@@ -388,7 +391,7 @@ def test_a_sent_draft_cannot_be_sent_again(acme_admin, worker):
 
 def test_another_clients_admin_may_not_decide_on_a_draft(acme_admin, worker):
     draft_id = completed_draft(acme_admin, worker)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # answered as a missing draft: its id tells Globex nothing
         drafts.approve_draft(actor_for_email("ops@globex.demo"), draft_id)
     assert draft(draft_id).status == "pending"
 
@@ -427,8 +430,8 @@ def test_scheduling_a_follow_up_assigns_the_clients_follow_up_agent(acme_admin):
     assert len(audit_rows("follow_up.schedule", follow_up_id)) == 1
 
 
-def test_a_follow_up_on_another_clients_contact_is_forbidden(acme_admin):
-    with pytest.raises(Forbidden):
+def test_a_follow_up_on_another_clients_contact_is_answered_as_a_missing_one(acme_admin):
+    with pytest.raises(NotFound):
         follow_ups.schedule_follow_up(acme_admin, contact_id("Eva Schmidt"), utc_now() + timedelta(days=1))
 
 

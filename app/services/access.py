@@ -1,0 +1,52 @@
+"""Finding a row the caller names by id: authorization before existence.
+
+A caller who may not see a row (another tenant's) gets exactly the answer a missing id gets:
+the same error type, status and message. Otherwise "forbidden" for one id and "not found" for
+the next would tell a prober which ids exist in other tenants. Ids arrive from pages, the API and
+the CLI as whatever the sender chose (text, huge numbers, objects): anything that is not a
+positive integer a database can hold is simply an id nothing has.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlmodel import Session
+
+from app.services.actors import Actor
+from app.services.errors import NotFound
+
+ID_MAX = 2**63 - 1  # a BIGINT (PostgreSQL) / INTEGER (SQLite): larger ids exist nowhere
+ID_MAX_DIGITS = len(str(ID_MAX))
+CLIENT_NAME_MAX_LENGTH = 120  # clients.name's column: a longer name is no client's
+
+Row = TypeVar("Row")
+
+
+def as_row_id(value: Any) -> int | None:
+    """A row id as a sender gives it (an int, or its digits as text), or None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= ID_MAX else None
+    if isinstance(value, str):
+        text = value.strip()
+        if 0 < len(text) <= ID_MAX_DIGITS and text.isascii() and text.isdigit():
+            number = int(text)
+            return number if 0 < number <= ID_MAX else None
+    return None
+
+
+def not_found(noun: str) -> NotFound:
+    """The one answer for a missing id and for a row the caller may not see (no id echoed back)."""
+    return NotFound(f"No {noun} with that id.")
+
+
+def visible_row(session: Session, model: type[Row], row_id: Any, actor: Actor | None, noun: str) -> Row:
+    """The row `row_id` of `model` if it exists and `actor` may see its client (None: a Beacon
+    process or the operator, who see everything); otherwise `not_found(noun)`."""
+    wanted = as_row_id(row_id)
+    row = session.get(model, wanted) if wanted is not None else None
+    if row is None or (actor is not None and not actor.may_see_client(row.client_id)):
+        raise not_found(noun)
+    return row
