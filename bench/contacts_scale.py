@@ -32,7 +32,7 @@ Commit stamps come from app.db.on_change_committed (time.time() right after the 
    Search: the bench types a query into "Search contacts" (press_sequentially, TYPE_DELAY_MS
    between keys) and stamps, in the page, the last keystroke ('input' event) and the moment the
    page shows exactly the matching cards (count = the query's matches by the app's own query, the
-   target card among them). The input is debounced by SEARCH_DEBOUNCE_MS (250 ms, from
+   target card among them). The input is debounced by SEARCH_DEBOUNCE_MS (150 ms, from
    app/pages/contacts.py): both the raw figure and raw - debounce are printed. Queries: a contact's
    name (small: unique; large: the volume names repeat, so ~9 matches), and for the large tenant a
    unique one (the contact's email up to the '@', as a name search cannot single one out).
@@ -113,7 +113,7 @@ QUIET_S = 1.0  # no websocket frame for this long: the page's backlog is drained
 QUIET_TIMEOUT_S = 15.0
 TAIL_S = 1.0  # frames counted this long after the last change showed
 CLOCK_TOLERANCE_MS = 5.0  # a DOM stamp this much before its commit still counts (clock offset)
-SEARCH_DEBOUNCE_MS = 250  # app/pages/contacts.py SEARCH_DEBOUNCE_MS
+SEARCH_DEBOUNCE_MS = 150  # app/pages/contacts.py SEARCH_DEBOUNCE_MS (keep the two equal)
 TYPE_DELAY_MS = 40  # between two keystrokes: well under the debounce, as a person types
 SEARCH_TIMEOUT_MS = 20_000
 PAGE_ONE_SHARE = 10  # part 4: one client in this many stays on page 1 (shows X)
