@@ -15,16 +15,20 @@ from app.state.live import LiveLinkState
 from app.state.presence import PresenceState
 from app.state.work import WorkState
 from app.startup_guard import refuse_unsafe_start
+from app.web_session import protect_session_cookie
 
 # Before anything serves: on a non-loopback address, no demo account may keep its demo password.
 # `reflex run` imports this module before it binds the port, and each backend worker imports it.
 refuse_unsafe_start()
 
 app = rx.App(
-    api_transformer=api,
+    # The API (with Reflex's backend mounted beneath it), then the edge that turns the session
+    # cookie into its key for every request, the websocket's included (app/web_session.py).
+    api_transformer=[api, protect_session_cookie],
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         rx.el.script(src="/notify.js"),
+        rx.el.script(src="/login.js"),
     ],
 )
 
@@ -35,7 +39,7 @@ _signed_in = [AuthState.require_sign_in, PresenceState.load, WorkState.read_noti
               LiveLinkState.follow_changes]
 
 app.add_page(login.login_page, route=login.ROUTE, title="Sign in · Beacon",
-             on_load=AuthState.redirect_if_signed_in)
+             on_load=AuthState.open_login)
 app.add_page(dashboard.dashboard_page, route=dashboard.ROUTE, title="Dashboard · Beacon", on_load=_signed_in)
 app.add_page(agents.agents_page, route=agents.ROUTE, title="Agents · Beacon", on_load=_signed_in)
 app.add_page(agent_detail.agent_detail_page, route=agent_detail.ROUTE, title="Agent · Beacon", on_load=_signed_in)

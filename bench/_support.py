@@ -7,15 +7,16 @@
   (.web/utils/state.js `connect()` and .web/utils/context.jsx `initialEvents()`):
     * socket.io path "/_event", namespace "/_event", websocket transport, query `token=<uuid>`
       (the tab's Reflex client token, kept in sessionStorage by a browser);
+    * the websocket's HTTP request carries the `beacon_session` cookie (HttpOnly, set by POST
+      /auth/sign-in): the backend reads the session from the connection's Cookie header (as its
+      key, app/web_session.py), never from the page's state;
     * the socket.io CONNECT packet's auth payload carries the boot event
-      `{event: {name: "<root state>.hydrate_and_load", payload: {vars: {<cookie var>: <cookie
-      value>}, hashes: [...]}, router_data: {pathname, asPath}}, state_schema: "<hash>"}`:
-      cookies reach the backend ONLY through `payload.vars` (hydrateClientStorage reads the
-      `beacon_session` cookie and keys it by the AuthState var's full name), and the route
-      through `router_data`; the backend then runs the page's on_load handlers itself;
+      `{event: {name: "<root state>.hydrate_and_load", payload: {hashes: [...]}, router_data:
+      {pathname, asPath}}, state_schema: "<hash>"}`: the route goes in `router_data`; the
+      backend then runs the page's on_load handlers itself;
     * the server pushes state deltas as socket.io "event" messages:
       `{delta: {<state full name>: {<var>_rx_state_: value}}, events: [...], final: bool}`.
-  The names (state keys, cookie var, hashes, schema) are read from the compiled frontend in
+  The names (state keys, hashes, schema) are read from the compiled frontend in
   `<root>/.web` after the server started, so they follow the app when it changes.
 - /proc readings (RSS, CPU, open files of the server's process tree) and the report's facts.
 """
@@ -54,7 +55,7 @@ VIEWER_EMAIL = "ops@acme.demo"  # seeded Acme client admin: an Acme page
 VIEWER_PASSWORD = "beacon-demo"  # seeded demo password
 ADMIN_EMAIL = "admin@beacon.demo"  # seeded platform admin: the only role that may publish
 CLIENT_NAME = "Acme"  # the tenant whose pages the benches watch
-SESSION_COOKIE = "beacon_session"  # AuthState's rx.Cookie name (app/state/auth.py)
+SESSION_COOKIE = "beacon_session"  # the HttpOnly sign-in cookie (app/web_session.py)
 VAR_SUFFIX = "_rx_state_"  # Reflex suffixes every state var name with this on the wire
 # State classes whose deltas the clients follow (module "app/state/<x>.py", class name).
 SYSTEM_STATE = "app___state___system____system_state"
@@ -387,7 +388,6 @@ class Frontend:
     root_state: str  # "reflex___state____state"
     state_schema: str
     hashes: list[str]
-    cookie_var: str  # full name of the var the beacon_session cookie hydrates
     reflex_version: str
 
     def key(self, state: str) -> str:
@@ -404,15 +404,10 @@ def _js_value(source: str, name: str) -> Any:
 def read_frontend(root: Path) -> Frontend:
     """What the browser sends on connect, read from `<root>/.web/utils/context.jsx`."""
     source = (root / ".web" / "utils" / "context.jsx").read_text()
-    storage = _js_value(source, "clientStorage")
-    cookie_vars = [k for k, v in storage.get("cookies", {}).items() if v.get("name") == SESSION_COOKIE]
-    if len(cookie_vars) != 1:
-        raise RuntimeError(f"expected one cookie var named {SESSION_COOKIE}, found {cookie_vars}")
     return Frontend(
         root_state=_js_value(source, "state_name"),
         state_schema=_js_value(source, "stateSchema"),
         hashes=_js_value(source, "initialStateHashes"),
-        cookie_var=cookie_vars[0],
         reflex_version=importlib.metadata.version("reflex"),
     )
 
@@ -475,7 +470,12 @@ class LightClient:
         import socketio
 
         self.live = asyncio.Event()
-        self.sio = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+        # The session cookie goes in the websocket's request headers, as a browser sends it. (A
+        # Cookie given to connect(headers=...) would be moved into the shared session's cookie
+        # jar, which keeps none: engineio's AsyncClient._connect_websocket.)
+        cookie = {"headers": {"Cookie": f"{SESSION_COOKIE}={self.session_token}"}} if self.session_token else {}
+        self.sio = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False,
+                                        websocket_extra_options=cookie)
         self.sio.on("event", self._on_event, namespace="/_event")
         self.sio.on("disconnect", self._on_disconnect, namespace="/_event")
         self._system_key = self.frontend.key(SYSTEM_STATE)
@@ -485,8 +485,6 @@ class LightClient:
 
     def boot_auth(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"hashes": self.frontend.hashes}
-        if self.session_token:
-            payload["vars"] = {self.frontend.cookie_var: self.session_token}
         return {
             "event": {
                 "name": f"{self.frontend.root_state}.hydrate_and_load",
@@ -497,9 +495,8 @@ class LightClient:
         }
 
     async def connect(self) -> None:
-        headers = {"Cookie": f"{SESSION_COOKIE}={self.session_token}"} if self.session_token else {}
         await self.sio.connect(
-            f"{self.url}?token={self.client_token}", headers=headers, auth=self.boot_auth(),
+            f"{self.url}?token={self.client_token}", auth=self.boot_auth(),
             transports=["websocket"], namespaces=["/_event"], socketio_path="/_event",
             wait_timeout=CONNECT_TIMEOUT_S,
         )

@@ -26,8 +26,8 @@ How:
 - One Beacon server as `make run` starts it: `reflex run --env prod`, cwd `--root`.
 - N lightweight clients (bench/_support.py LightClient: python-socketio AsyncClient, Reflex's
   own protocol, read from the compiled frontend), all in this process, all on "/" and signed in
-  as ops@acme.demo through a few server-side sessions (the `beacon_session` cookie value goes
-  in the hydrate event, as the browser sends it). A client counts as connected only once
+  as ops@acme.demo through a few server-side sessions (the `beacon_session` cookie goes in the
+  websocket's request headers, as the browser sends it). A client counts as connected only once
   LiveLinkState.worker arrived: follow_changes subscribed and applied the initial view.
 - Each round publishes one message "fanout-<round>-<nonce>" for Acme (status stays active);
   `app.db.on_change_committed` stamps time.time() right after the commit; every client stamps

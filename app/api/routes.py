@@ -1,8 +1,10 @@
-"""The API's Starlette app; Reflex mounts its own backend beneath it (api_transformer)."""
+"""The API's Starlette app; Reflex mounts its own backend beneath it (api_transformer), and
+protect_session_cookie wraps both (app.py): every request's session cookie becomes its key."""
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from app.api.auth import sign_in, sign_out
 from app.api.health import get_health
 from app.api.system_status import get_system_status, post_system_status
 
@@ -12,5 +14,7 @@ api = Starlette(
         Route("/api/v1/system-status", get_system_status, methods=["GET"]),
         Route("/api/v1/system-status", post_system_status, methods=["POST"]),
         Route("/api/v1/health", get_health, methods=["GET"]),
+        Route("/auth/sign-in", sign_in, methods=["POST"]),
+        Route("/auth/sign-out", sign_out, methods=["POST"]),
     ],
 )

@@ -116,12 +116,26 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
+def session_key(token: str) -> str:
+    """What the server keeps of a sign-in session's token: its SHA-256 digest (the database's
+    `token_hash`). The raw token lives only in the browser's HttpOnly cookie; app/web_session.py
+    turns the cookie into this key at the edge, before Reflex or any handler sees the request."""
+    return _digest(token)
+
+
 def actor_for_session(token: str) -> Actor:
     """The signed-in user of a session token, or NotAuthenticated."""
     if not token:
         raise NotAuthenticated("Please sign in.")
+    return actor_for_session_key(session_key(token))
+
+
+def actor_for_session_key(key: str) -> Actor:
+    """The signed-in user of a session, named by its key (session_key), or NotAuthenticated."""
+    if not key:
+        raise NotAuthenticated("Please sign in.")
     with read_session() as session:
-        row = session.exec(select(AuthSession).where(AuthSession.token_hash == _digest(token))).first()
+        row = session.exec(select(AuthSession).where(AuthSession.token_hash == key)).first()
         if row is None or row.ended_at is not None or row.expires_at <= utc_now():
             raise NotAuthenticated("Your session has ended; please sign in again.")
         user = session.get(User, row.user_id)
@@ -133,8 +147,15 @@ def actor_for_session(token: str) -> Actor:
 def sign_out(token: str) -> None:
     if not token:
         return
+    sign_out_session_key(session_key(token))
+
+
+def sign_out_session_key(key: str) -> None:
+    """End the session named by its key (session_key); nothing happens for an unknown or ended one."""
+    if not key:
+        return
     with transaction() as session:
-        row = session.exec(select(AuthSession).where(AuthSession.token_hash == _digest(token))).first()
+        row = session.exec(select(AuthSession).where(AuthSession.token_hash == key)).first()
         if row is None or row.ended_at is not None:
             return
         row.ended_at = utc_now()

@@ -107,7 +107,13 @@ def _remember_write(digest: str, clock: float, interval: float) -> None:
 
 
 def heartbeat(token: str) -> bool:
-    """An open page says its session is alive. Returns whether it wrote.
+    """An open page says its session is alive (see heartbeat_key). Returns whether it wrote."""
+    return heartbeat_key(_digest(token))
+
+
+def heartbeat_key(digest: str) -> bool:
+    """An open page says its session, named by its key (the token's digest, as
+    auth.session_key gives it), is alive. Returns whether it wrote.
 
     Several tabs of one session add no writes: this process skips a beat it wrote less than an
     interval ago, and the database skips one written less than half an interval ago (tabs
@@ -115,7 +121,6 @@ def heartbeat(token: str) -> bool:
     """
     now = utc_now()
     t = timings()
-    digest = _digest(token)
     clock = time.monotonic()
     if clock - _last_written.get(digest, float("-inf")) < t.heartbeat_seconds * REWRITE_AFTER_SHARE:
         return False

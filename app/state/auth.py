@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and the server-side check behind every other state's handlers."""
+"""The signed-in user of a tab, sign-out, and the server-side check behind every other state's
+handlers. Signing in is an HTTP form post (app/api/auth.py), not a websocket event."""
 
 from __future__ import annotations
 
@@ -8,39 +9,44 @@ import reflex as rx
 
 from app.services import auth as auth_service
 from app.services.actors import Actor
+from app.services.auth import EMAIL_MAX_LENGTH
 from app.services.errors import NotAuthenticated
-from app.services.signin_throttle import TooManyAttempts
+from app.web_session import login_error_message, session_key_from_cookie_header
 
-SESSION_COOKIE = "beacon_session"
-SESSION_COOKIE_MAX_AGE_SECONDS = 7 * 24 * 3600  # the server ends sessions sooner (BEACON_SESSION_HOURS)
 LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/"
+LOGIN_EMAIL_STORAGE = "beacon-login-email"  # assets/login.js writes it
+SIGN_OUT_URL = "/auth/sign-out"  # app/api/auth.py: ends the session and clears the cookie
+# The HttpOnly cookie can only be cleared by an HTTP answer: the page posts the sign-out while the
+# event's redirect takes it to /login (keepalive: the post completes even if the page is left).
+CLEAR_COOKIE = (
+    f"fetch({SIGN_OUT_URL!r}, {{method: 'POST', credentials: 'same-origin', cache: 'no-store', "
+    f"keepalive: true}}).catch(() => null)"
+)
 
 
 class AuthState(rx.State):
-    # An opaque token; the session itself (user, expiry, end) lives in the database.
-    session_token: str = rx.Cookie(
-        "", name=SESSION_COOKIE, same_site="strict", max_age=SESSION_COOKIE_MAX_AGE_SECONDS
-    )
+    # No session token here, nor anywhere in Reflex's state: the browser keeps it in an HttpOnly
+    # cookie set by POST /auth/sign-in, and the backend only ever sees its key (app/web_session.py).
     # For display only: handlers never trust these, they ask the database through _actor().
     user_name: str = ""
     user_email: str = ""
     client_name: str = ""
     role: str = ""
-    login_error: str = ""
-    signing_in: bool = False
+    login_error: str = ""  # the words for the error code /auth/sign-in sent the login page back with
+    # The email typed before a refused sign-in (assets/login.js keeps it in the tab's sessionStorage).
+    login_email: str = rx.SessionStorage("", name=LOGIN_EMAIL_STORAGE)
+
+    def _session_key(self) -> str:
+        """This tab's session, as the key the edge put in place of the cookie on the websocket's
+        request (the headers of its connection: a page loads afresh after signing in or out)."""
+        return session_key_from_cookie_header(self.router.headers.cookie)
 
     async def _actor(self) -> Actor | None:
         try:
-            return await asyncio.to_thread(auth_service.actor_for_session, self.session_token)
+            return await asyncio.to_thread(auth_service.actor_for_session_key, self._session_key())
         except NotAuthenticated:
             return None
-
-    def _client_address(self) -> str:
-        """The websocket peer's address, as Reflex resolved it when the socket connected: the
-        TCP peer, or X-Forwarded-For only through REFLEX_TRUSTED_PROXY_HOPS trusted proxies (a
-        client cannot pick its own address to escape the per-address throttle)."""
-        return self.router.session.client_ip or ""
 
     def _show(self, actor: Actor) -> None:
         self.user_name = actor.name
@@ -70,35 +76,26 @@ class AuthState(rx.State):
             return rx.redirect(HOME_ROUTE)
 
     @rx.event
-    async def redirect_if_signed_in(self):
+    async def open_login(self):
+        """/login's on_load: a signed-in tab goes home; otherwise show the error /auth/sign-in
+        sent back, as a code mapped to fixed words (never text from the address)."""
         if await self._actor() is not None:
             return rx.redirect(HOME_ROUTE)
-
-    @rx.event
-    async def sign_in(self, form_data: dict):
-        self.login_error = ""
-        self.signing_in = True
-        yield
-        try:
-            token, actor = await asyncio.to_thread(
-                auth_service.sign_in, str(form_data.get("email", "")), str(form_data.get("password", "")),
-                self._client_address(),
-            )
-        except (NotAuthenticated, TooManyAttempts) as error:
-            self.login_error = error.message
-            self.signing_in = False
-            return
-        self.session_token = token
-        self._show(actor)
-        self.signing_in = False
-        yield rx.redirect(HOME_ROUTE)
+        params = self.router.url.query_parameters
+        self.login_error = login_error_message(str(params.get("error", "")), str(params.get("minutes", "")))
+        if not self.login_error:
+            self.login_email = ""  # offered again only right after a refusal
+        elif len(self.login_email) > EMAIL_MAX_LENGTH:
+            self.login_email = ""  # the page's own storage, but a script may send anything
 
     @rx.event
     async def sign_out(self):
-        token = self.session_token
+        key = self._session_key()
         await self._forget_everything()
-        await asyncio.to_thread(auth_service.sign_out, token)
-        return rx.redirect(LOGIN_ROUTE)
+        await asyncio.to_thread(auth_service.sign_out_session_key, key)
+        # The session is over already (every tab of it is sent to /login by its live link, and this
+        # tab's websocket names an ended session from now on); the post clears the cookie.
+        return [rx.call_script(CLEAR_COOKIE), rx.redirect(LOGIN_ROUTE)]
 
     async def _forget_everything(self) -> None:
         """Nothing the signed-out user could see stays in the tab for whoever signs in next."""
@@ -114,4 +111,3 @@ class AuthState(rx.State):
                       WorkforceState):
             (await self.get_state(state)).reset()
         self.reset()
-        self.session_token = ""

@@ -63,9 +63,9 @@ from app.views.windows import (
 )
 
 
-def _actor_or_none(token: str) -> Actor | None:
+def _actor_or_none(session_key: str) -> Actor | None:
     try:
-        return auth_service.actor_for_session(token)
+        return auth_service.actor_for_session_key(session_key)
     except NotAuthenticated:
         return None
 
@@ -103,8 +103,8 @@ def _next_wait(beat: Heartbeat, subscription) -> float | None:
 class Heartbeat:
     """An agent's open page keeps its session alive; other users' pages send nothing."""
 
-    def __init__(self, token: str, enabled: bool):
-        self.token = token
+    def __init__(self, session_key: str, enabled: bool):
+        self.session_key = session_key  # the token's digest (app/web_session.py), never the token
         self.enabled = enabled
         self.last = float("-inf")
 
@@ -116,7 +116,7 @@ class Heartbeat:
     async def maybe_send(self) -> None:
         if self.enabled and time.monotonic() - self.last >= get_settings().heartbeat_seconds:
             self.last = time.monotonic()
-            await asyncio.to_thread(presence.heartbeat, self.token)
+            await asyncio.to_thread(presence.heartbeat_key, self.session_key)
 
 
 class LiveLinkState(rx.State):
@@ -188,17 +188,17 @@ class LiveLinkState(rx.State):
     @rx.event(background=True)
     async def follow_changes(self):
         async with self:
-            token = (await self.get_state(AuthState)).session_token
+            session_key = (await self.get_state(AuthState))._session_key()
             client_token = self.router.session.client_token
             path = str(self.router.url.path)
-        actor = await asyncio.to_thread(_actor_or_none, token)
+        actor = await asyncio.to_thread(_actor_or_none, session_key)
         if actor is None:
             return
         kinds = views_for_page(path, actor.audience, actor.role)
         async with self:
             windows = await self._page_windows(actor, path)
         if not get_settings().live_updates:
-            async for action in self._poll(actor, kinds, windows, Heartbeat(token, actor.is_human_agent)):
+            async for action in self._poll(actor, kinds, windows, Heartbeat(session_key, actor.is_human_agent)):
                 yield action
             return
         subscription = registry.subscribe(actor.audience, actor.auth_session_id, client_token, kinds,
@@ -216,7 +216,7 @@ class LiveLinkState(rx.State):
                 self._applied = {}
                 for kind, view in views.items():
                     await self._apply(kind, seq, view)
-            beat = Heartbeat(token, actor.is_human_agent)
+            beat = Heartbeat(session_key, actor.is_human_agent)
             while not subscription.closed:
                 try:
                     pending = await asyncio.wait_for(subscription.next_views(), _next_wait(beat, subscription))

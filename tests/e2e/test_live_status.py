@@ -8,7 +8,7 @@ import re
 import httpx
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.e2e.conftest import BeaconServer, open_tab, publish, sign_in
+from tests.e2e.conftest import BeaconServer, open_tab, publish, sign_in, wait_until_following
 
 NO_RELOAD_MARK = "window.__beaconNoReload = true"
 STILL_SAME_DOCUMENT = "() => window.__beaconNoReload === true"
@@ -147,7 +147,9 @@ def _forge_publish(page: Page, server: BeaconServer, email: str, password: str, 
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+    # Signing in loads the home page afresh: wait for ITS socket (the login page's is gone), which
+    # is live once follow_changes named its worker.
+    wait_until_following(page)
     event = {
         "name": format_event_handler(AdminState.event_handlers["publish"]),
         "payload": {"form_data": {"client": client_name, "status": "inactive",

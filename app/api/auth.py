@@ -1,0 +1,141 @@
+"""POST /auth/sign-in and /auth/sign-out: the browser's sign-in, over plain HTTP.
+
+The session cookie is set and cleared here, by the server, so it can be HttpOnly (no page script
+reads it), SameSite=Strict (no other site's request carries it) and Secure when served over
+HTTPS. Both answer 303 (the browser then loads the next page afresh, and that page's websocket
+carries the new cookie). A failed sign-in goes back to /login with a short code, never text
+(app/web_session.py login_error_message). See app/web_session.py for how the backend sees the
+cookie (as its key only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qs, urlencode
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from app.config import get_settings
+from app.services import auth as auth_service
+from app.services.auth import SIGN_IN_REFUSED
+from app.services.errors import NotAuthenticated
+from app.services.signin_throttle import TooManyAttempts, minutes_left
+from app.web_session import (
+    INVALID,
+    LOCKED,
+    REFUSED,
+    SESSION_COOKIE,
+    SESSION_KEY_COOKIE,
+    WRONG,
+)
+
+LOGIN_ROUTE = "/login"
+HOME_ROUTE = "/"
+MAX_FORM_BYTES = 4096  # an email (<= 254) and a password: anything bigger is not a sign-in
+
+
+def trusted_proxy_hops() -> int:
+    """Reflex's REFLEX_TRUSTED_PROXY_HOPS: how many reverse proxies may speak for the client."""
+    try:
+        from reflex.config import get_config
+
+        return max(0, int(get_config().trusted_proxy_hops or 0))
+    except Exception:
+        return 0
+
+
+def _forwarded(request: Request, header: str) -> str | None:
+    """The entry the outermost trusted proxy wrote in a comma-separated X-Forwarded-* header, as
+    Reflex reads X-Forwarded-For for the websocket; None when no proxy is trusted or none wrote."""
+    hops = trusted_proxy_hops()
+    if not hops:
+        return None
+    values = [v.strip() for v in request.headers.get(header, "").split(",") if v.strip()]
+    if not values:
+        return None
+    return values[-hops] if len(values) >= hops else values[0]
+
+
+def client_address(request: Request) -> str:
+    """The TCP peer, or X-Forwarded-For only through REFLEX_TRUSTED_PROXY_HOPS trusted proxies:
+    a client cannot pick its own address to escape the per-address throttle."""
+    peer = request.client.host if request.client else ""
+    hops = trusted_proxy_hops()
+    if hops:  # the same rule as Reflex's for the websocket (reflex/app.py _build_static_router_data)
+        values = [v.strip() for v in request.headers.get("x-forwarded-for", "").split(",") if v.strip()]
+        if len(values) >= hops:
+            return values[-hops]
+    return peer
+
+
+def served_over_https(request: Request) -> bool:
+    if request.url.scheme in ("https", "wss"):
+        return True
+    return (_forwarded(request, "x-forwarded-proto") or "").lower() == "https"
+
+
+def _cookie(request: Request, value: str, max_age: int) -> str:
+    attributes = [f"{SESSION_COOKIE}={value}", "HttpOnly", "SameSite=Strict", "Path=/", f"Max-Age={max_age}"]
+    if served_over_https(request):
+        attributes.append("Secure")
+    return "; ".join(attributes)
+
+
+def _see_other(path: str) -> Response:
+    return RedirectResponse(path, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def _back_to_login(code: str, **extra: str) -> Response:
+    return _see_other(f"{LOGIN_ROUTE}?{urlencode({'error': code, **extra})}")
+
+
+def _cross_site(request: Request) -> bool:
+    """Another site's page posting here (login CSRF: signing the victim into the attacker's
+    account). Browsers say so in Sec-Fetch-Site; scripts and old browsers send none."""
+    return request.headers.get("sec-fetch-site", "").lower() == "cross-site"
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    """The urlencoded form, or None when it is too big or not a form."""
+    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return {name: values[0] for name, values in fields.items()}
+
+
+async def sign_in(request: Request) -> Response:
+    if _cross_site(request):
+        return PlainTextResponse("Sign in from Beacon's own page.", status_code=403)
+    form = await _form(request)
+    if form is None or not form.get("email") or not form.get("password"):
+        return _back_to_login(INVALID)
+    try:
+        token, _actor = await asyncio.to_thread(
+            auth_service.sign_in, form["email"], form["password"], client_address(request))
+    except TooManyAttempts as locked:
+        return _back_to_login(LOCKED, minutes=str(minutes_left(locked.retry_after_seconds)))
+    except NotAuthenticated as refused:
+        return _back_to_login(WRONG if refused.message == SIGN_IN_REFUSED else REFUSED)
+    response = _see_other(HOME_ROUTE)
+    response.headers.append("Set-Cookie", _cookie(request, token, get_settings().session_hours * 3600))
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    if _cross_site(request):
+        return PlainTextResponse("Sign out from Beacon's own page.", status_code=403)
+    # protect_session_cookie (app/web_session.py) has put the session's key in place of the token.
+    key = request.cookies.get(SESSION_KEY_COOKIE, "")
+    await asyncio.to_thread(auth_service.sign_out_session_key, key)
+    response = _see_other(LOGIN_ROUTE)
+    response.headers.append("Set-Cookie", _cookie(request, "", 0))
+    return response

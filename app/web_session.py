@@ -1,0 +1,112 @@
+"""The browser's sign-in session: an HttpOnly cookie holding a random token, kept by the browser alone.
+
+- POST /auth/sign-in (app/api/auth.py) sets `beacon_session=<token>; HttpOnly; SameSite=Strict;
+  Path=/` (+ `Secure` over HTTPS): page scripts cannot read it, other sites' requests do not carry it.
+- Every request reaching the backend passes through `protect_session_cookie` first, which replaces
+  that cookie by `beacon_session_key=<SHA-256 of the token>` (the database's `token_hash`), and drops
+  any `beacon_session_key` the client sent itself. So Reflex, which copies the websocket's request
+  headers into every event's router data and stores them with the tab's state (in memory, on disk,
+  or in Redis), never holds the raw token; neither does any handler nor any log of headers.
+  A key is no credential: one sent as a cookie is discarded, one sent as a token is hashed again.
+- State handlers find their user with `session_key_from_cookie_header(router.headers.cookie)`
+  (app/state/auth.py). The websocket's headers are those of its connection, so the page loads
+  afresh (a full navigation) after signing in and after signing out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+SESSION_COOKIE = "beacon_session"  # the raw token, in the browser only
+SESSION_KEY_COOKIE = "beacon_session_key"  # what the backend sees instead: the token's digest
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+def cookie_pairs(header: str) -> list[tuple[str, str]]:
+    """A Cookie header's name=value pairs, in order (values as sent, no unquoting)."""
+    pairs = []
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name.strip():
+            pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+def cookie_value(header: str, name: str) -> str:
+    """The first value of cookie `name` in a Cookie header ("" without one). Browsers send the
+    cookie of the most specific path first."""
+    for key, value in cookie_pairs(header):
+        if key == name:
+            return value
+    return ""
+
+
+def session_key_from_cookie_header(header: str) -> str:
+    """The session key the edge put in place of the session cookie ("" when not signed in)."""
+    return cookie_value(header or "", SESSION_KEY_COOKIE)
+
+
+def _rewritten_cookie_header(header: str) -> str:
+    from app.services.auth import session_key
+
+    token = cookie_value(header, SESSION_COOKIE)
+    kept = [(k, v) for k, v in cookie_pairs(header) if k not in (SESSION_COOKIE, SESSION_KEY_COOKIE)]
+    if token:
+        kept.append((SESSION_KEY_COOKIE, session_key(token)))
+    return "; ".join(f"{k}={v}" for k, v in kept)
+
+
+def protect_session_cookie(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware (Reflex's api_transformer): the session cookie becomes its key on every
+    HTTP and websocket request before anything else reads the headers."""
+
+    async def middleware(scope: Scope, receive, send) -> None:
+        if scope.get("type") in ("http", "websocket"):
+            headers = list(scope.get("headers") or [])
+            cookies = [value.decode("latin-1") for name, value in headers if name.lower() == b"cookie"]
+            if cookies:
+                joined = "; ".join(cookies)  # several Cookie fields (HTTP/2) are one list (RFC 9113 8.2.3)
+                rewritten = _rewritten_cookie_header(joined)
+                headers = [(n, v) for n, v in headers if n.lower() != b"cookie"]
+                if rewritten:
+                    headers.append((b"cookie", rewritten.encode("latin-1")))
+                scope = {**scope, "headers": headers}
+        await app(scope, receive, send)
+
+    return middleware
+
+
+# --- what the login page may say --------------------------------------------------------------
+# The sign-in endpoint sends the login page one of these codes (and, when locked, whole minutes);
+# the page shows the matching words. No text travels in the address: a link cannot make the
+# page say anything else.
+
+WRONG = "wrong"
+LOCKED = "locked"
+REFUSED = "refused"
+INVALID = "invalid"
+MAX_LOCKED_MINUTES = 24 * 60  # a claimed lockout longer than a day is not one we set
+
+
+def login_error_message(code: str, minutes: str = "") -> str:
+    from app.services.auth import SIGN_IN_REFUSED
+    from app.services.signin_throttle import lockout_message
+
+    if code == WRONG:
+        return SIGN_IN_REFUSED
+    if code == LOCKED:
+        try:
+            whole = int(minutes)
+        except ValueError:
+            whole = 0
+        if 1 <= whole <= MAX_LOCKED_MINUTES:
+            return lockout_message(whole * 60)
+        return "Too many attempts, try again later"
+    if code == REFUSED:
+        return "This account cannot sign in. Ask a platform admin."
+    if code == INVALID:
+        return "Enter your email and password."
+    return ""
