@@ -1,20 +1,13 @@
 """The HTTP API through httpx, on the API's own ASGI app and the real database."""
 
-import httpx
 import pytest
 
-from app.api.routes import api
 from app.services.auth import create_api_token
-from tests.conftest import run_async
+from tests.support.api import call_api
 
 
-def call(method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:
-    async def go():
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://beacon") as client:
-            return await client.request(method, path, headers=headers, **kwargs)
-
-    return run_async(go())
+def call(method: str, path: str, token: str | None = None, **kwargs):
+    return call_api(method, path, token, **kwargs)
 
 
 @pytest.fixture

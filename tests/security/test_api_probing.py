@@ -6,29 +6,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 import pytest
 from sqlmodel import col, func, select
 
-from app.api.routes import api
 from app.db import read_session, transaction
 from app.models import AgentTask, AuditLog, Chat, Contact, Draft, FollowUp, HumanAgent, User, utc_now
 from app.services import chats, drafts, follow_ups, presence, system_status, tasks
 from app.services.auth import actor_for_email, create_api_token
-from app.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
-from tests.conftest import run_async
+from app.services.errors import Forbidden, InvalidInput, ServiceError
+from tests.support.api import call_api
 
 MISSING_ID = 987_654_321
 HOSTILE_IDS = ["abc", "1 OR 1=1", "<script>alert(1)</script>", 2**70, -1, 0, "9" * 5000, None, [1], {"id": 1}]
 
 
-def call(method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:
-    async def go():
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://beacon") as client:
-            return await client.request(method, path, headers=headers, **kwargs)
-
-    return run_async(go())
+def call(method: str, path: str, token: str | None = None, **kwargs):
+    return call_api(method, path, token, **kwargs)
 
 
 @pytest.fixture

@@ -14,26 +14,20 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
-from app.api.routes import api
 from app.db import read_session, transaction
 from app.models import AgentStatus, ApiToken, AuditLog, SystemMessage, utc_now
 from app.services import tokens
 from app.services.auth import actor_for_email
 from app.services.errors import NotFound
-from tests.conftest import run_async
+from tests.support.api import call_api
 from tests.integration.test_cli import beacon
 
 STATUS = "/api/v1/system-status"
 ADMIN = "admin@beacon.demo"
 
 
-def call(method: str, path: str, authorization: str | None = None, **kwargs) -> httpx.Response:
-    async def go():
-        headers = {"Authorization": authorization} if authorization is not None else {}
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://beacon") as client:
-            return await client.request(method, path, headers=headers, **kwargs)
-
-    return run_async(go())
+def call(method: str, path: str, authorization: str | None = None, **kwargs):
+    return call_api(method, path, authorization=authorization, **kwargs)
 
 
 def bearer(token: str) -> str:
