@@ -149,25 +149,27 @@ class ContactsState(rx.State):
         self.reading = False
         self._apply_page(seq, window, page)
 
+    async def _refilter(self, search: str, badge: str, sort: str):
+        """A new search, filter or sort: back to the first page of the new window."""
+        self.search, self.badge_filter, self.sort, self.offset = search, badge, sort, 0
+        async for update in self._reopen():
+            yield update
+
     @rx.event
     async def set_search(self, value: str):
-        self.search = str(value)[:SEARCH_MAX_LENGTH]
-        self.offset = 0
-        async for update in self._reopen():
+        async for update in self._refilter(str(value)[:SEARCH_MAX_LENGTH], self.badge_filter, self.sort):
             yield update
 
     @rx.event
     async def set_badge_filter(self, value: str):
-        self.badge_filter = value if isinstance(value, str) and value in BADGE_FILTERS else ""
-        self.offset = 0
-        async for update in self._reopen():
+        badge = value if isinstance(value, str) and value in BADGE_FILTERS else ""
+        async for update in self._refilter(self.search, badge, self.sort):
             yield update
 
     @rx.event
     async def set_sort(self, value: str):
-        self.sort = value if isinstance(value, str) and value in SORTS else "name"
-        self.offset = 0
-        async for update in self._reopen():
+        sort = value if isinstance(value, str) and value in SORTS else "name"
+        async for update in self._refilter(self.search, self.badge_filter, sort):
             yield update
 
     @rx.event
