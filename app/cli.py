@@ -240,6 +240,28 @@ def user_password(email, password_stdin) -> None:
                + (f"; {ended} sign-in session(s) ended." if ended else "."))
 
 
+@user.command("link")
+@click.option("--email", required=True, help="The Beacon user.")
+@click.option("--auth-user-id", required=True, metavar="UUID",
+              help="The Supabase Auth user's id (auth.users.id) who signs in as this user.")
+def user_link(email, auth_user_id) -> None:
+    """Let a Supabase Auth user's access tokens act as this user (API and row-level security)."""
+    from app.services.users import link_auth_user
+
+    linked = link_auth_user(None, email, auth_user_id)
+    click.echo(f"{email.strip().lower()} is now Supabase Auth user {linked}.")
+
+
+@user.command("unlink")
+@click.option("--email", required=True, help="The Beacon user.")
+def user_unlink(email) -> None:
+    """Stop a Supabase Auth user's tokens acting as this user."""
+    from app.services.users import link_auth_user
+
+    link_auth_user(None, email, None)
+    click.echo(f"{email.strip().lower()} is linked to no Supabase Auth user.")
+
+
 @main.group(cls=_Group)
 def db() -> None:
     """The database."""

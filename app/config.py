@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +66,17 @@ class Settings(BaseSettings):
     )
     audit_retention_days: int = Field(
         default=365, ge=1, description="audit_logs rows older than this many days are pruned by the leading worker."
+    )
+
+    supabase_jwt_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="A Supabase project's JWT secret (Settings > API): its users' access tokens "
+        "(HS256) are accepted on the API. Empty: not accepted.",
+    )
+    supabase_jwks_url: str = Field(
+        default="",
+        description="A Supabase project's JWKS (https://<ref>.supabase.co/auth/v1/.well-known/jwks.json): "
+        "access tokens signed with its asymmetric keys are accepted on the API. Empty: not accepted.",
     )
 
     @field_validator("change_log_retention", mode="before")

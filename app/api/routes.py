@@ -8,11 +8,16 @@ from app.api.auth import sign_in, sign_out
 from app.api.health import get_health
 from app.api.system_status import get_system_status, post_system_status
 
+SUPABASE_FUNCTIONS_PREFIX = "/functions/v1"  # where supabase-py and supabase-js invoke functions
+
 
 api = Starlette(
     routes=[
         Route("/api/v1/system-status", get_system_status, methods=["GET"]),
         Route("/api/v1/system-status", post_system_status, methods=["POST"]),
+        # The original design's Edge Function, for supabase-py/supabase-js `functions.invoke`:
+        # the same body, rules and answers as POST /api/v1/system-status.
+        Route(f"{SUPABASE_FUNCTIONS_PREFIX}/set-system-status", post_system_status, methods=["POST"]),
         Route("/api/v1/health", get_health, methods=["GET"]),
         Route("/auth/sign-in", sign_in, methods=["POST"]),
         Route("/auth/sign-out", sign_out, methods=["POST"]),

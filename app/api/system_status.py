@@ -12,8 +12,10 @@ from starlette.responses import JSONResponse
 from app.api.errors import error_response, service_error_response
 from app.services import system_status, tokens
 from app.services.actors import Actor
+from app.services.auth import API_TOKEN_PREFIX
 from app.services.errors import InvalidInput, NotAuthenticated, ServiceError
 from app.services.rules import MessageFacts
+from app.services.supabase_auth import actor_for_supabase_token, looks_like_jwt
 from app.services.timeparse import parse_expiry
 
 
@@ -22,14 +24,19 @@ READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def caller(request: Request) -> Actor:
-    """The API token's user; NotAuthenticated (401) without a valid, unexpired, unrevoked bearer
-    token, Forbidden (403) for a read-scoped token on a method that writes."""
+    """The bearer token's user: a Beacon API token's, or a linked Supabase Auth user's (a JWT).
+
+    NotAuthenticated (401) without a valid, unexpired, unrevoked token; Forbidden (403) for a
+    read-scoped API token on a method that writes."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise NotAuthenticated("Send an API token as 'Authorization: Bearer <token>'.")
+    if not token.startswith(API_TOKEN_PREFIX) and looks_like_jwt(token):
+        return await asyncio.to_thread(actor_for_supabase_token, token)
     scope = tokens.READ if request.method.upper() in READING_METHODS else tokens.PUBLISH
-    return await asyncio.to_thread(tokens.actor_for_api_token, token.strip(), scope)
+    return await asyncio.to_thread(tokens.actor_for_api_token, token, scope)
 
 
 def _message_json(message: MessageFacts | None) -> dict[str, Any] | None:

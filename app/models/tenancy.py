@@ -1,5 +1,6 @@
 """Clients (tenants), their users, sign-in sessions and API tokens."""
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -36,6 +37,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utc_now)
+    # The Supabase Auth user (auth.users.id) this user signs in as on a Supabase project
+    # (`beacon user link`); migration 0007.
+    auth_user_id: uuid.UUID | None = Field(
+        default=None, sa_column=sa.Column(sa.Uuid(), nullable=True, unique=True, index=True))
 
 
 class AuthSession(SQLModel, table=True):

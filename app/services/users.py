@@ -1,4 +1,5 @@
-"""Changing a user's password, and finding the demo accounts that still have a demo password.
+"""Changing a user's password, linking a user to Supabase Auth, and finding the demo accounts
+that still have a demo password.
 
 The operator's `beacon user password` calls `change_password`; the start-up guard
 (`app/startup_guard.py`) calls `demo_accounts_with_demo_password` before Beacon serves on a
@@ -6,6 +7,8 @@ non-loopback address.
 """
 
 from __future__ import annotations
+
+import uuid
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -16,7 +19,7 @@ from app.db import get_engine, read_session, transaction
 from app.models import AuthSession, Role, User, utc_now
 from app.services.actors import Actor
 from app.services.audit import write_audit
-from app.services.errors import Forbidden, InvalidInput, NotFound
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.presence import refresh_user
 
 # A changed password is what stands between the open network and a platform admin: longer than
@@ -112,3 +115,54 @@ def change_password(actor: Actor | None, email: str, new_password: str) -> int:
         write_audit(session, actor, "user.password", "user", user.id, user.client_id, None,
                     {"email": email, "sessions_ended": len(open_sessions)})
     return len(open_sessions)
+
+
+LINK_ACTION = "user.link_auth_user"
+AUTH_USER_ID_HINT = "Give the Supabase Auth user's id (a UUID, as in Authentication > Users)."
+
+
+def _parse_auth_user_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID((raw or "").strip())
+    except ValueError:
+        raise InvalidInput({"auth_user_id": AUTH_USER_ID_HINT}) from None
+
+
+def _supabase_auth_user_exists(session, auth_user_id: uuid.UUID) -> bool | None:
+    """Whether auth.users holds the id; None where there is no auth.users (not Supabase)."""
+    bind = session.connection()
+    if bind.dialect.name != "postgresql" or bind.execute(
+            sa.text("SELECT to_regclass('auth.users')")).scalar() is None:
+        return None
+    return bind.execute(sa.text("SELECT EXISTS (SELECT 1 FROM auth.users WHERE id = :id)"),
+                        {"id": auth_user_id}).scalar()
+
+
+def link_auth_user(actor: Actor | None, email: str, auth_user_id: str | None) -> uuid.UUID | None:
+    """Link the user with `email` to a Supabase Auth user (its access tokens then act as this
+    user on the API and, through row-level security, on Supabase's own API), or unlink it
+    (`auth_user_id` None). The operator's CLI (`actor` None) or a platform admin. Audited.
+
+    One Supabase user links to one Beacon user at most (Conflict otherwise); on a Supabase
+    database the id must be one of auth.users."""
+    if actor is not None and actor.role != Role.PLATFORM_ADMIN.value:
+        raise Forbidden("Only a platform admin may link users to Supabase Auth.")
+    email = (email or "").strip().lower()
+    new_id = None if auth_user_id is None else _parse_auth_user_id(auth_user_id)
+    with transaction() as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None:
+            raise NotFound(f"No user with email {email!r}.")
+        if new_id is not None:
+            holder = session.exec(select(User.email).where(User.auth_user_id == new_id, User.id != user.id)).first()
+            if holder is not None:
+                raise Conflict(f"Supabase Auth user {new_id} is linked to {holder} already; unlink it there first.")
+            if _supabase_auth_user_exists(session, new_id) is False:
+                raise InvalidInput({"auth_user_id": f"No Supabase Auth user has the id {new_id}."})
+        previous = user.auth_user_id
+        user.auth_user_id = new_id
+        session.add(user)
+        write_audit(session, actor, LINK_ACTION, "user", user.id, user.client_id,
+                    {"auth_user_id": str(previous) if previous else None},
+                    {"email": email, "auth_user_id": str(new_id) if new_id else None})
+    return new_id

@@ -1,0 +1,1 @@
+"""Running Beacon on a Supabase project: its database's API roles (rls.py)."""

@@ -1,0 +1,181 @@
+"""Row-level security for Supabase's API roles, applied by migrations on a Supabase database.
+
+A Supabase project serves every table in `public` through its REST API to the roles `anon` (the
+public anon key) and `authenticated` (a signed-in Supabase Auth user), and grants those roles
+everything on each new table. Beacon's tables hold password hashes, session digests and every
+tenant's data, so on such a database the migrations also:
+
+- enable row-level security on every Beacon table (a table without a policy answers no row), and
+  take every privilege from `anon` and `authenticated`, then give `authenticated` SELECT back
+  on the tables a tenant may read: RLS does not cover TRUNCATE, privileges do;
+- let `authenticated` read its own client's rows of those tables (and the global status and
+  message rows), a platform admin every client's, through SECURITY DEFINER helpers in the
+  `beacon_rls` schema (fixed search_path, one indexed lookup of users.auth_user_id = auth.uid());
+- add the live tables to the `supabase_realtime` publication, so supabase-js subscribers see
+  their changes (Supabase Realtime applies the same policies to them).
+
+RLS is enabled, not forced: Beacon's own connection owns the tables and is their single writer
+(DESIGN.md); `service_role` bypasses RLS and is for the platform's back-end writers, whose
+writes still reach open pages through the change-log triggers.
+
+Nothing here runs on SQLite or on a PostgreSQL without Supabase's auth schema and roles.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+API_ROLES = ("anon", "authenticated")
+SUPABASE_ROLES = ("anon", "authenticated", "service_role")
+READER_ROLE = "authenticated"
+HELPER_SCHEMA = "beacon_rls"
+PUBLICATION = "supabase_realtime"
+READ_POLICY = "beacon_read_own_client"
+AUTH_USER_FOREIGN_KEY = "fk_users_auth_user_id_auth_users"
+
+# Tables whose every row belongs to one client (client_id NOT NULL).
+CLIENT_TABLES = ("contacts", "agent_tasks", "drafts", "follow_ups", "ai_agents", "human_agents", "chats")
+# Tables whose rows belong to one client, or to every client (client_id NULL: the global row).
+SHARED_TABLES = ("agent_status", "system_messages")
+# The client's own row (its name): what a page header shows.
+CLIENTS_TABLE = "clients"
+# Tables no API role reads: secrets, sessions, audit and presence trails, Beacon's plumbing.
+PRIVATE_TABLES = (
+    "users", "auth_sessions", "api_tokens", "change_log", "audit_logs", "presence_events", "alembic_version",
+)
+# The tables the platform's supabase-js subscribers follow.
+LIVE_TABLES = ("agent_status", "system_messages", "agent_tasks", "drafts", "follow_ups", "human_agents", "chats")
+
+IS_PLATFORM_ADMIN = f"(SELECT {HELPER_SCHEMA}.caller_is_platform_admin())"
+CALLER_CLIENT = f"(SELECT {HELPER_SCHEMA}.caller_client_id())"  # a sub-select: evaluated once per query
+
+
+def readable_tables() -> tuple[str, ...]:
+    return CLIENT_TABLES + SHARED_TABLES + (CLIENTS_TABLE,)
+
+
+def beacon_tables() -> tuple[str, ...]:
+    return readable_tables() + PRIVATE_TABLES
+
+
+def is_supabase_database(bind) -> bool:
+    """True on a database prepared as Supabase prepares one: auth.uid() and its API roles."""
+    if bind.dialect.name != "postgresql":
+        return False
+    return bool(bind.execute(sa.text(
+        "SELECT to_regprocedure('auth.uid()') IS NOT NULL "
+        "AND (SELECT count(*) FROM pg_roles WHERE rolname = ANY(:roles)) = :wanted"
+    ), {"roles": list(SUPABASE_ROLES), "wanted": len(SUPABASE_ROLES)}).scalar())
+
+
+def is_protected(bind) -> bool:
+    """True once `protect` has run (what a downgrade must undo), whatever the roles are now."""
+    if bind.dialect.name != "postgresql":
+        return False
+    return bool(bind.execute(sa.text("SELECT to_regnamespace(:schema) IS NOT NULL"),
+                             {"schema": HELPER_SCHEMA}).scalar())
+
+
+def _read_condition(table: str) -> str:
+    if table == CLIENTS_TABLE:
+        return f"{IS_PLATFORM_ADMIN} OR id = {CALLER_CLIENT}"
+    if table in SHARED_TABLES:
+        return f"{IS_PLATFORM_ADMIN} OR client_id = {CALLER_CLIENT} OR (client_id IS NULL AND {CALLER_CLIENT} IS NOT NULL)"
+    return f"{IS_PLATFORM_ADMIN} OR client_id = {CALLER_CLIENT}"
+
+
+def _create_helpers(bind) -> None:
+    bind.execute(sa.text(f"CREATE SCHEMA {HELPER_SCHEMA}"))
+    bind.execute(sa.text(f"REVOKE ALL ON SCHEMA {HELPER_SCHEMA} FROM PUBLIC"))
+    bind.execute(sa.text(f"GRANT USAGE ON SCHEMA {HELPER_SCHEMA} TO {READER_ROLE}"))
+    # SECURITY DEFINER: they read users, which the API roles cannot. search_path '' so that no
+    # object a caller creates can stand in for public.users or auth.uid().
+    helpers = {
+        "caller_client_id() RETURNS integer":
+            "SELECT u.client_id FROM public.users u WHERE u.auth_user_id = auth.uid() AND u.is_active",
+        "caller_is_platform_admin() RETURNS boolean":
+            "SELECT EXISTS (SELECT 1 FROM public.users u WHERE u.auth_user_id = auth.uid() "
+            "AND u.is_active AND u.role = 'platform_admin')",
+    }
+    for signature, body in helpers.items():
+        bind.execute(sa.text(
+            f"CREATE FUNCTION {HELPER_SCHEMA}.{signature} LANGUAGE sql STABLE SECURITY DEFINER "
+            f"SET search_path = '' AS $$ {body} $$"
+        ))
+        name = signature.split(" RETURNS")[0]
+        bind.execute(sa.text(f"REVOKE ALL ON FUNCTION {HELPER_SCHEMA}.{name} FROM PUBLIC"))
+        bind.execute(sa.text(f"GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.{name} TO {READER_ROLE}"))
+
+
+def protect_table(bind, table: str, readable: bool) -> None:
+    """RLS on `table`; no privilege for the API roles but SELECT for `authenticated` when
+    `readable` (under the read policy). For tables later migrations create, too."""
+    bind.execute(sa.text(f"ALTER TABLE public.{table} ENABLE ROW LEVEL SECURITY"))
+    bind.execute(sa.text(f"REVOKE ALL ON TABLE public.{table} FROM {', '.join(API_ROLES)}"))
+    if readable:
+        bind.execute(sa.text(f"GRANT SELECT ON TABLE public.{table} TO {READER_ROLE}"))
+        bind.execute(sa.text(
+            f"CREATE POLICY {READ_POLICY} ON public.{table} AS PERMISSIVE FOR SELECT TO {READER_ROLE} "
+            f"USING ({_read_condition(table)})"
+        ))
+
+
+def unprotect_table(bind, table: str) -> None:
+    """Undo `protect_table`: the grants go back to Supabase's defaults for a new public table."""
+    bind.execute(sa.text(f"DROP POLICY IF EXISTS {READ_POLICY} ON public.{table}"))
+    bind.execute(sa.text(f"ALTER TABLE public.{table} DISABLE ROW LEVEL SECURITY"))
+    bind.execute(sa.text(f"GRANT ALL ON TABLE public.{table} TO {', '.join(API_ROLES)}"))
+
+
+def _publication_state(bind) -> tuple[bool, bool, set[str]]:
+    """(exists, publishes all tables, the public tables it lists)."""
+    row = bind.execute(sa.text("SELECT puballtables FROM pg_publication WHERE pubname = :name"),
+                       {"name": PUBLICATION}).first()
+    if row is None:
+        return False, False, set()
+    listed = set(bind.execute(sa.text(
+        "SELECT tablename FROM pg_publication_tables WHERE pubname = :name AND schemaname = 'public'"
+    ), {"name": PUBLICATION}).scalars())
+    return True, bool(row.puballtables), listed
+
+
+def publish_live_tables(bind, tables: tuple[str, ...] = LIVE_TABLES) -> None:
+    exists, all_tables, listed = _publication_state(bind)
+    if not exists or all_tables:
+        return  # a project without Realtime, or one that already publishes everything
+    for table in tables:
+        if table not in listed:
+            bind.execute(sa.text(f"ALTER PUBLICATION {PUBLICATION} ADD TABLE public.{table}"))
+
+
+def unpublish_live_tables(bind, tables: tuple[str, ...] = LIVE_TABLES) -> None:
+    exists, all_tables, listed = _publication_state(bind)
+    if not exists or all_tables:
+        return
+    for table in tables:
+        if table in listed:
+            bind.execute(sa.text(f"ALTER PUBLICATION {PUBLICATION} DROP TABLE public.{table}"))
+
+
+def protect(bind) -> None:
+    """Everything above, on the tables of migration 0007's time (later migrations call
+    `protect_table` for theirs)."""
+    # A deleted Supabase Auth user no longer signs anyone in to Beacon.
+    bind.execute(sa.text(
+        f"ALTER TABLE public.users ADD CONSTRAINT {AUTH_USER_FOREIGN_KEY} FOREIGN KEY (auth_user_id) "
+        "REFERENCES auth.users (id) ON DELETE SET NULL"
+    ))
+    _create_helpers(bind)
+    for table in readable_tables():
+        protect_table(bind, table, readable=True)
+    for table in PRIVATE_TABLES:
+        protect_table(bind, table, readable=False)
+    publish_live_tables(bind)
+
+
+def unprotect(bind) -> None:
+    unpublish_live_tables(bind)
+    for table in beacon_tables():
+        unprotect_table(bind, table)
+    bind.execute(sa.text(f"DROP SCHEMA IF EXISTS {HELPER_SCHEMA} CASCADE"))
+    bind.execute(sa.text(f"ALTER TABLE public.users DROP CONSTRAINT IF EXISTS {AUTH_USER_FOREIGN_KEY}"))

@@ -1,0 +1,247 @@
+"""On a database prepared like a Supabase project's, Beacon's tables through Supabase's API roles,
+switching roles per request the way PostgREST does: anon reads and writes nothing; a linked user
+reads their own client's rows; nobody reads the secrets or writes anything; the live tables are in
+the realtime publication; a downgrade removes it all. On plain PostgreSQL none of it runs."""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+
+import psycopg
+import pytest
+from alembic import command
+from click.testing import CliRunner
+from psycopg import errors as pg_errors
+from sqlmodel import SQLModel
+
+import app.models  # noqa: F401 - the tables on SQLModel.metadata
+from app.cli import main
+from app.services.schema import alembic_config, upgrade_database
+from app.supabase import rls
+from tests.conftest import drop_postgres_database, reset_settings_cache, use_database
+from tests.support.supabase import add_auth_user, as_api_role, claims_of, create_supabase_database
+
+pytestmark = pytest.mark.postgres
+
+EVERY_BEACON_TABLE = sorted(set(SQLModel.metadata.tables) | {"alembic_version"})
+TENANT_TABLES = rls.CLIENT_TABLES + rls.SHARED_TABLES
+
+# Rows in every tenant table for both demo clients, and the global status and message rows.
+TEST_ROWS_SQL = """
+INSERT INTO agent_status (client_id, status, updated_at) VALUES (NULL, 'active', now()), (%(acme)s, 'maintenance', now()),
+    (%(globex)s, 'inactive', now());
+INSERT INTO system_messages (client_id, type, message, is_active, created_at, updated_at)
+    VALUES (NULL, 'info', 'For all', true, now(), now()), (%(acme)s, 'warning', 'For Acme', true, now(), now()),
+           (%(globex)s, 'error', 'For Globex', true, now(), now());
+INSERT INTO agent_tasks (client_id, ai_agent_id, contact_id, kind, status, instructions, attempts, created_at, updated_at)
+    SELECT c.client_id, a.id, c.id, 'outreach', 'completed', '', 1, now(), now()
+    FROM contacts c JOIN ai_agents a ON a.client_id = c.client_id;
+INSERT INTO drafts (client_id, task_id, contact_id, subject, body, status, created_at)
+    SELECT client_id, id, contact_id, 'Hello', 'Body', 'pending', now() FROM agent_tasks;
+INSERT INTO follow_ups (client_id, contact_id, scheduled_for, status, note, created_at)
+    SELECT client_id, id, now() + interval '1 day', 'scheduled', '', now() FROM contacts;
+"""
+
+
+def owner_count(url: str, table: str, where: str = "true") -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+
+
+def seen_by(url: str, role: str, claims: dict | None, table: str, where: str = "true") -> int:
+    with as_api_role(url, role, claims) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+
+
+def refused(url: str, role: str, claims: dict | None, statement: str) -> bool:
+    """True when the statement fails for want of a privilege or a policy (what PostgREST then
+    answers 401/403), or changes no row."""
+    with as_api_role(url, role, claims) as conn:
+        try:
+            cursor = conn.execute(statement)
+        except (pg_errors.InsufficientPrivilege, pg_errors.CheckViolation):
+            return True
+        return cursor.rowcount in (0, -1) and not statement.lstrip().upper().startswith("TRUNCATE")
+
+
+@pytest.fixture(scope="module")
+def project() -> dict:
+    """A Supabase-like database, migrated and seeded, with rows in every tenant table and three
+    Supabase Auth users: one linked to Acme's client admin, one to the platform admin, one not."""
+    url = create_supabase_database()
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            ids = dict(conn.execute("SELECT name, id FROM clients").fetchall())
+            for statement in filter(str.strip, TEST_ROWS_SQL.split(";")):
+                conn.execute(statement, {"acme": ids["Acme"], "globex": ids["Globex"]})
+        people = {}
+        for email in ("ops@acme.demo", "admin@beacon.demo", "stranger@example.com"):
+            people[email] = add_auth_user(url, email)
+        for email in ("ops@acme.demo", "admin@beacon.demo"):
+            result = CliRunner().invoke(main, ["user", "link", "--email", email,
+                                               "--auth-user-id", str(people[email])])
+            assert result.exit_code == 0, result.output
+        yield {"url": url, "clients": ids, "people": people}
+    finally:
+        drop_postgres_database(url)
+        reset_settings_cache()
+
+
+def test_rls_is_on_for_every_beacon_table(project):
+    with psycopg.connect(project["url"]) as conn:
+        protected = dict(conn.execute(
+            "SELECT relname, relrowsecurity FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+            "AND relkind = 'r'").fetchall())
+    assert {table: protected.get(table) for table in EVERY_BEACON_TABLE} == dict.fromkeys(EVERY_BEACON_TABLE, True)
+
+
+@pytest.mark.parametrize("table", EVERY_BEACON_TABLE)
+def test_anon_reads_no_row(project, table):
+    with pytest.raises(pg_errors.InsufficientPrivilege):
+        seen_by(project["url"], "anon", claims_of(None), table)
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_an_acme_client_admin_reads_exactly_acmes_rows(project, table):
+    url, acme, globex = project["url"], project["clients"]["Acme"], project["clients"]["Globex"]
+    claims = claims_of(project["people"]["ops@acme.demo"])
+    own = f"client_id = {acme}" + (" OR client_id IS NULL" if table in rls.SHARED_TABLES else "")
+    assert owner_count(url, table, f"client_id = {acme}") > 0
+    assert seen_by(url, "authenticated", claims, table) == owner_count(url, table, own)
+    assert seen_by(url, "authenticated", claims, table, f"client_id = {globex}") == 0
+
+
+def test_a_client_admin_reads_their_own_client_row_only(project):
+    claims = claims_of(project["people"]["ops@acme.demo"])
+    with as_api_role(project["url"], "authenticated", claims) as conn:
+        assert conn.execute("SELECT name FROM clients").fetchall() == [("Acme",)]
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES + (rls.CLIENTS_TABLE,))
+def test_a_platform_admin_reads_every_clients_rows(project, table):
+    claims = claims_of(project["people"]["admin@beacon.demo"])
+    assert seen_by(project["url"], "authenticated", claims, table) == owner_count(project["url"], table)
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_a_supabase_user_linked_to_nobody_reads_nothing(project, table):
+    claims = claims_of(project["people"]["stranger@example.com"])
+    assert seen_by(project["url"], "authenticated", claims, table) == 0
+
+
+@pytest.mark.parametrize("table", rls.PRIVATE_TABLES)
+@pytest.mark.parametrize("who", ["ops@acme.demo", "admin@beacon.demo"])
+def test_no_api_role_reads_secrets_or_plumbing(project, table, who):
+    with pytest.raises(pg_errors.InsufficientPrivilege):
+        seen_by(project["url"], "authenticated", claims_of(project["people"][who]), table)
+
+
+@pytest.mark.parametrize("table", EVERY_BEACON_TABLE)
+def test_no_api_role_writes_any_table(project, table):
+    url = project["url"]
+    before = owner_count(url, table)
+    platform_admin = claims_of(project["people"]["admin@beacon.demo"])
+    for role, claims in (("anon", claims_of(None)), ("authenticated", platform_admin)):
+        for statement in (f"DELETE FROM {table}", f"UPDATE {table} SET {_any_column(table)} = {_any_column(table)}",
+                          f"INSERT INTO {table} DEFAULT VALUES", f"TRUNCATE {table} CASCADE"):
+            assert refused(url, role, claims, statement), (role, statement)
+    assert owner_count(url, table) == before
+
+
+def _any_column(table: str) -> str:
+    if table == "alembic_version":
+        return "version_num"
+    return next(iter(SQLModel.metadata.tables[table].columns)).name
+
+
+def test_the_realtime_publication_lists_the_live_tables(project):
+    with psycopg.connect(project["url"]) as conn:
+        listed = {row[0] for row in conn.execute(
+            "SELECT tablename FROM pg_publication_tables WHERE pubname = 'supabase_realtime'")}
+    assert listed == set(rls.LIVE_TABLES)
+
+
+def test_the_policy_helpers_are_security_definer_with_a_fixed_search_path(project):
+    with psycopg.connect(project["url"]) as conn:
+        helpers = conn.execute(
+            "SELECT proname, prosecdef, proconfig FROM pg_proc WHERE pronamespace = 'beacon_rls'::regnamespace "
+            "ORDER BY proname").fetchall()
+        callable_by_anon = conn.execute(
+            "SELECT bool_or(has_function_privilege('anon', oid, 'EXECUTE')) FROM pg_proc "
+            "WHERE pronamespace = 'beacon_rls'::regnamespace").fetchone()[0]
+    assert [name for name, _, _ in helpers] == ["caller_client_id", "caller_is_platform_admin"]
+    assert all(definer and config == ['search_path=""'] for _, definer, config in helpers)
+    assert callable_by_anon is False
+
+
+def test_a_deleted_supabase_user_signs_in_as_nobody(project):
+    url = project["url"]
+    use_database(project["url"])
+    ghost = add_auth_user(url, "leaving@acme.demo")
+    assert CliRunner().invoke(main, ["user", "link", "--email", "sam@acme.demo", "--auth-user-id", str(ghost)]).exit_code == 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DELETE FROM auth.users WHERE id = %s", (ghost,))
+        assert conn.execute("SELECT auth_user_id FROM users WHERE email = 'sam@acme.demo'").fetchone() == (None,)
+
+
+def test_linking_to_an_id_supabase_auth_does_not_know_is_refused_in_one_line(project):
+    use_database(project["url"])
+    result = CliRunner().invoke(main, ["user", "link", "--email", "sam@acme.demo", "--auth-user-id", str(uuid.uuid4())])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("beacon: auth_user_id: No Supabase Auth user has the id ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_one_supabase_user_links_to_one_beacon_user(project):
+    use_database(project["url"])
+    taken = project["people"]["ops@acme.demo"]
+    result = CliRunner().invoke(main, ["user", "link", "--email", "kim@acme.demo", "--auth-user-id", str(taken)])
+    assert result.exit_code == 1
+    assert "is linked to ops@acme.demo already" in result.stderr
+
+
+def database_protection(url: str) -> dict:
+    """What the Supabase part of migration 0007 touches, as the catalog says."""
+    with psycopg.connect(url) as conn:
+        return {
+            "rls": conn.execute("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+                                "AND relrowsecurity ORDER BY 1").fetchall(),
+            "policies": conn.execute("SELECT tablename, policyname FROM pg_policies ORDER BY 1, 2").fetchall(),
+            "grants": conn.execute(
+                "SELECT table_name, grantee, privilege_type FROM information_schema.role_table_grants "
+                "WHERE table_schema = 'public' AND grantee IN ('anon', 'authenticated', 'service_role') "
+                "ORDER BY 1, 2, 3").fetchall(),
+            "publication": conn.execute("SELECT tablename FROM pg_publication_tables ORDER BY 1").fetchall(),
+            "schemas": conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'beacon%' ORDER BY 1").fetchall(),
+            "users": conn.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                                  "AND table_name = 'users' "
+                                  "ORDER BY 1").fetchall(),
+        }
+
+
+def test_a_downgrade_removes_it_cleanly_and_an_upgrade_puts_it_back():
+    url = create_supabase_database()
+    try:
+        command.downgrade(alembic_config(), "0006")
+        before = database_protection(url)
+        assert before["rls"] == [] and before["publication"] == []
+        upgrade_database()
+        protected = database_protection(url)
+        assert protected["rls"] and protected["policies"]
+        command.downgrade(alembic_config(), "0006")
+        assert database_protection(url) == before
+        upgrade_database()
+        assert database_protection(url) == protected
+    finally:
+        drop_postgres_database(url)
+        reset_settings_cache()
+
+
+def test_plain_postgres_gets_the_column_and_nothing_of_supabase(postgres_database):
+    use_database(postgres_database)
+    state = database_protection(postgres_database)
+    assert ("auth_user_id",) in state["users"]
+    assert state["rls"] == [] and state["policies"] == [] and state["schemas"] == []
+    migration = importlib.import_module("app.migrations.versions.0007_supabase_row_level_security")
+    assert migration.revision == "0007"
