@@ -76,12 +76,27 @@ def is_protected(bind) -> bool:
                              {"schema": HELPER_SCHEMA}).scalar())
 
 
-def _read_condition(table: str) -> str:
-    if table == CLIENTS_TABLE:
-        return f"{IS_PLATFORM_ADMIN} OR id = {CALLER_CLIENT}"
+# What `authenticated` may read of a table: the policy's condition, or None for nothing.
+CLIENT_ROWS = "client rows"  # rows of the caller's client
+SHARED_ROWS = "shared rows"  # rows of the caller's client and the global rows (client_id NULL)
+OWN_CLIENT = "own client"  # the clients table: the caller's client's row
+PRIVATE = "private"  # nothing
+READ_CONDITIONS = {
+    CLIENT_ROWS: f"{IS_PLATFORM_ADMIN} OR client_id = {CALLER_CLIENT}",
+    SHARED_ROWS: f"{IS_PLATFORM_ADMIN} OR client_id = {CALLER_CLIENT} "
+                 f"OR (client_id IS NULL AND {CALLER_CLIENT} IS NOT NULL)",
+    OWN_CLIENT: f"{IS_PLATFORM_ADMIN} OR id = {CALLER_CLIENT}",
+    PRIVATE: None,
+}
+
+
+def access_of(table: str) -> str:
+    """How migration 0007 protects `table`."""
+    if table in CLIENT_TABLES:
+        return CLIENT_ROWS
     if table in SHARED_TABLES:
-        return f"{IS_PLATFORM_ADMIN} OR client_id = {CALLER_CLIENT} OR (client_id IS NULL AND {CALLER_CLIENT} IS NOT NULL)"
-    return f"{IS_PLATFORM_ADMIN} OR client_id = {CALLER_CLIENT}"
+        return SHARED_ROWS
+    return OWN_CLIENT if table == CLIENTS_TABLE else PRIVATE
 
 
 def _create_helpers(bind) -> None:
@@ -107,16 +122,18 @@ def _create_helpers(bind) -> None:
         bind.execute(sa.text(f"GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.{name} TO {READER_ROLE}"))
 
 
-def protect_table(bind, table: str, readable: bool) -> None:
-    """RLS on `table`; no privilege for the API roles but SELECT for `authenticated` when
-    `readable` (under the read policy). For tables later migrations create, too."""
+def protect_table(bind, table: str, access: str) -> None:
+    """RLS on `table`; no privilege for the API roles, but SELECT for `authenticated` under a
+    policy when `access` lets it read something. Later migrations call it for their new tables
+    (on a Supabase database: `if rls.is_protected(bind)`)."""
+    condition = READ_CONDITIONS[access]
     bind.execute(sa.text(f"ALTER TABLE public.{table} ENABLE ROW LEVEL SECURITY"))
     bind.execute(sa.text(f"REVOKE ALL ON TABLE public.{table} FROM {', '.join(API_ROLES)}"))
-    if readable:
+    if condition is not None:
         bind.execute(sa.text(f"GRANT SELECT ON TABLE public.{table} TO {READER_ROLE}"))
         bind.execute(sa.text(
             f"CREATE POLICY {READ_POLICY} ON public.{table} AS PERMISSIVE FOR SELECT TO {READER_ROLE} "
-            f"USING ({_read_condition(table)})"
+            f"USING ({condition})"
         ))
 
 
@@ -166,10 +183,8 @@ def protect(bind) -> None:
         "REFERENCES auth.users (id) ON DELETE SET NULL"
     ))
     _create_helpers(bind)
-    for table in readable_tables():
-        protect_table(bind, table, readable=True)
-    for table in PRIVATE_TABLES:
-        protect_table(bind, table, readable=False)
+    for table in beacon_tables():
+        protect_table(bind, table, access_of(table))
     publish_live_tables(bind)
 
 
