@@ -326,6 +326,22 @@ def db_upgrade(create) -> None:
     click.echo("Database is at the newest schema.")
 
 
+@main.command("doctor", needs_database=False)
+@click.option("--host", default=None, help="The address to check (default: HOST, else Reflex's backend_host).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535),
+              help="The port to check (default: PORT, else 3000 as `make run`).")
+def doctor(host, port) -> None:
+    """Check the setup: configuration, database (reachable, newest migration), Redis if set, the
+    wake signal and the port. One line per check, what to fix for each ✗; exit 1 if any."""
+    from app.doctor import default_host, default_port, report, run_checks
+
+    checks = run_checks(host or default_host(), port or default_port())
+    for line in report(checks):
+        click.echo(line)
+    if any(check.ok is False for check in checks):
+        sys.exit(EXIT_SERVICE_ERROR)
+
+
 @main.group(cls=_Group)
 def seed() -> None:
     """Demo data."""

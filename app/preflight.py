@@ -263,17 +263,24 @@ def inspect_database(for_upgrade: bool = False) -> DatabaseState | None:
     return DatabaseState(shown_url=shown_url, current=current, heads=heads)
 
 
+def migration_problem(state: DatabaseState) -> NotReady | None:
+    """A database that answered but is not at this Beacon's newest migration."""
+    if not state.current:
+        return NotReady(f"the database {state.shown_url} is not migrated (no Beacon schema in it)",
+                        f"run {UPGRADE} (`make run` does it before it serves)")
+    if not state.at_head:
+        return NotReady(f"the database {state.shown_url} is at migration {', '.join(state.current)}, "
+                        f"this Beacon needs {', '.join(state.heads)}",
+                        f"run {UPGRADE} (`make run` does it before it serves)")
+    return None
+
+
 def require_database() -> DatabaseState:
     """The database exists, answers and is at the newest migration; else NotReady."""
     state = inspect_database()
     assert state is not None  # for_upgrade=False never returns None
-    if not state.current:
-        raise NotReady(f"the database {state.shown_url} is not migrated (no Beacon schema in it)",
-                       f"run {UPGRADE} (`make run` does it before it serves)")
-    if not state.at_head:
-        raise NotReady(f"the database {state.shown_url} is at migration {', '.join(state.current)}, "
-                       f"this Beacon needs {', '.join(state.heads)}",
-                       f"run {UPGRADE} (`make run` does it before it serves)")
+    if (problem := migration_problem(state)) is not None:
+        raise problem
     return state
 
 
