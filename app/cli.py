@@ -10,9 +10,6 @@ import sys
 
 import click
 
-from alembic.util import CommandError as AlembicCommandError
-from sqlalchemy.exc import SQLAlchemyError
-
 from app.config import get_settings
 from app.preflight import DEBUG_VARIABLE, NotReady, debug_enabled, first_line, require_database
 from app.services.errors import ServiceError
@@ -31,12 +28,13 @@ def _database_error_line(error: Exception) -> str:
             f"({DEBUG_VARIABLE}=1 shows the traceback)")
 
 
+_DATABASE_LIBRARIES = {"sqlalchemy", "alembic", "psycopg", "sqlite3"}
+
+
 def _is_database_error(error: Exception) -> bool:
-    """SQLAlchemy's and Alembic's errors, and the drivers' own (psycopg, sqlite3) raised by code
-    that talks to them directly (`beacon db upgrade --create`)."""
-    if isinstance(error, (SQLAlchemyError, AlembicCommandError)):
-        return True
-    return type(error).__module__.split(".")[0] in ("psycopg", "sqlite3")
+    """An error of SQLAlchemy, Alembic or a driver (psycopg, sqlite3: code that talks to them
+    directly, `beacon db upgrade --create`). By module, so `beacon --help` imports none of them."""
+    return any(cls.__module__.split(".")[0] in _DATABASE_LIBRARIES for cls in type(error).__mro__)
 
 
 class _Command(click.Command):
