@@ -181,7 +181,7 @@ def _postgres_problem(error: BaseException, url, for_upgrade: bool) -> NotReady:
     reason = reason.replace("FATAL:", "").strip() or type(orig).__name__
     if "database" in reason and "does not exist" in reason:
         return MissingDatabase(f"PostgreSQL at {where} has no database {url.database!r}",
-                        "run `beacon db upgrade --create` to create and migrate it")
+                               "run `beacon db upgrade --create` to create and migrate it")
     if any(words in reason for words in ("role", "password authentication", "pg_hba.conf", "authentication")):
         return NotReady(f"PostgreSQL at {where} refused the login of {url.username!r} ({reason})",
                         "fix the user or password in BEACON_DATABASE_URL")
@@ -190,24 +190,30 @@ def _postgres_problem(error: BaseException, url, for_upgrade: bool) -> NotReady:
                     f"start PostgreSQL or fix BEACON_DATABASE_URL{then}")
 
 
-def newest_revisions() -> tuple[str, ...]:
+def _migrations():
     from alembic.script import ScriptDirectory
 
     from app.services.schema import alembic_config
 
-    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return ScriptDirectory.from_config(alembic_config())
 
 
-def _known_revision(revision: str) -> bool:
-    from alembic.script import ScriptDirectory
+def newest_revisions() -> tuple[str, ...]:
+    return tuple(_migrations().get_heads())
+
+
+def _unknown_revisions(revisions: tuple[str, ...]) -> list[str]:
+    """Revisions this Beacon's migrations do not have (a newer Beacon migrated the database)."""
     from alembic.util import CommandError
 
-    from app.services.schema import alembic_config
-
-    try:
-        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
-    except CommandError:
-        return False
+    migrations, unknown = _migrations(), []
+    for revision in revisions:
+        try:
+            if migrations.get_revision(revision) is None:
+                unknown.append(revision)
+        except CommandError:
+            unknown.append(revision)
+    return unknown
 
 
 def inspect_database(for_upgrade: bool = False) -> DatabaseState | None:
@@ -255,7 +261,7 @@ def inspect_database(for_upgrade: bool = False) -> DatabaseState | None:
     finally:
         engine.dispose()
     heads = newest_revisions()
-    unknown = [revision for revision in current if not _known_revision(revision)]
+    unknown = _unknown_revisions(current)
     if unknown:
         raise NotReady(f"the database {shown_url} is at migration {', '.join(unknown)}, which this Beacon does not "
                        f"know (its newest is {', '.join(heads)}): a newer Beacon migrated it",
