@@ -12,7 +12,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,8 +22,11 @@ from tests.conftest import ROOT, prepare_database
 
 STOPPED_POSTGRES = "postgresql://postgres@127.0.0.1:1/beacon"
 STOPPED_REDIS = "redis://127.0.0.1:1"
-REFUSAL_SECONDS = 15  # a refusal is a connect attempt and a line; only a hang takes this long
-SERVER_REFUSAL_SECONDS = 120  # `reflex run` starts Reflex (a few s, more on a loaded machine) first
+# A refusal is a connect attempt and a line (well under a second on a quiet machine); only a hang
+# (a retry loop, a connect without timeout) takes this long. Generous: the machine is shared and
+# a loaded one takes seconds just to start Python and import SQLAlchemy.
+REFUSAL_SECONDS = 90
+SERVER_REFUSAL_SECONDS = 240  # `reflex run` starts Reflex (a few s, more on a loaded machine) first
 
 
 def run(database_url: str, *args: str, extra_env: dict[str, str] | None = None,
@@ -124,10 +126,8 @@ def test_a_sqlite_folder_that_does_not_exist(tmp_path, command):
 
 @pytest.mark.parametrize("command", [STATUS_SET, WORKER], ids=["status-set", "worker"])
 def test_a_stopped_postgresql(command):
-    started = time.monotonic()
-    done = beacon(STOPPED_POSTGRES, *command)
+    done = beacon(STOPPED_POSTGRES, *command)  # a worker that retried instead would time out here
     assert_one_line(done, "cannot reach PostgreSQL at 127.0.0.1:1", "Connection refused", "start PostgreSQL")
-    assert time.monotonic() - started < REFUSAL_SECONDS
 
 
 @pytest.mark.postgres
