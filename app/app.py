@@ -14,9 +14,13 @@ from app.state.auth import AuthState
 from app.state.live import LiveLinkState
 from app.state.presence import PresenceState
 from app.state.work import WorkState
+from app.preflight import refuse_unready_start
 from app.startup_guard import refuse_unsafe_start
 from app.web_session import protect_session_cookie
 
+# Before anything is built or served: the database exists, answers and is migrated (and Redis
+# answers, when REFLEX_REDIS_URL is set); else one line and exit 1, nothing created on the way.
+refuse_unready_start()
 # Before anything serves: on a non-loopback address, no demo account may keep its demo password.
 # `reflex run` imports this module before it binds the port, and each backend worker imports it.
 refuse_unsafe_start()

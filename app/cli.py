@@ -11,6 +11,7 @@ import sys
 import click
 
 from app.config import get_settings
+from app.preflight import DEBUG_VARIABLE, NotReady, debug_enabled, first_line, require_database
 from app.services.errors import ServiceError
 
 EXIT_SERVICE_ERROR = 1
@@ -22,16 +23,57 @@ def _fail(message: str, code: int = EXIT_SERVICE_ERROR) -> None:
     sys.exit(code)
 
 
+def _database_error_line(error: Exception) -> str:
+    return (f"database error: {first_line(error)}; run `beacon doctor` to check the setup "
+            f"({DEBUG_VARIABLE}=1 shows the traceback)")
+
+
+_DATABASE_LIBRARIES = {"sqlalchemy", "alembic", "psycopg", "sqlite3"}
+
+
+def _is_database_error(error: Exception) -> bool:
+    """An error of SQLAlchemy, Alembic or a driver (psycopg, sqlite3: code that talks to them
+    directly, `beacon db upgrade --create`). By module, so `beacon --help` imports none of them."""
+    return any(cls.__module__.split(".")[0] in _DATABASE_LIBRARIES for cls in type(error).__mro__)
+
+
+class _Command(click.Command):
+    """A command that uses the database checks it first (app/preflight.py): a missing, unmigrated
+    or unreachable one is one line and exit 1, and nothing is created on the way. Commands that
+    must run without it say `needs_database=False`."""
+
+    def __init__(self, *args, needs_database: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs_database = needs_database
+
+    def invoke(self, ctx: click.Context):
+        if self.needs_database:
+            require_database()
+        return super().invoke(ctx)
+
+
 class _Group(click.Group):
-    """Turns service errors into one line and an exit code instead of a traceback."""
+    """Turns service errors into one line and an exit code instead of a traceback.
+
+    So does any database error nobody expected (the server went away mid-command): one line
+    saying what the driver said; BEACON_DEBUG=1 lets the traceback through instead."""
+
+    command_class = _Command
+    group_class = type  # subgroups are _Groups too: their commands are checked the same way
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ServiceError as error:
             _fail(error.message)
+        except NotReady as error:
+            _fail(error.line)
         except OSError as error:
             _fail(f"{error.__class__.__name__}: {error}")
+        except Exception as error:
+            if not _is_database_error(error) or debug_enabled():
+                raise
+            _fail(_database_error_line(error))
 
 
 def _actor(email: str | None):
@@ -267,16 +309,35 @@ def db() -> None:
     """The database."""
 
 
-@db.command("upgrade")
+@db.command("upgrade", needs_database=False)
 @click.option("--create", is_flag=True, help="PostgreSQL: create the database first if it is missing.")
 def db_upgrade(create) -> None:
     """Create or migrate the database to the newest schema."""
+    from app.preflight import check_before_upgrade
     from app.services.schema import create_database_if_missing, upgrade_database
 
+    check_before_upgrade(creating=create)  # one line for what the upgrade cannot fix itself
     if create and create_database_if_missing():
         click.echo("Created the database.")
+        check_before_upgrade()
     upgrade_database()
     click.echo("Database is at the newest schema.")
+
+
+@main.command("doctor", needs_database=False)
+@click.option("--host", default=None, help="The address to check (default: HOST, else Reflex's backend_host).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535),
+              help="The port to check (default: PORT, else 3000 as `make run`).")
+def doctor(host, port) -> None:
+    """Check the setup: configuration, database (reachable, newest migration), Redis if set, the
+    wake signal and the port. One line per check, what to fix for each ✗; exit 1 if any."""
+    from app.doctor import default_host, default_port, report, run_checks
+
+    checks = run_checks(host or default_host(), port or default_port())
+    for line in report(checks):
+        click.echo(line)
+    if any(check.ok is False for check in checks):
+        sys.exit(EXIT_SERVICE_ERROR)
 
 
 @main.group(cls=_Group)
