@@ -124,11 +124,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=DEFAULT_CLIENTS, help="open Acme pages")
     parser.add_argument("--no-order-check", action="store_true",
                         help="leave out the in-transaction commit-order check")
-    parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT,
-                        help="the Beacon checkout to serve from, the server's cwd (default: this script's)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    S.add_common_args(parser)
     args = parser.parse_args(argv)
-    args.root = args.root.resolve()
     if args.changes < 4 or args.writers < 1 or args.clients < 1 or args.rate < 0:
         parser.error("--changes >= 4, --writers and --clients >= 1, --rate >= 0")
     return args
@@ -252,7 +249,7 @@ def expected_view(acme: int) -> dict[str, Any]:
     return build_views(audience_for(acme), {TENANT_VIEW})[TENANT_VIEW]
 
 
-async def measure(args: argparse.Namespace, server: S.Server, database_url: str, tokens: list[str],
+async def measure(args: argparse.Namespace, server, database_url: str, tokens: list[str],
                   acme: int, pinned_id: int, author: int) -> dict[str, Any]:
     from app.feed.listener import latest_seq
 
@@ -273,13 +270,15 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
         S.check_alive(server, "before the burst")
         await asyncio.sleep(1.0)
 
-        def on_system(client: S.LightClient, received: float) -> None:
+        def on_delta(client: S.LightClient, received: float, changed: dict) -> None:
+            if "system" not in changed:
+                return
             texts = client.message_texts()
             traces.setdefault(id(client), PageTrace()).deltas.append(
                 (received, fingerprint(client.system, client.workforce.get("available_agents")), texts))
 
         for client in clients:
-            client.on_system = on_system
+            client.watch = on_delta
         start_seq = await asyncio.to_thread(latest_seq)
         cpu_server = S.sample_tree(server.process.pid).cpu_seconds
         S.log(f"burst: {args.changes} changes through {args.writers} connections at {args.rate:g}/s")
@@ -299,9 +298,7 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
         def current(client: S.LightClient) -> int:
             return fingerprint(client.system, client.workforce.get("available_agents"))
 
-        deadline = time.monotonic() + SETTLE_TIMEOUT_S
-        while time.monotonic() < deadline and not all(current(c) == final for c in clients):
-            await asyncio.sleep(0.02)
+        await S.wait_until(lambda: all(current(c) == final for c in clients), SETTLE_TIMEOUT_S)
         await asyncio.sleep(QUIET_S)
         cpu_server = S.sample_tree(server.process.pid).cpu_seconds - cpu_server
         cpu_bench = S.own_cpu_seconds() - cpu_bench
@@ -352,39 +349,22 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sqlmodel import select
 
-    from app.config import reset_settings_cache
     from app.db import read_session
     from app.models import SystemMessage
     from app.services.auth import actor_for_email
     from app.services.system_status import publish_system_status
-    from tests.conftest import prepare_database
 
-    database_url = None
-    server = None
-    with tempfile.TemporaryDirectory(prefix="beacon-burst-") as tmp:
-        try:
-            database_url = S.create_postgres_database()
-            prepare_database(database_url)
-            admin = actor_for_email(S.ADMIN_EMAIL)
-            acme = S.client_id_of()
-            publish_system_status(admin, acme, "active", PINNED_TEXT, "info")
-            with read_session() as session:
-                pinned_id = session.exec(select(SystemMessage.id).where(SystemMessage.message == PINNED_TEXT)).one()
-            tokens = S.sign_in_tokens(min(args.clients, 5))
-            S.log(f"starting Beacon from {args.root} on PostgreSQL")
-            server = S.start_server(args.root, Path(tmp), database_url, drop_env=("REFLEX_REDIS_URL",))
-            out = asyncio.run(measure(args, server, database_url, tokens, acme, pinned_id, admin.user_id))
+    with tempfile.TemporaryDirectory(prefix="beacon-burst-") as tmp, S.bench_database("postgres", Path(tmp)) as url:
+        admin = actor_for_email(S.ADMIN_EMAIL)
+        acme = S.client_id_of()
+        publish_system_status(admin, acme, "active", PINNED_TEXT, "info")
+        with read_session() as session:
+            pinned_id = session.exec(select(SystemMessage.id).where(SystemMessage.message == PINNED_TEXT)).one()
+        tokens = S.sign_in_tokens(min(args.clients, 5))
+        with S.served(args.root, Path(tmp), url, drop_env=("REFLEX_REDIS_URL",)) as server:
+            out = asyncio.run(measure(args, server, url, tokens, acme, pinned_id, admin.user_id))
             out["server_log"] = S.server_log_problems(server.log_text())
             return out
-        except BaseException:
-            if server is not None:
-                S.log(f"server log (tail):\n{server.log_text()[-S.LOG_TAIL_CHARS:]}")
-            raise
-        finally:
-            S.stop_server(server)
-            if database_url:
-                S.drop_postgres_database(database_url)
-            reset_settings_cache()
 
 
 def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str, Any]) -> str:
@@ -435,16 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--writer"]:
         print(json.dumps(asyncio.run(_write_burst(json.loads(argv[1])))))
         return 0
-    args = parse_args(argv)
-    S.start_facts()
-    S.install_sigterm_exit()
-    S.load_project(args.root)
-    out = run(args)
-    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root), "postgresql": S.postgres_version()}
-    if args.json:
-        print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()}, **out}, indent=2))
-    else:
-        print(format_table(args, facts, out))
+    out = S.bench_main(parse_args(argv), run, format_table, postgres=True)
     return 0 if out["final_state_ok"] and out["log"]["contiguous"] else 1
 
 

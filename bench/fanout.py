@@ -19,24 +19,14 @@ What is measured:
   each cycle tell a plateau (memory kept for reuse) from growth per cycle (a leak). Reflex itself
   keeps a left tab's state in memory for redis_token_expiration (3600 s by default).
 
-How:
-- A fresh database with the demo data: SQLite in a temporary folder (default), or PostgreSQL
-  (`--database postgres`: a new database, dropped afterwards; then REFLEX_REDIS_URL is set
-  (`--redis-url`) so Reflex keeps state in Redis and runs several workers).
-- One Beacon server as `make run` starts it: `reflex run --env prod`, cwd `--root`.
-- N lightweight clients (bench/_support.py LightClient: python-socketio AsyncClient, Reflex's
-  own protocol, read from the compiled frontend), all in this process, all on "/" and signed in
-  as ops@acme.demo through a few server-side sessions (the `beacon_session` cookie goes in the
-  websocket's request headers, as the browser sends it). A client counts as connected only once
-  LiveLinkState.worker arrived: follow_changes subscribed and applied the initial view.
-- Each round publishes one message "fanout-<round>-<nonce>" for Acme (status stays active);
-  `app.db.on_change_committed` stamps time.time() right after the commit; every client stamps
-  time.time() when a SystemState delta containing that text arrives. Same clock, same process.
-
-Caveats: the clients run in this process on the same 2 cores as the server, so their own
-receive work (JSON decode of N frames) is inside the measured time; the bench reports its own
-CPU per round, and how busy both CPUs were, so the share is visible. This VM's speed itself
-varies (see the calibration line). Messages accumulate over the rounds (one more per round).
+How: a fresh database with the demo data (SQLite, or `--database postgres`: a new database plus
+REFLEX_REDIS_URL (`--redis-url`), so Reflex keeps state in Redis and may run several workers); one
+server (`reflex run --env prod`, cwd --root); N lightweight clients (bench/_support.py LightClient),
+all in this process, on "/" as ops@acme.demo through a few server-side sessions, each counted once
+its initial view arrived. Each round publishes "fanout-<round>-<nonce>" for Acme; the commit and
+every client's receipt are stamped with time.time() in this process. The clients share the 2
+cores with the server, so their receive work is inside the measured time: the bench reports its
+own CPU per round and how busy both CPUs were. Messages accumulate over the rounds.
 
 Run: `source scripts/env.sh && python bench/fanout.py [--clients 1000] [--rounds 5] [--json]
 [--database sqlite|postgres] [--root DIR]`.
@@ -47,7 +37,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import secrets
 import sys
 import tempfile
@@ -108,17 +97,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cycle-tokens", choices=("same", "new"), default="same",
                         help="reloads keep each tab's Reflex token (same, as a browser reload does) or "
                              "open new tabs (new)")
-    parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT,
-                        help="the Beacon checkout to serve from, the server's cwd (default: this script's)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    S.add_common_args(parser)
     args = parser.parse_args(argv)
-    args.root = args.root.resolve()
     if args.clients < 1 or args.rounds < 1 or args.sign_ins < 1 or args.cycles < 0:
         parser.error("--clients, --rounds and --sign-ins must be at least 1")
     return args
 
 
-async def run_rounds(clients: list[S.LightClient], server: S.Server, rounds: int,
+async def run_rounds(clients: list[S.LightClient], server, rounds: int,
                      publish) -> list[RoundResult]:
     results = []
     for r in range(rounds):
@@ -128,15 +114,15 @@ async def run_rounds(clients: list[S.LightClient], server: S.Server, rounds: int
         receivers = [c for c in clients if not c.disconnected]
         total = len(receivers)
 
-        def on_system(client: S.LightClient, received: float, marker=marker, seen=seen, done=done,
-                      total=total) -> None:
-            if id(client) not in seen and marker in client.message_texts():
+        def on_delta(client: S.LightClient, received: float, changed: dict, marker=marker, seen=seen,
+                     done=done, total=total) -> None:
+            if "system" in changed and id(client) not in seen and marker in client.message_texts():
                 seen[id(client)] = received
                 if len(seen) >= total:
                     done.set()
 
         for client in receivers:
-            client.on_system = on_system
+            client.watch = on_delta
         cpu_server = S.sample_tree(server.process.pid).cpu_seconds
         cpu_bench = S.own_cpu_seconds()
         host = S.cpu_times()
@@ -162,12 +148,12 @@ async def run_rounds(clients: list[S.LightClient], server: S.Server, rounds: int
               f"p99 {S.ms(result.p99_ms)}, missed {result.missed}")
         results.append(result)
         for client in receivers:
-            client.on_system = None
+            client.watch = None
         await asyncio.sleep(ROUND_PAUSE_S)
     return results
 
 
-async def wait_for_open_sessions(server: S.Server, api_token: str, expected: int) -> int | None:
+async def wait_for_open_sessions(server, api_token: str, expected: int) -> int | None:
     """The registry's open sessions once it reaches `expected` (or its last reading after a while)."""
     deadline = time.monotonic() + REGISTRY_TIMEOUT_S
     count = None
@@ -182,7 +168,7 @@ async def wait_for_open_sessions(server: S.Server, api_token: str, expected: int
     return count
 
 
-async def measure(args: argparse.Namespace, server: S.Server, tokens: list[str], publish,
+async def measure(args: argparse.Namespace, server, tokens: list[str], publish,
                   api_token: str) -> dict[str, Any]:
     frontend = S.read_frontend(args.root)
     out: dict[str, Any] = {}
@@ -225,11 +211,10 @@ async def measure(args: argparse.Namespace, server: S.Server, tokens: list[str],
         await asyncio.sleep(DISCONNECT_SETTLE_S)
         gone = S.sample_tree(server.process.pid)
         out["health_after_disconnect"] = await asyncio.to_thread(S.health, server, api_token)
-        log_offset = server.log_size()
+        warnings_before = server.log_text().count(S.LEAK_WARNING)
         await asyncio.to_thread(publish, f"fanout-after-disconnect-{secrets.token_hex(3)}")
         await asyncio.sleep(LEAK_PROBE_WAIT_S)
-        tail = server.log_text()[log_offset:] if server.log_size() >= log_offset else server.log_text()
-        out["leak_warnings_after_disconnect"] = tail.count(S.LEAK_WARNING)
+        out["leak_warnings_after_disconnect"] = server.log_text().count(S.LEAK_WARNING) - warnings_before
         final = S.sample_tree(server.process.pid)
         out["cycles"] = []
         for cycle in range(args.cycles):
@@ -275,64 +260,38 @@ async def measure(args: argparse.Namespace, server: S.Server, tokens: list[str],
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from app.config import reset_settings_cache
-    from app.db import on_change_committed
     from app.services.auth import actor_for_email
     from app.services.system_status import publish_system_status
-    from tests.conftest import prepare_database
 
-    database_url = None
-    server = None
-    extra_env: dict[str, str] = {}
+    extra_env = {"GRANIAN_WORKERS": str(args.workers)} if args.workers else {}
     drop_env: tuple[str, ...] = ("REFLEX_REDIS_URL",)
-    with tempfile.TemporaryDirectory(prefix="beacon-fanout-") as tmp:
-        workdir = Path(tmp)
+    if args.database == "postgres" and args.redis_url:
+        extra_env["REFLEX_REDIS_URL"] = args.redis_url
+        drop_env = ()
+    with tempfile.TemporaryDirectory(prefix="beacon-fanout-") as tmp, \
+            S.bench_database(args.database, Path(tmp)) as url:
+        admin = actor_for_email(S.ADMIN_EMAIL)
+        acme = S.client_id_of()
+        tokens = S.sign_in_tokens(args.sign_ins)
+        api_token = S.admin_api_token()
+        clock = S.CommitClock()
+
+        def publish(text: str) -> float:
+            """Publish for Acme; returns the commit's time.time()."""
+            return clock.run(publish_system_status, admin, acme, "active", text, "info")[1] / 1000
+
         try:
-            if args.database == "postgres":
-                database_url = S.create_postgres_database()
-                if args.redis_url:
-                    extra_env["REFLEX_REDIS_URL"] = args.redis_url
-                    drop_env = ()
-            else:
-                # Its own folder: the server watches the database's folder for WAL writes.
-                database_url = f"sqlite:///{workdir / 'db' / 'beacon.db'}"
-            if args.workers:
-                extra_env["GRANIAN_WORKERS"] = str(args.workers)
-            prepare_database(database_url)  # also points this process's services at it
-            admin = actor_for_email(S.ADMIN_EMAIL)
-            acme = S.client_id_of()
-            tokens = S.sign_in_tokens(args.sign_ins)
-            api_token = S.admin_api_token()
-
-            def publish(text: str) -> float:
-                stamps: list[float] = []
-                unhook = on_change_committed(lambda: stamps.append(time.time()))
-                try:
-                    publish_system_status(admin, acme, "active", text, "info")
-                finally:
-                    unhook()
-                return stamps[0]
-
-            S.log(f"starting Beacon from {args.root} on {args.database}")
-            server = S.start_server(args.root, workdir, database_url, extra_env, drop_env)
-            S.log(f"Beacon is up at {server.url}")
-            out = asyncio.run(measure(args, server, tokens, publish, api_token))
-            out["server_exit_code"] = server.process.poll()  # None: still running, as it should be
-            if out["server_exit_code"] is not None:
-                S.log(f"the server EXITED ({out['server_exit_code']}); log tail:\n"
-                      f"{server.log_text()[-S.LOG_TAIL_CHARS:]}")
-            out["server_log"] = S.server_log_problems(server.log_text())
-            out["server_processes"] = S.sample_tree(server.process.pid).processes
-            return out
-        except BaseException:
-            if server is not None:
-                S.log(f"server log (tail):\n{server.log_text()[-S.LOG_TAIL_CHARS:]}")
-            raise
+            with S.served(args.root, Path(tmp), url, extra_env, drop_env) as server:
+                out = asyncio.run(measure(args, server, tokens, publish, api_token))
+                out["server_exit_code"] = server.process.poll()  # None: still running, as it should be
+                if out["server_exit_code"] is not None:
+                    S.log(f"the server EXITED ({out['server_exit_code']}); log tail:\n"
+                          f"{server.log_text()[-S.LOG_TAIL_CHARS:]}")
+                out["server_log"] = S.server_log_problems(server.log_text())
+                out["server_processes"] = S.sample_tree(server.process.pid).processes
         finally:
-            S.stop_server(server)
-            if args.database == "postgres" and database_url:
-                S.drop_postgres_database(database_url)
-            reset_settings_cache()
+            clock.close()
+    return out
 
 
 def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str, Any]) -> str:
@@ -411,17 +370,7 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    S.start_facts()
-    S.install_sigterm_exit()
-    S.load_project(args.root)
-    out = run(args)
-    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root)}
-    if args.database == "postgres":
-        facts["postgresql"] = S.postgres_version()
-    if args.json:
-        print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()}, **out}, indent=2))
-    else:
-        print(format_table(args, facts, out))
+    S.bench_main(args, run, format_table, postgres=args.database == "postgres")
     return 0
 
 

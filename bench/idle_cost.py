@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
@@ -106,11 +105,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--email", default=S.VIEWER_EMAIL,
                         help="whose pages (default %(default)s, a client admin; a support-staff user such as "
                              "sam@acme.demo is a human agent, whose pages also send presence heartbeats)")
-    parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT,
-                        help="the Beacon checkout to serve from, the server's cwd (default: this script's)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    S.add_common_args(parser)
     args = parser.parse_args(argv)
-    args.root = args.root.resolve()
     args.config_names = [c.strip() for c in args.configs.split(",") if c.strip()]
     if not args.config_names or any(c not in CONFIGS for c in args.config_names):
         parser.error(f"--configs takes names from {', '.join(CONFIGS)}")
@@ -126,7 +122,9 @@ def _database_name(url: str) -> str:
 def _read_xacts(database_url: str) -> tuple[int, int]:
     import psycopg
 
-    with psycopg.connect(S.postgres_admin_url(), autocommit=True, connect_timeout=5) as conn:
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
         row = conn.execute(
             "SELECT xact_commit + xact_rollback, tup_returned + tup_fetched FROM pg_stat_database "
             "WHERE datname = %s", (_database_name(database_url),)).fetchone()
@@ -155,7 +153,7 @@ async def window(database_url: str, sessions: int, seconds: float) -> Window:
                   tuples_read=tuples1 - tuples0)
 
 
-async def measure(args: argparse.Namespace, name: str, server: S.Server, database_url: str,
+async def measure(args: argparse.Namespace, name: str, server, database_url: str,
                   tokens: list[str]) -> ConfigResult:
     frontend = S.read_frontend(args.root)
     http = S.shared_http_session()
@@ -201,32 +199,28 @@ async def measure(args: argparse.Namespace, name: str, server: S.Server, databas
 
 
 def run_config(args: argparse.Namespace, name: str, workdir: Path) -> tuple[ConfigResult, dict[str, Any]]:
-    from app.config import reset_settings_cache
-    from tests.conftest import prepare_database
-
-    database_url = None
-    server = None
-    try:
-        database_url = S.create_postgres_database()
-        prepare_database(database_url)
+    with S.bench_database("postgres", workdir) as url:
         tokens = S.sign_in_tokens(args.sign_ins, args.email)
-        S.log(f"{name}: starting Beacon from {args.root} with {CONFIGS[name]}")
-        server = S.start_server(args.root, workdir, database_url, CONFIGS[name], drop_env=("REFLEX_REDIS_URL",))
-        result = asyncio.run(measure(args, name, server, database_url, tokens))
-        return result, S.server_log_problems(server.log_text())
-    except BaseException:
-        if server is not None:
-            S.log(f"server log (tail):\n{server.log_text()[-S.LOG_TAIL_CHARS:]}")
-        raise
-    finally:
-        S.stop_server(server)
-        if database_url:
-            S.drop_postgres_database(database_url)
-        reset_settings_cache()
+        S.log(f"{name}: {CONFIGS[name]}")
+        with S.served(args.root, workdir, url, CONFIGS[name], drop_env=("REFLEX_REDIS_URL",)) as server:
+            result = asyncio.run(measure(args, name, server, url, tokens))
+            return result, S.server_log_problems(server.log_text())
 
 
-def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[ConfigResult],
-                 logs: dict[str, Any]) -> str:
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {"results": [], "server_logs": {}}
+    with tempfile.TemporaryDirectory(prefix="beacon-idle-") as tmp:
+        for name in args.config_names:
+            workdir = Path(tmp) / name  # a server log of its own
+            workdir.mkdir()
+            result, problems = run_config(args, name, workdir)
+            out["results"].append(result)
+            out["server_logs"][name] = problems
+    return out
+
+
+def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str, Any]) -> str:
+    results, logs = out["results"], out["server_logs"]
     lines = S.facts_header("Beacon idle cost: database work per idle open page (PostgreSQL pg_stat_database)",
                            facts)
     lines += [
@@ -264,23 +258,7 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    S.start_facts()
-    S.install_sigterm_exit()
-    S.load_project(args.root)
-    results: list[ConfigResult] = []
-    logs: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="beacon-idle-") as tmp:
-        for name in args.config_names:
-            result, problems = run_config(args, name, Path(tmp))
-            results.append(result)
-            logs[name] = problems
-    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root), "postgresql": S.postgres_version()}
-    if args.json:
-        print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()},
-                          "results": [asdict(r) for r in results], "server_logs": logs}, indent=2))
-    else:
-        print(format_table(args, facts, results, logs))
+    S.bench_main(parse_args(argv), run, format_table, postgres=True)
     return 0
 
 
