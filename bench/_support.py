@@ -2,16 +2,13 @@
 starter, tests/support/server.py), pages in Chromium, the lightweight client, readings
 (psutil, percentiles) and the report's facts.
 
-The lightweight client acts as one signed-in browser tab over Reflex's own websocket protocol, as
-the compiled frontend does (.web/utils/state.js `connect()`, .web/utils/context.jsx
-`initialEvents()`): socket.io path and namespace "/_event", websocket transport, query
-`token=<uuid>` (the tab's Reflex token); the `beacon_session` cookie (HttpOnly, from POST
-/auth/sign-in) goes in the websocket's request headers, as a browser sends it; the CONNECT
-packet's auth payload carries the boot event `{event: {name: "<root state>.hydrate_and_load",
-payload: {hashes}, router_data: {pathname, asPath}}, state_schema}`, and the backend runs the
-page's on_load handlers itself. The server pushes deltas as "event" messages: `{delta: {<state
-full name>: {<var>_rx_state_: value}}, events, final}`. State names come from the state classes
-(`get_full_name()`); the schema and hashes from the compiled frontend in `<root>/.web`.
+The lightweight client is one signed-in browser tab over Reflex's own websocket protocol, as the
+compiled frontend speaks it (.web/utils/state.js `connect()`, context.jsx `initialEvents()`):
+socket.io on "/_event", query `token=<tab uuid>`, the `beacon_session` cookie in the websocket's
+request headers, and the boot event (`<root state>.hydrate_and_load` with the route in
+`router_data`) in the CONNECT auth payload; the server runs the page's on_load handlers and
+pushes deltas as "event" messages `{delta: {<state full name>: {<var>_rx_state_: value}}}`. State
+names come from the state classes (`get_full_name()`), schema and hashes from `<root>/.web`.
 """
 
 from __future__ import annotations
@@ -131,6 +128,12 @@ def check_alive(server, when: str) -> None:
     if code is not None:
         raise RuntimeError(f"the Beacon server exited {when} (exit code {code}):\n"
                            f"{server.log_text()[-LOG_TAIL_CHARS:]}")
+
+
+def log_report(problems: dict[str, Any], label: str = "server log") -> list[str]:
+    return [f"{label}: {problems['error_lines']} error/traceback lines, "
+            f"{problems['disconnected_client_warnings']} disconnected-client warnings",
+            *(f"  | {line[:200]}" for line in problems["first"])]
 
 
 def server_log_problems(text: str, limit: int = 8) -> dict[str, Any]:
@@ -253,24 +256,30 @@ def sample_tree(root_pid: int) -> TreeSample:
     return TreeSample(int(rss), worker_rss, cpu, fds, threads, len(procs))
 
 
-def cpu_times():
-    import psutil
+class CpuWindow:
+    """CPU seconds of the server's tree and of this process, and how busy the machine was (anyone's
+    work, and what the host stole), from creation to stop()."""
 
-    return psutil.cpu_times()
+    FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
+    def __init__(self, server_pid: int) -> None:
+        import psutil
 
-def machine_usage(before, after) -> dict[str, float]:
-    """Between two cpu_times(): % of all CPUs busy (anyone's work), and % stolen by the host."""
-    fields = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
-    delta = {f: getattr(after, f, 0) - getattr(before, f, 0) for f in fields}
-    total = max(1e-9, sum(delta.values()))
-    return {"busy_pct": 100.0 * (total - delta["idle"] - delta["iowait"]) / total,
-            "steal_pct": 100.0 * delta["steal"] / total}
+        self.pid, self.psutil = server_pid, psutil
+        self.server, self.bench, self.host = sample_tree(server_pid).cpu_seconds, self._own(), psutil.cpu_times()
 
+    @staticmethod
+    def _own() -> float:
+        times = os.times()
+        return times.user + times.system
 
-def own_cpu_seconds() -> float:
-    times = os.times()
-    return times.user + times.system
+    def stop(self) -> dict[str, Any]:
+        host = self.psutil.cpu_times()
+        delta = {f: getattr(host, f, 0) - getattr(self.host, f, 0) for f in self.FIELDS}
+        total = max(1e-9, sum(delta.values()))
+        return {"server_cpu_s": sample_tree(self.pid).cpu_seconds - self.server, "bench_cpu_s": self._own() - self.bench,
+                "host": {"busy_pct": 100.0 * (total - delta["idle"] - delta["iowait"]) / total,
+                         "steal_pct": 100.0 * delta["steal"] / total}}
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -651,11 +660,37 @@ class LightClient:
         return texts + [m.get("message", "") for m in self.system.get("other_messages") or []]
 
 
-def shared_http_session():
-    """One aiohttp session for all clients: no per-client pool, no connection limit, no cookies."""
-    import aiohttp
+class Crowd:
+    """The light clients of one bench: the compiled frontend's names, one aiohttp session for all
+    (no per-client pool, no connection limit, no cookies); every client it made leaves at the end."""
 
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar())
+    def __init__(self, root: Path, server, cls: type[LightClient] = LightClient) -> None:
+        self.frontend, self.server, self.cls, self.made = read_frontend(root), server, cls, []
+
+    async def __aenter__(self) -> Crowd:
+        import aiohttp
+
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar())
+        return self
+
+    async def __aexit__(self, *_exc) -> None:
+        await disconnect_clients(self.made)
+        await self.http.close()
+
+    def clients(self, tokens: list[str], count: int, **kwargs) -> list[LightClient]:
+        made = [self.cls(self.server.url, self.frontend, tokens[i % len(tokens)], self.http, **kwargs)
+                for i in range(count)]
+        self.made += made
+        return made
+
+    async def warm_up(self, token: str, live_timeout: float, settle_s: float) -> None:
+        """One page connects and leaves, so later readings include the app's lazy imports."""
+        warm = self.clients([token], 1)
+        failures = await connect_clients(warm, 1, live_timeout)
+        if failures:
+            raise RuntimeError(f"the warm-up client did not get its initial view: {failures}")
+        await disconnect_clients(warm)
+        await asyncio.sleep(settle_s)
 
 
 async def connect_clients(clients: list[LightClient], concurrency: int, live_timeout: float) -> list[str]:

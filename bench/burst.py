@@ -1,35 +1,19 @@
 """Burst: 1,000 changes committed within about a second while pages are open; do they all end right?
 
-What is measured (PostgreSQL):
-- commits per second: --changes transactions (default 1,000), each ONE plain SQL write in its
-  own transaction, through --writers connections (default 8) of a writer process of its own
-  (this script with --writer: the pages' receive work here does not slow it), paced to --rate
-  per second (default 1,000): like a worker or an operator's script writing straight to the
-  database (the triggers keep the change log, NOTIFY wakes the server's listener). Each
-  transaction is sent as one pipeline (BEGIN, write, order check, COMMIT: one round trip);
-- time from the last commit (the moment the transaction with the highest seq was flushed to the
-  server: an upper bound) until every one of K open Acme pages (default 10 lightweight
-  clients, this process) shows the final state;
-- deltas per page: how many SystemState deltas each page received during the burst (the
-  registry keeps only the newest view per kind, so a burst coalesces into far fewer deltas);
-- checks:
-  * final state: each page's SystemState (status, label, scope, banner, shown message, other
-    messages) and WorkforceState.available_agents equal the tenant view this process builds from
-    the database after the last commit (app.services.live_views.build_views, the same code the
-    server's feed runs), and stay equal for a quiet period;
-  * the change log: the burst's rows have contiguous seqs (no gap, no duplicate), one per
-    transaction, and were handed out in commit order: inside each transaction, right after its
-    write (which took the log's commit-order lock), a second statement counts the burst's rows
-    below its own seq that are already committed and visible; it must be all of them
-    (`--no-order-check` leaves that statement out, to see what it costs);
-  * order as the pages saw it: every message text written is "burst-<i>", and each text's
-    change has a seq; the newest such seq among the texts a page shows must never go down from
-    one delta to the next (a page applying an older view after a newer one would make it drop).
-
-The changes, round-robin: i % 4 == 0 or 2: UPDATE Acme's agent_status row (status cycles
-maintenance / inactive / active); == 1: UPDATE the text of one Acme message; == 3: INSERT a new
-Acme message. A message published through the service before the server starts gives the status
-row and the message to update.
+Measured on PostgreSQL: --changes transactions (one plain SQL write each), through --writers
+connections of a writer process of its own (this script with --writer), paced to --rate per
+second, each sent as one pipeline (BEGIN, write, order check, COMMIT), as a worker or a script
+writing straight to the database would (the triggers keep the change log, NOTIFY wakes the
+listener). Round-robin: i % 4 == 0 or 2 updates Acme's agent_status (maintenance / inactive /
+active), 1 updates one message's text, 3 inserts a message ("burst-<i>" texts). Then: commits per
+second; last commit (the highest seq's COMMIT sent: an upper bound) -> every one of --clients open
+Acme pages (light clients) shows the final state; SystemState deltas per page (the registry keeps
+only the newest view per kind: a burst coalesces). Checks: each page's SystemState and
+WorkforceState.available_agents equal build_views of the database after the last commit (the
+server's own code) and hold for QUIET_S; the burst's change-log seqs are contiguous, one per
+transaction, handed out in commit order (inside each transaction, after its write took the log's
+commit-order lock, a second statement counts the lower seqs already visible: all of them;
+`--no-order-check` leaves it out); and no page's newest shown text seq ever goes down.
 
 Run: `source scripts/env.sh && python bench/burst.py [--changes 1000] [--rate 1000]
 [--writers 8] [--clients 10] [--json] [--root DIR]`.
@@ -253,14 +237,10 @@ async def measure(args: argparse.Namespace, server, database_url: str, tokens: l
                   acme: int, pinned_id: int, author: int) -> dict[str, Any]:
     from app.feed.listener import latest_seq
 
-    frontend = S.read_frontend(args.root)
-    http = S.shared_http_session()
-    clients: list[S.LightClient] = []
     text_seq: dict[str, int] = {}  # filled as commits return; pages' traces are resolved afterwards
     traces: dict[int, PageTrace] = {}
-    try:
-        clients = [S.LightClient(server.url, frontend, tokens[i % len(tokens)], http)
-                   for i in range(args.clients)]
+    async with S.Crowd(args.root, server) as crowd:
+        clients = crowd.clients(tokens, args.clients)
         failures = await S.connect_clients(clients, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
         if failures:
             raise RuntimeError(f"{len(failures)} clients did not get their initial view: {failures[:3]}")
@@ -280,10 +260,8 @@ async def measure(args: argparse.Namespace, server, database_url: str, tokens: l
         for client in clients:
             client.watch = on_delta
         start_seq = await asyncio.to_thread(latest_seq)
-        cpu_server = S.sample_tree(server.process.pid).cpu_seconds
         S.log(f"burst: {args.changes} changes through {args.writers} connections at {args.rate:g}/s")
-        cpu_bench = S.own_cpu_seconds()
-        host = S.cpu_times()
+        cpu = S.CpuWindow(server.process.pid)
         commits, began, writer_cpu = await write_burst(database_url, args, acme, pinned_id, author, start_seq)
         last = max(commits, key=lambda c: c.seq)  # the last in commit order
         last_commit = last.commit_sent_at  # latencies are from here: an upper bound
@@ -300,9 +278,7 @@ async def measure(args: argparse.Namespace, server, database_url: str, tokens: l
 
         await S.wait_until(lambda: all(current(c) == final for c in clients), SETTLE_TIMEOUT_S)
         await asyncio.sleep(QUIET_S)
-        cpu_server = S.sample_tree(server.process.pid).cpu_seconds - cpu_server
-        cpu_bench = S.own_cpu_seconds() - cpu_bench
-        host = S.machine_usage(host, S.cpu_times())
+        used = cpu.stop()
         S.check_alive(server, "after the burst")
         log_check = await asyncio.to_thread(check_log, database_url, start_seq, commits)
 
@@ -329,7 +305,7 @@ async def measure(args: argparse.Namespace, server, database_url: str, tokens: l
             "changes": len(commits), "burst_s": last_acked - began,
             "commits_per_s": len(commits) / max(1e-9, last_acked - began),
             "last_commit_ack_ms": (last.committed_at - last.commit_sent_at) * 1000,
-            "writer_cpu_s": writer_cpu, "bench_cpu_s": cpu_bench, "host": host,
+            "writer_cpu_s": writer_cpu, **used,
             "final_after_last_commit_ms_max": None if None in settle else max(settle),
             "final_after_last_commit_ms_min": None if None in settle else min(settle),
             "pages": pages, "log": log_check,
@@ -338,12 +314,8 @@ async def measure(args: argparse.Namespace, server, database_url: str, tokens: l
             "final_status": final_view["status"], "final_messages": 1 + len(final_view["other_messages"])
             if final_view["shown_message"].get("message") else 0,
             "final_shown": final_view["shown_message"].get("message"),
-            "server_cpu_s": cpu_server,
             "pages_disconnected": sum(c.disconnected for c in clients),
         }
-    finally:
-        await S.disconnect_clients(clients)
-        await http.close()
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -403,10 +375,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         (f"pages never went back to older texts   {ok(out['order_ok'])} "
         f"({sum(p['order_regressions'] for p in out['pages'])} regressions)"),
         f"pages dropped during the bench         {out['pages_disconnected']}",
-        f"server log: {out['server_log']['error_lines']} error/traceback lines",
+        *S.log_report(out["server_log"]),
     ]
-    for line in out["server_log"]["first"]:
-        lines.append(f"  | {line[:200]}")
     return "\n".join(lines)
 
 

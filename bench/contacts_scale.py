@@ -1,71 +1,34 @@
 """/contacts at scale: a SMALL tenant next to a LARGE one, on one server, in one run.
 
-Set-up: a fresh database (SQLite in a temporary folder, or a new PostgreSQL database), migrated
-and seeded with the demo data (tests/conftest.py's prepare_database), then `seed_volume` (what
-`beacon seed volume --client Acme --contacts N --tasks M` runs) makes Acme LARGE before the server
-starts. Globex, from the demo seed (3 contacts), is the SMALL tenant: both live in the same
-database, behind the same server (`reflex run --env prod`, one backend worker, started by
-bench/_support.py), so the only difference between the two columns is the tenant's size.
+A fresh database (SQLite, or --database postgres) with the demo data; `seed_volume` (what `beacon
+seed volume` runs) makes Acme LARGE; Globex (3 contacts) is the SMALL tenant; one server, one
+backend worker, so the only difference between the two columns is the tenant's size. This process
+writes (assign_task / cancel_task as ops@<client>.demo): each change takes the change log's path.
+A preflight change must first reach an open page (a dead change feed fails the run).
 
-This process is the writer: it assigns tasks with app.services.tasks.assign_task as the tenant's
-client admin (ops@<client>.demo) and cancels them with cancel_task. It is another process than the
-server, so each change travels through the change log (wake -> listener -> routing -> page).
-Commit stamps come from app.db.on_change_committed (time.time() right after the commit).
+1. change -> badge: one Chromium page per tenant on /contacts page 1; --changes assignments on
+   page-1 contacts without a badge, each cancelled CHANGE_INTERVAL_MS later; a MutationObserver
+   stamps each badge change (latency = DOM stamp - commit stamp, clock± measured); a change not
+   shown before the next one of its kind on that contact is missed. The assign latency is split
+   at the ContactsState message's arrival in the page's JS.
+2. bytes per change: websocket frames of that page and of a dashboard page, attributed to the
+   newest commit before Playwright dispatched them; mean / max, the largest frame and its vars.
+3. first cards and search: --loads loads of /contacts (navigation start -> first card; goto() ->
+   card visible); search typed TYPE_DELAY_MS per key, last keystroke -> exactly the matching cards
+   (the input is debounced SEARCH_DEBOUNCE_MS: raw and raw - debounce are printed); queries: a
+   name, and for the large tenant a unique one (the email up to '@').
+4. open windows: --windows light clients of the large tenant on /contacts; 1 in PAGE_ONE_SHARE
+   stays on page 1 (shows contact X), the others move (next pages, searches not matching X, their
+   page 2, badge filters). Then --rounds changes on X: time until each page-1 client has X's new
+   badge, and ContactsState deltas to the others (should be none). --feed-rounds more changes
+   while /api/v1/health is read back to back give the change's batch figures (queries, windows
+   held / re-read, pages re-read / patched); a single read would show an empty wake-up's batch.
+5. memory: server tree RSS before and after --windows clients of each tenant: KB per open page.
 
-1. change -> badge. One Chromium page per tenant (its own browser context, signed in as
-   ops@<client>.demo) on /contacts, page 1 (sorted by name). For each of --changes changes, a task
-   is assigned on a contact shown on that page whose badge is empty (distinct contacts while
-   there are enough, else round-robin), and cancelled CHANGE_INTERVAL_MS later, so every
-   assignment really turns the badge to "Agent Working" and the cancel turns it back to "".
-   A MutationObserver in the page logs each badge text change with performance.timeOrigin +
-   performance.now(); latency = DOM stamp - commit stamp (same machine clock; the offset between
-   the page's clock and this process's is measured and printed as clock±). A change the page never
-   showed before the next commit of the same kind on the same contact is `missed`.
-2. bytes per change. During those changes, the /contacts page and a dashboard page ("/", same
-   user, another context) count the websocket frames Playwright reports (page.on("websocket") ->
-   framereceived payload length, UTF-8 bytes). Frames are attributed to the newest commit made
-   before Playwright dispatched them (commits are CHANGE_INTERVAL_MS apart; a delivery is tens of
-   ms). Mean and max over the commits (assigns and cancels), and the largest single frame.
-3. first cards and search. A new tab of the /contacts user goes to /contacts --loads times: time
-   from navigation start to the first [data-testid=contact-card] in the DOM (in the page, through an
-   init-script MutationObserver), and from the page.goto call to the card visible (this process).
-   Search: the bench types a query into "Search contacts" (press_sequentially, TYPE_DELAY_MS
-   between keys) and stamps, in the page, the last keystroke ('input' event) and the moment the
-   page shows exactly the matching cards (count = the query's matches by the app's own query, the
-   target card among them). The input is debounced by SEARCH_DEBOUNCE_MS (150 ms, from
-   app/pages/contacts.py): both the raw figure and raw - debounce are printed. Queries: a contact's
-   name (small: unique; large: the volume names repeat, so ~9 matches), and for the large tenant a
-   unique one (the contact's email up to the '@', as a name search cannot single one out).
-4. open windows. --windows lightweight socket.io clients (bench/_support.LightClient, as
-   bench/fanout.py connects them) open /contacts as the LARGE tenant's admin. Then 10% stay on page
-   1 unfiltered (they show contact X, page 1's first contact without a badge) and the others send
-   events (set_search / next_page / set_badge_filter, as the compiled page sends them) to put their
-   window elsewhere: unfiltered pages 2-11; a search for a name or company not matching X; the same
-   searches' page 2; a badge filter (Failed / Draft Ready / No badge) with such a search. Each
-   client's window is checked (X on screen for the first group, not for the others). Then --rounds
-   changes on X (assign, cancel, assign, ...): time until each page-1 client holds X's new badge
-   (delta received on the socket, time.time()), and every ContactsState delta received by the others
-   (should be none). /api/v1/health "feed" after each change gives that batch's SQL query count,
-   windows held, windows re-read (distinct), pages re-read and pages patched. The listener also runs a
-   batch on every wake-up that finds nothing new (any commit in the server process, e.g. the health
-   call's own API-token write, wakes it) and each overwrites feed.last_*, so a single read after the
-   change shows an empty batch: --feed-rounds extra changes are made while /api/v1/health is read
-   back to back, and the snapshot whose last_changes > 0 is the change's (their latencies are
-   printed but left out of the summary: the polling loads the server).
-5. memory. Server process tree RSS (and its backend worker's) before and after --windows clients
-   of the SMALL tenant on /contacts (3 cards each), then the same for the LARGE tenant (100 cards
-   each), after connecting and after the windows moved: KB per open page.
-
-Before part 1, a preflight change must reach one open page within PREFLIGHT_TIMEOUT_S (a server
-whose change feed is not running fails the run instead of passing for one where nothing arrives).
-
-Bounded: every wait has a deadline and --time-limit stops the run (SIGALRM) with the server
-stopped and the PostgreSQL database dropped. Traffic stays on 127.0.0.1. The machine's load average
-is printed with each part's figures.
-
-Run: `source scripts/env.sh && python bench/contacts_scale.py [--quick] [--database postgres]
-[--root DIR]` (--root: serve another checkout, e.g. a `git archive` of a commit while the working
-tree is being edited; the bench imports `app` and `tests` from there too). About 4-5 minutes on 2 cores.
+Bounded: every wait has a deadline; --time-limit stops the run (SIGALRM), server stopped,
+database dropped. Run: `source scripts/env.sh && python bench/contacts_scale.py [--quick]
+[--database postgres] [--root DIR]` (--root: serve another checkout, e.g. a `git archive` of a
+commit; `app` and `tests` are imported from there too). About 4-5 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -90,17 +53,15 @@ SMALL_CLIENT = "Globex"  # demo seed: 3 contacts
 LARGE_CLIENT = "Acme"  # demo seed's 4 contacts + the volume seed
 AGENT_NAME = "Outreach Agent"  # seeded for every client
 
-DEFAULT_CONTACTS = 20_000
-DEFAULT_TASKS = 50_000
-DEFAULT_CHANGES = 50
-DEFAULT_WINDOWS = 300
-DEFAULT_ROUNDS = 10
-DEFAULT_FEED_ROUNDS = 4
-DEFAULT_LOADS = 5
-DEFAULT_SEARCHES = 4
-DEFAULT_TIME_LIMIT_S = 1500
+DEFAULTS = {"contacts": 20_000, "tasks": 50_000, "changes": 50, "windows": 300, "rounds": 10, "feed_rounds": 4,
+            "loads": 5, "searches": 4, "time_limit": 1500}
 QUICK = {"contacts": 2_000, "tasks": 5_000, "changes": 10, "windows": 60, "rounds": 4, "feed_rounds": 2, "loads": 2,
          "searches": 2, "time_limit": 900}
+HELP = {"contacts": "large tenant's volume contacts", "tasks": "large tenant's volume tasks",
+        "changes": "part 1's assignments per tenant", "windows": "parts 4-5: light clients per tenant",
+        "rounds": "part 4's changes", "feed_rounds": "part 4's extra changes read with /api/v1/health polling",
+        "loads": "part 3's page loads per tenant", "searches": "part 3's searches per query kind per tenant",
+        "time_limit": "seconds after which the run stops itself"}
 
 CHANGE_INTERVAL_MS = 200  # between two commits of part 1 (assign, then its cancel, then the next assign)
 SETTLE_TIMEOUT_S = 15.0  # after part 1's last commit, how long the page gets to show it
@@ -520,9 +481,8 @@ def window_plans(t: Tenant, x_id: int, count: int) -> list[tuple[str, list[tuple
     return plans
 
 
-async def connect(server, frontend, tokens: list[str], http, count: int) -> tuple[
-        list[ContactsClient], list[str], float]:
-    clients = [ContactsClient(server.url, frontend, tokens[i % len(tokens)], http) for i in range(count)]
+async def connect(crowd: S.Crowd, tokens: list[str], count: int) -> tuple[list[ContactsClient], list[str], float]:
+    clients = crowd.clients(tokens, count)
     started = time.monotonic()
     failures = await S.connect_clients(clients, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
     elapsed = time.monotonic() - started
@@ -646,16 +606,9 @@ async def run_rounds(server, api_token: str, clients: list[ContactsClient], t: T
 
 async def light_parts(args, server, tenants: dict[str, Tenant], tokens: dict[str, list[str]],
                       api_token: str, x_id: int, clock: S.CommitClock) -> dict[str, Any]:
-    frontend = S.read_frontend(args.root)
-    http = S.shared_http_session()
     out: dict[str, Any] = {"memory": {}}
-    clients: list[ContactsClient] = []
-    try:
-        warm = [ContactsClient(server.url, frontend, tokens["large"][0], http)]
-        if await S.connect_clients(warm, 1, LIVE_TIMEOUT_S):
-            raise RuntimeError("the warm-up client did not get its initial view")
-        await S.disconnect_clients(warm)
-        await asyncio.sleep(SETTLE_S)
+    async with S.Crowd(args.root, server, ContactsClient) as crowd:
+        await crowd.warm_up(tokens["large"][0], LIVE_TIMEOUT_S, SETTLE_S)
 
         # Part 5: the small tenant's pages, then the large tenant's, each measured as fresh growth
         # (the small ones stay connected meanwhile: memory they would free on leaving would be
@@ -665,8 +618,7 @@ async def light_parts(args, server, tenants: dict[str, Tenant], tokens: dict[str
             t = tenants[label]
             before = S.sample_tree(server.process.pid)
             S.log(f"part 5 [{label}]: connecting {args.windows} clients to /contacts as {t.email}")
-            group, failures, elapsed = await connect(server, frontend, tokens[label], http, args.windows)
-            clients += group
+            group, failures, elapsed = await connect(crowd, tokens[label], args.windows)
             groups_by_label[label] = group
             live = [c for c in group if c.live.is_set() and not c.disconnected]
             await asyncio.sleep(SETTLE_S)
@@ -707,7 +659,6 @@ async def light_parts(args, server, tenants: dict[str, Tenant], tokens: dict[str
 
         # Only the large tenant's pages during the rounds.
         await S.disconnect_clients(groups_by_label["small"])
-        clients = list(large)
         await asyncio.sleep(SETTLE_S)
         hp = await asyncio.to_thread(S.health, server, api_token)
         out["health_before_rounds"] = hp and {k: hp.get(k) for k in ("open_sessions", "open_windows")}
@@ -721,13 +672,7 @@ async def light_parts(args, server, tenants: dict[str, Tenant], tokens: dict[str
             await asyncio.to_thread(cancel_task, actor_for_email(t.email), task_id)
         out["rounds"] = timed + polled
         S.check_alive(server, "after the rounds")
-        await S.disconnect_clients(clients)
-        clients = []
         return out
-    finally:
-        if clients:
-            await S.disconnect_clients(clients)
-        await http.close()
 
 
 async def preflight(args, server, t: Tenant, token: str, x_id: int, clock: S.CommitClock) -> float:
@@ -736,10 +681,8 @@ async def preflight(args, server, t: Tenant, token: str, x_id: int, clock: S.Com
     from app.services.auth import actor_for_email
     from app.services.tasks import assign_task, cancel_task
 
-    frontend = S.read_frontend(args.root)
-    http = S.shared_http_session()
-    client = ContactsClient(server.url, frontend, token, http)
-    try:
+    async with S.Crowd(args.root, server, ContactsClient) as crowd:
+        client = crowd.clients([token], 1)[0]
         failures = await S.connect_clients([client], 1, LIVE_TIMEOUT_S)
         if failures:
             raise RuntimeError(f"preflight: the page did not connect: {failures}")
@@ -755,9 +698,6 @@ async def preflight(args, server, t: Tenant, token: str, x_id: int, clock: S.Com
                 f"{PREFLIGHT_TIMEOUT_S:g} s: the server's change feed is not delivering. Server log errors: "
                 + " | ".join(problems["first"]))
         return arrived * 1000 - stamp
-    finally:
-        await client.disconnect()
-        await http.close()
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -963,26 +903,13 @@ def format_report(args, facts: dict[str, Any], out: dict[str, Any]) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--contacts", type=int, default=None, help=f"large tenant's volume contacts ({DEFAULT_CONTACTS})")
-    parser.add_argument("--tasks", type=int, default=None, help=f"large tenant's volume tasks ({DEFAULT_TASKS})")
-    parser.add_argument("--changes", type=int, default=None, help=f"part 1's assignments per tenant ({DEFAULT_CHANGES})")
-    parser.add_argument("--windows", type=int, default=None, help=f"parts 4-5: light clients per tenant ({DEFAULT_WINDOWS})")
-    parser.add_argument("--rounds", type=int, default=None, help=f"part 4's changes ({DEFAULT_ROUNDS})")
-    parser.add_argument("--feed-rounds", type=int, default=None,
-                        help=f"part 4's extra changes read with /api/v1/health polling ({DEFAULT_FEED_ROUNDS})")
-    parser.add_argument("--loads", type=int, default=None, help=f"part 3's page loads per tenant ({DEFAULT_LOADS})")
-    parser.add_argument("--searches", type=int, default=None,
-                        help=f"part 3's searches per query kind per tenant ({DEFAULT_SEARCHES})")
-    parser.add_argument("--time-limit", type=int, default=None,
-                        help=f"seconds after which the run stops itself ({DEFAULT_TIME_LIMIT_S})")
+    for name, text in HELP.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=None, help=f"{text} ({DEFAULTS[name]})")
     parser.add_argument("--quick", action="store_true", help="a small smoke run: " + ", ".join(
         f"{k} {v}" for k, v in QUICK.items()))
     S.add_common_args(parser)
     args = parser.parse_args(argv)
-    defaults = {"contacts": DEFAULT_CONTACTS, "tasks": DEFAULT_TASKS, "changes": DEFAULT_CHANGES,
-                "windows": DEFAULT_WINDOWS, "rounds": DEFAULT_ROUNDS, "feed_rounds": DEFAULT_FEED_ROUNDS, "loads": DEFAULT_LOADS,
-                "searches": DEFAULT_SEARCHES, "time_limit": DEFAULT_TIME_LIMIT_S}
-    for name, default in defaults.items():
+    for name, default in DEFAULTS.items():
         if getattr(args, name) is None:
             setattr(args, name, QUICK[name] if args.quick else default)
     if min(args.changes, args.windows, args.rounds, args.loads, args.searches, args.time_limit) < 1:

@@ -1,23 +1,16 @@
 """Fan-out: how long one change takes to reach N open Acme pages, and what each open page costs.
 
-What is measured:
-- commit -> delivered: the time from the commit of ONE change for Acme (publish_system_status,
-  the real service, in this process: another process than the server, so it takes the
-  cross-process wake-up: the SQLite WAL watcher, or PostgreSQL NOTIFY) until each of N open
-  pages received the websocket delta carrying it. Per round: the LAST page's time (the fan-out
-  time), p50 and p99 across pages, and how many pages never got it (missed).
-- memory: RSS of the server's whole process tree (sum of VmRSS over /proc, the `reflex run`
-  parent and its backend worker(s)) before the pages connect and after all are connected;
-  (after - before) / N is the cost of one open page.
-- CPU: the server tree's utime+stime during each round; per delivered page.
-- leaks: after every page disconnects (and a settle pause), the tree's RSS, the workers' open
-  file descriptors and threads, the feed registry's open sessions (from /api/v1/health when the
-  checkout has it), and the number of "Attempting to send delta to disconnected client" lines
-  Reflex logs when one more change is published (each would be a follow_changes task that
-  outlived its page). Then --cycles reloads: every page reconnects (with its Reflex tab token, as
-  a browser reload does; `--cycle-tokens new` for new tabs) and leaves again; the readings after
-  each cycle tell a plateau (memory kept for reuse) from growth per cycle (a leak). Reflex itself
-  keeps a left tab's state in memory for redis_token_expiration (3600 s by default).
+- commit -> delivered: from the commit of ONE change for Acme (publish_system_status in this
+  process, so it takes the cross-process wake-up) until each of N open pages received the delta
+  carrying it: per round the LAST page's time (the fan-out time), p50 / p99 across pages, missed.
+- memory: RSS of the server's process tree (psutil) before the pages connect and after; (after -
+  before) / N is one open page's cost. CPU: the tree's user+system time per round.
+- leaks: after every page left, the tree's RSS, the workers' fds and threads, the feed registry's
+  open sessions (/api/v1/health), and Reflex's "Attempting to send delta to disconnected client"
+  lines when one more change is published (each a follow_changes task that outlived its page).
+  Then --cycles reloads (each page reconnects with its tab token, or `--cycle-tokens new`, and
+  leaves): a plateau is memory kept for reuse, growth per cycle a leak. Reflex keeps a left tab's
+  state for redis_token_expiration (3600 s by default).
 
 How: a fresh database with the demo data (SQLite, or `--database postgres`: a new database plus
 REFLEX_REDIS_URL (`--redis-url`), so Reflex keeps state in Redis and may run several workers); one
@@ -36,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import secrets
 import sys
@@ -60,7 +54,6 @@ ROUND_PAUSE_S = 2.0  # between rounds: lets the state manager's debounced writes
 SETTLE_S = 5.0  # before memory readings: pending tasks finish, the allocator settles
 DISCONNECT_SETTLE_S = 10.0  # after all pages left: Reflex's disconnect cleanups run
 LEAK_PROBE_WAIT_S = 3.0  # after the post-disconnect change: time for any leaked task to push
-WARMUP_CLIENTS = 1  # one page before the baseline reading, so lazy imports are not counted
 REGISTRY_TIMEOUT_S = 60  # after a reload cycle's connects, how long the registry gets to count them all
 DEFAULT_CYCLES = 2  # reload cycles after the rounds: enough to tell growth per cycle from a plateau
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"  # the machine's Redis (for --database postgres)
@@ -123,17 +116,11 @@ async def run_rounds(clients: list[S.LightClient], server, rounds: int,
 
         for client in receivers:
             client.watch = on_delta
-        cpu_server = S.sample_tree(server.process.pid).cpu_seconds
-        cpu_bench = S.own_cpu_seconds()
-        host = S.cpu_times()
+        cpu = S.CpuWindow(server.process.pid)
         committed = await asyncio.to_thread(publish, marker)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), ROUND_TIMEOUT_S)
-        except TimeoutError:
-            pass
-        cpu_server = S.sample_tree(server.process.pid).cpu_seconds - cpu_server
-        cpu_bench = S.own_cpu_seconds() - cpu_bench
-        host = S.machine_usage(host, S.cpu_times())
+        used = cpu.stop()
         latencies = [(t - committed) * 1000 for t in seen.values()]
         result = RoundResult(
             round=r + 1, receivers=len(receivers),
@@ -141,8 +128,8 @@ async def run_rounds(clients: list[S.LightClient], server, rounds: int,
             p50_ms=S.percentile(latencies, 50), p99_ms=S.percentile(latencies, 99),
             first_ms=min(latencies) if latencies else None,
             missed=len(receivers) - len(latencies),
-            server_cpu_ms=cpu_server * 1000, bench_cpu_ms=cpu_bench * 1000,
-            host_busy_pct=host["busy_pct"],
+            server_cpu_ms=used["server_cpu_s"] * 1000, bench_cpu_ms=used["bench_cpu_s"] * 1000,
+            host_busy_pct=used["host"]["busy_pct"],
         )
         S.log(f"round {r + 1}: last {S.ms(result.last_ms)} ms, p50 {S.ms(result.p50_ms)}, "
               f"p99 {S.ms(result.p99_ms)}, missed {result.missed}")
@@ -170,24 +157,14 @@ async def wait_for_open_sessions(server, api_token: str, expected: int) -> int |
 
 async def measure(args: argparse.Namespace, server, tokens: list[str], publish,
                   api_token: str) -> dict[str, Any]:
-    frontend = S.read_frontend(args.root)
     out: dict[str, Any] = {}
-    http = S.shared_http_session()
-    clients: list[S.LightClient] = []
-    try:
-        # Warm-up: one page connects and leaves, so the baseline includes the app's lazy imports.
-        warm = [S.LightClient(server.url, frontend, tokens[0], http) for _ in range(WARMUP_CLIENTS)]
-        failures = await S.connect_clients(warm, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
-        if failures:
-            raise RuntimeError(f"a warm-up client did not get its initial view: {failures}")
-        await S.disconnect_clients(warm)
-        await asyncio.sleep(SETTLE_S)
+    async with S.Crowd(args.root, server) as crowd:
+        await crowd.warm_up(tokens[0], LIVE_TIMEOUT_S, SETTLE_S)
         gc.collect()
         before = S.sample_tree(server.process.pid)
         out["health_before"] = await asyncio.to_thread(S.health, server, api_token)
 
-        clients = [S.LightClient(server.url, frontend, tokens[i % len(tokens)], http)
-                   for i in range(args.clients)]
+        clients = crowd.clients(tokens, args.clients)
         tabs = [c.client_token for c in clients]
         S.log(f"connecting {args.clients} clients ({CONNECT_CONCURRENCY} at a time)")
         started = time.monotonic()
@@ -207,7 +184,6 @@ async def measure(args: argparse.Namespace, server, tokens: list[str], publish,
 
         S.log("disconnecting every client")
         await S.disconnect_clients(clients)
-        clients = []
         await asyncio.sleep(DISCONNECT_SETTLE_S)
         gone = S.sample_tree(server.process.pid)
         out["health_after_disconnect"] = await asyncio.to_thread(S.health, server, api_token)
@@ -218,9 +194,10 @@ async def measure(args: argparse.Namespace, server, tokens: list[str], publish,
         final = S.sample_tree(server.process.pid)
         out["cycles"] = []
         for cycle in range(args.cycles):
-            again = [S.LightClient(server.url, frontend, tokens[i % len(tokens)], http,
-                                   **({"client_token": tabs[i]} if args.cycle_tokens == "same" else {}))
-                     for i in range(args.clients)]
+            again = crowd.clients(tokens, args.clients)
+            if args.cycle_tokens == "same":  # as a browser reload does
+                for client, tab in zip(again, tabs, strict=True):
+                    client.client_token = tab
             started = time.monotonic()
             failures = await S.connect_clients(again, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
             connect_seconds = time.monotonic() - started
@@ -253,10 +230,6 @@ async def measure(args: argparse.Namespace, server, tokens: list[str], publish,
             "per_session_worker_bytes": (after.worker_rss_bytes - before.worker_rss_bytes) / max(1, len(live)),
         }
         return out
-    finally:
-        if clients:
-            await S.disconnect_clients(clients)
-        await http.close()
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -349,11 +322,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         f"{out['leak_warnings_after_disconnect']} (0 = no follow_changes task outlived its page)"),
         *([(f"THE SERVER EXITED during the bench (exit code {out['server_exit_code']}): figures after that are "
            "void")] if out["server_exit_code"] is not None else []),
-        (f"server log: {out['server_log']['error_lines']} error/traceback lines, "
-        f"{out['server_log']['disconnected_client_warnings']} disconnected-client warnings in all"),
+        *S.log_report(out["server_log"]),
     ]
-    for line in out["server_log"]["first"]:
-        lines.append(f"  | {line[:200]}")
     lines += [
         "",
         ("last: commit -> the last page's delta; p50/p99 across pages; missed: pages without the change "

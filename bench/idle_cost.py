@@ -1,33 +1,19 @@
 """Idle cost: database transactions per idle open page per minute, live link versus polling.
 
-What is measured: with K open Acme pages that nobody touches and no change being made, how much
-database work each page causes. PostgreSQL counts it exactly: pg_stat_database's
-`xact_commit + xact_rollback` for the bench's own database (every query the app runs is inside a
-transaction; SQLAlchemy's pool pre-ping and reset-on-return count too). pg_stat_statements is
-not loaded on this server (it needs shared_preload_libraries and a restart), so statements are
-not counted one by one; as a second measure the bench reads the table scans
-(`seq_scan + idx_scan` over pg_stat_user_tables), which grow with every query that reads a table.
+With K open Acme pages nobody touches and no change made, PostgreSQL counts the database work
+exactly: pg_stat_database's xact_commit + xact_rollback of the bench's own database (pool
+pre-ping and reset count too; pg_stat_statements is not loaded here), and as a second measure the
+table scans (seq_scan + idx_scan over pg_stat_user_tables). Configurations: live (the default:
+the listener re-reads the log every FEED_RECHECK_SECONDS whatever the pages) and polling
+(BEACON_LIVE_UPDATES=false, BEACON_POLL_SECONDS=5). For each: a new database, one server with one
+worker (no REFLEX_REDIS_URL); window 0 (--seconds, no page, after a warm-up page came and went);
+K light clients on "/" as ops@acme.demo, each counted once its initial view arrived; window K.
+Per idle page per minute = (rate in window K - rate in window 0) / K.
 
-How, for each configuration:
-- live: the default (BEACON_LIVE_UPDATES=true): pages follow the change feed; the listener
-  re-reads the change log every FEED_RECHECK_SECONDS (5 s) whatever the number of pages;
-- polling: the rollback switch, BEACON_LIVE_UPDATES=false, BEACON_POLL_SECONDS=5: every page
-  rebuilds its views every 5 s;
-a new PostgreSQL database (migrated, demo data; dropped afterwards), one Beacon server
-(`reflex run --env prod`, cwd `--root`, one backend worker: no REFLEX_REDIS_URL), then
-  1. window 0: --seconds with no page open (after one warm-up page came and went);
-  2. K lightweight clients (bench/_support.py: Reflex's websocket protocol, signed in as
-     ops@acme.demo, on "/"), each counted once its initial view arrived; a settle pause;
-  3. window K: --seconds with the K pages open and idle;
-  per idle page per minute = (rate in window K - rate in window 0) / K.
-
-Counter reading: each reading opens a fresh connection (pg_stat views cache a snapshot per
-transaction) to the maintenance database, so the readings add nothing to the bench database's
-counts; the table-scan reading connects to the bench database before the window's first and
-after its last transaction-count reading, so it is not counted either. PostgreSQL publishes a
-backend's counters at most once a second and an idle backend's within 10 s
-(PGSTAT_IDLE_INTERVAL): the settle pauses are longer than that, and at a steady rate the lag
-is the same at both ends of a window.
+Each counter reading opens a fresh connection to the maintenance database (pg_stat views cache a
+snapshot per transaction), so readings add nothing to the counts; the scan reading connects to
+the bench database outside the window. PostgreSQL publishes counters at most once a second and an
+idle backend's within 10 s (PGSTAT_IDLE_INTERVAL): the settle pauses are longer than that.
 
 Run: `source scripts/env.sh && python bench/idle_cost.py [--sessions 50] [--seconds 60] [--json]
 [--root DIR]`.
@@ -155,22 +141,13 @@ async def window(database_url: str, sessions: int, seconds: float) -> Window:
 
 async def measure(args: argparse.Namespace, name: str, server, database_url: str,
                   tokens: list[str]) -> ConfigResult:
-    frontend = S.read_frontend(args.root)
-    http = S.shared_http_session()
-    clients: list[S.LightClient] = []
-    try:
-        warm = [S.LightClient(server.url, frontend, tokens[0], http)]
-        failures = await S.connect_clients(warm, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
-        if failures:
-            raise RuntimeError(f"the warm-up client did not get its initial view: {failures}")
-        await S.disconnect_clients(warm)
-        await asyncio.sleep(SETTLE_S)
+    async with S.Crowd(args.root, server) as crowd:
+        await crowd.warm_up(tokens[0], LIVE_TIMEOUT_S, SETTLE_S)
         S.log(f"{name}: window with 0 pages ({args.seconds:g} s)")
         idle = await window(database_url, 0, args.seconds)
         S.check_alive(server, "during the 0-page window")
 
-        clients = [S.LightClient(server.url, frontend, tokens[i % len(tokens)], http)
-                   for i in range(args.sessions)]
+        clients = crowd.clients(tokens, args.sessions)
         failures = await S.connect_clients(clients, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
         live = [c for c in clients if c.live.is_set()]
         if failures:
@@ -193,9 +170,6 @@ async def measure(args: argparse.Namespace, name: str, server, database_url: str
             tuples_per_session_min=per_session("tuples_read"),
             modes_seen=sorted({c.mode for c in live}),
         )
-    finally:
-        await S.disconnect_clients(clients)
-        await http.close()
 
 
 def run_config(args: argparse.Namespace, name: str, workdir: Path) -> tuple[ConfigResult, dict[str, Any]]:
@@ -244,9 +218,7 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         lines.append(f"target live: {TARGET_LIVE:g} transactions per idle page per minute "
                      f"(resolution {noise:.3f}) -> {verdict}")
     for name, problems in logs.items():
-        lines.append(f"server log ({name}): {problems['error_lines']} error/traceback lines")
-        for line in problems["first"]:
-            lines.append(f"  | {line[:200]}")
+        lines += S.log_report(problems, f"server log ({name})")
     lines += [
         "",
         "xact = xact_commit + xact_rollback (each query runs in one; pool pre-ping and reset count too);",

@@ -8,40 +8,22 @@ every change takes the cross-process wake-up. Commit times come from `app.db.on_
 page times from a MutationObserver (performance.timeOrigin + performance.now()); the offset
 between the two clocks is measured on every page (clock±).
 
-Part 1, commit -> badge latency. --tasks tasks, spread round-robin over the 4 Acme contacts, one
-at a time. For each: assign (Outreach Agent), claim_next_task, complete_task, approve_draft, each
-commit STEP_INTERVAL_MS after the previous one on a fixed schedule so that no two are coalesced.
-A MutationObserver in every page logs each change of each Acme card's
-`[data-testid=task-badge]` text. The app's badge rule (app/services/work_rules.contact_badge)
-shows "Agent Working" for a pending task already, so the badge turns "Agent Working" at the
-ASSIGN commit and the worker's claim (pending -> in_progress) changes nothing on screen; the
-bench therefore times "Agent Working" from the assign commit and checks that the claim caused no
-badge change (a badge change no step explains is counted as `unexpected`). "Draft Ready" is
-timed from the complete commit, and the badge's removal ("cleared") from the approve commit.
-latency = DOM stamp - commit stamp per (page, step); p50/p90/p99 are nearest-rank. A step a page
-never showed (before the same step of the contact's next task was committed) is `missed`; of
-those, `lost` when the page showed no later step of that contact either (else it was coalesced).
+Part 1, commit -> badge: --tasks tasks, round-robin over the 4 Acme contacts, one at a time:
+assign, claim_next_task, complete_task, approve_draft, each commit STEP_INTERVAL_MS after the
+previous one. A pending task already shows "Agent Working" (work_rules.contact_badge), so that is
+timed from the ASSIGN commit and the claim must change no badge (a badge change no step explains
+is `unexpected`); "Draft Ready" from the complete commit, "cleared" from the approve commit. A
+step not shown before the same step of the contact's next task is `missed`; `lost` when no later
+step of that contact was shown either (else it was coalesced).
 
-Part 2, burst. --burst tasks are assigned over the 4 Acme contacts (alternating the two Acme
-agents), the pages are left to show them (until no page has received a websocket frame for
-QUIET_S: the assignments' backlog is drained), then an extra page (Acme admin, /approvals) joins and
-every page gets an observer. After IDLE_BASELINE_S of quiet (the idle frame-gap baseline), the
-bench claims and completes all --burst tasks on a schedule of BURST_SECONDS in total, with
-BURST_THREADS threads (the achieved rate is reported). Per page, from the burst's start until
-QUIET_TAIL_S after the last page reached the final state (or the settle deadline):
-  (a) renders: MutationObserver callbacks whose records touched a task badge, a contact card, a
-      draft card or the pending-approvals count (one React commit gives one callback), and the
-      number of such mutation records; websocket frames received (page.on("websocket") ->
-      ws.on("framereceived")): all frames, socket.io event frames ("42...") and their payload kB;
-  (b) settle: time from the last burst commit until the page shows the exact final state and
-      keeps it: `[data-testid=pending-approvals-count]` text = the DB's pending draft count for
-      Acme, every Acme card's badge = what the DB implies (work_rules.contact_badge of the
-      contact's newest task status and whether it has a pending draft), and on /approvals
-      min(count, DRAFTS_SHOWN) `[data-testid=draft-card][data-status=pending]` (the list shows at
-      most 50; part 1's approved drafts are draft cards too, in the "Approved" list);
-  (c) responsiveness: a requestAnimationFrame loop in each page records the longest gap between
-      two frames during the window (and, for comparison, during IDLE_BASELINE_S before it).
-The server log is scanned for errors at the end.
+Part 2, burst: --burst tasks are assigned (the pages show them and fall quiet), a /approvals page
+joins, and after IDLE_BASELINE_S (the idle frame-gap baseline) BURST_THREADS threads claim and
+complete them all on a BURST_SECONDS schedule. Per page, until QUIET_TAIL_S after the final state:
+renders (MutationObserver callbacks touching a badge, card, draft card or the pending count) and
+their records; websocket frames, event frames and kB; settle (last burst commit -> the exact final
+state the database implies: pending count, every badge, min(count, DRAFTS_SHOWN) pending draft
+cards on /approvals); the longest requestAnimationFrame gap (and the idle one). The server log is
+scanned for errors at the end.
 
 Run: `source scripts/env.sh && python bench/task_latency.py [--pages 3] [--tasks 50]
 [--burst 100] [--root DIR] [--json]`.
