@@ -542,6 +542,9 @@ class Frontend:
     state_schema: str
     hashes: list[str]
 
+    def key(self, state: str) -> str:
+        return f"{self.root_state}.{state}"
+
 
 def read_frontend(root: Path) -> Frontend:
     """What the browser sends on connect, read from `<root>/.web/utils/context.jsx`."""
@@ -556,21 +559,36 @@ def read_frontend(root: Path) -> Frontend:
     return Frontend(value("state_name"), value("stateSchema"), value("initialStateHashes"))
 
 
-def state_keys() -> dict[str, str]:
-    """Short name -> the state's full name on the wire, from the app's state classes."""
+def state_classes() -> dict[str, type]:
+    """The states the light clients follow, by short name (their wire names come from the classes)."""
     from app.state.auth import AuthState
     from app.state.contacts import ContactsState
     from app.state.live import LiveLinkState
     from app.state.system import SystemState
     from app.state.workforce import WorkforceState
 
-    classes = {"system": SystemState, "live": LiveLinkState, "auth": AuthState, "workforce": WorkforceState,
-               "contacts": ContactsState}
-    return {cls.get_full_name(): name for name, cls in classes.items()}
+    return {"system": SystemState, "live": LiveLinkState, "auth": AuthState, "workforce": WorkforceState,
+            "contacts": ContactsState}
+
+
+def state_keys() -> dict[str, str]:
+    """The state's full name on the wire -> its short name."""
+    return {cls.get_full_name(): name for name, cls in state_classes().items()}
+
+
+def __getattr__(name: str) -> str:
+    """SYSTEM_STATE, LIVE_STATE, AUTH_STATE, ... : a state's name under the root state, from its class."""
+    short = name.removesuffix("_STATE").lower()
+    if name.endswith("_STATE") and short in state_classes():
+        return state_classes()[short].get_name()
+    raise AttributeError(name)
 
 
 def strip(values: dict[str, Any]) -> dict[str, Any]:
     return {k.removesuffix(VAR_SUFFIX): v for k, v in values.items()}
+
+
+_strip = strip  # the name the e2e tests use
 
 
 @dataclass(eq=False)
@@ -610,6 +628,7 @@ class LightClient:
         return self.states.setdefault(name, {})
 
     system = property(lambda self: self.state("system"))
+    auth = property(lambda self: self.state("auth"))
     workforce = property(lambda self: self.state("workforce"))
     contacts = property(lambda self: self.state("contacts"))
 
@@ -660,17 +679,22 @@ class LightClient:
         return texts + [m.get("message", "") for m in self.system.get("other_messages") or []]
 
 
+def shared_http_session():
+    """One aiohttp session for all clients: no per-client pool, no connection limit, no cookies."""
+    import aiohttp
+
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar())
+
+
 class Crowd:
-    """The light clients of one bench: the compiled frontend's names, one aiohttp session for all
-    (no per-client pool, no connection limit, no cookies); every client it made leaves at the end."""
+    """The light clients of one bench: the compiled frontend's names, one shared HTTP session; every
+    client it made leaves at the end."""
 
     def __init__(self, root: Path, server, cls: type[LightClient] = LightClient) -> None:
         self.frontend, self.server, self.cls, self.made = read_frontend(root), server, cls, []
 
     async def __aenter__(self) -> Crowd:
-        import aiohttp
-
-        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar())
+        self.http = shared_http_session()
         return self
 
     async def __aexit__(self, *_exc) -> None:
