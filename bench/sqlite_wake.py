@@ -44,7 +44,7 @@ DEFAULT_MAX_MS = 20.0
 # hurts (without the pause the writer's next commit wakes the listener 5-20 ms later and hides it).
 DEFAULT_PAUSE_EVERY = 100
 DEFAULT_PAUSE_MS = 1500.0
-SETTLE_S = 0.5  # the listener reads the current sequence and starts watching before any write
+SETTLE_TIMEOUT_S = 30.0  # the listener reads the log's current end (then watches) before any write
 RECHECK_HIT_S = 1.0  # a change that waited this long was picked up by the re-check, not a wake
 MARGIN_S = 5.0  # after the writer ends: wait at most the re-check period plus this for the last seq
 WRITER_DEADLINE_S = 300.0  # the writer gives up after this long, whatever is left
@@ -137,7 +137,7 @@ async def measure(database: Path, args: argparse.Namespace) -> dict:
 
     drains = [asyncio.create_task(drain(s)) for s in subscriptions]
     task = asyncio.create_task(feed.run())
-    await asyncio.sleep(SETTLE_S)
+    await S.wait_until(lambda: feed.last_seq > 0, SETTLE_TIMEOUT_S)  # it found the log's end: it is watching
     reads = 0
     try:
         started = time.monotonic()
@@ -152,9 +152,7 @@ async def measure(database: Path, args: argparse.Namespace) -> dict:
         written_s = time.monotonic() - started
         commits = [(int(seq), float(at)) for seq, at in json.loads(out)]
         last_seq = max(seq for seq, _ in commits)
-        deadline = time.monotonic() + recheck + MARGIN_S
-        while last_seq not in seen_at and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        await S.wait_until(lambda: last_seq in seen_at, recheck + MARGIN_S, 0.05)
         # Anything older than the last seq was read in the same or an earlier batch.
     finally:
         task.cancel()

@@ -119,28 +119,6 @@ SHOWS_STATE_JS = "(expected) => window.__benchBurst && window.__benchBurst.last 
 
 
 @dataclass
-class StepStats:
-    step: str  # "Agent Working" (from assign), "Draft Ready" (from complete), "cleared" (from approve)
-    count: int
-    p50_ms: float | None
-    p90_ms: float | None
-    p99_ms: float | None
-    max_ms: float | None
-    missed: int  # (page, step) pairs never shown: coalesced with a later step, or lost
-    lost: int  # of the missed: no later step of that contact shown either (the page fell behind)
-
-
-@dataclass
-class LatencyResult:
-    pages: int
-    tasks: int
-    interval_ms: float
-    steps: list[StepStats]
-    unexpected: int  # badge changes no step explains (the claim, for one, should cause none)
-    clock_offset_ms: float
-
-
-@dataclass
 class BurstPage:
     page: str  # "contacts-1".. or "approvals"
     renders: int
@@ -219,16 +197,10 @@ def wait_quiet(pump_page, counters) -> bool:
     return S.wait_quiet(pump_page, counters, QUIET_S, PREP_TIMEOUT_MS / 1000)
 
 
-def stats(step: str, values: list[float], missed: int, lost: int) -> StepStats:
-    return StepStats(step=step, count=len(values), p50_ms=S.percentile(values, 50),
-                     p90_ms=S.percentile(values, 90), p99_ms=S.percentile(values, 99),
-                     max_ms=max(values, default=None), missed=missed, lost=lost)
-
-
 # --- part 1 ------------------------------------------------------------------------------------
 
 def run_latency(pages: list, contact_ids: list[int], agents: dict[str, int], task_count: int,
-                assigner, worker, clock: S.CommitClock) -> LatencyResult:
+                assigner, worker, clock: S.CommitClock) -> dict[str, Any]:
     from app.services import drafts, tasks
 
     ids = [str(c) for c in contact_ids]
@@ -294,9 +266,12 @@ def run_latency(pages: list, contact_ids: list[int], agents: dict[str, int], tas
                 else:
                     by_step[e["step"]].append(latency)
             unexpected += used.count(False)
-    return LatencyResult(pages=len(pages), tasks=task_count, interval_ms=STEP_INTERVAL_MS,
-                         steps=[stats(step, values, missed[step], lost[step]) for step, values in by_step.items()],
-                         unexpected=unexpected, clock_offset_ms=offset)
+    # per step: n, p50..max (ms); missed: (page, step) pairs never shown (coalesced with a later step,
+    # or lost); lost: of the missed, no later step of that contact shown either (the page fell behind)
+    return {"pages": len(pages), "tasks": task_count, "interval_ms": STEP_INTERVAL_MS, "clock_offset_ms": offset,
+            "steps": [{"step": step, **S.stats(values), "missed": missed[step], "lost": lost[step]}
+                      for step, values in by_step.items()],
+            "unexpected": unexpected}  # badge changes no step explains (the claim, for one, should cause none)
 
 
 # --- part 2 ------------------------------------------------------------------------------------
@@ -467,18 +442,18 @@ def format_report(args, facts: dict[str, Any], out: dict[str, Any]) -> str:
     lines = [
         "Part 1 - worker commit -> task badge text in the DOM (commit in another process)",
         head,
-        f"{lat.pages} page(s) on /contacts, {lat.tasks} tasks, one commit every {lat.interval_ms:g} ms; ms",
+        f"{lat['pages']} page(s) on /contacts, {lat['tasks']} tasks, one commit every {lat['interval_ms']:g} ms; ms",
         "",
         f"{'step (timed from)':<32} {'count':>6} {'p50':>8} {'p90':>8} {'p99':>8} {'max':>8} {'missed':>7} {'lost':>5}",
     ]
     origin = {"Agent Working": "Agent Working (assign)", "Draft Ready": "Draft Ready (complete)",
               "cleared": "cleared (approve)"}
-    for s in lat.steps:
-        lines.append(f"{origin[s.step]:<32} {s.count:>6} {ms(s.p50_ms):>8} {ms(s.p90_ms):>8} "
-                     f"{ms(s.p99_ms):>8} {ms(s.max_ms):>8} {s.missed:>7} {s.lost:>5}")
+    for s in lat["steps"]:
+        lines.append(f"{origin[s['step']]:<32} {s['n']:>6} {ms(s['p50']):>8} {ms(s['p90']):>8} "
+                     f"{ms(s['p99']):>8} {ms(s['max']):>8} {s['missed']:>7} {s['lost']:>5}")
     claim_note = "Note: a pending task already shows \"Agent Working\", so the claim commit changes no badge."
     lines.append(f"missed: (page, step) never shown (coalesced with the next step, or lost: nothing later "
-                 f"shown); unexpected badge changes: {lat.unexpected}; clock± {ms(lat.clock_offset_ms)} ms")
+                 f"shown); unexpected badge changes: {lat['unexpected']}; clock± {ms(lat['clock_offset_ms'])} ms")
     lines += [claim_note, ""]
     lines.append(f"Part 2 - burst: {burst.tasks} tasks claimed+completed by {burst.threads} threads in "
                  f"{burst.duration_s:.2f} s ({burst.rate_per_s:.0f}/s, {burst.commits} commits)")
