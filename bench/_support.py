@@ -509,9 +509,9 @@ def wait_quiet(pump_page, counters: list[FrameCounter], quiet_s: float, timeout_
 
 def match_badges(expected: list[dict[str, Any]], observed: list[list], tolerance_ms: float):
     """Match each expected badge step of one contact ({text, committed (ms), deadline}) with the
-    first later change of the page's badge log to its text, before the step's deadline. Yields
-    (step, latency ms or None if missed, observed index or None); unused log entries are left
-    False in the returned list `used`."""
+    first later change of the page's badge log to its text, before the step's deadline. Returns
+    ([(step, latency ms or None if missed, log index or None)], used): `used[k]` is False for a
+    log entry no step explains."""
     used = [False] * len(observed)
     cursor = 0
     hits = []
