@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -75,6 +76,7 @@ def load_project(root: Path) -> None:
     for package in (app, tests):
         if not Path(package.__file__).resolve().is_relative_to(root.resolve()):
             raise RuntimeError(f"imported {package.__name__} from {package.__file__}, not from {root}")
+    state_keys()  # the state classes, imported in the main thread
 
 
 def app_fingerprint(root: Path) -> str:
@@ -559,8 +561,11 @@ def read_frontend(root: Path) -> Frontend:
     return Frontend(value("state_name"), value("stateSchema"), value("initialStateHashes"))
 
 
+@functools.cache
 def state_classes() -> dict[str, type]:
-    """The states the light clients follow, by short name (their wire names come from the classes)."""
+    """The states the light clients follow, by short name (their wire names come from the classes).
+    Imported once, in the main thread: a Reflex state class is created under the registration
+    context of the thread importing it (a test's worker thread has none)."""
     from app.state.auth import AuthState
     from app.state.contacts import ContactsState
     from app.state.live import LiveLinkState
@@ -571,6 +576,7 @@ def state_classes() -> dict[str, type]:
             "contacts": ContactsState}
 
 
+@functools.cache
 def state_keys() -> dict[str, str]:
     """The state's full name on the wire -> its short name."""
     return {cls.get_full_name(): name for name, cls in state_classes().items()}
@@ -755,3 +761,7 @@ async def wait_until(condition: Callable[[], bool], timeout_s: float, poll_s: fl
             return False
         await asyncio.sleep(poll_s)
     return True
+
+
+if "app" in sys.modules:  # imported by a test module: the app is loaded, take its state classes now
+    state_keys()
