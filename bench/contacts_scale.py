@@ -295,12 +295,12 @@ def run_badges(t: Tenant, url: str, browser, clock: S.CommitClock, changes: int)
                 missed[e["step"]] += 1
                 continue
             latencies[e["step"]].append(latency)
-            shown = e["committed"] + latency
+            on_screen = e["committed"] + latency
             if e["step"] == "assign":
                 message = next((m for m in message_times if m >= e["committed"] - CLOCK_TOLERANCE_MS), None)
-                if message is not None and message <= shown + CLOCK_TOLERANCE_MS:
+                if message is not None and message <= on_screen + CLOCK_TOLERANCE_MS:
                     arrival.append(message - e["committed"])
-                    render.append(shown - message)
+                    render.append(on_screen - message)
         unexpected += used.count(False)
 
     commits = len(expected)
