@@ -41,17 +41,14 @@ def fresh_sign_in_throttle() -> Iterator[None]:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[str]:
+def database(tmp_path: Path, monkeypatch) -> Iterator[str]:
     """A fresh SQLite database with the demo data, used by this test only."""
-    previous = os.environ.get("BEACON_DATABASE_URL")
     url = f"sqlite:///{tmp_path / 'beacon.db'}"
+    monkeypatch.setenv("BEACON_DATABASE_URL", url)  # restored after the test, with what it was
     prepare_database(url)
     yield url
     dispose_engines()
-    if previous is None:
-        os.environ.pop("BEACON_DATABASE_URL", None)
-    else:
-        os.environ["BEACON_DATABASE_URL"] = previous
+    monkeypatch.undo()
     reset_settings_cache()
 
 
@@ -122,19 +119,16 @@ def drop_postgres_database(url: str) -> None:
 
 
 @pytest.fixture
-def postgres_database() -> Iterator[str]:
+def postgres_database(monkeypatch) -> Iterator[str]:
     """A fresh PostgreSQL database with the demo data, dropped afterwards."""
-    previous = os.environ.get("BEACON_DATABASE_URL")
     url = create_postgres_database()
+    monkeypatch.setenv("BEACON_DATABASE_URL", url)
     try:
         prepare_database(url)
         yield url
     finally:
         drop_postgres_database(url)
-        if previous is None:
-            os.environ.pop("BEACON_DATABASE_URL", None)
-        else:
-            os.environ["BEACON_DATABASE_URL"] = previous
+        monkeypatch.undo()
         reset_settings_cache()
 
 

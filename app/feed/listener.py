@@ -93,20 +93,22 @@ class ChangeFeed:
     def __init__(self, sessions: SessionRegistry, wake: WakeSource):
         self.sessions = sessions
         self.wake = wake
-        self.last_seq = 0
+        self.last_seq = 0  # the newest change read from the log
+        self.applied_seq = -1  # the newest change pushed to every page it concerns (-1: not started)
+        self._applied = asyncio.Condition()
         self.next_expiry: datetime | None = None
-        # Observers of every batch read, in order (tests and benchmarks check what was applied).
-        self.batch_observers: list = []
 
     async def run(self) -> None:
         await self.wake.start()
         try:
             await self._find_the_end_of_the_log()
+            await self._mark_applied()
             log.info("change feed listening after seq %s", self.last_seq)
             while True:
                 await self.wake.wait(self._seconds_to_wait())
                 try:
                     await self.apply_new_changes()
+                    await self._mark_applied()
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # noqa: BLE001 - keep listening; the log keeps what we missed
@@ -130,6 +132,22 @@ class ChangeFeed:
                 log.exception("change feed: cannot read the end of the log yet; retrying")
                 await asyncio.sleep(FEED_ERROR_PAUSE_SECONDS)
 
+    def read_changes(self, after_seq: int) -> list[Change]:
+        """One batch of the log after `after_seq` (runs in a worker thread). Benchmarks and tests
+        that time or record each batch read extend it."""
+        return changes_after(after_seq)
+
+    async def _mark_applied(self) -> None:
+        async with self._applied:
+            self.applied_seq = self.last_seq
+            self._applied.notify_all()
+
+    async def wait_until_applied(self, seq: int, timeout: float) -> None:
+        """Wait until every change up to `seq` has been pushed (TimeoutError after `timeout`): what
+        a caller that wrote something waits for before it looks at the pages."""
+        async with asyncio.timeout(timeout), self._applied:
+            await self._applied.wait_for(lambda: self.applied_seq >= seq)
+
     def _seconds_to_wait(self) -> float:
         # Without its signal the listener reads the log on the polling timer instead.
         longest = FEED_RECHECK_SECONDS if self.wake.connected else get_settings().poll_seconds
@@ -142,12 +160,10 @@ class ChangeFeed:
         self.sessions.set_mode(LIVE if self.wake.connected else POLLING, self.last_seq)
         changes: list[Change] = []
         while True:
-            batch = await asyncio.to_thread(changes_after, self.last_seq)
+            batch = await asyncio.to_thread(self.read_changes, self.last_seq)
             changes.extend(batch)
             if batch:
                 self.last_seq = batch[-1].seq
-                for observe in self.batch_observers:
-                    observe(batch)
             if len(batch) < FEED_BATCH_LIMIT:
                 break
         for change in changes:

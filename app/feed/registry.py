@@ -85,6 +85,10 @@ class Subscription:
     async def next_views(self) -> dict[str, tuple[int, Any]]:
         """Wait until something changed, then take every pending view at once."""
         await self._ready.wait()
+        return self.take_pending()
+
+    def take_pending(self) -> dict[str, tuple[int, Any]]:
+        """Every pending view at once, without waiting (empty when nothing changed)."""
         self._ready.clear()
         taken, self._pending = self._pending, {}
         return taken

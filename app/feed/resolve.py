@@ -8,11 +8,15 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from app.feed.routing import Change, WorkTouched, for_client
-from app.models import AgentTask, Draft
+from app.models import AgentTask, AuditLog, Draft
+from app.views.audit import STATUS_ACTIONS
 from app.views.contacts import badges_of, contact_facts_of
+from app.views.lists import WORK_ACTIVITY
+from app.views.work import WORK_ACTIONS
 
 # Entities whose changes can move a contact's card or a tasks window.
-WINDOW_ENTITIES = frozenset({"contacts", "agent_tasks", "drafts", "follow_ups", "audit_logs"})
+AUDIT_ENTITY = "audit_logs"
+WINDOW_ENTITIES = frozenset({"contacts", "agent_tasks", "drafts", "follow_ups", AUDIT_ENTITY})
 
 
 @dataclass
@@ -32,6 +36,20 @@ def _ids(changes: list[Change], entity: str) -> dict[int, int | None]:
     return {int(c.entity_id): c.client_id for c in changes if c.entity == entity and c.entity_id}
 
 
+def _sort_audit_rows(session: Session, audit_ids: dict[int, int | None], resolved: ResolvedWork) -> None:
+    """Which new audit rows are AI-agent work (the activity lists) and which are status changes
+    (the status history): one query by primary key. A row already gone (pruned) counts as both."""
+    if not audit_ids:
+        return
+    actions = dict(session.exec(select(AuditLog.id, AuditLog.action).where(col(AuditLog.id).in_(audit_ids))).all())
+    for audit_id, client_id in audit_ids.items():
+        action = actions.get(audit_id)
+        if action is None or action in WORK_ACTIONS:
+            resolved.entity_clients.setdefault(WORK_ACTIVITY, set()).add(client_id)
+        if action is None or action in STATUS_ACTIONS:
+            resolved.touched.status_audit_clients.add(client_id)
+
+
 def resolve_work(session: Session, changes: list[Change]) -> ResolvedWork:
     resolved = ResolvedWork()
     if not any(c.entity in WINDOW_ENTITIES for c in changes):
@@ -39,8 +57,9 @@ def resolve_work(session: Session, changes: list[Change]) -> ResolvedWork:
     touched = resolved.touched
     for change in changes:
         resolved.entity_clients.setdefault(change.entity, set()).add(change.client_id)
+    touched.audit_clients = {c.client_id for c in changes if c.entity == AUDIT_ENTITY}
+    _sort_audit_rows(session, _ids(changes, AUDIT_ENTITY), resolved)
     touched.entities = set(resolved.entity_clients)
-    touched.audit_clients = {c.client_id for c in changes if c.entity == "audit_logs"}
     contact_ids = _ids(changes, "contacts")
     for contact_id, client_id in contact_ids.items():
         if client_id is not None:

@@ -35,6 +35,7 @@ class WorkTouched:
     task_agents: set[int] = field(default_factory=set)
     unresolved_tasks: bool = False  # a task row already gone: its contact and agent are unknown
     audit_clients: set[int | None] = field(default_factory=set)  # clients with new audit rows
+    status_audit_clients: set[int | None] = field(default_factory=set)  # ... of published/cleared statuses
     entities: set[str] = field(default_factory=set)  # tables that changed (in the audience's clients)
 
     def __bool__(self) -> bool:
@@ -102,6 +103,7 @@ def for_client(work: WorkTouched, client_id: int | None, contact_client: dict[in
         task_agents={aid for aid in work.task_agents if agent_client.get(aid) == client_id},
         unresolved_tasks=client_id in unresolved_clients,
         audit_clients=work.audit_clients & {client_id},
+        status_audit_clients=work.status_audit_clients & {client_id},
         entities={e for e, clients in (entity_clients or {}).items() if client_id in clients or None in clients},
     )
 

@@ -29,8 +29,12 @@ DRAFT_LISTS = {PENDING_DRAFTS: (DraftStatus.PENDING.value,), APPROVED_DRAFTS: (D
 FOLLOW_UP_LISTS = {SCHEDULED_FOLLOW_UPS: (FollowUpStatus.SCHEDULED.value,),
                    FOLLOW_UP_HISTORY: (FollowUpStatus.EXECUTED.value, FollowUpStatus.CANCELLED.value)}
 # Which table's changes a list follows.
+# What the activity list follows: audit rows of AI-agent work (WORK_ACTIONS), which the listener
+# tells apart from other audit rows (app/feed/resolve.py), so a user created or a status published
+# does not re-read every dashboard's activity.
+WORK_ACTIVITY = "audit_logs:work"
 LIST_ENTITY = {**{name: "drafts" for name in DRAFT_LISTS}, **{name: "follow_ups" for name in FOLLOW_UP_LISTS},
-               ACTIVITY: "audit_logs"}
+               ACTIVITY: WORK_ACTIVITY}
 FIRST_PAGE = {**{name: LIST_PAGE_SIZE for name in (*DRAFT_LISTS, *FOLLOW_UP_LISTS)}, ACTIVITY: ACTIVITY_PAGE_SIZE}
 
 

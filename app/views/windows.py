@@ -62,9 +62,12 @@ def window_touch(kind: str, window: Hashable, shown: frozenset[int] | None, work
     if kind == CONTACTS_WINDOW:
         assert isinstance(window, ContactsWindow)
         return contacts_window_touch(window, shown, work)
-    if kind in (AUDIT_WINDOW, STATUS_HISTORY_WINDOW):
-        # Status history rows are audit rows too: the same rule, by the window's client filter.
-        assert isinstance(window, (AuditWindow, StatusHistoryWindow))
+    if kind == AUDIT_WINDOW:
+        assert isinstance(window, AuditWindow)
         return REREAD if audit_rows_touch(window.client, work.audit_clients) else UNTOUCHED
+    if kind == STATUS_HISTORY_WINDOW:
+        # Status history rows are the audit rows of published and cleared statuses.
+        assert isinstance(window, StatusHistoryWindow)
+        return REREAD if audit_rows_touch(window.client, work.status_audit_clients) else UNTOUCHED
     assert isinstance(window, TasksWindow)
     return REREAD if tasks_window_touched(window, work) else UNTOUCHED

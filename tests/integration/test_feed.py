@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from app.feed.listener import ChangeFeed
+from app.feed.listener import ChangeFeed, latest_seq
 from app.feed.registry import SessionRegistry
 from app.services.live_views import EVERY_VIEW
 from app.feed.signals import wake_source_for_settings
@@ -19,15 +19,15 @@ async def with_feed(body):
     sessions = SessionRegistry()
     feed = ChangeFeed(sessions, wake_source_for_settings())
     task = asyncio.create_task(feed.run())
-    await asyncio.sleep(0.3)  # let it read the current sequence and start watching
+    await feed.wait_until_applied(0, WAIT_SECONDS)  # it has found the end of the log and watches
     try:
-        return await body(sessions)
+        return await body(sessions, feed)
     finally:
         task.cancel()
 
 
 def test_a_commit_by_another_process_reaches_that_clients_sessions_only(database, client_ids):
-    async def body(sessions):
+    async def body(sessions, feed):
         acme = sessions.subscribe(f"client:{client_ids['Acme']}", topics=EVERY_VIEW)
         globex = sessions.subscribe(f"client:{client_ids['Globex']}", topics=EVERY_VIEW)
         admins = sessions.subscribe("all", topics=EVERY_VIEW)
@@ -42,14 +42,14 @@ def test_a_commit_by_another_process_reaches_that_clients_sessions_only(database
         assert views["tenant"][1]["available_agents"] == 0
         admin_views = await asyncio.wait_for(admins.next_views(), WAIT_SECONDS)
         assert "admin" in admin_views
-        await asyncio.sleep(0.3)
-        assert not globex._ready.is_set()
+        await feed.wait_until_applied(await asyncio.to_thread(latest_seq), WAIT_SECONDS)
+        assert globex.take_pending() == {}
 
     run_async(with_feed(body))
 
 
 def test_a_global_change_reaches_every_audience(admin, client_ids):
-    async def body(sessions):
+    async def body(sessions, feed):
         subscriptions = [sessions.subscribe(f"client:{cid}", topics=EVERY_VIEW) for cid in client_ids.values()]
         await asyncio.to_thread(publish_system_status, admin, None, "inactive")
         for subscription in subscriptions:
@@ -64,7 +64,7 @@ def test_an_expiring_message_is_withdrawn_from_sessions_at_its_expiry(admin, cli
 
     from app.models import utc_now
 
-    async def body(sessions):
+    async def body(sessions, feed):
         acme = sessions.subscribe(f"client:{client_ids['Acme']}", topics=EVERY_VIEW)
         await asyncio.to_thread(publish_system_status, admin, client_ids["Acme"], "active", "Brief",
                                 "info", utc_now() + timedelta(seconds=1.5))
@@ -80,7 +80,7 @@ def test_an_expiring_message_is_withdrawn_from_sessions_at_its_expiry(admin, cli
 def test_after_a_burst_the_session_ends_on_the_final_state(admin, client_ids):
     from app.feed.listener import latest_seq
 
-    async def body(sessions):
+    async def body(sessions, feed):
         acme = sessions.subscribe(f"client:{client_ids['Acme']}", topics=EVERY_VIEW)
         for status in ["maintenance", "inactive", "active", "inactive"] * 5:
             await asyncio.to_thread(publish_system_status, admin, client_ids["Acme"], status)
@@ -101,7 +101,7 @@ def test_a_plain_sql_statement_on_the_sqlite_file_reaches_open_sessions(database
 
     path = database.split(":///", 1)[1]
 
-    async def body(sessions):
+    async def body(sessions, feed):
         acme = sessions.subscribe(f"client:{client_ids['Acme']}", topics=EVERY_VIEW)
 
         def write():

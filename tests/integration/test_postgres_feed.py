@@ -55,24 +55,26 @@ def publish_until_it_lands(admin, client_id: int, status: str, message: str) -> 
             time.sleep(0.2)
 
 
-class Recorder:
-    """Every change the feed reads, in the order it applied them."""
+class RecordingFeed(ChangeFeed):
+    """The feed, keeping every change it reads in the order it applies them (`seqs`)."""
 
-    def __init__(self, feed: ChangeFeed):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.seqs: list[int] = []
-        feed.batch_observers.append(self.take)
 
-    def take(self, batch: list[Change]) -> None:
+    def read_changes(self, after_seq: int) -> list[Change]:
+        batch = super().read_changes(after_seq)
         self.seqs.extend(change.seq for change in batch)
+        return batch
 
 
 async def running_feed(wake=None):
     sessions = SessionRegistry()
-    feed = ChangeFeed(sessions, wake or wake_source_for_settings())
+    feed = RecordingFeed(sessions, wake or wake_source_for_settings())
     task = asyncio.create_task(feed.run())
     if wake is None:
         await until(lambda: feed.wake.connected)
-    await asyncio.sleep(0.3)  # the listener has read the current sequence
+    await feed.wait_until_applied(0, WAIT_SECONDS)  # the listener has read the current sequence
     return sessions, feed, task
 
 
@@ -140,7 +142,6 @@ def test_killing_the_listeners_connection_loses_no_change(postgres_database):
 
     async def body():
         sessions, feed, task = await running_feed()
-        recorder = Recorder(feed)
         start = feed.last_seq
         acme = sessions.subscribe(f"client:{client}", topics=EVERY_VIEW)
         try:
@@ -153,9 +154,9 @@ def test_killing_the_listeners_connection_loses_no_change(postgres_database):
                     await until(lambda: feed.wake.connected and feed.wake.backend_pid != killed)
                 await asyncio.sleep(0.02)
             expected = logged_seqs_after(start)
-            await until(lambda: recorder.seqs[-1:] == expected[-1:])
-            assert recorder.seqs == expected  # every change, in order, once
-            # The recorder sees a batch before its views are built: wait for the final view.
+            await until(lambda: feed.seqs[-1:] == expected[-1:])
+            assert feed.seqs == expected  # every change, in order, once
+            # The feed records a batch before its views are built: wait for the final view.
             shown = None
             while shown != "change 29":
                 views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
@@ -180,7 +181,6 @@ def test_a_postgres_restart_loses_no_change(postgres_database):
 
     async def body():
         sessions, feed, task = await running_feed()
-        recorder = Recorder(feed)
         start = feed.last_seq
         try:
             for i in range(5):
@@ -194,8 +194,8 @@ def test_a_postgres_restart_loses_no_change(postgres_database):
             for i in range(5):
                 await asyncio.to_thread(publish_until_it_lands, admin, client, "inactive", f"after {i}")
             expected = await asyncio.to_thread(logged_seqs_after, start)
-            await until(lambda: recorder.seqs[-1:] == expected[-1:])
-            assert recorder.seqs == expected
+            await until(lambda: feed.seqs[-1:] == expected[-1:])
+            assert feed.seqs == expected
             await until(lambda: feed.wake.connected)
         finally:
             task.cancel()

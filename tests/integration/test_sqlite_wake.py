@@ -59,29 +59,16 @@ def long_recheck(monkeypatch):
 async def with_feed(body):
     """Run `body(read_through)` beside a listener; `read_through(seq)` waits until it read seq."""
     feed = ChangeFeed(SessionRegistry(), wake_source_for_settings())
-    state = {"seq": 0}
-    progressed = asyncio.Event()
-
-    def observe(batch) -> None:
-        state["seq"] = batch[-1].seq
-        progressed.set()
-
-    feed.batch_observers.append(observe)
 
     async def read_through(seq: int, what: str) -> None:
-        async def until_read() -> None:
-            while state["seq"] < seq:
-                progressed.clear()
-                await progressed.wait()
-
         try:
-            await asyncio.wait_for(until_read(), WAIT_SECONDS)
+            await feed.wait_until_applied(seq, WAIT_SECONDS)
         except TimeoutError:
             raise AssertionError(f"{what}: seq {seq} not read within {WAIT_SECONDS} s (the listener had read "
                                  f"through {feed.last_seq}): its wake-up was lost") from None
 
     task = asyncio.create_task(feed.run())
-    await asyncio.sleep(0.3)  # let it read the current sequence and start watching
+    await feed.wait_until_applied(0, WAIT_SECONDS)  # it has found the end of the log and watches
     try:
         return await body(read_through)
     finally:

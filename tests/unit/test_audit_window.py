@@ -20,7 +20,9 @@ KINDS = ((AUDIT_WINDOW, AuditWindow), (STATUS_HISTORY_WINDOW, StatusHistoryWindo
 
 
 def touched(kind: str, window, audit_clients: set[int | None], shown=frozenset()) -> bool:
-    touch = window_touch(kind, window, shown, WorkTouched(audit_clients=audit_clients))
+    """New audit rows in `audit_clients` (status publishes, for the status history's sake)."""
+    work = WorkTouched(audit_clients=audit_clients, status_audit_clients=audit_clients)
+    touch = window_touch(kind, window, shown, work)
     assert not touch.badges  # audit windows are re-read or left alone, never patched
     return touch.reread
 
@@ -72,6 +74,12 @@ def test_the_other_audit_filters_do_not_hide_a_change_the_batch_cannot_name():
     window = AuditWindow(action="system_status.publish", actor="admin", client=str(ACME),
                          since=date(2026, 1, 1), until=date(2026, 12, 31))
     assert touched(AUDIT_WINDOW, window, {ACME})
+
+
+def test_audit_rows_of_other_actions_leave_the_status_history_alone():
+    work = WorkTouched(audit_clients={ACME, None}, status_audit_clients=set())  # e.g. a user created
+    assert window_touch(AUDIT_WINDOW, AuditWindow(), frozenset(), work).reread
+    assert not window_touch(STATUS_HISTORY_WINDOW, StatusHistoryWindow(), frozenset(), work).reread
 
 
 def test_a_tenant_audience_sees_only_its_own_clients_audit_rows():
