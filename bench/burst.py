@@ -1,35 +1,19 @@
 """Burst: 1,000 changes committed within about a second while pages are open; do they all end right?
 
-What is measured (PostgreSQL):
-- commits per second: --changes transactions (default 1,000), each ONE plain SQL write in its
-  own transaction, through --writers connections (default 8) of a writer process of its own
-  (this script with --writer: the pages' receive work here does not slow it), paced to --rate
-  per second (default 1,000): like a worker or an operator's script writing straight to the
-  database (the triggers keep the change log, NOTIFY wakes the server's listener). Each
-  transaction is sent as one pipeline (BEGIN, write, order check, COMMIT: one round trip);
-- time from the last commit (the moment the transaction with the highest seq was flushed to the
-  server: an upper bound) until every one of K open Acme pages (default 10 lightweight
-  clients, this process) shows the final state;
-- deltas per page: how many SystemState deltas each page received during the burst (the
-  registry keeps only the newest view per kind, so a burst coalesces into far fewer deltas);
-- checks:
-  * final state: each page's SystemState (status, label, scope, banner, shown message, other
-    messages) and WorkforceState.available_agents equal the tenant view this process builds from
-    the database after the last commit (app.services.live_views.build_views, the same code the
-    server's feed runs), and stay equal for a quiet period;
-  * the change log: the burst's rows have contiguous seqs (no gap, no duplicate), one per
-    transaction, and were handed out in commit order: inside each transaction, right after its
-    write (which took the log's commit-order lock), a second statement counts the burst's rows
-    below its own seq that are already committed and visible; it must be all of them
-    (`--no-order-check` leaves that statement out, to see what it costs);
-  * order as the pages saw it: every message text written is "burst-<i>", and each text's
-    change has a seq; the newest such seq among the texts a page shows must never go down from
-    one delta to the next (a page applying an older view after a newer one would make it drop).
-
-The changes, round-robin: i % 4 == 0 or 2: UPDATE Acme's agent_status row (status cycles
-maintenance / inactive / active); == 1: UPDATE the text of one Acme message; == 3: INSERT a new
-Acme message. A message published through the service before the server starts gives the status
-row and the message to update.
+Measured on PostgreSQL: --changes transactions (one plain SQL write each), through --writers
+connections of a writer process of its own (this script with --writer), paced to --rate per
+second, each sent as one pipeline (BEGIN, write, order check, COMMIT), as a worker or a script
+writing straight to the database would (the triggers keep the change log, NOTIFY wakes the
+listener). Round-robin: i % 4 == 0 or 2 updates Acme's agent_status (maintenance / inactive /
+active), 1 updates one message's text, 3 inserts a message ("burst-<i>" texts). Then: commits per
+second; last commit (the highest seq's COMMIT sent: an upper bound) -> every one of --clients open
+Acme pages (light clients) shows the final state; SystemState deltas per page (the registry keeps
+only the newest view per kind: a burst coalesces). Checks: each page's SystemState and
+WorkforceState.available_agents equal build_views of the database after the last commit (the
+server's own code) and hold for QUIET_S; the burst's change-log seqs are contiguous, one per
+transaction, handed out in commit order (inside each transaction, after its write took the log's
+commit-order lock, a second statement counts the lower seqs already visible: all of them;
+`--no-order-check` leaves it out); and no page's newest shown text seq ever goes down.
 
 Run: `source scripts/env.sh && python bench/burst.py [--changes 1000] [--rate 1000]
 [--writers 8] [--clients 10] [--json] [--root DIR]`.
@@ -45,7 +29,7 @@ import resource
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,11 +108,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=DEFAULT_CLIENTS, help="open Acme pages")
     parser.add_argument("--no-order-check", action="store_true",
                         help="leave out the in-transaction commit-order check")
-    parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT,
-                        help="the Beacon checkout to serve from, the server's cwd (default: this script's)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    S.add_common_args(parser)
     args = parser.parse_args(argv)
-    args.root = args.root.resolve()
     if args.changes < 4 or args.writers < 1 or args.clients < 1 or args.rate < 0:
         parser.error("--changes >= 4, --writers and --clients >= 1, --rate >= 0")
     return args
@@ -249,21 +230,19 @@ def expected_view(acme: int) -> dict[str, Any]:
     from app.services.actors import audience_for
     from app.services.live_views import TENANT_VIEW, build_views
 
-    return build_views(audience_for(acme), {TENANT_VIEW})[TENANT_VIEW]
+    view = build_views(audience_for(acme), {TENANT_VIEW})[TENANT_VIEW]
+    # The view's rows are typed (MessageLine dataclasses); the pages hold them as the JSON Reflex sent.
+    return json.loads(json.dumps(view, default=lambda o: asdict(o) if is_dataclass(o) else str(o)))
 
 
-async def measure(args: argparse.Namespace, server: S.Server, database_url: str, tokens: list[str],
+async def measure(args: argparse.Namespace, server, database_url: str, tokens: list[str],
                   acme: int, pinned_id: int, author: int) -> dict[str, Any]:
     from app.feed.listener import latest_seq
 
-    frontend = S.read_frontend(args.root)
-    http = S.shared_http_session()
-    clients: list[S.LightClient] = []
     text_seq: dict[str, int] = {}  # filled as commits return; pages' traces are resolved afterwards
     traces: dict[int, PageTrace] = {}
-    try:
-        clients = [S.LightClient(server.url, frontend, tokens[i % len(tokens)], http)
-                   for i in range(args.clients)]
+    async with S.Crowd(args.root, server) as crowd:
+        clients = crowd.clients(tokens, args.clients)
         failures = await S.connect_clients(clients, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
         if failures:
             raise RuntimeError(f"{len(failures)} clients did not get their initial view: {failures[:3]}")
@@ -273,18 +252,18 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
         S.check_alive(server, "before the burst")
         await asyncio.sleep(1.0)
 
-        def on_system(client: S.LightClient, received: float) -> None:
+        def on_delta(client: S.LightClient, received: float, changed: dict) -> None:
+            if "system" not in changed:
+                return
             texts = client.message_texts()
             traces.setdefault(id(client), PageTrace()).deltas.append(
                 (received, fingerprint(client.system, client.workforce.get("available_agents")), texts))
 
         for client in clients:
-            client.on_system = on_system
+            client.watch = on_delta
         start_seq = await asyncio.to_thread(latest_seq)
-        cpu_server = S.sample_tree(server.process.pid).cpu_seconds
         S.log(f"burst: {args.changes} changes through {args.writers} connections at {args.rate:g}/s")
-        cpu_bench = S.own_cpu_seconds()
-        host = S.cpu_times()
+        cpu = S.CpuWindow(server.process.pid)
         commits, began, writer_cpu = await write_burst(database_url, args, acme, pinned_id, author, start_seq)
         last = max(commits, key=lambda c: c.seq)  # the last in commit order
         last_commit = last.commit_sent_at  # latencies are from here: an upper bound
@@ -299,13 +278,9 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
         def current(client: S.LightClient) -> int:
             return fingerprint(client.system, client.workforce.get("available_agents"))
 
-        deadline = time.monotonic() + SETTLE_TIMEOUT_S
-        while time.monotonic() < deadline and not all(current(c) == final for c in clients):
-            await asyncio.sleep(0.02)
+        await S.wait_until(lambda: all(current(c) == final for c in clients), SETTLE_TIMEOUT_S)
         await asyncio.sleep(QUIET_S)
-        cpu_server = S.sample_tree(server.process.pid).cpu_seconds - cpu_server
-        cpu_bench = S.own_cpu_seconds() - cpu_bench
-        host = S.machine_usage(host, S.cpu_times())
+        used = cpu.stop()
         S.check_alive(server, "after the burst")
         log_check = await asyncio.to_thread(check_log, database_url, start_seq, commits)
 
@@ -332,7 +307,7 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
             "changes": len(commits), "burst_s": last_acked - began,
             "commits_per_s": len(commits) / max(1e-9, last_acked - began),
             "last_commit_ack_ms": (last.committed_at - last.commit_sent_at) * 1000,
-            "writer_cpu_s": writer_cpu, "bench_cpu_s": cpu_bench, "host": host,
+            "writer_cpu_s": writer_cpu, **used,
             "final_after_last_commit_ms_max": None if None in settle else max(settle),
             "final_after_last_commit_ms_min": None if None in settle else min(settle),
             "pages": pages, "log": log_check,
@@ -341,50 +316,29 @@ async def measure(args: argparse.Namespace, server: S.Server, database_url: str,
             "final_status": final_view["status"], "final_messages": 1 + len(final_view["other_messages"])
             if final_view["shown_message"].get("message") else 0,
             "final_shown": final_view["shown_message"].get("message"),
-            "server_cpu_s": cpu_server,
             "pages_disconnected": sum(c.disconnected for c in clients),
         }
-    finally:
-        await S.disconnect_clients(clients)
-        await http.close()
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sqlmodel import select
 
-    from app.config import reset_settings_cache
     from app.db import read_session
     from app.models import SystemMessage
     from app.services.auth import actor_for_email
     from app.services.system_status import publish_system_status
-    from tests.conftest import prepare_database
 
-    database_url = None
-    server = None
-    with tempfile.TemporaryDirectory(prefix="beacon-burst-") as tmp:
-        try:
-            database_url = S.create_postgres_database()
-            prepare_database(database_url)
-            admin = actor_for_email(S.ADMIN_EMAIL)
-            acme = S.client_id_of()
-            publish_system_status(admin, acme, "active", PINNED_TEXT, "info")
-            with read_session() as session:
-                pinned_id = session.exec(select(SystemMessage.id).where(SystemMessage.message == PINNED_TEXT)).one()
-            tokens = S.sign_in_tokens(min(args.clients, 5))
-            S.log(f"starting Beacon from {args.root} on PostgreSQL")
-            server = S.start_server(args.root, Path(tmp), database_url, drop_env=("REFLEX_REDIS_URL",))
-            out = asyncio.run(measure(args, server, database_url, tokens, acme, pinned_id, admin.user_id))
+    with tempfile.TemporaryDirectory(prefix="beacon-burst-") as tmp, S.bench_database("postgres", Path(tmp)) as url:
+        admin = actor_for_email(S.ADMIN_EMAIL)
+        acme = S.client_id_of()
+        publish_system_status(admin, acme, "active", PINNED_TEXT, "info")
+        with read_session() as session:
+            pinned_id = session.exec(select(SystemMessage.id).where(SystemMessage.message == PINNED_TEXT)).one()
+        tokens = S.sign_in_tokens(min(args.clients, 5))
+        with S.served(args.root, Path(tmp), url, drop_env=("REFLEX_REDIS_URL",)) as server:
+            out = asyncio.run(measure(args, server, url, tokens, acme, pinned_id, admin.user_id))
             out["server_log"] = S.server_log_problems(server.log_text())
             return out
-        except BaseException:
-            if server is not None:
-                S.log(f"server log (tail):\n{server.log_text()[-S.LOG_TAIL_CHARS:]}")
-            raise
-        finally:
-            S.stop_server(server)
-            if database_url:
-                S.drop_postgres_database(database_url)
-            reset_settings_cache()
 
 
 def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str, Any]) -> str:
@@ -423,10 +377,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         (f"pages never went back to older texts   {ok(out['order_ok'])} "
         f"({sum(p['order_regressions'] for p in out['pages'])} regressions)"),
         f"pages dropped during the bench         {out['pages_disconnected']}",
-        f"server log: {out['server_log']['error_lines']} error/traceback lines",
+        *S.log_report(out["server_log"]),
     ]
-    for line in out["server_log"]["first"]:
-        lines.append(f"  | {line[:200]}")
     return "\n".join(lines)
 
 
@@ -435,16 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--writer"]:
         print(json.dumps(asyncio.run(_write_burst(json.loads(argv[1])))))
         return 0
-    args = parse_args(argv)
-    S.start_facts()
-    S.install_sigterm_exit()
-    S.load_project(args.root)
-    out = run(args)
-    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root), "postgresql": S.postgres_version()}
-    if args.json:
-        print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()}, **out}, indent=2))
-    else:
-        print(format_table(args, facts, out))
+    out = S.bench_main(parse_args(argv), run, format_table, postgres=True)
     return 0 if out["final_state_ok"] and out["log"]["contiguous"] else 1
 
 

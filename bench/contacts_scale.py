@@ -1,71 +1,34 @@
 """/contacts at scale: a SMALL tenant next to a LARGE one, on one server, in one run.
 
-Set-up: a fresh database (SQLite in a temporary folder, or a new PostgreSQL database), migrated
-and seeded with the demo data (tests/conftest.py's prepare_database), then `seed_volume` (what
-`beacon seed volume --client Acme --contacts N --tasks M` runs) makes Acme LARGE before the server
-starts. Globex, from the demo seed (3 contacts), is the SMALL tenant: both live in the same
-database, behind the same server (`reflex run --env prod`, one backend worker, started by
-bench/_support.py), so the only difference between the two columns is the tenant's size.
+A fresh database (SQLite, or --database postgres) with the demo data; `seed_volume` (what `beacon
+seed volume` runs) makes Acme LARGE; Globex (3 contacts) is the SMALL tenant; one server, one
+backend worker, so the only difference between the two columns is the tenant's size. This process
+writes (assign_task / cancel_task as ops@<client>.demo): each change takes the change log's path.
+A preflight change must first reach an open page (a dead change feed fails the run).
 
-This process is the writer: it assigns tasks with app.services.tasks.assign_task as the tenant's
-client admin (ops@<client>.demo) and cancels them with cancel_task. It is another process than the
-server, so each change travels through the change log (wake -> listener -> routing -> page).
-Commit stamps come from app.db.on_change_committed (time.time() right after the commit).
+1. change -> badge: one Chromium page per tenant on /contacts page 1; --changes assignments on
+   page-1 contacts without a badge, each cancelled CHANGE_INTERVAL_MS later; a MutationObserver
+   stamps each badge change (latency = DOM stamp - commit stamp, clock± measured); a change not
+   shown before the next one of its kind on that contact is missed. The assign latency is split
+   at the ContactsState message's arrival in the page's JS.
+2. bytes per change: websocket frames of that page and of a dashboard page, attributed to the
+   newest commit before Playwright dispatched them; mean / max, the largest frame and its vars.
+3. first cards and search: --loads loads of /contacts (navigation start -> first card; goto() ->
+   card visible); search typed TYPE_DELAY_MS per key, last keystroke -> exactly the matching cards
+   (the input is debounced SEARCH_DEBOUNCE_MS: raw and raw - debounce are printed); queries: a
+   name, and for the large tenant a unique one (the email up to '@').
+4. open windows: --windows light clients of the large tenant on /contacts; 1 in PAGE_ONE_SHARE
+   stays on page 1 (shows contact X), the others move (next pages, searches not matching X, their
+   page 2, badge filters). Then --rounds changes on X: time until each page-1 client has X's new
+   badge, and ContactsState deltas to the others (should be none). --feed-rounds more changes
+   while /api/v1/health is read back to back give the change's batch figures (queries, windows
+   held / re-read, pages re-read / patched); a single read would show an empty wake-up's batch.
+5. memory: server tree RSS before and after --windows clients of each tenant: KB per open page.
 
-1. change -> badge. One Chromium page per tenant (its own browser context, signed in as
-   ops@<client>.demo) on /contacts, page 1 (sorted by name). For each of --changes changes, a task
-   is assigned on a contact shown on that page whose badge is empty (distinct contacts while
-   there are enough, else round-robin), and cancelled CHANGE_INTERVAL_MS later, so every
-   assignment really turns the badge to "Agent Working" and the cancel turns it back to "".
-   A MutationObserver in the page logs each badge text change with performance.timeOrigin +
-   performance.now(); latency = DOM stamp - commit stamp (same machine clock; the offset between
-   the page's clock and this process's is measured and printed as clock±). A change the page never
-   showed before the next commit of the same kind on the same contact is `missed`.
-2. bytes per change. During those changes, the /contacts page and a dashboard page ("/", same
-   user, another context) count the websocket frames Playwright reports (page.on("websocket") ->
-   framereceived payload length, UTF-8 bytes). Frames are attributed to the newest commit made
-   before Playwright dispatched them (commits are CHANGE_INTERVAL_MS apart; a delivery is tens of
-   ms). Mean and max over the commits (assigns and cancels), and the largest single frame.
-3. first cards and search. A new tab of the /contacts user goes to /contacts --loads times: time
-   from navigation start to the first [data-testid=contact-card] in the DOM (in the page, through an
-   init-script MutationObserver), and from the page.goto call to the card visible (this process).
-   Search: the bench types a query into "Search contacts" (press_sequentially, TYPE_DELAY_MS
-   between keys) and stamps, in the page, the last keystroke ('input' event) and the moment the
-   page shows exactly the matching cards (count = the query's matches by the app's own query, the
-   target card among them). The input is debounced by SEARCH_DEBOUNCE_MS (150 ms, from
-   app/pages/contacts.py): both the raw figure and raw - debounce are printed. Queries: a contact's
-   name (small: unique; large: the volume names repeat, so ~9 matches), and for the large tenant a
-   unique one (the contact's email up to the '@', as a name search cannot single one out).
-4. open windows. --windows lightweight socket.io clients (bench/_support.LightClient, as
-   bench/fanout.py connects them) open /contacts as the LARGE tenant's admin. Then 10% stay on page
-   1 unfiltered (they show contact X, page 1's first contact without a badge) and the others send
-   events (set_search / next_page / set_badge_filter, as the compiled page sends them) to put their
-   window elsewhere: unfiltered pages 2-11; a search for a name or company not matching X; the same
-   searches' page 2; a badge filter (Failed / Draft Ready / No badge) with such a search. Each
-   client's window is checked (X on screen for the first group, not for the others). Then --rounds
-   changes on X (assign, cancel, assign, ...): time until each page-1 client holds X's new badge
-   (delta received on the socket, time.time()), and every ContactsState delta received by the others
-   (should be none). /api/v1/health "feed" after each change gives that batch's SQL query count,
-   windows held, windows re-read (distinct), pages re-read and pages patched. The listener also runs a
-   batch on every wake-up that finds nothing new (any commit in the server process, e.g. the health
-   call's own API-token write, wakes it) and each overwrites feed.last_*, so a single read after the
-   change shows an empty batch: --feed-rounds extra changes are made while /api/v1/health is read
-   back to back, and the snapshot whose last_changes > 0 is the change's (their latencies are
-   printed but left out of the summary: the polling loads the server).
-5. memory. Server process tree RSS (and its backend worker's) before and after --windows clients
-   of the SMALL tenant on /contacts (3 cards each), then the same for the LARGE tenant (100 cards
-   each), after connecting and after the windows moved: KB per open page.
-
-Before part 1, a preflight change must reach one open page within PREFLIGHT_TIMEOUT_S (a server
-whose change feed is not running fails the run instead of passing for one where nothing arrives).
-
-Bounded: every wait has a deadline and --time-limit stops the run (SIGALRM) with the server
-stopped and the PostgreSQL database dropped. Traffic stays on 127.0.0.1. The machine's load average
-is printed with each part's figures.
-
-Run: `source scripts/env.sh && python bench/contacts_scale.py [--quick] [--database postgres]
-[--root DIR]` (--root: serve another checkout, e.g. a `git archive` of a commit while the working
-tree is being edited; the bench imports `app` and `tests` from there too). About 4-5 minutes on 2 cores.
+Bounded: every wait has a deadline; --time-limit stops the run (SIGALRM), server stopped,
+database dropped. Run: `source scripts/env.sh && python bench/contacts_scale.py [--quick]
+[--database postgres] [--root DIR]` (--root: serve another checkout, e.g. a `git archive` of a
+commit; `app` and `tests` are imported from there too). About 4-5 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -73,41 +36,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers, wherever we are run from
 
-import _support as S  # noqa: E402 - server start, light clients, /proc, facts
-import latency as base  # noqa: E402 - clock offset between a page and this process
+import _support as S  # noqa: E402
 
 SMALL_CLIENT = "Globex"  # demo seed: 3 contacts
 LARGE_CLIENT = "Acme"  # demo seed's 4 contacts + the volume seed
 AGENT_NAME = "Outreach Agent"  # seeded for every client
-PASSWORD = "beacon-demo"
 
-DEFAULT_CONTACTS = 20_000
-DEFAULT_TASKS = 50_000
-DEFAULT_CHANGES = 50
-DEFAULT_WINDOWS = 300
-DEFAULT_ROUNDS = 10
-DEFAULT_FEED_ROUNDS = 4
-DEFAULT_LOADS = 5
-DEFAULT_SEARCHES = 4
-DEFAULT_TIME_LIMIT_S = 1500
+DEFAULTS = {"contacts": 20_000, "tasks": 50_000, "changes": 50, "windows": 300, "rounds": 10, "feed_rounds": 4,
+            "loads": 5, "searches": 4, "time_limit": 1500}
 QUICK = {"contacts": 2_000, "tasks": 5_000, "changes": 10, "windows": 60, "rounds": 4, "feed_rounds": 2, "loads": 2,
          "searches": 2, "time_limit": 900}
+HELP = {"contacts": "large tenant's volume contacts", "tasks": "large tenant's volume tasks",
+        "changes": "part 1's assignments per tenant", "windows": "parts 4-5: light clients per tenant",
+        "rounds": "part 4's changes", "feed_rounds": "part 4's extra changes read with /api/v1/health polling",
+        "loads": "part 3's page loads per tenant", "searches": "part 3's searches per query kind per tenant",
+        "time_limit": "seconds after which the run stops itself"}
 
 CHANGE_INTERVAL_MS = 200  # between two commits of part 1 (assign, then its cancel, then the next assign)
-PAGE_TIMEOUT_MS = 60_000  # sign-in and first render on a busy 2-core machine
 SETTLE_TIMEOUT_S = 15.0  # after part 1's last commit, how long the page gets to show it
 QUIET_S = 1.0  # no websocket frame for this long: the page's backlog is drained
 QUIET_TIMEOUT_S = 15.0
@@ -129,7 +85,6 @@ PREFLIGHT_TIMEOUT_S = 15.0  # the first change must reach an open page within th
 FEED_POLL_S = 2.0  # part 4's polled rounds: /api/v1/health read back to back this long from the commit
 SETTLE_S = 3.0  # before memory readings
 SIGN_INS = 10  # server-side sessions the light clients share per tenant
-CONTACTS_STATE = "app___state___contacts____contacts_state"
 
 CARD_ANY = "[data-testid=contact-card]"
 CANCEL_HEAD = 'cancel->"" p50'  # part 1's second column group: the cancel commit -> badge gone
@@ -226,110 +181,32 @@ def window_page(client_id: int, search: str = "", badge: str = "", offset: int =
                                                           offset=offset))
 
 
-class CommitClock:
-    """Epoch-seconds stamps of this process's commits that appended to the change log."""
-
-    def __init__(self) -> None:
-        from app.db import on_change_committed
-
-        self.stamps: list[float] = []
-        self._remove = on_change_committed(lambda: self.stamps.append(time.time()))
-
-    def close(self) -> None:
-        self._remove()
-
-    def run(self, operation: Callable, *args) -> tuple[Any, float]:
-        before = len(self.stamps)
-        result = operation(*args)
-        if len(self.stamps) != before + 1:
-            raise RuntimeError(f"{operation.__name__}: expected 1 commit, saw {len(self.stamps) - before}")
-        return result, self.stamps[-1]
-
-
-def stats(values: list[float]) -> dict[str, float | None]:
-    return {"n": len(values), "p50": S.percentile(values, 50), "p90": S.percentile(values, 90),
-            "p99": S.percentile(values, 99), "max": max(values) if values else None,
-            "min": min(values) if values else None,
-            "median": statistics.median(values) if values else None}
-
-
-def load_now() -> float:
-    return round(os.getloadavg()[0], 2)
-
-
 # --- parts 1-3: Chromium --------------------------------------------------------------------------
 
-class FrameBuckets:
-    """Websocket frames a page received, by the commit they followed (cursor[0]; -1: before any)."""
-
-    def __init__(self, page, cursor: list[int]) -> None:
-        self.cursor = cursor
-        self.buckets: dict[int, list[int]] = {}  # index -> [bytes, frames, socket.io event frames]
-        self.largest = 0  # largest single frame (bytes) since counting started
-        self.largest_payload = ""  # that frame (for its breakdown by state var)
-        self.counting = False
-        self.frames = 0  # every frame, for the quiet checks
-        page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
-
-    def _on_frame(self, payload) -> None:
-        self.frames += 1
-        if not self.counting:
-            return
-        size = len(payload.encode() if isinstance(payload, str) else payload)
-        bucket = self.buckets.setdefault(self.cursor[0], [0, 0, 0])
-        bucket[0] += size
-        bucket[1] += 1
-        bucket[2] += isinstance(payload, str) and payload.startswith("42")
-        if size > self.largest:
-            self.largest = size
-            self.largest_payload = payload if isinstance(payload, str) else ""
-
-    def largest_breakdown(self, top: int = 3) -> list[tuple[str, int]]:
-        """The largest frame's biggest state vars: (state.var, JSON bytes)."""
-        text = self.largest_payload
-        try:
-            _name, data = json.loads(text[text.index("["):])
-        except (ValueError, TypeError):
-            return []
-        sizes = []
-        for state, values in ((data or {}).get("delta") or {}).items():
-            for var, value in values.items():
-                short = f"{state.rsplit('.', 1)[-1].split('____')[-1]}.{var.removesuffix(S.VAR_SUFFIX)}"
-                sizes.append((short, len(json.dumps(value, separators=(",", ":")).encode())))
-        return sorted(sizes, key=lambda item: -item[1])[:top]
-
-    def per_commit(self, commits: int) -> list[list[int]]:
-        return [self.buckets.get(i, [0, 0, 0]) for i in range(commits)]
+def largest_breakdown(counter: S.FrameCounter, top: int = 3) -> list[tuple[str, int]]:
+    """The largest frame's biggest state vars: (state.var, JSON bytes)."""
+    text = counter.largest_payload
+    try:
+        _name, data = json.loads(text[text.index("["):])
+    except (ValueError, TypeError):
+        return []
+    sizes = []
+    for state, values in ((data or {}).get("delta") or {}).items():
+        for var, value in values.items():
+            short = f"{state.rsplit('.', 1)[-1].split('____')[-1]}.{var.removesuffix(S.VAR_SUFFIX)}"
+            sizes.append((short, len(json.dumps(value, separators=(",", ":")).encode())))
+    return sorted(sizes, key=lambda item: -item[1])[:top]
 
 
 def open_signed_in(browser, url: str, email: str, path: str, cursor: list[int], init_script: str = ""):
-    context = browser.new_context()
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    page = context.new_page()
-    if init_script:
-        page.add_init_script(init_script)
-    frames = FrameBuckets(page, cursor)  # before any navigation: every socket of the page is seen
-    page.goto(url + "/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
-    page.goto(url + path)
-    page.wait_for_selector(S.FOLLOWING)
-    return context, page, frames
+    counters = []
+    page = S.open_page(browser, url, email, path, init_script,
+                       before_navigation=lambda p: counters.append(S.FrameCounter(p, cursor)))
+    return page.context, page, counters[0]
 
 
-def wait_quiet(pump, counters: list[FrameBuckets]) -> bool:
-    deadline = time.monotonic() + QUIET_TIMEOUT_S
-    last_total, last_change = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        pump.wait_for_timeout(100)
-        total = sum(c.frames for c in counters)
-        if total != last_total:
-            last_total, last_change = total, time.monotonic()
-        elif time.monotonic() - last_change >= QUIET_S:
-            return True
-    return False
+def wait_quiet(pump, counters: list[S.FrameCounter]) -> bool:
+    return S.wait_quiet(pump, counters, QUIET_S, QUIET_TIMEOUT_S)
 
 
 def badge_targets(t: Tenant, count: int) -> list[int]:
@@ -341,7 +218,7 @@ def badge_targets(t: Tenant, count: int) -> list[int]:
     return free[:count]
 
 
-def run_badges(t: Tenant, url: str, browser, clock: CommitClock, changes: int) -> dict[str, Any]:
+def run_badges(t: Tenant, url: str, browser, clock: S.CommitClock, changes: int) -> dict[str, Any]:
     """Parts 1 and 2 for one tenant."""
     from app.services.auth import actor_for_email
     from app.services.tasks import assign_task, cancel_task
@@ -360,9 +237,9 @@ def run_badges(t: Tenant, url: str, browser, clock: CommitClock, changes: int) -
         initial = contacts.evaluate(S.BADGE_LOG_JS, ids)
         if any(initial.values()):
             raise RuntimeError(f"{t.name}: the targets must start without a badge, the page shows {initial}")
-        offset = max(abs(base.clock_offset_ms(p)) for p in (contacts, dashboard))
+        offset = max(abs(S.clock_offset_ms(p)) for p in (contacts, dashboard))
         wait_quiet(contacts, [contacts_frames, dash_frames])
-        load = load_now()
+        load = S.load_now()
         for counter in (contacts_frames, dash_frames):
             counter.counting = True
 
@@ -383,12 +260,11 @@ def run_badges(t: Tenant, url: str, browser, clock: CommitClock, changes: int) -
                 else:
                     _, stamp = clock.run(cancel_task, actor, task_id)
                     text = ""
-                expected.append({"contact": str(contact), "text": text, "committed": stamp * 1000, "step": step})
+                expected.append({"contact": str(contact), "text": text, "committed": stamp, "step": step})
         last = expected[-1]
         try:
             contacts.wait_for_function(
-                "([id, t]) => window.__benchBadges[id].some(([text, at]) => text === '' && at >= t)",
-                arg=[last["contact"], last["committed"] - CLOCK_TOLERANCE_MS], timeout=SETTLE_TIMEOUT_S * 1000)
+                S.BADGE_CLEARED_JS, arg=[last["contact"], last["committed"] - CLOCK_TOLERANCE_MS], timeout=SETTLE_TIMEOUT_S * 1000)
         except Exception as error:  # noqa: BLE001 - what the page did not show counts as missed
             S.log(f"  the page did not show the last cancel: {type(error).__name__}")
         contacts.wait_for_timeout(TAIL_S * 1000)
@@ -397,16 +273,14 @@ def run_badges(t: Tenant, url: str, browser, clock: CommitClock, changes: int) -
             counter.counting = False
         logs = contacts.evaluate("() => window.__benchBadges")
         ws_log = contacts.evaluate("() => window.__benchWs || []")
-        load_end = load_now()
+        load_end = S.load_now()
     finally:
         contacts_ctx.close()
         dash_ctx.close()
 
     # Match each commit with the first later badge change to its text on that contact; a match
     # must come before the next commit of the same step on the same contact (else: missed).
-    for k, e in enumerate(expected):
-        e["deadline"] = next((x["committed"] for x in expected[k + 1:]
-                              if x["contact"] == e["contact"] and x["step"] == e["step"]), float("inf"))
+    S.set_deadlines(expected)
     latencies: dict[str, list[float]] = {"assign": [], "cancel": []}
     arrival: list[float] = []  # assign commit -> the first ContactsState message after it reaches the page
     render: list[float] = []  # that message -> the badge text in the DOM
@@ -414,42 +288,37 @@ def run_badges(t: Tenant, url: str, browser, clock: CommitClock, changes: int) -
     missed = {"assign": 0, "cancel": 0}
     unexpected = 0
     for contact in ids:
-        observed = logs[contact]
-        used = [False] * len(observed)
-        cursor_at = 0
-        for e in (x for x in expected if x["contact"] == contact):
-            hit = next((k for k in range(cursor_at, len(observed))
-                        if observed[k][0] == e["text"] and observed[k][1] >= e["committed"] - CLOCK_TOLERANCE_MS),
-                       None)
-            if hit is None or observed[hit][1] >= e["deadline"]:
+        hits, used = S.match_badges([x for x in expected if x["contact"] == contact], logs[contact],
+                                    CLOCK_TOLERANCE_MS)
+        for e, latency, _ in hits:
+            if latency is None:
                 missed[e["step"]] += 1
                 continue
-            used[hit] = True
-            cursor_at = hit + 1
-            latencies[e["step"]].append(observed[hit][1] - e["committed"])
+            latencies[e["step"]].append(latency)
+            on_screen = e["committed"] + latency
             if e["step"] == "assign":
                 message = next((m for m in message_times if m >= e["committed"] - CLOCK_TOLERANCE_MS), None)
-                if message is not None and message <= observed[hit][1] + CLOCK_TOLERANCE_MS:
+                if message is not None and message <= on_screen + CLOCK_TOLERANCE_MS:
                     arrival.append(message - e["committed"])
-                    render.append(observed[hit][1] - message)
+                    render.append(on_screen - message)
         unexpected += used.count(False)
 
     commits = len(expected)
     per = {}
     for name, counter in (("contacts", contacts_frames), ("dashboard", dash_frames)):
-        buckets = counter.per_commit(commits)
+        buckets = [counter.buckets.get(i, [0, 0, 0]) for i in range(commits)]
         sizes = [b[0] for b in buckets]
         per[name] = {"mean_bytes": statistics.mean(sizes), "max_bytes": max(sizes),
                      "median_bytes": statistics.median(sizes),
                      "mean_event_frames": statistics.mean(b[2] for b in buckets),
                      "max_event_frames": max(b[2] for b in buckets),
-                     "largest_frame": counter.largest, "largest_vars": counter.largest_breakdown(),
+                     "largest_frame": counter.largest, "largest_vars": largest_breakdown(counter),
                      "total_bytes": sum(sizes),
                      "assign_mean_bytes": statistics.mean(sizes[0::2]),
                      "cancel_mean_bytes": statistics.mean(sizes[1::2])}
     return {"tenant": t.label, "contacts_shown": shown, "targets": len(targets), "changes": changes,
-            "commits": commits, "assign": stats(latencies["assign"]), "cancel": stats(latencies["cancel"]),
-            "arrival": stats(arrival), "render": stats(render), "contacts_messages": len(ws_log),
+            "commits": commits, "assign": S.stats(latencies["assign"]), "cancel": S.stats(latencies["cancel"]),
+            "arrival": S.stats(arrival), "render": S.stats(render), "contacts_messages": len(ws_log),
             "missed_assign": missed["assign"], "missed_cancel": missed["cancel"], "unexpected": unexpected,
             "clock_offset_ms": offset, "bytes": per, "load_start": load, "load_end": load_end}
 
@@ -485,7 +354,7 @@ def run_loads_and_search(t: Tenant, url: str, browser, loads: int, searches: int
     first.close()
     page = context.new_page()
     page.add_init_script(FIRST_CARD_JS)
-    load = load_now()
+    load = S.load_now()
     in_page: list[float] = []
     goto_visible: list[float] = []
     try:
@@ -497,7 +366,6 @@ def run_loads_and_search(t: Tenant, url: str, browser, loads: int, searches: int
             goto_visible.append((time.monotonic() - started) * 1000)
             in_page.append(page.evaluate("() => window.__benchNav.firstCard"))
             page.wait_for_selector(S.FOLLOWING)
-            page.wait_for_timeout(300)
         full = min(t.contacts, 100)
         page.wait_for_function("(n) => document.querySelectorAll('[data-testid=contact-card]').length === n",
                                arg=full)
@@ -522,7 +390,6 @@ def run_loads_and_search(t: Tenant, url: str, browser, loads: int, searches: int
             field_.fill("")
             page.wait_for_function("(n) => document.querySelectorAll('[data-testid=contact-card]').length === n",
                                    arg=full, timeout=SEARCH_TIMEOUT_MS)
-            page.wait_for_timeout(200)
     finally:
         context.close()
     by_kind: dict[str, dict[str, Any]] = {}
@@ -532,26 +399,18 @@ def run_loads_and_search(t: Tenant, url: str, browser, loads: int, searches: int
             continue
         raws = [r["raw_ms"] for r in mine if r["raw_ms"] is not None]
         by_kind[kind] = {"queries": [r["text"] for r in mine], "matches": [r["matches"] for r in mine],
-                         "raw": stats(raws), "failed": len(mine) - len(raws)}
-    return {"tenant": t.label, "first_card_in_page": stats(in_page), "goto_to_visible": stats(goto_visible),
-            "search": by_kind, "load_start": load, "load_end": load_now()}
+                         "raw": S.stats(raws), "failed": len(mine) - len(raws)}
+    return {"tenant": t.label, "first_card_in_page": S.stats(in_page), "goto_to_visible": S.stats(goto_visible),
+            "search": by_kind, "load_start": load, "load_end": S.load_now()}
 
 
-def browser_parts(args, url: str, tenants: list[Tenant], clock: CommitClock) -> dict[str, Any]:
-    from playwright.sync_api import sync_playwright
-
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-
+def browser_parts(args, url: str, tenants: list[Tenant], clock: S.CommitClock) -> dict[str, Any]:
     out: dict[str, Any] = {"badges": [], "loads": []}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for t in tenants:
-                out["badges"].append(run_badges(t, url, browser, clock, args.changes))
-            for t in tenants:
-                out["loads"].append(run_loads_and_search(t, url, browser, args.loads, args.searches))
-        finally:
-            browser.close()
+    with S.chromium() as browser:
+        for t in tenants:
+            out["badges"].append(run_badges(t, url, browser, clock, args.changes))
+        for t in tenants:
+            out["loads"].append(run_loads_and_search(t, url, browser, args.loads, args.searches))
     return out
 
 
@@ -559,37 +418,14 @@ def browser_parts(args, url: str, tenants: list[Tenant], clock: CommitClock) -> 
 
 @dataclass(eq=False)
 class ContactsClient(S.LightClient):
-    """A light client on /contacts that also follows ContactsState and can move its window."""
+    """A light client on /contacts that can move its window (ContactsState's events)."""
 
     route: str = "/contacts"
-    contacts: dict[str, Any] = field(default_factory=dict)
-    contacts_deltas: int = 0
-    watch: Callable[[ContactsClient, float, dict[str, Any]], None] | None = None
-    plan: str = ""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._contacts_key = self.frontend.key(CONTACTS_STATE)
-
-    def _on_event(self, data: Any) -> None:
-        received = time.time()
-        super()._on_event(data)
-        if not isinstance(data, dict):
-            return
-        part = (data.get("delta") or {}).get(self._contacts_key)
-        if part:
-            part = S._strip(part)
-            self.contacts.update(part)
-            self.contacts_deltas += 1
-            if self.watch is not None:
-                self.watch(self, received, part)
 
     async def send(self, handler: str, payload: dict[str, Any]) -> None:
-        await self.sio.emit("event", {
-            "name": f"{self.frontend.root_state}.{CONTACTS_STATE}.{handler}",
-            "payload": payload,
-            "router_data": {"pathname": self.route, "asPath": self.route},
-        }, namespace="/_event")
+        from app.state.contacts import ContactsState
+
+        await super().send(ContactsState.get_full_name(), handler, payload)
 
     def shows(self, search: str, badge: str, offset: int) -> bool:
         c = self.contacts
@@ -597,13 +433,11 @@ class ContactsClient(S.LightClient):
                 and c.get("badge_filter", "") == badge and c.get("offset", 0) == offset)
 
     async def wait_window(self, search: str, badge: str, offset: int) -> None:
-        deadline = time.monotonic() + WINDOW_TIMEOUT_S
-        while not self.shows(search, badge, offset):
-            if time.monotonic() > deadline or self.disconnected:
-                raise TimeoutError(f"window ({search!r}, {badge!r}, {offset}) not shown; has "
-                                   f"({self.contacts.get('search')!r}, {self.contacts.get('badge_filter')!r}, "
-                                   f"{self.contacts.get('offset')}, reading {self.contacts.get('reading')})")
-            await asyncio.sleep(0.02)
+        done = await S.wait_until(lambda: self.shows(search, badge, offset) or self.disconnected, WINDOW_TIMEOUT_S)
+        if not done or self.disconnected:
+            raise TimeoutError(f"window ({search!r}, {badge!r}, {offset}) not shown; has "
+                               f"({self.contacts.get('search')!r}, {self.contacts.get('badge_filter')!r}, "
+                               f"{self.contacts.get('offset')}, reading {self.contacts.get('reading')})")
 
     def row_badge(self, contact_id: int) -> str | None:
         """The badge the client shows on that card (None when the card is not shown); badges
@@ -647,16 +481,13 @@ def window_plans(t: Tenant, x_id: int, count: int) -> list[tuple[str, list[tuple
     return plans
 
 
-async def connect(server: S.Server, frontend: S.Frontend, tokens: list[str], http, count: int) -> tuple[
-        list[ContactsClient], list[str], float]:
-    clients = [ContactsClient(server.url, frontend, tokens[i % len(tokens)], http) for i in range(count)]
+async def connect(crowd: S.Crowd, tokens: list[str], count: int) -> tuple[list[ContactsClient], list[str], float]:
+    clients = crowd.clients(tokens, count)
     started = time.monotonic()
     failures = await S.connect_clients(clients, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
     elapsed = time.monotonic() - started
-    deadline = time.monotonic() + WINDOW_TIMEOUT_S
-    for client in clients:  # the first window arrived (rows of page 1)
-        while client.live.is_set() and not client.shows("", "", 0) and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+    # the first window arrived (rows of page 1)
+    await S.wait_until(lambda: all(c.shows("", "", 0) for c in clients if c.live.is_set()), WINDOW_TIMEOUT_S)
     return clients, failures, elapsed
 
 
@@ -688,7 +519,7 @@ async def configure(clients: list[ContactsClient], plans) -> list[str]:
     return failures
 
 
-async def poll_feed(server: S.Server, api_token: str, before_batches: int, seconds: float) -> list[dict[str, Any]]:
+async def poll_feed(server, api_token: str, before_batches: int, seconds: float) -> list[dict[str, Any]]:
     """/api/v1/health back to back for `seconds`: every feed snapshot of a batch that carried changes.
 
     Needed because the listener also runs a batch on every wake-up that finds no change (with
@@ -705,8 +536,8 @@ async def poll_feed(server: S.Server, api_token: str, before_batches: int, secon
     return [snapshots[k] for k in sorted(snapshots)]
 
 
-async def run_rounds(server: S.Server, api_token: str, clients: list[ContactsClient], t: Tenant, x_id: int,
-                     rounds: int, clock: CommitClock, poll: bool = False, first: int = 0,
+async def run_rounds(server, api_token: str, clients: list[ContactsClient], t: Tenant, x_id: int,
+                     rounds: int, clock: S.CommitClock, poll: bool = False, first: int = 0,
                      task_id: int | None = None) -> tuple[list[dict[str, Any]], int | None]:
     from app.services.auth import actor_for_email
     from app.services.tasks import assign_task, cancel_task
@@ -722,19 +553,20 @@ async def run_rounds(server: S.Server, api_token: str, clients: list[ContactsCli
         strays: dict[int, int] = {}
         before = await asyncio.to_thread(S.health, server, api_token)
 
-        def on_watcher(client: ContactsClient, received: float, part: dict[str, Any]) -> None:
-            if id(client) not in seen and client.row_badge(x_id) == want:
+        def on_watcher(client: ContactsClient, received: float, changed: dict) -> None:
+            if "contacts" in changed and id(client) not in seen and client.row_badge(x_id) == want:
                 seen[id(client)] = received
 
-        def on_other(client: ContactsClient, received: float, part: dict[str, Any]) -> None:
-            strays[id(client)] = strays.get(id(client), 0) + 1
+        def on_other(client: ContactsClient, received: float, changed: dict) -> None:
+            if "contacts" in changed:
+                strays[id(client)] = strays.get(id(client), 0) + 1
 
         for c in watchers:
             c.watch = on_watcher
         for c in others:
             c.watch = on_other
         await asyncio.sleep(ROUND_PAUSE_S)
-        load = load_now()
+        load = S.load_now()
         before_batches = ((before or {}).get("feed") or {}).get("batches", 0)
         poller = (asyncio.create_task(poll_feed(server, api_token, before_batches, FEED_POLL_S))
                   if poll else None)
@@ -743,15 +575,13 @@ async def run_rounds(server: S.Server, api_token: str, clients: list[ContactsCli
         else:
             _, stamp = await asyncio.to_thread(clock.run, cancel_task, actor, task_id)
             task_id = None
-        deadline = time.monotonic() + ROUND_TIMEOUT_S
-        while len(seen) < len(watchers) and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        await S.wait_until(lambda: len(seen) >= len(watchers), ROUND_TIMEOUT_S, 0.01)
         await asyncio.sleep(ROUND_QUIET_S)
         carried = await poller if poller is not None else []
         for c in clients:
             c.watch = None
         after = await asyncio.to_thread(S.health, server, api_token)
-        latencies = [(v - stamp) * 1000 for v in seen.values()]
+        latencies = [v * 1000 - stamp for v in seen.values()]
         feed_after = (after or {}).get("feed") or {}
         if carried:  # the change's batch(es): summed when the change took more than one
             feed = {k: sum(b.get(k, 0) for b in carried) for k in
@@ -774,18 +604,11 @@ async def run_rounds(server: S.Server, api_token: str, clients: list[ContactsCli
     return results, task_id
 
 
-async def light_parts(args, server: S.Server, tenants: dict[str, Tenant], tokens: dict[str, list[str]],
-                      api_token: str, x_id: int, clock: CommitClock) -> dict[str, Any]:
-    frontend = S.read_frontend(args.root)
-    http = S.shared_http_session()
+async def light_parts(args, server, tenants: dict[str, Tenant], tokens: dict[str, list[str]],
+                      api_token: str, x_id: int, clock: S.CommitClock) -> dict[str, Any]:
     out: dict[str, Any] = {"memory": {}}
-    clients: list[ContactsClient] = []
-    try:
-        warm = [ContactsClient(server.url, frontend, tokens["large"][0], http)]
-        if await S.connect_clients(warm, 1, LIVE_TIMEOUT_S):
-            raise RuntimeError("the warm-up client did not get its initial view")
-        await S.disconnect_clients(warm)
-        await asyncio.sleep(SETTLE_S)
+    async with S.Crowd(args.root, server, ContactsClient) as crowd:
+        await crowd.warm_up(tokens["large"][0], LIVE_TIMEOUT_S, SETTLE_S)
 
         # Part 5: the small tenant's pages, then the large tenant's, each measured as fresh growth
         # (the small ones stay connected meanwhile: memory they would free on leaving would be
@@ -795,8 +618,7 @@ async def light_parts(args, server: S.Server, tenants: dict[str, Tenant], tokens
             t = tenants[label]
             before = S.sample_tree(server.process.pid)
             S.log(f"part 5 [{label}]: connecting {args.windows} clients to /contacts as {t.email}")
-            group, failures, elapsed = await connect(server, frontend, tokens[label], http, args.windows)
-            clients += group
+            group, failures, elapsed = await connect(crowd, tokens[label], args.windows)
             groups_by_label[label] = group
             live = [c for c in group if c.live.is_set() and not c.disconnected]
             await asyncio.sleep(SETTLE_S)
@@ -806,7 +628,7 @@ async def light_parts(args, server: S.Server, tenants: dict[str, Tenant], tokens
                 "connect_s": elapsed, "before": asdict(before), "connected": asdict(connected),
                 "per_page_kb": (connected.rss_bytes - before.rss_bytes) / max(1, len(live)) / 1024,
                 "per_page_worker_kb": (connected.worker_rss_bytes - before.worker_rss_bytes) / max(1, len(live)) / 1024,
-                "load": load_now()}
+                "load": S.load_now()}
             S.check_alive(server, f"with {label} clients connected")
 
         # Part 4: the large tenant's pages move their windows; memory once more.
@@ -837,7 +659,6 @@ async def light_parts(args, server: S.Server, tenants: dict[str, Tenant], tokens
 
         # Only the large tenant's pages during the rounds.
         await S.disconnect_clients(groups_by_label["small"])
-        clients = list(large)
         await asyncio.sleep(SETTLE_S)
         hp = await asyncio.to_thread(S.health, server, api_token)
         out["health_before_rounds"] = hp and {k: hp.get(k) for k in ("open_sessions", "open_windows")}
@@ -851,33 +672,23 @@ async def light_parts(args, server: S.Server, tenants: dict[str, Tenant], tokens
             await asyncio.to_thread(cancel_task, actor_for_email(t.email), task_id)
         out["rounds"] = timed + polled
         S.check_alive(server, "after the rounds")
-        await S.disconnect_clients(clients)
-        clients = []
         return out
-    finally:
-        if clients:
-            await S.disconnect_clients(clients)
-        await http.close()
 
 
-async def preflight(args, server: S.Server, t: Tenant, token: str, x_id: int, clock: CommitClock) -> float:
+async def preflight(args, server, t: Tenant, token: str, x_id: int, clock: S.CommitClock) -> float:
     """One change must reach one open page before anything is measured: a server whose change feed
     is not running would otherwise pass for one where nothing arrives. Returns its latency (ms)."""
     from app.services.auth import actor_for_email
     from app.services.tasks import assign_task, cancel_task
 
-    frontend = S.read_frontend(args.root)
-    http = S.shared_http_session()
-    client = ContactsClient(server.url, frontend, token, http)
-    try:
+    async with S.Crowd(args.root, server, ContactsClient) as crowd:
+        client = crowd.clients([token], 1)[0]
         failures = await S.connect_clients([client], 1, LIVE_TIMEOUT_S)
         if failures:
             raise RuntimeError(f"preflight: the page did not connect: {failures}")
         actor = actor_for_email(t.email)
         task_id, stamp = await asyncio.to_thread(clock.run, assign_task, actor, x_id, t.agent_id)
-        deadline = time.monotonic() + PREFLIGHT_TIMEOUT_S
-        while client.row_badge(x_id) != "Agent Working" and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        await S.wait_until(lambda: client.row_badge(x_id) == "Agent Working", PREFLIGHT_TIMEOUT_S)
         arrived = time.time()
         await asyncio.to_thread(cancel_task, actor, task_id)
         if client.row_badge(x_id) != "Agent Working":
@@ -886,69 +697,44 @@ async def preflight(args, server: S.Server, t: Tenant, token: str, x_id: int, cl
                 f"preflight: a task assigned on contact {x_id} did not reach an open /contacts page in "
                 f"{PREFLIGHT_TIMEOUT_S:g} s: the server's change feed is not delivering. Server log errors: "
                 + " | ".join(problems["first"]))
-        return (arrived - stamp) * 1000
-    finally:
-        await client.disconnect()
-        await http.close()
+        return arrived * 1000 - stamp
 
 
 # --- the run -----------------------------------------------------------------------------------
 
 def run(args) -> dict[str, Any]:
-    from app.config import reset_settings_cache
     from app.services.volume_seed import seed_volume
-    from tests.conftest import prepare_database
 
-    database_url = None
-    server = None
-    clock = None
     out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="beacon-contacts-scale-") as tmp:
-        workdir = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="beacon-contacts-scale-") as tmp, \
+            S.bench_database(args.database, Path(tmp)) as url:
+        S.log(f"seeding {LARGE_CLIENT} with {args.contacts} contacts and {args.tasks} tasks")
+        out["seed_seconds"] = seed_volume(LARGE_CLIENT, args.contacts, args.tasks).seconds
+        tenants = {"small": tenant("small", SMALL_CLIENT), "large": tenant("large", LARGE_CLIENT)}
+        out["tenants"] = {k: asdict(v) for k, v in tenants.items()}
+        tokens = {label: S.sign_in_tokens(SIGN_INS, t.email) for label, t in tenants.items()}
+        api_token = S.admin_api_token()
+        x_id = badge_targets(tenants["large"], 1)[0]
+        clock = S.CommitClock()
         try:
-            if args.database == "postgres":
-                database_url = S.create_postgres_database()
-            else:
-                database_url = f"sqlite:///{workdir / 'db' / 'beacon.db'}"  # its own folder: the WAL watch
-            prepare_database(database_url)
-            S.log(f"seeding {LARGE_CLIENT} with {args.contacts} contacts and {args.tasks} tasks")
-            seeded = seed_volume(LARGE_CLIENT, args.contacts, args.tasks)
-            out["seed_seconds"] = seeded.seconds
-            tenants = {"small": tenant("small", SMALL_CLIENT), "large": tenant("large", LARGE_CLIENT)}
-            out["tenants"] = {k: asdict(v) for k, v in tenants.items()}
-            tokens = {label: S.sign_in_tokens(SIGN_INS, t.email, PASSWORD) for label, t in tenants.items()}
-            api_token = S.admin_api_token()
-            x_id = badge_targets(tenants["large"], 1)[0]
-            clock = CommitClock()
-            S.log(f"starting Beacon from {args.root} on {args.database}")
-            server = S.start_server(args.root, workdir, database_url, drop_env=("REFLEX_REDIS_URL", "GRANIAN_WORKERS"))
-            out["preflight_ms"] = asyncio.run(preflight(args, server, tenants["large"], tokens["large"][0], x_id,
-                                                        clock))
-            S.log(f"preflight: a change reached an open page in {out['preflight_ms']:.0f} ms")
-            out["browser"] = browser_parts(args, server.url, [tenants["small"], tenants["large"]], clock)
-            S.check_alive(server, "after the browser parts")
-            out["light"] = asyncio.run(light_parts(args, server, tenants, tokens, api_token, x_id, clock))
-            S.check_alive(server, "after the light-client parts")
-            out["server_processes"] = S.sample_tree(server.process.pid).processes
-            out["server_log"] = S.server_log_problems(server.log_text())
-            return out
-        except BaseException:
-            if server is not None:
-                S.log(f"server log (tail):\n{server.log_text()[-S.LOG_TAIL_CHARS:]}")
-            raise
+            with S.served(args.root, Path(tmp), url, drop_env=("REFLEX_REDIS_URL", "GRANIAN_WORKERS")) as server:
+                out["preflight_ms"] = asyncio.run(preflight(args, server, tenants["large"], tokens["large"][0],
+                                                            x_id, clock))
+                S.log(f"preflight: a change reached an open page in {out['preflight_ms']:.0f} ms")
+                out["browser"] = browser_parts(args, server.url, [tenants["small"], tenants["large"]], clock)
+                S.check_alive(server, "after the browser parts")
+                out["light"] = asyncio.run(light_parts(args, server, tenants, tokens, api_token, x_id, clock))
+                S.check_alive(server, "after the light-client parts")
+                out["server_processes"] = S.sample_tree(server.process.pid).processes
+                out["server_log"] = S.server_log_problems(server.log_text())
         finally:
-            if clock is not None:
-                clock.close()
-            S.stop_server(server)
-            if args.database == "postgres" and database_url:
-                S.drop_postgres_database(database_url)
-            reset_settings_cache()
+            clock.close()
+    return out
 
 
 # --- report ------------------------------------------------------------------------------------
 
-def f(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+f = S.ms
 
 
 def kb(value: float) -> str:
@@ -1071,7 +857,7 @@ def format_report(args, facts: dict[str, Any], out: dict[str, Any]) -> str:
             f"{r['other_deltas']:>6} {str(r['batches']):>7} | {g('last_changes'):>7} {g('last_queries'):>7} "
             f"{g('last_windows_held'):>5} {g('last_windows_reread'):>6} {g('last_pages_reread'):>9} "
             f"{g('last_pages_patched'):>7} {r['load']:>5}")
-    sa = stats(timed_lat)
+    sa = S.stats(timed_lat)
     lines.append(f"rounds not polled, page-1 clients: p50 {f(sa['p50'])} / p99 {f(sa['p99'])} / max {f(sa['max'])} ms "
                  f"over {sa['n']} deliveries")
     lines += [
@@ -1117,29 +903,13 @@ def format_report(args, facts: dict[str, Any], out: dict[str, Any]) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--contacts", type=int, default=None, help=f"large tenant's volume contacts ({DEFAULT_CONTACTS})")
-    parser.add_argument("--tasks", type=int, default=None, help=f"large tenant's volume tasks ({DEFAULT_TASKS})")
-    parser.add_argument("--changes", type=int, default=None, help=f"part 1's assignments per tenant ({DEFAULT_CHANGES})")
-    parser.add_argument("--windows", type=int, default=None, help=f"parts 4-5: light clients per tenant ({DEFAULT_WINDOWS})")
-    parser.add_argument("--rounds", type=int, default=None, help=f"part 4's changes ({DEFAULT_ROUNDS})")
-    parser.add_argument("--feed-rounds", type=int, default=None,
-                        help=f"part 4's extra changes read with /api/v1/health polling ({DEFAULT_FEED_ROUNDS})")
-    parser.add_argument("--loads", type=int, default=None, help=f"part 3's page loads per tenant ({DEFAULT_LOADS})")
-    parser.add_argument("--searches", type=int, default=None,
-                        help=f"part 3's searches per query kind per tenant ({DEFAULT_SEARCHES})")
-    parser.add_argument("--time-limit", type=int, default=None,
-                        help=f"seconds after which the run stops itself ({DEFAULT_TIME_LIMIT_S})")
+    for name, text in HELP.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=None, help=f"{text} ({DEFAULTS[name]})")
     parser.add_argument("--quick", action="store_true", help="a small smoke run: " + ", ".join(
         f"{k} {v}" for k, v in QUICK.items()))
-    parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT,
-                        help="the Beacon checkout to serve from (default: this script's)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the tables")
+    S.add_common_args(parser)
     args = parser.parse_args(argv)
-    args.root = args.root.resolve()
-    defaults = {"contacts": DEFAULT_CONTACTS, "tasks": DEFAULT_TASKS, "changes": DEFAULT_CHANGES,
-                "windows": DEFAULT_WINDOWS, "rounds": DEFAULT_ROUNDS, "feed_rounds": DEFAULT_FEED_ROUNDS, "loads": DEFAULT_LOADS,
-                "searches": DEFAULT_SEARCHES, "time_limit": DEFAULT_TIME_LIMIT_S}
-    for name, default in defaults.items():
+    for name, default in DEFAULTS.items():
         if getattr(args, name) is None:
             setattr(args, name, QUICK[name] if args.quick else default)
     if min(args.changes, args.windows, args.rounds, args.loads, args.searches, args.time_limit) < 1:
@@ -1151,27 +921,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    S.start_facts()
-    S.install_sigterm_exit()
 
     def _out_of_time(_signum, _frame) -> None:
         raise SystemExit(f"contacts_scale: --time-limit {args.time_limit} s reached")
 
     signal.signal(signal.SIGALRM, _out_of_time)
     signal.alarm(args.time_limit)
-    S.load_project(args.root)
     try:
-        out = run(args)
+        S.bench_main(args, run, format_report, postgres=args.database == "postgres")
     finally:
         signal.alarm(0)
-    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root)}
-    if args.database == "postgres":
-        facts["postgresql"] = S.postgres_version()
-    if args.json:
-        print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()}, **out}, indent=2,
-                         default=str))
-    else:
-        print(format_report(args, facts, out))
     return 0
 
 

@@ -1,42 +1,25 @@
 """Fan-out: how long one change takes to reach N open Acme pages, and what each open page costs.
 
-What is measured:
-- commit -> delivered: the time from the commit of ONE change for Acme (publish_system_status,
-  the real service, in this process: another process than the server, so it takes the
-  cross-process wake-up: the SQLite WAL watcher, or PostgreSQL NOTIFY) until each of N open
-  pages received the websocket delta carrying it. Per round: the LAST page's time (the fan-out
-  time), p50 and p99 across pages, and how many pages never got it (missed).
-- memory: RSS of the server's whole process tree (sum of VmRSS over /proc, the `reflex run`
-  parent and its backend worker(s)) before the pages connect and after all are connected;
-  (after - before) / N is the cost of one open page.
-- CPU: the server tree's utime+stime during each round; per delivered page.
-- leaks: after every page disconnects (and a settle pause), the tree's RSS, the workers' open
-  file descriptors and threads, the feed registry's open sessions (from /api/v1/health when the
-  checkout has it), and the number of "Attempting to send delta to disconnected client" lines
-  Reflex logs when one more change is published (each would be a follow_changes task that
-  outlived its page). Then --cycles reloads: every page reconnects (with its Reflex tab token, as
-  a browser reload does; `--cycle-tokens new` for new tabs) and leaves again; the readings after
-  each cycle tell a plateau (memory kept for reuse) from growth per cycle (a leak). Reflex itself
-  keeps a left tab's state in memory for redis_token_expiration (3600 s by default).
+- commit -> delivered: from the commit of ONE change for Acme (publish_system_status in this
+  process, so it takes the cross-process wake-up) until each of N open pages received the delta
+  carrying it: per round the LAST page's time (the fan-out time), p50 / p99 across pages, missed.
+- memory: RSS of the server's process tree (psutil) before the pages connect and after; (after -
+  before) / N is one open page's cost. CPU: the tree's user+system time per round.
+- leaks: after every page left, the tree's RSS, the workers' fds and threads, the feed registry's
+  open sessions (/api/v1/health), and Reflex's "Attempting to send delta to disconnected client"
+  lines when one more change is published (each a follow_changes task that outlived its page).
+  Then --cycles reloads (each page reconnects with its tab token, or `--cycle-tokens new`, and
+  leaves): a plateau is memory kept for reuse, growth per cycle a leak. Reflex keeps a left tab's
+  state for redis_token_expiration (3600 s by default).
 
-How:
-- A fresh database with the demo data: SQLite in a temporary folder (default), or PostgreSQL
-  (`--database postgres`: a new database, dropped afterwards; then REFLEX_REDIS_URL is set
-  (`--redis-url`) so Reflex keeps state in Redis and runs several workers).
-- One Beacon server as `make run` starts it: `reflex run --env prod`, cwd `--root`.
-- N lightweight clients (bench/_support.py LightClient: python-socketio AsyncClient, Reflex's
-  own protocol, read from the compiled frontend), all in this process, all on "/" and signed in
-  as ops@acme.demo through a few server-side sessions (the `beacon_session` cookie goes in the
-  websocket's request headers, as the browser sends it). A client counts as connected only once
-  LiveLinkState.worker arrived: follow_changes subscribed and applied the initial view.
-- Each round publishes one message "fanout-<round>-<nonce>" for Acme (status stays active);
-  `app.db.on_change_committed` stamps time.time() right after the commit; every client stamps
-  time.time() when a SystemState delta containing that text arrives. Same clock, same process.
-
-Caveats: the clients run in this process on the same 2 cores as the server, so their own
-receive work (JSON decode of N frames) is inside the measured time; the bench reports its own
-CPU per round, and how busy both CPUs were, so the share is visible. This VM's speed itself
-varies (see the calibration line). Messages accumulate over the rounds (one more per round).
+How: a fresh database with the demo data (SQLite, or `--database postgres`: a new database plus
+REFLEX_REDIS_URL (`--redis-url`), so Reflex keeps state in Redis and may run several workers); one
+server (`reflex run --env prod`, cwd --root); N lightweight clients (bench/_support.py LightClient),
+all in this process, on "/" as ops@acme.demo through a few server-side sessions, each counted once
+its initial view arrived. Each round publishes "fanout-<round>-<nonce>" for Acme; the commit and
+every client's receipt are stamped with time.time() in this process. The clients share the 2
+cores with the server, so their receive work is inside the measured time: the bench reports its
+own CPU per round and how busy both CPUs were. Messages accumulate over the rounds.
 
 Run: `source scripts/env.sh && python bench/fanout.py [--clients 1000] [--rounds 5] [--json]
 [--database sqlite|postgres] [--root DIR]`.
@@ -46,8 +29,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
-import json
 import secrets
 import sys
 import tempfile
@@ -71,7 +54,6 @@ ROUND_PAUSE_S = 2.0  # between rounds: lets the state manager's debounced writes
 SETTLE_S = 5.0  # before memory readings: pending tasks finish, the allocator settles
 DISCONNECT_SETTLE_S = 10.0  # after all pages left: Reflex's disconnect cleanups run
 LEAK_PROBE_WAIT_S = 3.0  # after the post-disconnect change: time for any leaked task to push
-WARMUP_CLIENTS = 1  # one page before the baseline reading, so lazy imports are not counted
 REGISTRY_TIMEOUT_S = 60  # after a reload cycle's connects, how long the registry gets to count them all
 DEFAULT_CYCLES = 2  # reload cycles after the rounds: enough to tell growth per cycle from a plateau
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"  # the machine's Redis (for --database postgres)
@@ -108,17 +90,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cycle-tokens", choices=("same", "new"), default="same",
                         help="reloads keep each tab's Reflex token (same, as a browser reload does) or "
                              "open new tabs (new)")
-    parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT,
-                        help="the Beacon checkout to serve from, the server's cwd (default: this script's)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    S.add_common_args(parser)
     args = parser.parse_args(argv)
-    args.root = args.root.resolve()
     if args.clients < 1 or args.rounds < 1 or args.sign_ins < 1 or args.cycles < 0:
         parser.error("--clients, --rounds and --sign-ins must be at least 1")
     return args
 
 
-async def run_rounds(clients: list[S.LightClient], server: S.Server, rounds: int,
+async def run_rounds(clients: list[S.LightClient], server, rounds: int,
                      publish) -> list[RoundResult]:
     results = []
     for r in range(rounds):
@@ -128,26 +107,20 @@ async def run_rounds(clients: list[S.LightClient], server: S.Server, rounds: int
         receivers = [c for c in clients if not c.disconnected]
         total = len(receivers)
 
-        def on_system(client: S.LightClient, received: float, marker=marker, seen=seen, done=done,
-                      total=total) -> None:
-            if id(client) not in seen and marker in client.message_texts():
+        def on_delta(client: S.LightClient, received: float, changed: dict, marker=marker, seen=seen,
+                     done=done, total=total) -> None:
+            if "system" in changed and id(client) not in seen and marker in client.message_texts():
                 seen[id(client)] = received
                 if len(seen) >= total:
                     done.set()
 
         for client in receivers:
-            client.on_system = on_system
-        cpu_server = S.sample_tree(server.process.pid).cpu_seconds
-        cpu_bench = S.own_cpu_seconds()
-        host = S.cpu_times()
+            client.watch = on_delta
+        cpu = S.CpuWindow(server.process.pid)
         committed = await asyncio.to_thread(publish, marker)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), ROUND_TIMEOUT_S)
-        except TimeoutError:
-            pass
-        cpu_server = S.sample_tree(server.process.pid).cpu_seconds - cpu_server
-        cpu_bench = S.own_cpu_seconds() - cpu_bench
-        host = S.machine_usage(host, S.cpu_times())
+        used = cpu.stop()
         latencies = [(t - committed) * 1000 for t in seen.values()]
         result = RoundResult(
             round=r + 1, receivers=len(receivers),
@@ -155,19 +128,19 @@ async def run_rounds(clients: list[S.LightClient], server: S.Server, rounds: int
             p50_ms=S.percentile(latencies, 50), p99_ms=S.percentile(latencies, 99),
             first_ms=min(latencies) if latencies else None,
             missed=len(receivers) - len(latencies),
-            server_cpu_ms=cpu_server * 1000, bench_cpu_ms=cpu_bench * 1000,
-            host_busy_pct=host["busy_pct"],
+            server_cpu_ms=used["server_cpu_s"] * 1000, bench_cpu_ms=used["bench_cpu_s"] * 1000,
+            host_busy_pct=used["host"]["busy_pct"],
         )
         S.log(f"round {r + 1}: last {S.ms(result.last_ms)} ms, p50 {S.ms(result.p50_ms)}, "
               f"p99 {S.ms(result.p99_ms)}, missed {result.missed}")
         results.append(result)
         for client in receivers:
-            client.on_system = None
+            client.watch = None
         await asyncio.sleep(ROUND_PAUSE_S)
     return results
 
 
-async def wait_for_open_sessions(server: S.Server, api_token: str, expected: int) -> int | None:
+async def wait_for_open_sessions(server, api_token: str, expected: int) -> int | None:
     """The registry's open sessions once it reaches `expected` (or its last reading after a while)."""
     deadline = time.monotonic() + REGISTRY_TIMEOUT_S
     count = None
@@ -182,26 +155,16 @@ async def wait_for_open_sessions(server: S.Server, api_token: str, expected: int
     return count
 
 
-async def measure(args: argparse.Namespace, server: S.Server, tokens: list[str], publish,
+async def measure(args: argparse.Namespace, server, tokens: list[str], publish,
                   api_token: str) -> dict[str, Any]:
-    frontend = S.read_frontend(args.root)
     out: dict[str, Any] = {}
-    http = S.shared_http_session()
-    clients: list[S.LightClient] = []
-    try:
-        # Warm-up: one page connects and leaves, so the baseline includes the app's lazy imports.
-        warm = [S.LightClient(server.url, frontend, tokens[0], http) for _ in range(WARMUP_CLIENTS)]
-        failures = await S.connect_clients(warm, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
-        if failures:
-            raise RuntimeError(f"a warm-up client did not get its initial view: {failures}")
-        await S.disconnect_clients(warm)
-        await asyncio.sleep(SETTLE_S)
+    async with S.Crowd(args.root, server) as crowd:
+        await crowd.warm_up(tokens[0], LIVE_TIMEOUT_S, SETTLE_S)
         gc.collect()
         before = S.sample_tree(server.process.pid)
         out["health_before"] = await asyncio.to_thread(S.health, server, api_token)
 
-        clients = [S.LightClient(server.url, frontend, tokens[i % len(tokens)], http)
-                   for i in range(args.clients)]
+        clients = crowd.clients(tokens, args.clients)
         tabs = [c.client_token for c in clients]
         S.log(f"connecting {args.clients} clients ({CONNECT_CONCURRENCY} at a time)")
         started = time.monotonic()
@@ -221,21 +184,20 @@ async def measure(args: argparse.Namespace, server: S.Server, tokens: list[str],
 
         S.log("disconnecting every client")
         await S.disconnect_clients(clients)
-        clients = []
         await asyncio.sleep(DISCONNECT_SETTLE_S)
         gone = S.sample_tree(server.process.pid)
         out["health_after_disconnect"] = await asyncio.to_thread(S.health, server, api_token)
-        log_offset = server.log_size()
+        warnings_before = server.log_text().count(S.LEAK_WARNING)
         await asyncio.to_thread(publish, f"fanout-after-disconnect-{secrets.token_hex(3)}")
         await asyncio.sleep(LEAK_PROBE_WAIT_S)
-        tail = server.log_text()[log_offset:] if server.log_size() >= log_offset else server.log_text()
-        out["leak_warnings_after_disconnect"] = tail.count(S.LEAK_WARNING)
+        out["leak_warnings_after_disconnect"] = server.log_text().count(S.LEAK_WARNING) - warnings_before
         final = S.sample_tree(server.process.pid)
         out["cycles"] = []
         for cycle in range(args.cycles):
-            again = [S.LightClient(server.url, frontend, tokens[i % len(tokens)], http,
-                                   **({"client_token": tabs[i]} if args.cycle_tokens == "same" else {}))
-                     for i in range(args.clients)]
+            again = crowd.clients(tokens, args.clients)
+            if args.cycle_tokens == "same":  # as a browser reload does
+                for client, tab in zip(again, tabs, strict=True):
+                    client.client_token = tab
             started = time.monotonic()
             failures = await S.connect_clients(again, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
             connect_seconds = time.monotonic() - started
@@ -268,71 +230,41 @@ async def measure(args: argparse.Namespace, server: S.Server, tokens: list[str],
             "per_session_worker_bytes": (after.worker_rss_bytes - before.worker_rss_bytes) / max(1, len(live)),
         }
         return out
-    finally:
-        if clients:
-            await S.disconnect_clients(clients)
-        await http.close()
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from app.config import reset_settings_cache
-    from app.db import on_change_committed
     from app.services.auth import actor_for_email
     from app.services.system_status import publish_system_status
-    from tests.conftest import prepare_database
 
-    database_url = None
-    server = None
-    extra_env: dict[str, str] = {}
+    extra_env = {"GRANIAN_WORKERS": str(args.workers)} if args.workers else {}
     drop_env: tuple[str, ...] = ("REFLEX_REDIS_URL",)
-    with tempfile.TemporaryDirectory(prefix="beacon-fanout-") as tmp:
-        workdir = Path(tmp)
+    if args.database == "postgres" and args.redis_url:
+        extra_env["REFLEX_REDIS_URL"] = args.redis_url
+        drop_env = ()
+    with tempfile.TemporaryDirectory(prefix="beacon-fanout-") as tmp, \
+            S.bench_database(args.database, Path(tmp)) as url:
+        admin = actor_for_email(S.ADMIN_EMAIL)
+        acme = S.client_id_of()
+        tokens = S.sign_in_tokens(args.sign_ins)
+        api_token = S.admin_api_token()
+        clock = S.CommitClock()
+
+        def publish(text: str) -> float:
+            """Publish for Acme; returns the commit's time.time()."""
+            return clock.run(publish_system_status, admin, acme, "active", text, "info")[1] / 1000
+
         try:
-            if args.database == "postgres":
-                database_url = S.create_postgres_database()
-                if args.redis_url:
-                    extra_env["REFLEX_REDIS_URL"] = args.redis_url
-                    drop_env = ()
-            else:
-                # Its own folder: the server watches the database's folder for WAL writes.
-                database_url = f"sqlite:///{workdir / 'db' / 'beacon.db'}"
-            if args.workers:
-                extra_env["GRANIAN_WORKERS"] = str(args.workers)
-            prepare_database(database_url)  # also points this process's services at it
-            admin = actor_for_email(S.ADMIN_EMAIL)
-            acme = S.client_id_of()
-            tokens = S.sign_in_tokens(args.sign_ins)
-            api_token = S.admin_api_token()
-
-            def publish(text: str) -> float:
-                stamps: list[float] = []
-                unhook = on_change_committed(lambda: stamps.append(time.time()))
-                try:
-                    publish_system_status(admin, acme, "active", text, "info")
-                finally:
-                    unhook()
-                return stamps[0]
-
-            S.log(f"starting Beacon from {args.root} on {args.database}")
-            server = S.start_server(args.root, workdir, database_url, extra_env, drop_env)
-            S.log(f"Beacon is up at {server.url}")
-            out = asyncio.run(measure(args, server, tokens, publish, api_token))
-            out["server_exit_code"] = server.process.poll()  # None: still running, as it should be
-            if out["server_exit_code"] is not None:
-                S.log(f"the server EXITED ({out['server_exit_code']}); log tail:\n"
-                      f"{server.log_text()[-S.LOG_TAIL_CHARS:]}")
-            out["server_log"] = S.server_log_problems(server.log_text())
-            out["server_processes"] = S.sample_tree(server.process.pid).processes
-            return out
-        except BaseException:
-            if server is not None:
-                S.log(f"server log (tail):\n{server.log_text()[-S.LOG_TAIL_CHARS:]}")
-            raise
+            with S.served(args.root, Path(tmp), url, extra_env, drop_env) as server:
+                out = asyncio.run(measure(args, server, tokens, publish, api_token))
+                out["server_exit_code"] = server.process.poll()  # None: still running, as it should be
+                if out["server_exit_code"] is not None:
+                    S.log(f"the server EXITED ({out['server_exit_code']}); log tail:\n"
+                          f"{server.log_text()[-S.LOG_TAIL_CHARS:]}")
+                out["server_log"] = S.server_log_problems(server.log_text())
+                out["server_processes"] = S.sample_tree(server.process.pid).processes
         finally:
-            S.stop_server(server)
-            if args.database == "postgres" and database_url:
-                S.drop_postgres_database(database_url)
-            reset_settings_cache()
+            clock.close()
+    return out
 
 
 def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str, Any]) -> str:
@@ -390,11 +322,8 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
         f"{out['leak_warnings_after_disconnect']} (0 = no follow_changes task outlived its page)"),
         *([(f"THE SERVER EXITED during the bench (exit code {out['server_exit_code']}): figures after that are "
            "void")] if out["server_exit_code"] is not None else []),
-        (f"server log: {out['server_log']['error_lines']} error/traceback lines, "
-        f"{out['server_log']['disconnected_client_warnings']} disconnected-client warnings in all"),
+        *S.log_report(out["server_log"]),
     ]
-    for line in out["server_log"]["first"]:
-        lines.append(f"  | {line[:200]}")
     lines += [
         "",
         ("last: commit -> the last page's delta; p50/p99 across pages; missed: pages without the change "
@@ -411,17 +340,7 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    S.start_facts()
-    S.install_sigterm_exit()
-    S.load_project(args.root)
-    out = run(args)
-    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root)}
-    if args.database == "postgres":
-        facts["postgresql"] = S.postgres_version()
-    if args.json:
-        print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()}, **out}, indent=2))
-    else:
-        print(format_table(args, facts, out))
+    S.bench_main(args, run, format_table, postgres=args.database == "postgres")
     return 0
 
 

@@ -1,33 +1,19 @@
 """Idle cost: database transactions per idle open page per minute, live link versus polling.
 
-What is measured: with K open Acme pages that nobody touches and no change being made, how much
-database work each page causes. PostgreSQL counts it exactly: pg_stat_database's
-`xact_commit + xact_rollback` for the bench's own database (every query the app runs is inside a
-transaction; SQLAlchemy's pool pre-ping and reset-on-return count too). pg_stat_statements is
-not loaded on this server (it needs shared_preload_libraries and a restart), so statements are
-not counted one by one; as a second measure the bench reads the table scans
-(`seq_scan + idx_scan` over pg_stat_user_tables), which grow with every query that reads a table.
+With K open Acme pages nobody touches and no change made, PostgreSQL counts the database work
+exactly: pg_stat_database's xact_commit + xact_rollback of the bench's own database (pool
+pre-ping and reset count too; pg_stat_statements is not loaded here), and as a second measure the
+table scans (seq_scan + idx_scan over pg_stat_user_tables). Configurations: live (the default:
+the listener re-reads the log every FEED_RECHECK_SECONDS whatever the pages) and polling
+(BEACON_LIVE_UPDATES=false, BEACON_POLL_SECONDS=5). For each: a new database, one server with one
+worker (no REFLEX_REDIS_URL); window 0 (--seconds, no page, after a warm-up page came and went);
+K light clients on "/" as ops@acme.demo, each counted once its initial view arrived; window K.
+Per idle page per minute = (rate in window K - rate in window 0) / K.
 
-How, for each configuration:
-- live: the default (BEACON_LIVE_UPDATES=true): pages follow the change feed; the listener
-  re-reads the change log every FEED_RECHECK_SECONDS (5 s) whatever the number of pages;
-- polling: the rollback switch, BEACON_LIVE_UPDATES=false, BEACON_POLL_SECONDS=5: every page
-  rebuilds its views every 5 s;
-a new PostgreSQL database (migrated, demo data; dropped afterwards), one Beacon server
-(`reflex run --env prod`, cwd `--root`, one backend worker: no REFLEX_REDIS_URL), then
-  1. window 0: --seconds with no page open (after one warm-up page came and went);
-  2. K lightweight clients (bench/_support.py: Reflex's websocket protocol, signed in as
-     ops@acme.demo, on "/"), each counted once its initial view arrived; a settle pause;
-  3. window K: --seconds with the K pages open and idle;
-  per idle page per minute = (rate in window K - rate in window 0) / K.
-
-Counter reading: each reading opens a fresh connection (pg_stat views cache a snapshot per
-transaction) to the maintenance database, so the readings add nothing to the bench database's
-counts; the table-scan reading connects to the bench database before the window's first and
-after its last transaction-count reading, so it is not counted either. PostgreSQL publishes a
-backend's counters at most once a second and an idle backend's within 10 s
-(PGSTAT_IDLE_INTERVAL): the settle pauses are longer than that, and at a steady rate the lag
-is the same at both ends of a window.
+Each counter reading opens a fresh connection to the maintenance database (pg_stat views cache a
+snapshot per transaction), so readings add nothing to the counts; the scan reading connects to
+the bench database outside the window. PostgreSQL publishes counters at most once a second and an
+idle backend's within 10 s (PGSTAT_IDLE_INTERVAL): the settle pauses are longer than that.
 
 Run: `source scripts/env.sh && python bench/idle_cost.py [--sessions 50] [--seconds 60] [--json]
 [--root DIR]`.
@@ -37,11 +23,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,11 +91,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--email", default=S.VIEWER_EMAIL,
                         help="whose pages (default %(default)s, a client admin; a support-staff user such as "
                              "sam@acme.demo is a human agent, whose pages also send presence heartbeats)")
-    parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT,
-                        help="the Beacon checkout to serve from, the server's cwd (default: this script's)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    S.add_common_args(parser)
     args = parser.parse_args(argv)
-    args.root = args.root.resolve()
     args.config_names = [c.strip() for c in args.configs.split(",") if c.strip()]
     if not args.config_names or any(c not in CONFIGS for c in args.config_names):
         parser.error(f"--configs takes names from {', '.join(CONFIGS)}")
@@ -126,7 +108,9 @@ def _database_name(url: str) -> str:
 def _read_xacts(database_url: str) -> tuple[int, int]:
     import psycopg
 
-    with psycopg.connect(S.postgres_admin_url(), autocommit=True, connect_timeout=5) as conn:
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
         row = conn.execute(
             "SELECT xact_commit + xact_rollback, tup_returned + tup_fetched FROM pg_stat_database "
             "WHERE datname = %s", (_database_name(database_url),)).fetchone()
@@ -155,24 +139,15 @@ async def window(database_url: str, sessions: int, seconds: float) -> Window:
                   tuples_read=tuples1 - tuples0)
 
 
-async def measure(args: argparse.Namespace, name: str, server: S.Server, database_url: str,
+async def measure(args: argparse.Namespace, name: str, server, database_url: str,
                   tokens: list[str]) -> ConfigResult:
-    frontend = S.read_frontend(args.root)
-    http = S.shared_http_session()
-    clients: list[S.LightClient] = []
-    try:
-        warm = [S.LightClient(server.url, frontend, tokens[0], http)]
-        failures = await S.connect_clients(warm, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
-        if failures:
-            raise RuntimeError(f"the warm-up client did not get its initial view: {failures}")
-        await S.disconnect_clients(warm)
-        await asyncio.sleep(SETTLE_S)
+    async with S.Crowd(args.root, server) as crowd:
+        await crowd.warm_up(tokens[0], LIVE_TIMEOUT_S, SETTLE_S)
         S.log(f"{name}: window with 0 pages ({args.seconds:g} s)")
         idle = await window(database_url, 0, args.seconds)
         S.check_alive(server, "during the 0-page window")
 
-        clients = [S.LightClient(server.url, frontend, tokens[i % len(tokens)], http)
-                   for i in range(args.sessions)]
+        clients = crowd.clients(tokens, args.sessions)
         failures = await S.connect_clients(clients, CONNECT_CONCURRENCY, LIVE_TIMEOUT_S)
         live = [c for c in clients if c.live.is_set()]
         if failures:
@@ -195,38 +170,31 @@ async def measure(args: argparse.Namespace, name: str, server: S.Server, databas
             tuples_per_session_min=per_session("tuples_read"),
             modes_seen=sorted({c.mode for c in live}),
         )
-    finally:
-        await S.disconnect_clients(clients)
-        await http.close()
 
 
 def run_config(args: argparse.Namespace, name: str, workdir: Path) -> tuple[ConfigResult, dict[str, Any]]:
-    from app.config import reset_settings_cache
-    from tests.conftest import prepare_database
-
-    database_url = None
-    server = None
-    try:
-        database_url = S.create_postgres_database()
-        prepare_database(database_url)
+    with S.bench_database("postgres", workdir) as url:
         tokens = S.sign_in_tokens(args.sign_ins, args.email)
-        S.log(f"{name}: starting Beacon from {args.root} with {CONFIGS[name]}")
-        server = S.start_server(args.root, workdir, database_url, CONFIGS[name], drop_env=("REFLEX_REDIS_URL",))
-        result = asyncio.run(measure(args, name, server, database_url, tokens))
-        return result, S.server_log_problems(server.log_text())
-    except BaseException:
-        if server is not None:
-            S.log(f"server log (tail):\n{server.log_text()[-S.LOG_TAIL_CHARS:]}")
-        raise
-    finally:
-        S.stop_server(server)
-        if database_url:
-            S.drop_postgres_database(database_url)
-        reset_settings_cache()
+        S.log(f"{name}: {CONFIGS[name]}")
+        with S.served(args.root, workdir, url, CONFIGS[name], drop_env=("REFLEX_REDIS_URL",)) as server:
+            result = asyncio.run(measure(args, name, server, url, tokens))
+            return result, S.server_log_problems(server.log_text())
 
 
-def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[ConfigResult],
-                 logs: dict[str, Any]) -> str:
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {"results": [], "server_logs": {}}
+    with tempfile.TemporaryDirectory(prefix="beacon-idle-") as tmp:
+        for name in args.config_names:
+            workdir = Path(tmp) / name  # a server log of its own
+            workdir.mkdir()
+            result, problems = run_config(args, name, workdir)
+            out["results"].append(result)
+            out["server_logs"][name] = problems
+    return out
+
+
+def format_table(args: argparse.Namespace, facts: dict[str, Any], out: dict[str, Any]) -> str:
+    results, logs = out["results"], out["server_logs"]
     lines = S.facts_header("Beacon idle cost: database work per idle open page (PostgreSQL pg_stat_database)",
                            facts)
     lines += [
@@ -250,9 +218,7 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[
         lines.append(f"target live: {TARGET_LIVE:g} transactions per idle page per minute "
                      f"(resolution {noise:.3f}) -> {verdict}")
     for name, problems in logs.items():
-        lines.append(f"server log ({name}): {problems['error_lines']} error/traceback lines")
-        for line in problems["first"]:
-            lines.append(f"  | {line[:200]}")
+        lines += S.log_report(problems, f"server log ({name})")
     lines += [
         "",
         "xact = xact_commit + xact_rollback (each query runs in one; pool pre-ping and reset count too);",
@@ -264,23 +230,7 @@ def format_table(args: argparse.Namespace, facts: dict[str, Any], results: list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    S.start_facts()
-    S.install_sigterm_exit()
-    S.load_project(args.root)
-    results: list[ConfigResult] = []
-    logs: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="beacon-idle-") as tmp:
-        for name in args.config_names:
-            result, problems = run_config(args, name, Path(tmp))
-            results.append(result)
-            logs[name] = problems
-    facts = {**S.environment_facts(), "app_sources": S.app_fingerprint(args.root), "postgresql": S.postgres_version()}
-    if args.json:
-        print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()},
-                          "results": [asdict(r) for r in results], "server_logs": logs}, indent=2))
-    else:
-        print(format_table(args, facts, results, logs))
+    S.bench_main(parse_args(argv), run, format_table, postgres=True)
     return 0
 
 

@@ -6,24 +6,16 @@ log (stamped as each batch is read: `ChangeFeed.read_changes`). A change that wa
 listener's safety re-check (FEED_RECHECK_SECONDS, 5 s), so a lost wake-up shows up as a latency
 of about that much; the bench counts the changes that waited >= 1 s.
 
-How:
-- A fresh SQLite database in a temporary folder, migrated and seeded as the tests do
-  (tests/conftest.py prepare_database).
-- In this process: a ChangeFeed on the wake source the app would use (wake_source_for_settings:
-  SqliteWake, i.e. inotify on the database folder), with sessions subscribed for one tenant and
-  for the platform admins, so the listener also builds views as it does in production (it is
-  busy between wake-ups, as it would be).
-- A separate Python process (plain `sqlite3`, no Beacon code, its default synchronous=FULL like
-  any script or the sqlite3 shell) commits --changes plain-SQL changes, one transaction each, at a
-  random spacing in [--min-ms, --max-ms]: UPDATEs of contacts and, every tenth, an UPDATE of a
-  system message; the database's triggers append the change_log rows. Every --pause-every
-  commits it pauses --pause-ms: in a steady stream a lost wake-up is hidden by the writer's next
-  commit, which wakes the listener 5-20 ms later; the change before a pause (and the last one)
-  has only its own wake-up, so a lost one shows there as a latency >= 1 s. It stamps
-  CLOCK_MONOTONIC (system-wide on Linux, so comparable across the two processes) right after
-  each commit returns, with the change's highest seq.
-- Bounded: the writer has a deadline; afterwards the bench waits at most the re-check period
-  plus a margin for the last seq, and reports any change never seen as missing.
+How: a fresh SQLite database, migrated and seeded as the tests do. In this process, a ChangeFeed
+on the wake source the app would use (wake_source_for_settings: inotify on the database folder),
+with sessions of one tenant and of the platform admins subscribed, so the listener builds views
+between wake-ups as in production. A separate process (plain `sqlite3`, no Beacon code, its
+default synchronous=FULL) commits --changes plain-SQL UPDATEs (contacts; every tenth a system
+message), one transaction each, --min-ms..--max-ms apart, pausing --pause-ms every --pause-every
+commits: in a steady stream the next commit hides a lost wake-up, so the change before a pause
+(and the last one) shows it as a latency >= 1 s. The writer stamps CLOCK_MONOTONIC (system-wide,
+comparable across processes) after each commit, with the change's seq. Bounded: the writer has a
+deadline; then the bench waits at most the re-check period plus a margin for the last seq.
 
 Run: `source scripts/env.sh && python bench/sqlite_wake.py [--changes 1000] [--root DIR] [--json]`.
 --root runs the listener from another checkout (e.g. a copy with the previous signals.py).
@@ -36,13 +28,15 @@ import asyncio
 import inspect
 import json
 import math
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent  # the checkout this script lives in
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _support as S  # noqa: E402
+
 DEFAULT_CHANGES = 1000
 DEFAULT_MIN_MS = 5.0  # spacing between two commits of the writer, drawn uniformly in [min, max]
 DEFAULT_MAX_MS = 20.0
@@ -50,11 +44,10 @@ DEFAULT_MAX_MS = 20.0
 # hurts (without the pause the writer's next commit wakes the listener 5-20 ms later and hides it).
 DEFAULT_PAUSE_EVERY = 100
 DEFAULT_PAUSE_MS = 1500.0
-SETTLE_S = 0.5  # the listener reads the current sequence and starts watching before any write
+SETTLE_TIMEOUT_S = 30.0  # the listener reads the log's current end (then watches) before any write
 RECHECK_HIT_S = 1.0  # a change that waited this long was picked up by the re-check, not a wake
 MARGIN_S = 5.0  # after the writer ends: wait at most the re-check period plus this for the last seq
 WRITER_DEADLINE_S = 300.0  # the writer gives up after this long, whatever is left
-LOAD_AT_START = round(os.getloadavg()[0], 2)  # others' work on the machine skews every figure here
 
 # The other process: plain sqlite3, as a script or the sqlite3 shell would write.
 WRITER = r"""
@@ -91,23 +84,8 @@ json.dump(commits, sys.stdout)
 """
 
 
-def load_project(root: Path) -> None:
-    """Import `app` and `tests` from `root`, not wherever pip points."""
-    sys.path.insert(0, str(root))
-    import app
-    import tests
-
-    for package in (app, tests):
-        if not Path(package.__file__).resolve().is_relative_to(root.resolve()):
-            raise RuntimeError(f"imported {package.__name__} from {package.__file__}, not from {root}")
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    rank = max(0, math.ceil(p / 100 * len(ordered)) - 1)
-    return ordered[rank]
+def _round(value: float | None) -> float:
+    return math.nan if value is None else round(value, 1)
 
 
 async def measure(database: Path, args: argparse.Namespace) -> dict:
@@ -161,7 +139,7 @@ async def measure(database: Path, args: argparse.Namespace) -> dict:
 
     drains = [asyncio.create_task(drain(s)) for s in subscriptions]
     task = asyncio.create_task(feed.run())
-    await asyncio.sleep(SETTLE_S)
+    await S.wait_until(lambda: feed.last_seq > 0, SETTLE_TIMEOUT_S)  # it found the log's end: it is watching
     reads = 0
     try:
         started = time.monotonic()
@@ -176,9 +154,7 @@ async def measure(database: Path, args: argparse.Namespace) -> dict:
         written_s = time.monotonic() - started
         commits = [(int(seq), float(at)) for seq, at in json.loads(out)]
         last_seq = max(seq for seq, _ in commits)
-        deadline = time.monotonic() + recheck + MARGIN_S
-        while last_seq not in seen_at and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        await S.wait_until(lambda: last_seq in seen_at, recheck + MARGIN_S, 0.05)
         # Anything older than the last seq was read in the same or an earlier batch.
     finally:
         task.cancel()
@@ -200,9 +176,9 @@ async def measure(database: Path, args: argparse.Namespace) -> dict:
         "recheck_s": recheck,
         "writer_seconds": round(written_s, 2),
         "log_reads": reads,
-        "p50_ms": round(percentile(latencies_ms, 50), 1),
-        "p90_ms": round(percentile(latencies_ms, 90), 1),
-        "p99_ms": round(percentile(latencies_ms, 99), 1),
+        "p50_ms": _round(S.percentile(latencies_ms, 50)),
+        "p90_ms": _round(S.percentile(latencies_ms, 90)),
+        "p99_ms": _round(S.percentile(latencies_ms, 99)),
         "max_ms": round(max(latencies_ms, default=math.nan), 1),
         "min_ms": round(min(latencies_ms, default=math.nan), 1),
         "waited_1s_or_more": sum(1 for ms in latencies_ms if ms >= RECHECK_HIT_S * 1000),
@@ -224,10 +200,10 @@ def main() -> int:
                         help="the writer's PRAGMA synchronous (default: sqlite3's own, FULL)")
     parser.add_argument("--recheck", type=float, default=None,
                         help="override the listener's FEED_RECHECK_SECONDS (default: the code's)")
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the checkout whose listener runs")
+    parser.add_argument("--root", type=Path, default=S.DEFAULT_ROOT, help="the checkout whose listener runs")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    load_project(args.root)
+    S.load_project(args.root)
     from tests.conftest import prepare_database
 
     with tempfile.TemporaryDirectory(prefix="beacon-wake-bench-") as folder:
@@ -235,7 +211,7 @@ def main() -> int:
         prepare_database(f"sqlite:///{database}")
         report = asyncio.run(measure(database, args))
     report["root"] = str(args.root.resolve())
-    report["load_average_at_start"] = LOAD_AT_START
+    report["load_average_at_start"] = S.LOAD_AT_START
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -244,7 +220,7 @@ def main() -> int:
         print(f"{report['changes']} plain-SQL commits by another process, {args.min_ms:g}-{args.max_ms:g} ms apart, "
               f"{pauses} (writer synchronous: "
               f"{report['writer_synchronous']}); listener re-check every {report['recheck_s']:g} s; "
-              f"load average at start {LOAD_AT_START}")
+              f"load average at start {S.LOAD_AT_START}")
         print(f"commit -> listener has it: p50 {report['p50_ms']} ms  p90 {report['p90_ms']} ms  "
               f"p99 {report['p99_ms']} ms  max {report['max_ms']} ms")
         print(f"waited >= {RECHECK_HIT_S:g} s (a lost wake-up): {report['waited_1s_or_more']} "

@@ -1,53 +1,29 @@
 """Worker-to-screen latency and burst behaviour of Beacon's live task badges and approvals.
 
-Set-up (both parts): a fresh SQLite database (migrated and seeded with the demo data by
-tests/conftest.py's prepare_database) in a temporary folder, and one Beacon server started as
-`make run` does (`reflex run --env prod`, cwd --root), through bench/latency.py's helpers. --pages
-Chromium pages, each in its own browser context, are signed in as the Acme client admin on
-/contacts. This process plays the task worker itself, with the real services (so it can stamp
-each commit exactly): `system_actor("bench-worker")` claims and completes, the Acme admin assigns
-and approves. It is another process than the server, so every change takes the cross-process
-wake-up (SQLite WAL watcher -> change-feed listener -> registry -> each page's background event ->
-Reflex delta over the websocket -> React render). Commit times come from
-`app.db.on_change_committed` (runs right after each commit, time.time()); page times are
-performance.timeOrigin + performance.now() taken in a MutationObserver callback, i.e. when the
-new text is in the DOM (pixels follow at the next frame). The offset between the two clocks is
-measured on every page and reported (clock±), not assumed to be zero.
+Set-up: a fresh SQLite database (demo data) and one server (`reflex run --env prod`, cwd
+--root). --pages Chromium pages, each its own context, signed in as the Acme client admin on
+/contacts. This process plays the task worker itself with the real services (so it can stamp each
+commit): `system_actor("bench-worker")` claims and completes, the Acme admin assigns and approves;
+every change takes the cross-process wake-up. Commit times come from `app.db.on_change_committed`;
+page times from a MutationObserver (performance.timeOrigin + performance.now()); the offset
+between the two clocks is measured on every page (clock±).
 
-Part 1, commit -> badge latency. --tasks tasks, spread round-robin over the 4 Acme contacts, one
-at a time. For each: assign (Outreach Agent), claim_next_task, complete_task, approve_draft, each
-commit STEP_INTERVAL_MS after the previous one on a fixed schedule so that no two are coalesced.
-A MutationObserver in every page logs each change of each Acme card's
-`[data-testid=task-badge]` text. The app's badge rule (app/services/work_rules.contact_badge)
-shows "Agent Working" for a pending task already, so the badge turns "Agent Working" at the
-ASSIGN commit and the worker's claim (pending -> in_progress) changes nothing on screen; the
-bench therefore times "Agent Working" from the assign commit and checks that the claim caused no
-badge change (a badge change no step explains is counted as `unexpected`). "Draft Ready" is
-timed from the complete commit, and the badge's removal ("cleared") from the approve commit.
-latency = DOM stamp - commit stamp per (page, step); p50/p90/p99 are nearest-rank. A step a page
-never showed (before the same step of the contact's next task was committed) is `missed`; of
-those, `lost` when the page showed no later step of that contact either (else it was coalesced).
+Part 1, commit -> badge: --tasks tasks, round-robin over the 4 Acme contacts, one at a time:
+assign, claim_next_task, complete_task, approve_draft, each commit STEP_INTERVAL_MS after the
+previous one. A pending task already shows "Agent Working" (work_rules.contact_badge), so that is
+timed from the ASSIGN commit and the claim must change no badge (a badge change no step explains
+is `unexpected`); "Draft Ready" from the complete commit, "cleared" from the approve commit. A
+step not shown before the same step of the contact's next task is `missed`; `lost` when no later
+step of that contact was shown either (else it was coalesced).
 
-Part 2, burst. --burst tasks are assigned over the 4 Acme contacts (alternating the two Acme
-agents), the pages are left to show them (until no page has received a websocket frame for
-QUIET_S: the assignments' backlog is drained), then an extra page (Acme admin, /approvals) joins and
-every page gets an observer. After IDLE_BASELINE_S of quiet (the idle frame-gap baseline), the
-bench claims and completes all --burst tasks on a schedule of BURST_SECONDS in total, with
-BURST_THREADS threads (the achieved rate is reported). Per page, from the burst's start until
-QUIET_TAIL_S after the last page reached the final state (or the settle deadline):
-  (a) renders: MutationObserver callbacks whose records touched a task badge, a contact card, a
-      draft card or the pending-approvals count (one React commit gives one callback), and the
-      number of such mutation records; websocket frames received (page.on("websocket") ->
-      ws.on("framereceived")): all frames, socket.io event frames ("42...") and their payload kB;
-  (b) settle: time from the last burst commit until the page shows the exact final state and
-      keeps it: `[data-testid=pending-approvals-count]` text = the DB's pending draft count for
-      Acme, every Acme card's badge = what the DB implies (work_rules.contact_badge of the
-      contact's newest task status and whether it has a pending draft), and on /approvals
-      min(count, DRAFTS_SHOWN) `[data-testid=draft-card][data-status=pending]` (the list shows at
-      most 50; part 1's approved drafts are draft cards too, in the "Approved" list);
-  (c) responsiveness: a requestAnimationFrame loop in each page records the longest gap between
-      two frames during the window (and, for comparison, during IDLE_BASELINE_S before it).
-The server log is scanned for errors at the end.
+Part 2, burst: --burst tasks are assigned (the pages show them and fall quiet), a /approvals page
+joins, and after IDLE_BASELINE_S (the idle frame-gap baseline) BURST_THREADS threads claim and
+complete them all on a BURST_SECONDS schedule. Per page, until QUIET_TAIL_S after the final state:
+renders (MutationObserver callbacks touching a badge, card, draft card or the pending count) and
+their records; websocket frames, event frames and kB; settle (last burst commit -> the exact final
+state the database implies: pending count, every badge, min(count, DRAFTS_SHOWN) pending draft
+cards on /approvals); the longest requestAnimationFrame gap (and the idle one). The server log is
+scanned for errors at the end.
 
 Run: `source scripts/env.sh && python bench/task_latency.py [--pages 3] [--tasks 50]
 [--burst 100] [--root DIR] [--json]`.
@@ -57,20 +33,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
+from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers, wherever we are run from
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import latency as base  # the colleague's bench: server start, clocks, percentiles, facts
-import _support as S  # noqa: E402 - the error scan and page helpers the other benches use
-from _support import server_log_problems  # noqa: E402
+import _support as S  # noqa: E402
 
 DEFAULT_PAGES = 3  # a few colleagues of one client watching /contacts
 DEFAULT_TASKS = 50  # 150 timed steps per page: enough for a p90, a rough p99
@@ -87,7 +60,6 @@ IDLE_BASELINE_S = 1.0  # frame gaps of the quiet pages, measured just before the
 SETTLE_TIMEOUT_S = 30.0  # after the last commit, how long pages get to show the final state
 PREP_TIMEOUT_MS = 60_000  # after assigning the burst's tasks, pages must show them, then fall quiet
 QUIET_S = 1.0  # before the burst, the pages have received no frame for this long (backlog drained)
-QUIET_POLL_MS = 100  # how often the quiet check looks at the frame counters
 QUIET_TAIL_S = 1.0  # keep counting renders/frames this long after the final state (stragglers)
 CLOCK_TOLERANCE_MS = 5.0  # a DOM stamp this much before its commit is still that commit's (clocks)
 PUMP_MS = 20  # while burst threads run, the main thread lets Playwright dispatch events this often
@@ -147,28 +119,6 @@ SHOWS_STATE_JS = "(expected) => window.__benchBurst && window.__benchBurst.last 
 
 
 @dataclass
-class StepStats:
-    step: str  # "Agent Working" (from assign), "Draft Ready" (from complete), "cleared" (from approve)
-    count: int
-    p50_ms: float | None
-    p90_ms: float | None
-    p99_ms: float | None
-    max_ms: float | None
-    missed: int  # (page, step) pairs never shown: coalesced with a later step, or lost
-    lost: int  # of the missed: no later step of that contact shown either (the page fell behind)
-
-
-@dataclass
-class LatencyResult:
-    pages: int
-    tasks: int
-    interval_ms: float
-    steps: list[StepStats]
-    unexpected: int  # badge changes no step explains (the claim, for one, should cause none)
-    clock_offset_ms: float
-
-
-@dataclass
 class BurstPage:
     page: str  # "contacts-1".. or "approvals"
     renders: int
@@ -199,39 +149,12 @@ class BurstResult:
 
 # --- helpers -----------------------------------------------------------------------------------
 
-class FrameCounter:
-    """Websocket frames a page received (every socket it opened), counted on Playwright's side."""
-
-    def __init__(self, page) -> None:
-        self.frames = 0
-        self.events = 0
-        self.bytes = 0
-        page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
-
-    def _on_frame(self, payload) -> None:
-        self.frames += 1
-        self.bytes += len(payload.encode() if isinstance(payload, str) else payload)
-        if isinstance(payload, str) and payload.startswith("42"):  # socket.io EVENT packet
-            self.events += 1
-
-    def snapshot(self) -> tuple[int, int, int]:
-        return self.frames, self.events, self.bytes
-
-
-def open_live_page(browser, url: str, path: str) -> tuple[Any, FrameCounter]:
-    """Signed in as the Acme admin (bench/latency.py's open_page), then live on `path`."""
-    context = browser.new_context()
-    context.set_default_timeout(base.PAGE_TIMEOUT_MS)
-    page = context.new_page()
-    counter = FrameCounter(page)  # before any navigation: the page's sockets are all seen
-    page.goto(url + "/login")
-    page.get_by_label("Email", exact=True).fill(base.VIEWER_EMAIL)
-    page.get_by_label("Password", exact=True).fill(base.VIEWER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
-    page.goto(url + path)
-    page.wait_for_selector(S.FOLLOWING)  # connected, and its live subscription names its worker
-    return page, counter
+def open_live_page(browser, url: str, path: str):
+    """Signed in as the Acme admin, live on `path`, its websocket frames counted."""
+    counters = []
+    page = S.open_page(browser, url, S.VIEWER_EMAIL, path,
+                       before_navigation=lambda p: counters.append(S.FrameCounter(p)))
+    return page, counters[0]
 
 
 def acme_facts(acme: int) -> tuple[list[int], dict[str, int]]:
@@ -270,72 +193,14 @@ def expected_from_db(acme: int, contact_ids: list[int]) -> tuple[int, dict[str, 
     return int(pending), badges
 
 
-class CommitClock:
-    """Stamps (epoch ms) every commit of this process that appended to the change log."""
-
-    def __init__(self) -> None:
-        from app.db import on_change_committed
-
-        self.stamps: list[float] = []
-        self._lock = threading.Lock()
-        self._remove = on_change_committed(self._stamp)
-
-    def _stamp(self) -> None:
-        with self._lock:
-            self.stamps.append(base.now_ms())
-
-    def close(self) -> None:
-        self._remove()
-
-    def run(self, operation, *args):
-        """Run one service call that must commit exactly once; returns (result, commit ms)."""
-        before = len(self.stamps)
-        result = operation(*args)
-        if len(self.stamps) != before + 1:
-            raise RuntimeError(f"{operation.__name__}: expected 1 commit, saw {len(self.stamps) - before}")
-        return result, self.stamps[-1]
-
-
-def wait_quiet(pump_page, counters: list[FrameCounter]) -> bool:
-    """Wait (bounded by PREP_TIMEOUT_MS) until no page received a frame for QUIET_S."""
-    deadline = time.monotonic() + PREP_TIMEOUT_MS / 1000
-    last_total, last_change = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        pump_page.wait_for_timeout(QUIET_POLL_MS)  # lets Playwright dispatch the frame events
-        total = sum(c.frames for c in counters)
-        if total != last_total:
-            last_total, last_change = total, time.monotonic()
-        elif time.monotonic() - last_change >= QUIET_S:
-            return True
-    return False
-
-
-def ensure_running(process, what: str) -> None:
-    """A server that died mid-run would pass for a slow one: say so instead."""
-    if process.poll() is not None:
-        raise RuntimeError(f"Beacon exited (code {process.returncode}) during {what}")
-
-
-def stats(step: str, values: list[float], missed: int, lost: int) -> StepStats:
-    values = sorted(values)
-    return StepStats(step=step, count=len(values), p50_ms=base.percentile(values, 50),
-                     p90_ms=base.percentile(values, 90), p99_ms=base.percentile(values, 99),
-                     max_ms=values[-1] if values else None, missed=missed, lost=lost)
+def wait_quiet(pump_page, counters) -> bool:
+    return S.wait_quiet(pump_page, counters, QUIET_S, PREP_TIMEOUT_MS / 1000)
 
 
 # --- part 1 ------------------------------------------------------------------------------------
 
-@dataclass
-class Expected:
-    contact: str
-    text: str  # the badge text this step must produce
-    step: str
-    committed: float  # epoch ms
-    deadline: float = float("inf")  # commit of the same step on the same contact's next task
-
-
 def run_latency(pages: list, contact_ids: list[int], agents: dict[str, int], task_count: int,
-                assigner, worker, clock: CommitClock) -> LatencyResult:
+                assigner, worker, clock: S.CommitClock) -> dict[str, Any]:
     from app.services import drafts, tasks
 
     ids = [str(c) for c in contact_ids]
@@ -343,9 +208,9 @@ def run_latency(pages: list, contact_ids: list[int], agents: dict[str, int], tas
         initial = page.evaluate(S.BADGE_LOG_JS, ids)
         if any(initial.values()):
             raise RuntimeError(f"part 1 must start with no badges, the page shows {initial}")
-    offset = max(abs(base.clock_offset_ms(page)) for page in pages)
+    offset = max(abs(S.clock_offset_ms(page)) for page in pages)
 
-    expected: list[Expected] = []
+    expected: list[dict] = []  # {contact, text (the badge it must show), step, committed (ms)}
     start, n = time.monotonic(), 0
 
     def on_schedule(operation, *args):
@@ -356,36 +221,32 @@ def run_latency(pages: list, contact_ids: list[int], agents: dict[str, int], tas
         n += 1
         return clock.run(operation, *args)
 
-    base.log(f"part 1: {task_count} tasks, 4 commits each, {STEP_INTERVAL_MS} ms apart")
+    S.log(f"part 1: {task_count} tasks, 4 commits each, {STEP_INTERVAL_MS} ms apart")
     for i in range(task_count):
-        contact = contact_ids[i % len(contact_ids)]
-        task_id, t_assign = on_schedule(tasks.assign_task, assigner, contact, agents[ASSIGN_AGENT])
+        contact = str(contact_ids[i % len(contact_ids)])
+        task_id, t_assign = on_schedule(tasks.assign_task, assigner, int(contact), agents[ASSIGN_AGENT])
         claimed, _t_claim = on_schedule(tasks.claim_next_task, worker)  # no badge change expected
         if claimed is None or claimed.id != task_id:
             raise RuntimeError(f"task {i}: claimed {claimed and claimed.id}, expected {task_id}")
         draft_id, t_complete = on_schedule(tasks.complete_task, worker, task_id, f"Bench {i}", "Body")
         _, t_approve = on_schedule(drafts.approve_draft, assigner, draft_id)
-        expected += [Expected(str(contact), "Agent Working", "Agent Working", t_assign),
-                     Expected(str(contact), "Draft Ready", "Draft Ready", t_complete),
-                     Expected(str(contact), "", "cleared", t_approve)]
-    for i, e in enumerate(expected):  # each step must show before the same step of the next task
-        e.deadline = next((later.committed for later in expected[i + 1:]
-                           if later.contact == e.contact and later.step == e.step), float("inf"))
+        expected += [{"contact": contact, "text": text, "step": step, "committed": at} for text, step, at in
+                     (("Agent Working", "Agent Working", t_assign), ("Draft Ready", "Draft Ready", t_complete),
+                      ("", "cleared", t_approve))]
+    S.set_deadlines(expected)
 
     # Bounded: every page gets what remains of one deadline to show the last step (the last
     # approve's "cleared": the newest commit, so a "" stamped after it can only be that one).
-    last_step = expected[-1]
+    last = expected[-1]
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     for page in pages:
         try:
-            page.wait_for_function(
-                "([id, t]) => window.__benchBadges[id].some(([text, at]) => text === '' && at >= t)",
-                arg=[last_step.contact, last_step.committed - CLOCK_TOLERANCE_MS],
-                timeout=max(1.0, (deadline - time.monotonic()) * 1000))
+            page.wait_for_function(S.BADGE_CLEARED_JS, arg=[last["contact"], last["committed"] - CLOCK_TOLERANCE_MS],
+                                   timeout=max(1.0, (deadline - time.monotonic()) * 1000))
         except Exception as error:  # noqa: BLE001 - what a page did not show counts as missed
-            base.log(f"a page did not show the last step: {type(error).__name__}")
+            S.log(f"a page did not show the last step: {type(error).__name__}")
     logs = [page.evaluate("() => window.__benchBadges") for page in pages]
-    base.log("  badge changes seen per page: " + ", ".join(
+    S.log("  badge changes seen per page: " + ", ".join(
         str(sum(len(changes) for changes in log.values())) for log in logs) + f" (expected {len(expected)} each)")
 
     by_step: dict[str, list[float]] = {"Agent Working": [], "Draft Ready": [], "cleared": []}
@@ -394,29 +255,23 @@ def run_latency(pages: list, contact_ids: list[int], agents: dict[str, int], tas
     unexpected = 0
     for observed_by_contact in logs:
         for contact in ids:
-            observed = observed_by_contact[contact]
-            used = [False] * len(observed)
-            cursor = 0
-            misses: list[Expected] = []
-            newest_shown = float("-inf")  # commit time of the newest step this page showed here
-            for e in (x for x in expected if x.contact == contact):
-                hit = next((k for k in range(cursor, len(observed))
-                            if observed[k][0] == e.text and observed[k][1] >= e.committed - CLOCK_TOLERANCE_MS),
-                           None)
-                if hit is None or observed[hit][1] >= e.deadline:
-                    misses.append(e)
-                    continue
-                used[hit] = True
-                cursor = hit + 1
-                newest_shown = e.committed
-                by_step[e.step].append(observed[hit][1] - e.committed)
-            for e in misses:
-                missed[e.step] += 1
-                lost[e.step] += e.committed > newest_shown  # not overtaken by a later step shown
+            hits, used = S.match_badges([e for e in expected if e["contact"] == contact],
+                                        observed_by_contact[contact], CLOCK_TOLERANCE_MS)
+            # the commit time of the newest step this page showed for this contact
+            newest_shown = max((e["committed"] for e, latency, _ in hits if latency is not None), default=-1.0)
+            for e, latency, _ in hits:
+                if latency is None:
+                    missed[e["step"]] += 1
+                    lost[e["step"]] += e["committed"] > newest_shown  # not overtaken by a later step shown
+                else:
+                    by_step[e["step"]].append(latency)
             unexpected += used.count(False)
-    return LatencyResult(pages=len(pages), tasks=task_count, interval_ms=STEP_INTERVAL_MS,
-                         steps=[stats(step, values, missed[step], lost[step]) for step, values in by_step.items()],
-                         unexpected=unexpected, clock_offset_ms=offset)
+    # per step: n, p50..max (ms); missed: (page, step) pairs never shown (coalesced with a later step,
+    # or lost); lost: of the missed, no later step of that contact shown either (the page fell behind)
+    return {"pages": len(pages), "tasks": task_count, "interval_ms": STEP_INTERVAL_MS, "clock_offset_ms": offset,
+            "steps": [{"step": step, **S.stats(values), "missed": missed[step], "lost": lost[step]}
+                      for step, values in by_step.items()],
+            "unexpected": unexpected}  # badge changes no step explains (the claim, for one, should cause none)
 
 
 # --- part 2 ------------------------------------------------------------------------------------
@@ -427,7 +282,7 @@ def state_key(count: int, badges: list[str], cards: int) -> str:
 
 
 def start_burst(worker_names: list[str], burst: int,
-                clock: CommitClock) -> tuple[list[threading.Thread], list[BaseException], int]:
+                clock: S.CommitClock) -> tuple[list[threading.Thread], list[BaseException], int]:
     """Start one thread per worker name claiming+completing `burst` tasks on a BURST_SECONDS schedule.
 
     Returns the threads, the list their errors go to, and the index of the burst's first commit
@@ -467,13 +322,13 @@ def start_burst(worker_names: list[str], burst: int,
 
 
 def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[int],
-              agents: dict[str, int], burst: int, assigner, acme: int, clock: CommitClock) -> BurstResult:
+              agents: dict[str, int], burst: int, assigner, acme: int, clock: S.CommitClock) -> BurstResult:
     from app.services import tasks
     from app.views.lists import LIST_PAGE_SIZE as DRAFTS_SHOWN
 
     ids = [str(c) for c in contact_ids]
     agent_ids = sorted(agents.values())
-    base.log(f"part 2: assigning {burst} tasks")
+    S.log(f"part 2: assigning {burst} tasks")
     for i in range(burst):
         tasks.assign_task(assigner, contact_ids[i % len(contact_ids)], agent_ids[i % len(agent_ids)])
     approvals, approvals_counter = open_live_page(browser, url, "/approvals")
@@ -486,14 +341,14 @@ def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[
             " return b && b.textContent.trim() === 'Agent Working'; })", arg=ids, timeout=PREP_TIMEOUT_MS)
     all_counters = [*counters, approvals_counter]
     if not wait_quiet(all_pages[0], all_counters):
-        base.log(f"  the pages still received frames {PREP_TIMEOUT_MS / 1000:g} s after the assignments")
+        S.log(f"  the pages still received frames {PREP_TIMEOUT_MS / 1000:g} s after the assignments")
     for page in all_pages:
         page.evaluate(BURST_OBSERVER_JS, {"ids": ids, "maxSnapshots": MAX_SNAPSHOTS})
     all_pages[0].wait_for_timeout(IDLE_BASELINE_S * 1000)
     idle = [page.evaluate("() => window.__benchBurst.reset()") for page in all_pages]
     frames_before = [c.snapshot() for c in all_counters]
 
-    base.log(f"part 2: completing {burst} tasks in ~{BURST_SECONDS:g} s with {BURST_THREADS} threads")
+    S.log(f"part 2: completing {burst} tasks in ~{BURST_SECONDS:g} s with {BURST_THREADS} threads")
     threads, errors, first_commit = start_burst(
         [f"{WORKER_NAME}-{n + 1}" for n in range(BURST_THREADS)], burst, clock)
     deadline = time.monotonic() + BURST_TIMEOUT_S
@@ -517,7 +372,7 @@ def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[
             page.wait_for_function(SHOWS_STATE_JS, arg=state,
                                    timeout=max(1.0, (settle_deadline - time.monotonic()) * 1000))
         except Exception as error:  # noqa: BLE001 - reported as never settled
-            base.log(f"{name} did not show the final state: {type(error).__name__}")
+            S.log(f"{name} did not show the final state: {type(error).__name__}")
     all_pages[0].wait_for_timeout(QUIET_TAIL_S * 1000)
 
     result = BurstResult(tasks=burst, threads=BURST_THREADS, duration_s=(last - first) / 1000,
@@ -545,79 +400,60 @@ def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[
 
 # --- the run -----------------------------------------------------------------------------------
 
-def run(root: Path, page_count: int, task_count: int, burst: int) -> tuple[LatencyResult, BurstResult, dict]:
-    from playwright.sync_api import sync_playwright
-
+def run(args) -> dict:
     from app.services.actors import system_actor
     from app.services.auth import actor_for_email
-    from tests.conftest import prepare_database
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, stop_server
 
-    with tempfile.TemporaryDirectory(prefix="beacon-task-bench-") as tmp:
-        workdir = Path(tmp)
-        # Its own folder: the server watches the database's folder for WAL writes.
-        database_url = f"sqlite:///{workdir / 'db' / 'beacon.db'}"
-        prepare_database(database_url)  # also points this process at it
+    with tempfile.TemporaryDirectory(prefix="beacon-task-bench-") as tmp, \
+            S.bench_database("sqlite", Path(tmp)) as url:
         assigner = actor_for_email(ASSIGNER_EMAIL)
         worker = system_actor(WORKER_NAME)
-        acme = base.client_id(base.CLIENT_NAME)
+        acme = S.client_id_of()
         contact_ids, agents = acme_facts(acme)
-
-        base.log(f"starting Beacon from {root} (a cold start builds the frontend first)")
-        process, url = base.start_server(root, workdir, database_url)
-        clock = CommitClock()
+        clock = S.CommitClock()
         try:
-            base.log(f"Beacon is up at {url}")
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                try:
-                    pages, counters = [], []
-                    for n in range(page_count):
-                        page, counter = open_live_page(browser, url, "/contacts")
-                        for contact in contact_ids:
-                            page.wait_for_selector(CARD.format(id=contact))
-                        pages.append(page)
-                        counters.append(counter)
-                        base.log(f"  page {n + 1}/{page_count} live on /contacts")
-                    latency_result = run_latency(pages, contact_ids, agents, task_count, assigner, worker, clock)
-                    ensure_running(process, "part 1")
-                    burst_result = run_burst(browser, url, pages, counters, contact_ids, agents, burst,
-                                             assigner, acme, clock)
-                    ensure_running(process, "part 2")
-                finally:
-                    browser.close()
-        except BaseException:
-            tail = (workdir / "server.log").read_text(errors="replace")[-base.LOG_TAIL_CHARS:]
-            base.log(f"server log (tail):\n{tail}")
-            raise
+            with S.served(args.root, Path(tmp), url) as server, S.chromium() as browser:
+                pages, counters = [], []
+                for n in range(args.pages):
+                    page, counter = open_live_page(browser, server.url, "/contacts")
+                    for contact in contact_ids:
+                        page.wait_for_selector(CARD.format(id=contact))
+                    pages.append(page)
+                    counters.append(counter)
+                    S.log(f"  page {n + 1}/{args.pages} live on /contacts")
+                part1 = run_latency(pages, contact_ids, agents, args.tasks, assigner, worker, clock)
+                S.check_alive(server, "during part 1")
+                part2 = run_burst(browser, server.url, pages, counters, contact_ids, agents, args.burst,
+                                  assigner, acme, clock)
+                S.check_alive(server, "during part 2")
+                problems = S.server_log_problems(server.log_text())
         finally:
             clock.close()
-            stop_server(process)
-        problems = server_log_problems((workdir / "server.log").read_text(errors="replace"))
-    return latency_result, burst_result, problems
+    return {"part1": part1, "part2": part2, "server_log": problems}
 
 
 # --- report ------------------------------------------------------------------------------------
 
-def format_report(facts: dict[str, Any], lat: LatencyResult, burst: BurstResult, problems: dict) -> str:
-    ms = base.format_ms
+def format_report(args, facts: dict[str, Any], out: dict[str, Any]) -> str:
+    lat, burst, problems = out["part1"], out["part2"], out["server_log"]
+    ms = S.ms
     head = (f"date {facts['date']}   nproc {facts['nproc']}   load (1 min) {facts['loadavg_1m_start']} at start, "
             f"{facts['loadavg_1m']} at end   Reflex {facts['reflex']}")
     lines = [
         "Part 1 - worker commit -> task badge text in the DOM (commit in another process)",
         head,
-        f"{lat.pages} page(s) on /contacts, {lat.tasks} tasks, one commit every {lat.interval_ms:g} ms; ms",
+        f"{lat['pages']} page(s) on /contacts, {lat['tasks']} tasks, one commit every {lat['interval_ms']:g} ms; ms",
         "",
         f"{'step (timed from)':<32} {'count':>6} {'p50':>8} {'p90':>8} {'p99':>8} {'max':>8} {'missed':>7} {'lost':>5}",
     ]
     origin = {"Agent Working": "Agent Working (assign)", "Draft Ready": "Draft Ready (complete)",
               "cleared": "cleared (approve)"}
-    for s in lat.steps:
-        lines.append(f"{origin[s.step]:<32} {s.count:>6} {ms(s.p50_ms):>8} {ms(s.p90_ms):>8} "
-                     f"{ms(s.p99_ms):>8} {ms(s.max_ms):>8} {s.missed:>7} {s.lost:>5}")
+    for s in lat["steps"]:
+        lines.append(f"{origin[s['step']]:<32} {s['n']:>6} {ms(s['p50']):>8} {ms(s['p90']):>8} "
+                     f"{ms(s['p99']):>8} {ms(s['max']):>8} {s['missed']:>7} {s['lost']:>5}")
     claim_note = "Note: a pending task already shows \"Agent Working\", so the claim commit changes no badge."
     lines.append(f"missed: (page, step) never shown (coalesced with the next step, or lost: nothing later "
-                 f"shown); unexpected badge changes: {lat.unexpected}; clock± {ms(lat.clock_offset_ms)} ms")
+                 f"shown); unexpected badge changes: {lat['unexpected']}; clock± {ms(lat['clock_offset_ms'])} ms")
     lines += [claim_note, ""]
     lines.append(f"Part 2 - burst: {burst.tasks} tasks claimed+completed by {burst.threads} threads in "
                  f"{burst.duration_s:.2f} s ({burst.rate_per_s:.0f}/s, {burst.commits} commits)")
@@ -650,35 +486,16 @@ def format_report(facts: dict[str, Any], lat: LatencyResult, burst: BurstResult,
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=DEFAULT_PAGES, help="pages on /contacts (default %(default)s)")
     parser.add_argument("--tasks", type=int, default=DEFAULT_TASKS, help="part 1's tasks (default %(default)s)")
     parser.add_argument("--burst", type=int, default=DEFAULT_BURST, help="part 2's tasks (default %(default)s)")
-    parser.add_argument("--root", type=Path, default=base.DEFAULT_ROOT,
-                        help="the Beacon checkout to serve from (default: this script's)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the tables")
+    S.add_common_args(parser)
     args = parser.parse_args(argv)
-    args.root = args.root.resolve()
     if args.pages < 1 or args.tasks < 1 or args.burst < 1:
         parser.error("--pages, --tasks and --burst must be at least 1")
-    return args
-
-
-def main(argv: list[str] | None = None) -> int:
-    import signal
-
-    args = parse_args(argv)
-    signal.signal(signal.SIGTERM, base._exit_on_sigterm)  # unwinds through the finally blocks
-    base.load_project(args.root)
-    load_at_start = round(os.getloadavg()[0], 2)  # the machine is shared: say how busy it was
-    lat, burst, problems = run(args.root, args.pages, args.tasks, args.burst)
-    facts = {**base.environment_facts(), "loadavg_1m_start": load_at_start}
-    if args.json:
-        print(json.dumps({**facts, "part1": asdict(lat), "part2": asdict(burst), "server_log": problems},
-                         indent=2))
-    else:
-        print(format_report(facts, lat, burst, problems))
+    S.bench_main(args, run, format_report)
     return 0
 
 

@@ -3,21 +3,19 @@ session, on its own SQLite database, driven by Debian's Chromium through Playwri
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.conftest import ROOT, prepare_database, use_database
+from tests.conftest import use_database
+from tests.support.server import (  # noqa: F401 - the e2e tests import them from here
+    SERVER_START_TIMEOUT_SECONDS,
+    BeaconServer,
+    free_port,
+    start_server,
+    stop_server,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 # Flags for headless Chromium on a machine with no network beyond package registries.
@@ -25,70 +23,9 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-SERVER_START_TIMEOUT_SECONDS = 300  # a prod start compiles and builds the frontend (~10 s warm, more cold)
 LIVE_TIMEOUT_MS = 10_000  # how long expect() waits for a pushed change; a lost change fails after it
 
 expect.set_options(timeout=LIVE_TIMEOUT_MS)
-
-
-@dataclass
-class BeaconServer:
-    url: str
-    database_url: str
-    env: dict[str, str]
-
-    def beacon(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(tmp: Path, extra_env: dict[str, str] | None = None, database_url: str | None = None,
-                 port: int | None = None, prepare: bool = True, root: Path = ROOT) -> tuple[subprocess.Popen, BeaconServer]:
-    """Start Beacon from `root` as `make run` does, on `database_url` (default: a new SQLite file
-    in `tmp`)."""
-    database_url = database_url or f"sqlite:///{tmp / 'beacon.db'}"
-    if prepare:
-        prepare_database(database_url)
-    port = port or free_port()
-    env = {**os.environ, "BEACON_DATABASE_URL": database_url, **(extra_env or {})}
-    log = open(tmp / "server.log", "a")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(
-        ["reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://localhost:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Beacon exited early:\n{(tmp / 'server.log').read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/ping", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    else:
-        stop_server(process)
-        raise RuntimeError(f"Beacon did not start:\n{(tmp / 'server.log').read_text()[-3000:]}")
-    return process, BeaconServer(url=url, database_url=database_url, env=env)
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @pytest.fixture(scope="session")
