@@ -16,3 +16,11 @@ def error_response(status: int, message: str, fields: dict[str, str] | None = No
 def service_error_response(error: ServiceError) -> JSONResponse:
     fields = error.fields if isinstance(error, InvalidInput) else None
     return error_response(error.http_status, error.message, fields)
+
+
+async def handle_service_error(_request, error: ServiceError) -> JSONResponse:
+    """Starlette's exception handler: whatever a service refuses, the API answers as JSON."""
+    return service_error_response(error)
+
+
+EXCEPTION_HANDLERS = {ServiceError: handle_service_error}

@@ -7,19 +7,14 @@ import os
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from app.api.errors import service_error_response
-from app.api.system_status import caller
+from app.api.deps import caller
 from app.feed.listener import feed_stats
 from app.feed.registry import registry
 from app.services.actors import require_platform_admin
-from app.services.errors import ServiceError
 
 
 async def get_health(request: Request) -> JSONResponse:
-    try:
-        require_platform_admin(await caller(request))
-    except ServiceError as error:
-        return service_error_response(error)
+    require_platform_admin(await caller(request))
     return JSONResponse({
         "worker_pid": os.getpid(),
         "feed_mode": registry.mode,

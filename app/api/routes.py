@@ -5,6 +5,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from app.api.auth import sign_in, sign_out
+from app.api.errors import EXCEPTION_HANDLERS
 from app.api.health import get_health
 from app.api.system_status import get_system_status, post_system_status
 
@@ -22,4 +23,5 @@ api = Starlette(
         Route("/auth/sign-in", sign_in, methods=["POST"]),
         Route("/auth/sign-out", sign_out, methods=["POST"]),
     ],
+    exception_handlers=EXCEPTION_HANDLERS,
 )

@@ -1,0 +1,80 @@
+"""Request bodies: JSON objects read into pydantic models (unknown fields refused, no coercion),
+every problem a 422 naming its field in Beacon's own words (never echoing what was sent)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.requests import Request
+
+from app.services.errors import InvalidInput, ServiceError
+
+CLIENT_ID_MAX_DIGITS = 40  # any well-formed number a prober tries; longer is not an id at all
+CLIENT_ID_HINT = "Give a client id (an integer), or null for all clients."
+
+# What each kind of pydantic error says, in words that never repeat the input.
+_PROBLEMS = {
+    "extra_forbidden": "Unknown field.",
+    "string_type": "Must be a string.",
+    "list_type": "Must be a list.",
+    "missing": "Required.",
+}
+
+
+class BadBody(ServiceError):
+    """Not a JSON object at all: there is no field to name."""
+
+    http_status = 422
+
+
+class RequestBody(BaseModel):
+    """A JSON request body. `required` words what a missing field should have been."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    required: ClassVar[dict[str, str]] = {}
+
+
+Body = TypeVar("Body", bound=RequestBody)
+
+
+def client_id_param(raw: Any, field: str) -> int | None:
+    """A client id as sent: an integer (or its digits), or null/""/"all" for all clients.
+
+    A well-formed id no client has (a huge number too) goes on to the service, which answers it
+    as it answers another tenant's: an id is never judged here by whether it exists."""
+    if raw is None or raw == "" or raw == "all":
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or (isinstance(raw, str) and not (
+            0 < len(raw.strip()) <= CLIENT_ID_MAX_DIGITS and raw.strip().isascii() and raw.strip().isdigit())):
+        raise InvalidInput({field: CLIENT_ID_HINT})
+    return int(raw)
+
+
+def _problem(model: type[RequestBody], error: dict) -> tuple[str, str]:
+    field = str(error["loc"][0]) if error["loc"] else "body"
+    if error["type"] == "missing" and field in model.required:
+        return field, model.required[field]
+    return field, _PROBLEMS.get(error["type"], "Not a valid value.")
+
+
+def parse_body(model: type[Body], data: Any) -> Body:
+    if not isinstance(data, dict):
+        raise BadBody("The body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as invalid:
+        problems: dict[str, str] = {}
+        for error in invalid.errors():
+            field, problem = _problem(model, error)
+            problems.setdefault(field, problem)
+        raise InvalidInput(problems) from None
+
+
+async def read_body(request: Request, model: type[Body]) -> Body:
+    try:
+        data = json.loads(await request.body() or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadBody("The body must be JSON.") from None
+    return parse_body(model, data)
