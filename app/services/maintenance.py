@@ -288,8 +288,10 @@ class UptimeSeries:
     scope: str  # "" for all clients, else the client id
     name: str
     days: list[UptimeDay]
-    active_30: float  # percent, rounded
+    active_30: float  # percent
     active_90: float
+    active_30_label: str  # "99.98%", never "100%" for less
+    active_90_label: str
 
 
 def intervals_since_in(session: Session, since: datetime) -> dict[int | None, list[mr.Interval]]:
@@ -316,8 +318,9 @@ def uptime_in(session: Session, names: dict[int, str], now: datetime | None = No
         result.append(UptimeSeries(
             scope="" if scope is None else str(scope), name=name,
             days=[UptimeDay(d.day.isoformat(), d.state, mr.day_tooltip(d)) for d in days],
-            active_30=round(mr.active_share(intervals, now, 30) * 100, mr.SHARE_DECIMALS),
-            active_90=round(mr.active_share(intervals, now, 90) * 100, mr.SHARE_DECIMALS),
+            active_30=(share_30 := mr.active_share(intervals, now, 30)) * 100,
+            active_90=(share_90 := mr.active_share(intervals, now, 90)) * 100,
+            active_30_label=mr.percent(share_30), active_90_label=mr.percent(share_90),
         ))
     return result
 

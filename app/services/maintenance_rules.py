@@ -258,7 +258,7 @@ def active_share(intervals: Sequence[Interval], now: datetime, days: int, defaul
     return totals.get(ACTIVE, 0.0) / whole if whole else 1.0
 
 
-def _percent(share: float) -> str:
+def percent(share: float) -> str:
     """A share for people: 2 decimals, and never "0%" or "100%" for a share that is neither."""
     smallest = 10 ** -SHARE_DECIMALS
     value = round(share * 100, SHARE_DECIMALS)
@@ -271,5 +271,5 @@ def _percent(share: float) -> str:
 
 def day_tooltip(share: DayShare) -> str:
     """ "2026-12-01: Active 95.83%, Maintenance 4.17%" (only the statuses the day had)."""
-    parts = [f"{rules.STATUS_LABELS[s]} {_percent(v)}" for s, v in share.shares.items() if v > 0]
+    parts = [f"{rules.STATUS_LABELS[s]} {percent(v)}" for s, v in share.shares.items() if v > 0]
     return f"{share.day.isoformat()}: " + (", ".join(parts) if parts else "no time yet")
