@@ -148,7 +148,16 @@ def reset_system_status() -> None:
         clear_status_override(admin, client_id)
     for message in list_messages(admin):
         withdraw_system_message(admin, message.id)
+    cancel_open_windows(admin)
     cancel_open_tasks(admin)
+
+
+def cancel_open_windows(admin) -> None:
+    """Maintenance windows a previous test left scheduled or in progress would turn its pages."""
+    from app.services.maintenance import cancel_window, list_windows
+
+    for window in list_windows(admin, include_closed=False):
+        cancel_window(admin, window.id)
 
 
 def cancel_open_tasks(admin) -> None:
@@ -206,12 +215,14 @@ def publish(admin_page: Page, client: str, status: str, message: str = "", messa
     """Fill and submit the admin card "Agent Status & Messaging" as a person would."""
     result = admin_page.get_by_test_id("publish-result")
     before = int(result.get_attribute("data-count") or 0)
-    choose(admin_page, "Client", client)
+    card = admin_page.get_by_test_id("publish-card")  # "Scheduled maintenance" has a Client and a Message too
+    card.get_by_label("Client", exact=True).click()
+    admin_page.get_by_role("option", name=client, exact=True).click()
     choose(admin_page, "Agent status", status)
     choose(admin_page, "Message type", message_type)
-    admin_page.get_by_label("Message", exact=True).fill(message)
+    card.get_by_label("Message", exact=True).fill(message)
     admin_page.get_by_label("Expires at", exact=True).fill(expires_at)
-    admin_page.get_by_role("button", name="Publish").click()
+    admin_page.get_by_role("button", name="Publish", exact=True).click()
     expect(result).to_have_attribute("data-count", str(before + 1))
     expect(result).to_contain_text(f"Published {status.lower()} for {client}")
 
