@@ -84,8 +84,9 @@ def _existing_client(session: Session, client_id: Any) -> int:
 
 
 def _window(session: Session, window_id: Any) -> MaintenanceWindow:
+    """A window to change, locked (PostgreSQL) so the timer and an admin never both move it."""
     wanted = as_row_id(window_id)
-    row = session.get(MaintenanceWindow, wanted) if wanted is not None else None
+    row = session.get(MaintenanceWindow, wanted, with_for_update=True) if wanted is not None else None
     if row is None:
         raise not_found("maintenance window")
     return row
@@ -93,9 +94,11 @@ def _window(session: Session, window_id: Any) -> MaintenanceWindow:
 
 # --- the status history ---------------------------------------------------------------------
 
-def open_windows_in(session: Session) -> list[MaintenanceWindow]:
-    """Scheduled and in-progress windows (the timer's and the status rule's whole input)."""
-    return list(session.exec(select(MaintenanceWindow).where(col(MaintenanceWindow.state).in_(sorted(mr.OPEN_STATES)))))
+def open_windows_in(session: Session, for_update: bool = False) -> list[MaintenanceWindow]:
+    """Scheduled and in-progress windows (the timer's whole input); `for_update` locks them
+    (PostgreSQL; SQLite's writer holds the database) against a concurrent extend or cancel."""
+    query = select(MaintenanceWindow).where(col(MaintenanceWindow.state).in_(sorted(mr.OPEN_STATES)))
+    return list(session.exec(query.with_for_update() if for_update else query))
 
 
 def in_progress_windows_in(session: Session) -> list[mr.WindowFacts]:
@@ -226,7 +229,7 @@ def advance_windows(now: datetime | None = None) -> datetime | None:
         open_facts = [facts(w) for w in open_windows_in(session)]
     if mr.due_transitions(open_facts, now):
         with transaction() as session:
-            windows = open_windows_in(session)  # again, under the write lock: a cancel may have won
+            windows = open_windows_in(session, for_update=True)  # again, locked: a cancel may have won
             _apply_due(session, windows, now)
             open_facts = [facts(w) for w in windows if w.state in mr.OPEN_STATES]
     return mr.next_instant(open_facts, now)

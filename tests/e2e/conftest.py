@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,8 +211,11 @@ def choose(page: Page, label: str, option: str) -> None:
 
 
 def publish(admin_page: Page, client: str, status: str, message: str = "", message_type: str = "Info",
-            expires_at: str = "") -> None:
-    """Fill and submit the admin card "Agent Status & Messaging" as a person would."""
+            expires_at: str | Callable[[], str] = "") -> None:
+    """Fill and submit the admin card "Agent Status & Messaging" as a person would.
+
+    `expires_at` may be a function giving the value when the field is filled (last, just before
+    Publish): a short expiry then does not run out while a loaded machine fills the other fields."""
     result = admin_page.get_by_test_id("publish-result")
     before = int(result.get_attribute("data-count") or 0)
     card = admin_page.get_by_test_id("publish-card")  # "Scheduled maintenance" has a Client and a Message too
@@ -221,7 +224,7 @@ def publish(admin_page: Page, client: str, status: str, message: str = "", messa
     choose(admin_page, "Agent status", status)
     choose(admin_page, "Message type", message_type)
     card.get_by_label("Message", exact=True).fill(message)
-    admin_page.get_by_label("Expires at", exact=True).fill(expires_at)
+    admin_page.get_by_label("Expires at", exact=True).fill(expires_at() if callable(expires_at) else expires_at)
     admin_page.get_by_role("button", name="Publish", exact=True).click()
     expect(result).to_have_attribute("data-count", str(before + 1))
     expect(result).to_contain_text(f"Published {status.lower()} for {client}")

@@ -92,7 +92,7 @@ def test_a_message_vanishes_from_open_pages_at_its_expiry(browser, server):
     admin = sign_in(browser, server, "admin@beacon.demo", "beacon-admin", "/admin")
     mark_no_reload(acme)
 
-    publish(admin, "Acme", "Active", "Short notice", "Info", expires_at=local_datetime_in(admin, 4))
+    publish(admin, "Acme", "Active", "Short notice", "Info", expires_at=lambda: local_datetime_in(admin, 4))
     banner = acme.get_by_test_id("system-banner")
     expect(banner).to_contain_text("Short notice")
     expect(banner).to_have_attribute("data-accent-color", "blue")

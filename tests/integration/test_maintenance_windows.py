@@ -296,3 +296,22 @@ def test_windows_and_history_work_on_postgresql(postgres_database):
         assert session.exec(select(MaintenanceWindow.state).where(MaintenanceWindow.id == window.id)).one() == "completed"
     uptime = {u.name: u for u in build_views("all", {"admin"})["admin"]["uptime"]}
     assert uptime["Acme"].days[-1].state == "mixed"
+
+
+def test_the_uptime_and_banner_reads_go_through_indexes_on_sqlite(database):
+    """The 90 bars of every scope are one indexed query (never a scan of the history)."""
+    import sqlalchemy as sa
+
+    captured = []
+    with read_session() as session:
+        connection = session.connection()
+        sa.event.listen(connection, "before_cursor_execute",
+                        lambda _c, _cursor, statement, parameters, _x, _m: captured.append((statement, parameters)))
+        maintenance.intervals_since_in(session, utc_now() - timedelta(days=90))
+        maintenance.banner_windows_in(session, 1, utc_now())
+        maintenance.next_notice_at(session, utc_now())
+        raw = connection.connection.driver_connection
+        for statement, parameters in captured:
+            plan = [row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters or ())]
+            steps = [line for line in plan if "status_intervals" in line or "maintenance_windows" in line]
+            assert steps and all(line.startswith("SEARCH") for line in steps), (statement, plan)
