@@ -77,6 +77,7 @@ bench: setup chromium
 	python bench/presence.py
 	python bench/sqlite_wake.py
 	python bench/contacts_scale.py
+	python bench/maintenance_latency.py
 
 # Benchmarks of the scale-out form (local PostgreSQL and Redis): fan-out, idle cost, burst, a
 # large tenant on PostgreSQL.

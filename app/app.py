@@ -5,6 +5,7 @@ import reflex as rx
 from app.api.routes import api
 from app.config import get_settings
 from app.feed.listener import run_change_feed
+from app.maintenance_timer import run_maintenance_timer
 from app.presence_sweeper import run_presence_sweeper
 from app.retention import run_retention
 from app.pages import admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
@@ -59,3 +60,4 @@ if get_settings().live_updates:
     app.register_lifespan_task(run_change_feed)
 app.register_lifespan_task(run_presence_sweeper)
 app.register_lifespan_task(run_retention)
+app.register_lifespan_task(run_maintenance_timer)

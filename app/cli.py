@@ -173,6 +173,101 @@ def message_withdraw(acting, message_id) -> None:
 
 
 @main.group(cls=_Group)
+def maintenance() -> None:
+    """Scheduled maintenance windows: they start and end by themselves."""
+
+
+def _window_line(w) -> str:
+    return (f"{w.id} {w.state} {w.client}: {w.starts_at:%Y-%m-%d %H:%M:%S} - {w.ends_at:%Y-%m-%d %H:%M:%S} UTC"
+            + (f" {w.message}" if w.message else ""))
+
+
+@maintenance.command("schedule")
+@click.option("--as", "acting", metavar="EMAIL", help="The platform admin who acts.")
+@click.option("--client", default="All Clients", show_default=True, help="Client name, or 'All Clients'.")
+@click.option("--starts", default=None, help="ISO date-time (UTC unless it names a zone): 2026-12-01T02:00Z.")
+@click.option("--ends", default=None, help="ISO date-time, like --starts.")
+@click.option("--starts-in", "starts_in", default=None, help="Instead of --starts: a duration from now (10m, 2h).")
+@click.option("--lasts", default=None, help="Instead of --ends: how long it lasts (30m, 1h).")
+@click.option("--message", default="", help="What the banner says about it.")
+def maintenance_schedule(acting, client, starts, ends, starts_in, lasts, message) -> None:
+    """Schedule a maintenance window; it prints the window's id first."""
+    from app.models import utc_now
+    from app.services.errors import InvalidInput
+    from app.services.maintenance import schedule_window
+    from app.services.system_status import client_id_for_scope
+    from app.services.timeparse import parse_duration, parse_expiry
+
+    if starts and starts_in:
+        _fail("give --starts or --starts-in, not both", EXIT_USAGE)
+    if ends and lasts:
+        _fail("give --ends or --lasts, not both", EXIT_USAGE)
+    actor = _actor(acting)
+    client_id = client_id_for_scope(actor, client, publishing=True)
+    problems: dict[str, str] = {}
+    starts_at = ends_at = None
+    try:
+        offset = parse_duration(starts_in, "starts_in")
+        starts_at = utc_now() + offset if offset is not None else parse_expiry(starts, "starts")
+    except InvalidInput as error:
+        problems.update(error.fields)
+    try:
+        length = parse_duration(lasts, "lasts")
+        ends_at = (starts_at + length if starts_at else None) if length is not None else parse_expiry(ends, "ends")
+    except InvalidInput as error:
+        problems.update(error.fields)
+    if problems:
+        raise InvalidInput(problems)
+    if starts_at is None:
+        _fail("say when it starts: --starts 2026-12-01T02:00Z or --starts-in 10m", EXIT_USAGE)
+    if ends_at is None:
+        _fail("say when it ends: --ends 2026-12-01T03:00Z or --lasts 1h", EXIT_USAGE)
+    click.echo(_window_line(schedule_window(actor, client_id, starts_at, ends_at, message)))
+
+
+@maintenance.command("list")
+@click.option("--as", "acting", metavar="EMAIL")
+@click.option("--open", "open_only", is_flag=True, help="Only scheduled and in-progress windows.")
+def maintenance_list(acting, open_only) -> None:
+    """One line per window, its id first, the newest first."""
+    from app.services.maintenance import list_windows
+
+    rows = list_windows(_actor(acting), include_closed=not open_only)
+    if not rows:
+        click.echo("No maintenance windows.", err=True)
+    for w in rows:
+        click.echo(_window_line(w))
+
+
+def _window_id(window_id: str) -> str:
+    if not window_id.strip().isdigit() or len(window_id.strip()) > 18:
+        _fail(f"{window_id!r} is not a window id: give the number `beacon maintenance list` shows first", EXIT_USAGE)
+    return window_id.strip()
+
+
+@maintenance.command("extend")
+@click.option("--as", "acting", metavar="EMAIL")
+@click.option("--ends", required=True, help="The new end: ISO date-time or a duration from now (30m).")
+@click.argument("window_id")
+def maintenance_extend(acting, ends, window_id) -> None:
+    """Change a scheduled or in-progress window's end."""
+    from app.services.maintenance import extend_window
+    from app.services.timeparse import parse_expiry
+
+    click.echo(_window_line(extend_window(_actor(acting), _window_id(window_id), parse_expiry(ends, "ends"))))
+
+
+@maintenance.command("cancel")
+@click.option("--as", "acting", metavar="EMAIL")
+@click.argument("window_id")
+def maintenance_cancel(acting, window_id) -> None:
+    """Cancel a scheduled window, or end an in-progress one now."""
+    from app.services.maintenance import cancel_window
+
+    click.echo(_window_line(cancel_window(_actor(acting), _window_id(window_id))))
+
+
+@main.group(cls=_Group)
 def token() -> None:
     """API tokens."""
 

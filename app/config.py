@@ -64,6 +64,10 @@ class Settings(BaseSettings):
         description="change_log rows older than this are pruned by the leading worker (\"1d\", \"12h\"; "
         "at least 1h). The newest row is always kept.",
     )
+    maintenance_notice_hours: float = Field(
+        default=24.0, ge=0,
+        description="How long before a scheduled maintenance window starts its notice shows in banners.",
+    )
     audit_retention_days: int = Field(
         default=365, ge=1, description="audit_logs rows older than this many days are pruned by the leading worker."
     )

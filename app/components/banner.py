@@ -16,7 +16,22 @@ def _tone(status, message_type) -> rx.Var:
         status,
         ("maintenance", STATUS_TONES["maintenance"]),
         ("inactive", STATUS_TONES["inactive"]),
-        rx.match(message_type, *TYPE_TONES.items(), "gray"),
+        # Only an upcoming maintenance to tell of: an info line.
+        rx.match(message_type, *TYPE_TONES.items(), rx.cond(SystemState.maintenance_notices.length() > 0,
+                                                           TYPE_TONES["info"], "gray")),
+    )
+
+
+def maintenance_notices() -> rx.Component:
+    """Scheduled maintenance, one line per (merged) window: "Scheduled maintenance Tue 02:00-03:00 UTC: ..."."""
+    return rx.foreach(
+        SystemState.maintenance_notices,
+        lambda line: rx.hstack(
+            rx.icon("calendar-clock", size=16),
+            rx.text(line, size="2"),
+            align="center", spacing="2",
+            custom_attrs={"data-testid": "maintenance-notice"},
+        ),
     )
 
 
@@ -48,6 +63,7 @@ def system_banner() -> rx.Component:
                     SystemState.has_message,
                     rx.text(SystemState.shown_message.message, weight="medium"),
                 ),
+                maintenance_notices(),
                 rx.cond(
                     SystemState.other_messages.length() > 0,
                     rx.popover.root(

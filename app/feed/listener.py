@@ -30,10 +30,11 @@ from app.feed.registry import LIVE, POLLING, SessionRegistry, Subscription, regi
 from app.feed.resolve import ResolvedWork, resolve_work
 from app.feed.routing import Change
 from app.feed.signals import WakeSource, wake_source_for_settings
+from app.maintenance_timer import notify_windows_changed
 from app.models import ChangeLogEntry, Role, User, utc_now
 from app.services.actors import ALL_TENANTS, audience_for
 from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, build_views_in, client_id_of, views_for_entities
-from app.services.system_status import next_message_expiry
+from app.services.system_status import next_banner_instant
 from app.views.windows import CONTACT_BADGES, read_window, shown_ids, window_touch
 
 log = logging.getLogger("beacon.feed")
@@ -124,7 +125,7 @@ class ChangeFeed:
         while True:
             try:
                 self.last_seq = await asyncio.to_thread(latest_seq)
-                self.next_expiry = await asyncio.to_thread(next_message_expiry)
+                self.next_expiry = await asyncio.to_thread(next_banner_instant)
                 return
             except asyncio.CancelledError:
                 raise
@@ -178,8 +179,10 @@ class ChangeFeed:
                 stale.setdefault(audience, set()).add(TENANT_VIEW)
                 if audience == ALL_TENANTS:
                     stale[audience].add(ADMIN_VIEW)
-        if expiry_due or any(c.entity == "system_messages" for c in changes):
-            self.next_expiry = await asyncio.to_thread(next_message_expiry)
+        if any(c.entity == "maintenance_windows" for c in changes):
+            notify_windows_changed()  # the leader's maintenance timer (if this process leads) re-plans
+        if expiry_due or any(c.entity in ("system_messages", "maintenance_windows") for c in changes):
+            self.next_expiry = await asyncio.to_thread(next_banner_instant)
         await self.publish(stale, changes)
 
     async def end_links_of_changed_users(self, changes: list[Change]) -> None:

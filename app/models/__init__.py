@@ -7,12 +7,14 @@ from app.models.enums import (
     ChatStatus,
     DraftStatus,
     FollowUpStatus,
+    MaintenanceState,
     MessageType,
     Presence,
     Role,
     ServiceStatus,
     TaskStatus,
 )
+from app.models.maintenance import MaintenanceWindow, StatusInterval
 from app.models.system import AgentStatus, AuditLog, SystemMessage
 from app.models.tenancy import ApiToken, AuthSession, Client, User
 from app.models.work import AgentTask, Contact, Draft, FollowUp
@@ -21,6 +23,6 @@ from app.models.workforce import AIAgent, Chat, HumanAgent, PresenceEvent
 __all__ = [
     "AIAgent", "AIAgentKind", "AgentStatus", "AgentTask", "ApiToken", "AuditLog", "AuthSession",
     "ChangeLogEntry", "Chat", "ChatStatus", "Client", "Contact", "Draft", "DraftStatus",
-    "FollowUp", "FollowUpStatus", "HumanAgent", "MessageType", "Presence", "PresenceEvent",
-    "Role", "ServiceStatus", "SystemMessage", "TaskStatus", "User", "utc_now",
+    "FollowUp", "FollowUpStatus", "HumanAgent", "MaintenanceState", "MaintenanceWindow", "MessageType", "Presence", "PresenceEvent",
+    "Role", "ServiceStatus", "StatusInterval", "SystemMessage", "TaskStatus", "User", "utc_now",
 ]

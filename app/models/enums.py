@@ -60,3 +60,10 @@ class FollowUpStatus(str, Enum):
     SCHEDULED = "scheduled"
     EXECUTED = "executed"
     CANCELLED = "cancelled"
+
+
+class MaintenanceState(str, Enum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"

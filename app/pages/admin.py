@@ -5,7 +5,7 @@ import reflex as rx
 from app.components.banner import TYPE_TONES
 from app.components.layout import page_shell
 from app.components.when import when
-from app.state.admin import STATUS_CHOICES, TYPE_CHOICES, AdminState
+from app.state.admin import BULK_CLIENT_PREFIX, STATUS_CHOICES, TYPE_CHOICES, AdminState
 from app.views.audit import ACTOR_MAX_LENGTH, ANY_CLIENT, AUDIT_ACTIONS, GLOBAL_CLIENT
 
 ROUTE = "/admin"
@@ -69,6 +69,235 @@ def _publish_card() -> rx.Component:
                 width="100%",
             ),
             on_submit=AdminState.publish,
+        ),
+        width="100%",
+        # The "Scheduled maintenance" card has a Client and a Message too: scripts find this one here.
+        custom_attrs={"data-testid": "publish-card"},
+    )
+
+
+def _field_error(errors, field: str, prefix: str) -> rx.Component:
+    return rx.cond(
+        errors.contains(field),
+        rx.text(errors[field], color_scheme="red", size="1", role="alert",
+                custom_attrs={"data-testid": f"{prefix}-error-{field}"}),
+    )
+
+
+def _card_field(label: str, control_id: str, control: rx.Component, errors, field: str,
+                prefix: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=control_id, style={"fontWeight": 500, "fontSize": "14px"}),
+        control,
+        _field_error(errors, field, prefix),
+        spacing="1", width="100%",
+    )
+
+
+WINDOW_STATE_TONES = {"scheduled": "blue", "in_progress": "amber", "completed": "gray", "cancelled": "gray"}
+
+
+def _window_row(w) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(w["id"]), rx.table.cell(w["client"]), rx.table.cell(w["starts"]), rx.table.cell(w["ends"]),
+        rx.table.cell(w["message"]),
+        rx.table.cell(rx.badge(w["state"], color_scheme=rx.match(w["state"], *WINDOW_STATE_TONES.items(), "gray"))),
+        rx.table.cell(rx.cond(
+            (w["state"] == "scheduled") | (w["state"] == "in_progress"),
+            rx.hstack(
+                rx.button("Extend", size="1", variant="soft", on_click=AdminState.start_extend(w["id"]),
+                          custom_attrs={"aria-label": "Extend maintenance " + w["id"]}),
+                rx.button("Cancel", size="1", variant="soft", color_scheme="red",
+                          on_click=AdminState.cancel_window(w["id"]),
+                          custom_attrs={"aria-label": "Cancel maintenance " + w["id"]}),
+            ),
+        )),
+        custom_attrs={"data-testid": "window-row", "data-window-id": w["id"], "data-state": w["state"]},
+        key=w["id"],
+    )
+
+
+def _schedule_card() -> rx.Component:
+    """Scheduled maintenance: the window starts and ends by itself (the leader's timer)."""
+    errors = AdminState.schedule_errors
+    return rx.card(
+        rx.vstack(
+            rx.heading("Scheduled maintenance", size="4"),
+            rx.form(
+                rx.vstack(
+                    rx.grid(
+                        _card_field("Client", "window-client-select",
+                                    rx.select(AdminState.client_choices, id="window-client-select", name="client",
+                                              default_value="All Clients", width="100%"), errors, "client", "window"),
+                        _card_field("Starts at", "window-starts-input",
+                                    rx.input(id="window-starts-input", name="starts_at", type="datetime-local",
+                                             step="1", width="100%"), errors, "starts_at", "window"),
+                        _card_field("Ends at", "window-ends-input",
+                                    rx.input(id="window-ends-input", name="ends_at", type="datetime-local",
+                                             step="1", width="100%"), errors, "ends_at", "window"),
+                        columns="3", spacing="4", width="100%",
+                    ),
+                    _card_field("Message", "window-message-input",
+                                rx.input(id="window-message-input", name="message", width="100%",
+                                         placeholder="What the banner says, e.g. Database upgrade"),
+                                errors, "message", "window"),
+                    _field_error(errors, "form", "window"),
+                    rx.hstack(
+                        rx.button(rx.icon("calendar-clock", size=16), "Schedule", type="submit"),
+                        rx.text(AdminState.schedule_note, size="2", color_scheme="green",
+                                custom_attrs={"data-testid": "schedule-result",
+                                              "data-count": AdminState.schedule_count.to_string()}),
+                        align="center",
+                    ),
+                    rx.text("Times are your browser's local time. Pages of the clients concerned turn to "
+                            "Maintenance at the start and back at the end by themselves.",
+                            size="1", color_scheme="gray"),
+                    spacing="3", width="100%",
+                ),
+                on_submit=AdminState.schedule,
+            ),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                                ("#", "Client", "Starts (UTC)", "Ends (UTC)", "Message", "State", "")])),
+                rx.table.body(rx.foreach(AdminState.windows, _window_row)),
+                width="100%",
+            ),
+            width="100%",
+        ),
+        width="100%",
+        custom_attrs={"data-testid": "maintenance-card"},
+    )
+
+
+def _extend_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Extend maintenance"),
+            rx.form(
+                rx.vstack(
+                    rx.el.label("New end (UTC)", html_for="extend-ends", style={"fontWeight": 500}),
+                    rx.input(id="extend-ends", name="ends_at", type="datetime-local", step="1",
+                             default_value=AdminState.extend_ends),
+                    _field_error(AdminState.extend_errors, "ends_at", "extend"),
+                    _field_error(AdminState.extend_errors, "form", "extend"),
+                    rx.hstack(
+                        rx.button("Close", type="button", variant="soft", color_scheme="gray",
+                                  on_click=AdminState.close_extend),
+                        rx.button("Save end", type="submit"),
+                        justify="end", width="100%",
+                    ),
+                    width="100%",
+                ),
+                on_submit=AdminState.save_extend,
+            ),
+        ),
+        open=AdminState.extending_id != "",
+    )
+
+
+def _bulk_card() -> rx.Component:
+    """One status (and message) to the ticked clients: one transaction, one audit row per client."""
+    errors = AdminState.bulk_errors
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Publish to several clients", size="4"),
+                rx.vstack(
+                    rx.text("Clients", weight="medium", size="2"),
+                    rx.hstack(
+                        rx.foreach(AdminState.clients, lambda c: rx.el.label(
+                            rx.el.input(type="checkbox", name=BULK_CLIENT_PREFIX + c["id"],
+                                        id="bulk-client-" + c["id"]),
+                            " ", c["name"],
+                            style={"display": "flex", "gap": "0.3em", "alignItems": "center"},
+                        )),
+                        spacing="4", wrap="wrap",
+                    ),
+                    _field_error(errors, "client_ids", "bulk"),
+                    spacing="1",
+                ),
+                rx.grid(
+                    _card_field("Bulk status", "bulk-status-select",
+                                rx.select(STATUS_CHOICES, id="bulk-status-select", name="status",
+                                          default_value="Maintenance", width="100%"), errors, "status", "bulk"),
+                    _card_field("Bulk message type", "bulk-type-select",
+                                rx.select(TYPE_CHOICES, id="bulk-type-select", name="type",
+                                          default_value="Info", width="100%"), errors, "type", "bulk"),
+                    _card_field("Bulk expires at", "bulk-expires-input",
+                                rx.input(id="bulk-expires-input", name="expires_at", type="datetime-local",
+                                         step="1", width="100%"), errors, "expires_at", "bulk"),
+                    columns="3", spacing="4", width="100%",
+                ),
+                _card_field("Bulk message", "bulk-message-input",
+                            rx.input(id="bulk-message-input", name="message", width="100%"), errors, "message", "bulk"),
+                _field_error(errors, "form", "bulk"),
+                rx.hstack(
+                    rx.button(rx.icon("send", size=16), "Apply to selected clients", type="submit"),
+                    rx.text(AdminState.bulk_note, size="2", color_scheme="green",
+                            custom_attrs={"data-testid": "bulk-result",
+                                          "data-count": AdminState.bulk_count.to_string()}),
+                    align="center",
+                ),
+                spacing="3", width="100%",
+            ),
+            on_submit=AdminState.publish_bulk,
+        ),
+        width="100%",
+    )
+
+
+DAY_TONES = {"active": "var(--green-9)", "maintenance": "var(--amber-9)", "inactive": "var(--red-9)",
+             "mixed": "var(--orange-7)"}
+
+
+def _uptime_card() -> rx.Component:
+    """90 daily bars of one scope's effective status, the Active shares, and message statistics."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Status history: uptime", size="4"),
+                rx.spacer(),
+                rx.el.label("Uptime client", html_for="uptime-client", style=FILTER_LABEL_STYLE),
+                rx.el.select(
+                    rx.el.option("All Clients", value=""),
+                    rx.foreach(AdminState.clients, lambda c: rx.el.option(c["name"], value=c["id"])),
+                    id="uptime-client", value=AdminState.uptime_scope, on_change=AdminState.set_uptime_scope,
+                    style={"padding": "0.4em"},
+                ),
+                width="100%", align="center",
+            ),
+            rx.hstack(
+                rx.foreach(AdminState.uptime_days, lambda d: rx.box(
+                    width="100%", height="32px", border_radius="2px",
+                    background=rx.match(d.state, *DAY_TONES.items(), "var(--gray-6)"),
+                    title=d.tooltip,
+                    custom_attrs={"data-testid": "uptime-day", "data-state": d.state, "data-day": d.day,
+                                  "aria-label": d.tooltip},
+                    key=d.day,
+                )),
+                spacing="1", width="100%", role="img",
+                custom_attrs={"data-testid": "uptime-bars", "aria-label": "Daily status, the last 90 days"},
+            ),
+            rx.hstack(
+                rx.text("90 days ago", size="1", color_scheme="gray"), rx.spacer(),
+                rx.text("Active: ", rx.el.strong(AdminState.uptime_30, custom_attrs={"data-testid": "uptime-30"}),
+                        " over 30 days, ",
+                        rx.el.strong(AdminState.uptime_90, custom_attrs={"data-testid": "uptime-90"}),
+                        " over 90 days", size="2"),
+                rx.spacer(), rx.text("today", size="1", color_scheme="gray"),
+                width="100%",
+            ),
+            rx.heading("Messages", size="3"),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                                ("Type", "In force", "Expired", "Withdrawn")])),
+                rx.table.body(rx.foreach(AdminState.message_stats, lambda m: rx.table.row(
+                    rx.table.cell(m.type), rx.table.cell(m.in_force.to_string()),
+                    rx.table.cell(m.expired.to_string()), rx.table.cell(m.withdrawn.to_string()),
+                    custom_attrs={"data-testid": "message-stat", "data-type": m.type}))),
+                size="1",
+            ),
+            width="100%",
         ),
         width="100%",
     )
@@ -366,7 +595,8 @@ def admin_page() -> rx.Component:
                 rx.tabs.trigger("Tokens", value="tokens"),
             ),
             rx.tabs.content(
-                rx.vstack(_publish_card(), _statuses_card(), _messages_card(), _history_card(),
+                rx.vstack(_publish_card(), _schedule_card(), _bulk_card(), _statuses_card(), _uptime_card(),
+                          _messages_card(), _history_card(),
                           spacing="4", padding_top="1em", width="100%"),
                 value="system",
             ),
@@ -378,4 +608,5 @@ def admin_page() -> rx.Component:
             width="100%",
         ),
         _edit_dialog(),
+        _extend_dialog(),
     )

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from app.components.banner import message_icon
+from app.components.banner import maintenance_notices, message_icon
 from app.components.layout import page_shell
 from app.state.auth import AuthState
 from app.state.system import SystemState
@@ -24,6 +24,7 @@ def _notice() -> rx.Component:
                 rx.hstack(message_icon(SystemState.shown_message.type), rx.text(SystemState.shown_message.message), align="center"),
                 rx.text("The agent service is not active. Agents will be back when it is."),
             ),
+            maintenance_notices(),
             align="center",
             spacing="3",
             padding="3em",

@@ -26,6 +26,7 @@ from app.services.system_status import (
     status_by_client_in,
     system_snapshot_in,
 )
+from app.services.maintenance import admin_windows_in, message_stats_in, uptime_in
 from app.views.work import summary_view
 from app.services.workforce import agents_in, available_agent_count
 
@@ -43,6 +44,8 @@ OTHER_MESSAGES_LIMIT = 10
 ENTITY_VIEWS: dict[str, frozenset[str]] = {
     "agent_status": frozenset({TENANT_VIEW, ADMIN_VIEW}),
     "system_messages": frozenset({TENANT_VIEW, ADMIN_VIEW}),
+    "maintenance_windows": frozenset({TENANT_VIEW, ADMIN_VIEW}),
+    "status_intervals": frozenset({ADMIN_VIEW}),  # the admin's uptime bars
     "human_agents": frozenset({TENANT_VIEW, CHATS_VIEW}),  # a chat line names its agent
     "chats": frozenset({CHATS_VIEW}),
     "ai_agents": frozenset({TENANT_VIEW, SUMMARY_VIEW}),
@@ -153,6 +156,7 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
             for a in agents
         ],
         "next_expiry": snapshot.next_expiry.isoformat() if snapshot.next_expiry else "",
+        "maintenance_notices": list(snapshot.maintenance_notices),
     }
 
 
@@ -214,7 +218,14 @@ def _admin_view(session: Session) -> dict[str, Any]:
         for u in session.exec(select(User).order_by(User.email))
     ]
     clients = [{"id": str(cid), "name": name} for cid, name in sorted(client_names.items(), key=lambda kv: kv[1])]
-    return {"messages": messages, "statuses": statuses, "users": users, "clients": clients}
+    windows = [
+        {"id": str(w.id), "client": w.client, "starts": _when(w.starts_at), "ends": _when(w.ends_at),
+         "ends_input": w.ends_at.strftime("%Y-%m-%dT%H:%M:%S"), "message": w.message, "state": w.state}
+        for w in admin_windows_in(session, client_names)
+    ]
+    return {"messages": messages, "statuses": statuses, "users": users, "clients": clients,
+            "windows": windows, "uptime": uptime_in(session, client_names, now),
+            "message_stats": message_stats_in(session, now)}
 
 
 def build_views(audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AgentStatus, Client, MessageType, ServiceStatus, SystemMessage, utc_now
 from app.services import rules
 from app.services.access import CLIENT_NAME_MAX_LENGTH, ID_MAX_DIGITS, as_row_id, visible_row
 from app.services.actors import Actor, require_client_access, require_platform_admin
 from app.services.audit import write_audit
+from app.services import maintenance_rules
+from app.services.maintenance import (
+    banner_windows_in,
+    effective_statuses_in,
+    next_notice_at,
+    record_effective_statuses,
+)
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.rules import MESSAGE_MAX_LENGTH, MessageFacts
 
@@ -41,10 +49,12 @@ class SystemSnapshot:
     shown: MessageFacts | None
     others: list[MessageFacts] = field(default_factory=list)
     next_expiry: datetime | None = None
+    # Scheduled maintenance the banner tells of (in progress, or starting within the notice).
+    maintenance_notices: list[str] = field(default_factory=list)
 
     @property
     def banner_visible(self) -> bool:
-        return rules.banner_visible(self.status, self.shown)
+        return rules.banner_visible(self.status, self.shown) or bool(self.maintenance_notices)
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -116,35 +126,81 @@ def publish_system_status(
     with transaction() as session:
         if client_id is not None:
             client_id = _client(session, client_id).id
-        row = _status_row(session, client_id)
-        previous = row.status if row else None
-        if row is None:
-            row = AgentStatus(client_id=client_id, status=status)
-        row.status = status
-        row.updated_by = actor.user_id
-        row.updated_at = utc_now()
-        session.add(row)
-        session.flush()
-        message_id = None
-        if message:
-            note = SystemMessage(
-                client_id=client_id, type=message_type, message=message, expires_at=expires_at,
-                created_by=actor.user_id, updated_by=actor.user_id,
-            )
-            session.add(note)
-            session.flush()
-            message_id = note.id
-        write_audit(
-            session, actor, PUBLISH_ACTION, "agent_status", client_id if client_id is not None else "global",
-            client_id,
-            {"status": previous},
-            {
-                "status": status, "message_id": message_id, "message": message or None,
-                "type": message_type if message else None,
-                "expires_at": expires_at.isoformat() if expires_at else None,
-            },
+        result = _publish_in(session, actor, client_id, status, message, message_type, expires_at)
+        record_effective_statuses(session)
+    return result
+
+
+def _publish_in(session: Session, actor: Actor, client_id: int | None, status: str, message: str,
+                message_type: str, expires_at: datetime | None) -> PublishResult:
+    """Upsert one scope's status, insert its message, write its audit row (validated already)."""
+    row = _status_row(session, client_id)
+    previous = row.status if row else None
+    if row is None:
+        row = AgentStatus(client_id=client_id, status=status)
+    row.status = status
+    row.updated_by = actor.user_id
+    row.updated_at = utc_now()
+    session.add(row)
+    session.flush()
+    message_id = None
+    if message:
+        note = SystemMessage(
+            client_id=client_id, type=message_type, message=message, expires_at=expires_at,
+            created_by=actor.user_id, updated_by=actor.user_id,
         )
+        session.add(note)
+        session.flush()
+        message_id = note.id
+    write_audit(
+        session, actor, PUBLISH_ACTION, "agent_status", client_id if client_id is not None else "global",
+        client_id,
+        {"status": previous},
+        {
+            "status": status, "message_id": message_id, "message": message or None,
+            "type": message_type if message else None,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+    )
     return PublishResult(client_id=client_id, status=status, previous_status=previous, message_id=message_id)
+
+
+# Bulk publishing names each client; a list longer than this is a mistake or a probe.
+BULK_CLIENTS_MAX = 500
+
+
+def publish_to_clients(
+    actor: Actor,
+    client_ids: list[Any],
+    status: str,
+    message: str = "",
+    message_type: str = MessageType.INFO.value,
+    expires_at: datetime | None = None,
+) -> list[PublishResult]:
+    """Publish one status (and message) to several clients at once: one transaction, one status
+    row, message and audit row per client. An unknown client fails the whole publish (404)."""
+    require_platform_admin(actor)
+    message = (message or "").strip()
+    status = (status or "").strip().lower()
+    message_type = (message_type or MessageType.INFO.value).strip().lower()
+    expires_at = _as_utc(expires_at)
+    problems = _validate(status, message, message_type, expires_at)
+    if not isinstance(client_ids, list) or not client_ids:
+        problems["client_ids"] = "Choose at least one client."
+    elif len(client_ids) > BULK_CLIENTS_MAX:
+        problems["client_ids"] = f"Choose at most {BULK_CLIENTS_MAX} clients."
+    if problems:
+        raise InvalidInput(problems)
+    with transaction() as session:
+        wanted: list[int] = []
+        for raw in client_ids:
+            client_id = _client(session, raw).id
+            if client_id not in wanted:
+                wanted.append(client_id)
+        results = [_publish_in(session, actor, client_id, status, message, message_type, expires_at)
+                   for client_id in wanted]
+        record_effective_statuses(session)
+    return results
 
 
 def clear_status_override(actor: Actor, client_id: int) -> str | None:
@@ -159,6 +215,7 @@ def clear_status_override(actor: Actor, client_id: int) -> str | None:
         session.delete(row)
         write_audit(session, actor, CLEAR_OVERRIDE_ACTION, "agent_status", client_id, client_id,
                     {"status": previous}, {"status": None})
+        record_effective_statuses(session)
     return previous
 
 
@@ -221,14 +278,19 @@ def system_snapshot_in(session: Session, client_id: int | None, now: datetime | 
     now = now or utc_now()
     own = _status_row(session, client_id) if client_id is not None else None
     global_row = _status_row(session, None)
-    status = rules.effective_status(own.status if own else None, global_row.status if global_row else None)
-    scope = "client" if own else ("global" if global_row else "default")
+    explicit = rules.effective_status(own.status if own else None, global_row.status if global_row else None)
+    windows = banner_windows_in(session, client_id, now)
+    status = maintenance_rules.effective_status(own.status if own else None,
+                                                global_row.status if global_row else None, windows, client_id)
+    scope = "window" if status != explicit else ("client" if own else ("global" if global_row else "default"))
     facts = [_facts(r) for r in _live_message_rows(session, client_id, now)]
     ordered = rules.visible_messages(facts, client_id, now)
+    notices = maintenance_rules.notice_windows(windows, client_id, now, timedelta(hours=get_settings().maintenance_notice_hours))
     return SystemSnapshot(
         client_id=client_id, status=status, status_scope=scope,
         shown=ordered[0] if ordered else None, others=ordered[1:],
         next_expiry=rules.next_expiry(facts, now),
+        maintenance_notices=[maintenance_rules.notice_text(w) for w in notices],
     )
 
 
@@ -252,6 +314,17 @@ def next_message_expiry() -> datetime | None:
         return _as_utc(session.exec(query).first())
 
 
+def next_banner_instant() -> datetime | None:
+    """The next instant a banner changes by time alone: a message expires, or a scheduled
+    maintenance's notice appears (the feed rebuilds the banners then)."""
+    now = utc_now()
+    expiry = next_message_expiry()
+    with read_session() as session:
+        notice = next_notice_at(session, now)
+    due = [t for t in (expiry, notice) if t is not None]
+    return min(due) if due else None
+
+
 @dataclass(frozen=True)
 class StatusRow:
     client_id: int | None
@@ -264,13 +337,15 @@ class StatusRow:
 def status_by_client_in(session: Session) -> list[StatusRow]:
     rows = {r.client_id: r for r in session.exec(select(AgentStatus))}
     global_row = rows.get(None)
-    result = [StatusRow(None, "All Clients", global_row.status if global_row else "active",
+    effective = effective_statuses_in(session)  # the explicit rows and the windows in force
+    result = [StatusRow(None, "All Clients", effective[None],
                         _as_utc(global_row.updated_at) if global_row else None)]
     for client in session.exec(select(Client).order_by(Client.name)):
         own = rows.get(client.id)
         result.append(StatusRow(
             client.id, client.name,
-            rules.effective_status(own.status if own else None, global_row.status if global_row else None),
+            effective.get(client.id, rules.effective_status(own.status if own else None,
+                                                            global_row.status if global_row else None)),
             _as_utc(own.updated_at) if own else None,
             own is not None,
         ))

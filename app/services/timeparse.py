@@ -70,3 +70,18 @@ def parse_expiry(value: str | None, field: str = "expires_at") -> datetime | Non
     except (ValueError, OverflowError):
         raise InvalidInput({field: hint}) from None
     return _within_horizon(moment, field)
+
+
+def parse_duration(value: str | None, field: str) -> timedelta | None:
+    """A duration like 90s, 10m, 2h, 1d (the CLI's --starts-in and --lasts)."""
+    hint = "Use a duration like 90s, 10m, 2h or 1d."
+    text = _text(value, field, hint)
+    if not text:
+        return None
+    match = _DURATION.match(text)
+    if not match:
+        raise InvalidInput({field: hint})
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds > HORIZON.total_seconds():
+        raise InvalidInput({field: TOO_FAR})
+    return timedelta(seconds=seconds)

@@ -15,7 +15,8 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import system_status, throttle
+from app.services import maintenance, system_status, throttle
+from app.services.maintenance import MessageStat, UptimeDay, UptimeSeries
 from app.services import tokens as token_service
 from app.services.access import not_found
 from app.services.actors import Actor
@@ -49,6 +50,7 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what a date field sends:
 DATE_ERROR = "Enter a date like 2026-11-22."
 ACTION_ERROR = "Choose one of the listed actions."
 CLIENT_ERROR = "Choose one of the listed clients."
+BULK_CLIENT_PREFIX = "bulk_client_"  # the bulk card's checkboxes: bulk_client_<client id>
 TOKEN_ID_MAX_LENGTH = 18  # a token id is a positive bigint: at most 18 digits fit below 2**63
 
 
@@ -66,6 +68,25 @@ class AdminState(rx.State):
     statuses: list[dict[str, str]] = []
     users: list[dict[str, str]] = []
     clients: list[dict[str, str]] = []
+    windows: list[dict[str, str]] = []  # maintenance windows, newest first
+    uptime: list[UptimeSeries] = []  # all clients, then each client: 90 daily bars and shares
+    message_stats: list[MessageStat] = []
+
+    # The "Scheduled maintenance" card, and its Extend dialog.
+    schedule_errors: dict[str, str] = {}
+    schedule_note: str = ""
+    schedule_count: int = 0
+    extending_id: str = ""
+    extend_ends: str = ""
+    extend_errors: dict[str, str] = {}
+
+    # The bulk publish card.
+    bulk_errors: dict[str, str] = {}
+    bulk_note: str = ""
+    bulk_count: int = 0
+
+    # The uptime card's scope: "" (all clients) or a client id.
+    uptime_scope: str = ""
 
     # The publish form.
     form_errors: dict[str, str] = {}
@@ -110,7 +131,8 @@ class AdminState(rx.State):
     _window_seq: dict[str, int] = {}
 
     def _apply_view(self, view: dict[str, Any]) -> None:
-        assign_changed(self, view, ("messages", "statuses", "users", "clients"))
+        assign_changed(self, view, ("messages", "statuses", "users", "clients", "windows", "uptime",
+                                    "message_stats"))
 
     # --- the audit log and status history windows -------------------------------------------
 
@@ -503,3 +525,170 @@ class AdminState(rx.State):
             return rx.toast.error(error.message)
         await self._read_tokens(actor)
         return rx.toast.success(f"Token #{text} revoked." if changed else f"Token #{text} was revoked already.")
+
+    # --- scheduled maintenance ----------------------------------------------------------------
+
+    @rx.event
+    async def schedule(self, form_data: dict):
+        """The "Scheduled maintenance" card: times are the browser's local time, like "Expires at"."""
+        actor = await self._admin()
+        if actor is None:
+            yield rx.redirect(LOGIN_ROUTE)
+            return
+        self.schedule_errors = {}
+        self.schedule_note = ""
+        form_data = form_data if isinstance(form_data, dict) else {}
+        scope = _text(form_data.get("client")).strip()
+        try:
+            await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)
+            client_id = await asyncio.to_thread(system_status.client_id_for_scope, actor, scope, publishing=True)
+            offset = (await self.get_state(BrowserClock)).utc_offset_minutes
+            problems: dict[str, str] = {}
+            moments = {}
+            for name in ("starts_at", "ends_at"):
+                try:
+                    moments[name] = parse_local_datetime(_text(form_data.get(name)), offset, field=name)
+                except InvalidInput as error:
+                    problems.update(error.fields)
+            if problems:
+                raise InvalidInput(problems)
+            row = await asyncio.to_thread(maintenance.schedule_window, actor, client_id, moments["starts_at"],
+                                          moments["ends_at"], _text(form_data.get("message")))
+        except InvalidInput as error:
+            self.schedule_errors = dict(error.fields)
+            return
+        except ServiceError as error:
+            self.schedule_errors = {"form": error.message}
+            return
+        self.schedule_count += 1
+        self.schedule_note = f"Scheduled maintenance #{row.id} for {row.client}."
+        yield rx.set_value("window-message-input", "")
+        yield rx.toast.success(self.schedule_note)
+
+    def _window(self, window_id: Any) -> dict[str, str] | None:
+        """A listed window by id: only the id comes from the page, the rest from the pushed list."""
+        wanted = str(window_id) if isinstance(window_id, (str, int)) and not isinstance(window_id, bool) else None
+        return next((w for w in self.windows if w["id"] == wanted), None)
+
+    @rx.event
+    async def start_extend(self, window_id: Any):
+        actor, refusal = await self._platform_admin()
+        if actor is None:
+            return refusal
+        row = self._window(window_id)
+        if row is None:
+            return rx.toast.error(not_found("maintenance window").message)
+        self.extending_id = row["id"]
+        self.extend_ends = row["ends_input"]
+        self.extend_errors = {}
+
+    @rx.event
+    def close_extend(self):
+        self.extending_id = ""
+        self.extend_errors = {}
+
+    @rx.event
+    async def save_extend(self, form_data: dict):
+        actor = await self._admin()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        form_data = form_data if isinstance(form_data, dict) else {}
+        try:
+            await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)
+            # The field shows UTC (it was filled from the stored UTC end).
+            ends_at = parse_local_datetime(_text(form_data.get("ends_at")), 0, field="ends_at")
+            row = await asyncio.to_thread(maintenance.extend_window, actor, self.extending_id, ends_at)
+        except InvalidInput as error:
+            self.extend_errors = dict(error.fields)
+            return
+        except ServiceError as error:
+            self.extend_errors = {"form": error.message}
+            return
+        self.extending_id = ""
+        self.extend_errors = {}
+        return rx.toast.success(f"Maintenance #{row.id} now ends {row.ends_at:%Y-%m-%d %H:%M:%S} UTC.")
+
+    @rx.event
+    async def cancel_window(self, window_id: Any):
+        actor = await self._admin()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        try:
+            await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)
+            row = await asyncio.to_thread(maintenance.cancel_window, actor, window_id)
+        except ServiceError as error:
+            return rx.toast.error(error.message)
+        return rx.toast.success(f"Maintenance #{row.id} cancelled.")
+
+    # --- bulk publishing ----------------------------------------------------------------------
+
+    @rx.event
+    async def publish_bulk(self, form_data: dict):
+        """One status (and message) to the clients ticked in the card: one transaction."""
+        actor = await self._admin()
+        if actor is None:
+            yield rx.redirect(LOGIN_ROUTE)
+            return
+        self.bulk_errors = {}
+        self.bulk_note = ""
+        form_data = form_data if isinstance(form_data, dict) else {}
+        known = {c["id"] for c in self.clients}
+        chosen = [key[len(BULK_CLIENT_PREFIX):] for key, value in form_data.items()
+                  if isinstance(key, str) and key.startswith(BULK_CLIENT_PREFIX) and value]
+        try:
+            await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)
+            if any(c not in known for c in chosen):
+                raise InvalidInput({"client_ids": CLIENT_ERROR})
+            offset = (await self.get_state(BrowserClock)).utc_offset_minutes
+            expires_at = parse_local_datetime(_text(form_data.get("expires_at")), offset)
+            results = await asyncio.to_thread(
+                system_status.publish_to_clients, actor, chosen, _text(form_data.get("status")).lower(),
+                _text(form_data.get("message")), _text(form_data.get("type")).lower() or "info", expires_at,
+            )
+        except InvalidInput as error:
+            self.bulk_errors = dict(error.fields)
+            return
+        except ServiceError as error:
+            self.bulk_errors = {"form": error.message}
+            return
+        self.bulk_count += 1
+        names = {c["id"]: c["name"] for c in self.clients}
+        self.bulk_note = (f"Published {results[0].status} for "
+                          + ", ".join(names.get(str(r.client_id), "?") for r in results) + ".")
+        yield rx.set_value("bulk-message-input", "")
+        yield rx.toast.success(self.bulk_note)
+
+    # --- uptime -------------------------------------------------------------------------------
+
+    @rx.event
+    async def set_uptime_scope(self, value: Any):
+        actor, refusal = await self._platform_admin()
+        if actor is None:
+            return refusal
+        text = value if isinstance(value, str) else ""
+        if text == "" or any(c["id"] == text for c in self.clients):
+            self.uptime_scope = text
+
+    @rx.var
+    def uptime_days(self) -> list[UptimeDay]:
+        scope, series = self.uptime_scope, self.uptime
+        for u in series:
+            if u.scope == scope:
+                return u.days
+        return []
+
+    @rx.var
+    def uptime_30(self) -> str:
+        scope, series = self.uptime_scope, self.uptime
+        for u in series:
+            if u.scope == scope:
+                return u.active_30_label
+        return ""
+
+    @rx.var
+    def uptime_90(self) -> str:
+        scope, series = self.uptime_scope, self.uptime
+        for u in series:
+            if u.scope == scope:
+                return u.active_90_label
+        return ""

@@ -18,10 +18,11 @@ class SystemState(rx.State):
     shown_message: MessageLine = NO_MESSAGE
     other_messages: list[MessageLine] = []
     more_messages: int = 0  # messages in force beyond those listed
+    maintenance_notices: list[str] = []  # scheduled maintenance: in progress, or starting soon
 
     def _apply_view(self, view: dict[str, Any]) -> None:
         assign_changed(self, view, ("status", "status_label", "status_scope", "banner_visible",
-                                    "shown_message", "other_messages", "more_messages"))
+                                    "shown_message", "other_messages", "more_messages", "maintenance_notices"))
 
     @rx.var
     def service_unavailable(self) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.models import AuditLog
+from app.services.maintenance import ACTIONS as MAINTENANCE_ACTIONS
 from app.services.system_status import ALL_CLIENTS_LABEL, CLEAR_OVERRIDE_ACTION, PUBLISH_ACTION
 from app.services.users import LINK_ACTION
 from app.views.contacts import client_names_of
@@ -37,8 +38,8 @@ STATUS_ACTIONS = (PUBLISH_ACTION, CLEAR_OVERRIDE_ACTION)
 # Every action the services write to the audit log (the Action filter offers these).
 AUDIT_ACTIONS = (
     *STATUS_ACTIONS, "system_message.update", "system_message.withdraw",
-    "user.create", "user.password", LINK_ACTION, "api_token.create", "api_token.revoke", "presence.set", "chat.create", "chat.assign", "chat.close",
-    *WORK_ACTIONS, "seed.volume",
+    "user.create", "user.password", LINK_ACTION, "api_token.create", "api_token.revoke", "presence.set",
+    "chat.create", "chat.assign", "chat.close", *WORK_ACTIONS, "seed.volume", *MAINTENANCE_ACTIONS,
 )
 
 

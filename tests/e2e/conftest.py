@@ -3,7 +3,7 @@ session, on its own SQLite database, driven by Debian's Chromium through Playwri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -85,7 +85,16 @@ def reset_system_status() -> None:
         clear_status_override(admin, client_id)
     for message in list_messages(admin):
         withdraw_system_message(admin, message.id)
+    cancel_open_windows(admin)
     cancel_open_tasks(admin)
+
+
+def cancel_open_windows(admin) -> None:
+    """Maintenance windows a previous test left scheduled or in progress would turn its pages."""
+    from app.services.maintenance import cancel_window, list_windows
+
+    for window in list_windows(admin, include_closed=False):
+        cancel_window(admin, window.id)
 
 
 def cancel_open_tasks(admin) -> None:
@@ -139,16 +148,21 @@ def choose(page: Page, label: str, option: str) -> None:
 
 
 def publish(admin_page: Page, client: str, status: str, message: str = "", message_type: str = "Info",
-            expires_at: str = "") -> None:
-    """Fill and submit the admin card "Agent Status & Messaging" as a person would."""
+            expires_at: str | Callable[[], str] = "") -> None:
+    """Fill and submit the admin card "Agent Status & Messaging" as a person would.
+
+    `expires_at` may be a function giving the value when the field is filled (last, just before
+    Publish): a short expiry then does not run out while a loaded machine fills the other fields."""
     result = admin_page.get_by_test_id("publish-result")
     before = int(result.get_attribute("data-count") or 0)
-    choose(admin_page, "Client", client)
+    card = admin_page.get_by_test_id("publish-card")  # "Scheduled maintenance" has a Client and a Message too
+    card.get_by_label("Client", exact=True).click()
+    admin_page.get_by_role("option", name=client, exact=True).click()
     choose(admin_page, "Agent status", status)
     choose(admin_page, "Message type", message_type)
-    admin_page.get_by_label("Message", exact=True).fill(message)
-    admin_page.get_by_label("Expires at", exact=True).fill(expires_at)
-    admin_page.get_by_role("button", name="Publish").click()
+    card.get_by_label("Message", exact=True).fill(message)
+    admin_page.get_by_label("Expires at", exact=True).fill(expires_at() if callable(expires_at) else expires_at)
+    admin_page.get_by_role("button", name="Publish", exact=True).click()
     expect(result).to_have_attribute("data-count", str(before + 1))
     expect(result).to_contain_text(f"Published {status.lower()} for {client}")
 

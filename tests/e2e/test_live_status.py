@@ -92,7 +92,7 @@ def test_a_message_vanishes_from_open_pages_at_its_expiry(browser, server):
     admin = sign_in(browser, server, "admin@beacon.demo", "beacon-admin", "/admin")
     mark_no_reload(acme)
 
-    publish(admin, "Acme", "Active", "Short notice", "Info", expires_at=local_datetime_in(admin, 4))
+    publish(admin, "Acme", "Active", "Short notice", "Info", expires_at=lambda: local_datetime_in(admin, 4))
     banner = acme.get_by_test_id("system-banner")
     expect(banner).to_contain_text("Short notice")
     expect(banner).to_have_attribute("data-accent-color", "blue")
@@ -102,11 +102,12 @@ def test_a_message_vanishes_from_open_pages_at_its_expiry(browser, server):
 
 def test_an_expiry_in_the_past_is_refused_next_to_the_field(browser, server):
     admin = sign_in(browser, server, "admin@beacon.demo", "beacon-admin", "/admin")
-    admin.get_by_label("Message", exact=True).fill("Too late")
+    card = admin.get_by_test_id("publish-card")
+    card.get_by_label("Message", exact=True).fill("Too late")
     admin.get_by_label("Expires at", exact=True).fill(local_datetime_in(admin, -60))
-    admin.get_by_role("button", name="Publish").click()
+    admin.get_by_role("button", name="Publish", exact=True).click()
     expect(admin.get_by_test_id("error-expires_at")).to_contain_text("future")
-    expect(admin.get_by_label("Message", exact=True)).to_have_value("Too late")  # nothing lost
+    expect(card.get_by_label("Message", exact=True)).to_have_value("Too late")  # nothing lost
 
 
 def test_a_status_set_by_the_cli_in_another_process_updates_an_open_page(browser, server):

@@ -64,7 +64,8 @@ def test_every_write_appends_to_the_change_log_in_the_same_transaction(admin, cl
     publish_system_status(admin, client_ids["Acme"], "maintenance", "Note")
     with read_session() as session:
         rows = session.exec(select(ChangeLogEntry).order_by(ChangeLogEntry.seq)).all()[before:]
-    assert [r.entity for r in rows] == ["agent_status", "system_messages", "audit_logs"]
+    # The status history (status_intervals) opens Acme's maintenance interval in the same transaction.
+    assert [r.entity for r in rows] == ["agent_status", "system_messages", "audit_logs", "status_intervals"]
     assert rows[0].client_id == client_ids["Acme"]
 
 

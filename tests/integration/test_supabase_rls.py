@@ -25,7 +25,10 @@ from tests.support.supabase import add_auth_user, as_api_role, claims_of, create
 pytestmark = pytest.mark.postgres
 
 EVERY_BEACON_TABLE = sorted(set(SQLModel.metadata.tables) | {"alembic_version"})
-TENANT_TABLES = rls.CLIENT_TABLES + rls.SHARED_TABLES
+# Migration 0008's tables hold rows of one client or of all, like agent_status.
+LATER_SHARED_TABLES = ("maintenance_windows", "status_intervals")
+TENANT_TABLES = rls.CLIENT_TABLES + rls.SHARED_TABLES + LATER_SHARED_TABLES
+PUBLISHED_TABLES = set(rls.LIVE_TABLES) | {"maintenance_windows"}
 
 # Rows in every tenant table for both demo clients, and the global status and message rows.
 TEST_ROWS_SQL = """
@@ -41,6 +44,14 @@ INSERT INTO drafts (client_id, task_id, contact_id, subject, body, status, creat
     SELECT client_id, id, contact_id, 'Hello', 'Body', 'pending', now() FROM agent_tasks;
 INSERT INTO follow_ups (client_id, contact_id, scheduled_for, status, note, created_at)
     SELECT client_id, id, now() + interval '1 day', 'scheduled', '', now() FROM contacts;
+INSERT INTO maintenance_windows (client_id, starts_at, ends_at, message, state, created_at, updated_at)
+    VALUES (NULL, now() + interval '1 day', now() + interval '25 hours', 'All', 'scheduled', now(), now()),
+           (%(acme)s, now() + interval '2 days', now() + interval '49 hours', 'Acme', 'scheduled', now(), now()),
+           (%(globex)s, now() + interval '3 days', now() + interval '73 hours', 'Globex', 'scheduled', now(), now());
+INSERT INTO status_intervals (client_id, status, started_at, ended_at)
+    VALUES (NULL, 'maintenance', now() - interval '2 hours', now() - interval '1 hour'),
+           (%(acme)s, 'inactive', now() - interval '3 hours', now() - interval '2 hours'),
+           (%(globex)s, 'maintenance', now() - interval '4 hours', NULL);
 """
 
 
@@ -106,7 +117,8 @@ def test_anon_reads_no_row(project, table):
 def test_an_acme_client_admin_reads_exactly_acmes_rows(project, table):
     url, acme, globex = project["url"], project["clients"]["Acme"], project["clients"]["Globex"]
     claims = claims_of(project["people"]["ops@acme.demo"])
-    own = f"client_id = {acme}" + (" OR client_id IS NULL" if table in rls.SHARED_TABLES else "")
+    shared = table in rls.SHARED_TABLES + LATER_SHARED_TABLES
+    own = f"client_id = {acme}" + (" OR client_id IS NULL" if shared else "")
     assert owner_count(url, table, f"client_id = {acme}") > 0
     assert seen_by(url, "authenticated", claims, table) == owner_count(url, table, own)
     assert seen_by(url, "authenticated", claims, table, f"client_id = {globex}") == 0
@@ -159,7 +171,7 @@ def test_the_realtime_publication_lists_the_live_tables(project):
     with psycopg.connect(project["url"]) as conn:
         listed = {row[0] for row in conn.execute(
             "SELECT tablename FROM pg_publication_tables WHERE pubname = 'supabase_realtime'")}
-    assert listed == set(rls.LIVE_TABLES)
+    assert listed == PUBLISHED_TABLES
 
 
 def test_the_policy_helpers_are_security_definer_with_a_fixed_search_path(project):

@@ -1,0 +1,121 @@
+"""/api/v1/maintenance-windows: schedule, list, extend and cancel maintenance windows; and
+/api/v1/system-status/bulk: one status (and message) to several clients at once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+from pydantic import field_validator
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from app.api.bodies import RequestBody, client_id_param, read_body
+from app.api.deps import caller
+from app.services import maintenance, system_status
+from app.services.errors import InvalidInput
+from app.services.timeparse import parse_expiry
+
+
+class WindowBody(RequestBody):
+    """POST /api/v1/maintenance-windows: when (ISO 8601 date-times, UTC unless they name a zone,
+    or durations from now: 10m, 2h), for which client (null: all), and what to tell people."""
+
+    required: ClassVar[dict[str, str]] = {"starts_at": "Required: when it starts (ISO 8601).",
+                                          "ends_at": "Required: when it ends (ISO 8601)."}
+
+    client_id: Any = None
+    starts_at: str
+    ends_at: str
+    message: str | None = None
+
+    @field_validator("client_id", mode="before")
+    @classmethod
+    def _client(cls, raw: Any) -> int | None:
+        return client_id_param(raw, "client_id")
+
+
+class ExtensionBody(RequestBody):
+    """PATCH /api/v1/maintenance-windows/{id}: the new end."""
+
+    required: ClassVar[dict[str, str]] = {"ends_at": "Required: the new end (ISO 8601)."}
+
+    ends_at: str
+
+
+class BulkPublishBody(RequestBody):
+    """POST /api/v1/system-status/bulk: POST /api/v1/system-status's fields, for several clients."""
+
+    required: ClassVar[dict[str, str]] = {"client_ids": "Give a list of client ids.",
+                                          "status": "Required: active, maintenance or inactive."}
+
+    client_ids: list[Any]
+    status: str
+    message: str | None = None
+    type: str | None = None
+    expires_at: str | None = None
+
+    @field_validator("client_ids", mode="before")
+    @classmethod
+    def _clients(cls, raw: Any) -> list[int]:
+        if not isinstance(raw, list):
+            raise InvalidInput({"client_ids": "Give a list of client ids."})
+        ids = [client_id_param(value, "client_ids") for value in raw[:system_status.BULK_CLIENTS_MAX + 1]]
+        if any(client_id is None for client_id in ids):
+            raise InvalidInput({"client_ids": "Each entry must be a client id (an integer)."})
+        return ids
+
+
+def _moments(body: WindowBody) -> dict[str, Any]:
+    """Both ends parsed, each one's problem named at once."""
+    moments, problems = {}, {}
+    for name in ("starts_at", "ends_at"):
+        try:
+            moments[name] = parse_expiry(getattr(body, name), field=name)
+        except InvalidInput as error:
+            problems.update(error.fields)
+    if problems:
+        raise InvalidInput(problems)
+    return moments
+
+
+async def list_windows(request: Request) -> JSONResponse:
+    actor = await caller(request)
+    open_only = request.query_params.get("state", "") == "open"
+    rows = await asyncio.to_thread(maintenance.list_windows, actor, not open_only)
+    return JSONResponse({"windows": [r.as_json() for r in rows]})
+
+
+async def create_window(request: Request) -> JSONResponse:
+    actor = await caller(request)
+    body = await read_body(request, WindowBody)
+    moments = _moments(body)
+    row = await asyncio.to_thread(maintenance.schedule_window, actor, body.client_id, moments["starts_at"],
+                                  moments["ends_at"], body.message or "")
+    return JSONResponse(row.as_json(), status_code=201)
+
+
+async def change_window(request: Request) -> JSONResponse:
+    actor = await caller(request)
+    body = await read_body(request, ExtensionBody)
+    row = await asyncio.to_thread(maintenance.extend_window, actor, request.path_params["window_id"],
+                                  parse_expiry(body.ends_at, field="ends_at"))
+    return JSONResponse(row.as_json())
+
+
+async def cancel_window(request: Request) -> JSONResponse:
+    actor = await caller(request)
+    row = await asyncio.to_thread(maintenance.cancel_window, actor, request.path_params["window_id"])
+    return JSONResponse(row.as_json())
+
+
+async def publish_bulk(request: Request) -> JSONResponse:
+    actor = await caller(request)
+    body = await read_body(request, BulkPublishBody)
+    results = await asyncio.to_thread(
+        system_status.publish_to_clients, actor, body.client_ids, body.status or "", body.message or "",
+        body.type or "info", parse_expiry(body.expires_at),
+    )
+    return JSONResponse({"published": [
+        {"client_id": r.client_id, "status": r.status, "previous_status": r.previous_status,
+         "message_id": r.message_id} for r in results]})

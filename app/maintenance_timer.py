@@ -1,0 +1,83 @@
+"""The maintenance timer: a lifespan task that only the leading backend worker runs (as the
+presence sweeper and retention do). It moves maintenance windows on at their instants.
+
+It sleeps until the next instant a window starts or ends (at most TIMER_MAX_SLEEP_SECONDS), then
+writes the move through the service (services/maintenance.py: audit and status history in the
+same transaction); the change-log trigger carries that write to every open page. A window
+scheduled, extended or cancelled by any writer wakes it early: the change feed of this process
+sees the maintenance_windows change and calls `notify_windows_changed`, so a window due sooner
+than the current sleep is not missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from app.config import get_settings
+from app.leadership import leadership
+from app.models import utc_now
+from app.services.maintenance import advance_windows
+
+log = logging.getLogger("beacon.maintenance")
+
+# The longest the timer sleeps without being due: a safety net for a lost wake-up (the change feed
+# wakes it on every window change), cheap at one indexed read of the open windows per minute.
+TIMER_MAX_SLEEP_SECONDS = 60.0
+# Wake this much after an instant, so the clock read inside the step is past it for sure
+# (asyncio may wake a hair early; a window then waits one more round for nothing).
+TIMER_MARGIN_SECONDS = 0.005
+# After a failed step (the database restarting), try again this soon: a window's instant must
+# not wait for the next max sleep.
+TIMER_ERROR_PAUSE_SECONDS = 1.0
+
+_waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+
+
+def notify_windows_changed() -> None:
+    """A window was scheduled, moved, extended or cancelled (by anyone): re-plan now."""
+    for loop, event in list(_waiters):
+        try:
+            loop.call_soon_threadsafe(event.set)
+        except RuntimeError:  # that loop is closed: its timer is gone
+            _waiters.discard((loop, event))
+
+
+def max_sleep() -> float:
+    """Without this process's change feed (live updates off) nothing wakes the timer early: it
+    looks as often as pages poll."""
+    settings = get_settings()
+    return TIMER_MAX_SLEEP_SECONDS if settings.live_updates else min(TIMER_MAX_SLEEP_SECONDS, settings.poll_seconds)
+
+
+def seconds_until(next_at) -> float:
+    if next_at is None:
+        return max_sleep()
+    return min(max_sleep(), max(0.0, (next_at - utc_now()).total_seconds()) + TIMER_MARGIN_SECONDS)
+
+
+async def run_timer_steps() -> None:
+    """The timer's loop (without leadership: tests run it directly)."""
+    entry = (asyncio.get_running_loop(), asyncio.Event())
+    _waiters.add(entry)
+    try:
+        while True:
+            entry[1].clear()
+            try:
+                wait = seconds_until(await asyncio.to_thread(advance_windows))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a database blip: try again shortly
+                log.exception("maintenance timer step failed")
+                wait = TIMER_ERROR_PAUSE_SECONDS
+            try:
+                await asyncio.wait_for(entry[1].wait(), wait)
+            except TimeoutError:
+                pass
+    finally:
+        _waiters.discard(entry)
+
+
+async def run_maintenance_timer() -> None:
+    async with leadership("maintenance-timer"):
+        await run_timer_steps()

@@ -1,0 +1,351 @@
+"""Scheduled maintenance windows and the status history: the one write path, and the reads.
+
+Every entry point (the admin card, the HTTP API, the CLI, the leader's timer) calls these. Each
+write validates, authorizes, audits and keeps the status history (status_intervals) in one
+transaction; the change-log triggers of migration 0008 carry it to open pages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.config import get_settings
+from app.db import read_session, transaction
+from app.models import AgentStatus, Client, MaintenanceWindow, StatusInterval, SystemMessage, utc_now
+from app.services import maintenance_rules as mr
+from app.services.access import ID_MAX_DIGITS, as_row_id, not_found
+from app.services.actors import Actor, require_platform_admin, system_actor
+from app.services.audit import write_audit
+from app.services.errors import InvalidInput, NotFound
+
+SCHEDULE_ACTION = "maintenance.schedule"
+EXTEND_ACTION = "maintenance.extend"
+CANCEL_ACTION = "maintenance.cancel"
+START_ACTION = "maintenance.start"
+COMPLETE_ACTION = "maintenance.complete"
+ACTIONS = (SCHEDULE_ACTION, EXTEND_ACTION, CANCEL_ACTION, START_ACTION, COMPLETE_ACTION)
+TIMER_ACTOR = "maintenance-timer"  # the audit rows of the windows' own moves name this actor
+# Lists (admin card, API, CLI) show the newest windows: the open ones and recent history.
+WINDOW_LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class WindowRow:
+    id: int
+    client_id: int | None
+    client: str  # "All Clients" or the client's name
+    starts_at: datetime
+    ends_at: datetime
+    message: str
+    state: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "client_id": self.client_id, "client": self.client,
+                "starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat(),
+                "message": self.message, "state": self.state}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def facts(row: MaintenanceWindow) -> mr.WindowFacts:
+    return mr.WindowFacts(id=row.id, client_id=row.client_id, starts_at=_utc(row.starts_at),
+                          ends_at=_utc(row.ends_at), state=row.state, message=row.message)
+
+
+def _row(window: MaintenanceWindow, names: dict[int, str]) -> WindowRow:
+    from app.services.system_status import ALL_CLIENTS_LABEL
+
+    return WindowRow(id=window.id, client_id=window.client_id,
+                     client=ALL_CLIENTS_LABEL if window.client_id is None else names.get(window.client_id, "?"),
+                     starts_at=_utc(window.starts_at), ends_at=_utc(window.ends_at), message=window.message,
+                     state=window.state)
+
+
+def _client_names(session: Session) -> dict[int, str]:
+    return {c.id: c.name for c in session.exec(select(Client))}
+
+
+def _existing_client(session: Session, client_id: Any) -> int:
+    wanted = as_row_id(client_id)
+    client = session.get(Client, wanted) if wanted is not None else None
+    if client is None:
+        raise NotFound(f"No client with id {str(client_id)[:ID_MAX_DIGITS + 1]}.")
+    return client.id
+
+
+def _window(session: Session, window_id: Any) -> MaintenanceWindow:
+    """A window to change, locked (PostgreSQL) so the timer and an admin never both move it."""
+    wanted = as_row_id(window_id)
+    row = session.get(MaintenanceWindow, wanted, with_for_update=True) if wanted is not None else None
+    if row is None:
+        raise not_found("maintenance window")
+    return row
+
+
+# --- the status history ---------------------------------------------------------------------
+
+def open_windows_in(session: Session, for_update: bool = False) -> list[MaintenanceWindow]:
+    """Scheduled and in-progress windows (the timer's whole input); `for_update` locks them
+    (PostgreSQL; SQLite's writer holds the database) against a concurrent extend or cancel."""
+    query = select(MaintenanceWindow).where(col(MaintenanceWindow.state).in_(sorted(mr.OPEN_STATES)))
+    return list(session.exec(query.with_for_update() if for_update else query))
+
+
+def in_progress_windows_in(session: Session) -> list[mr.WindowFacts]:
+    query = select(MaintenanceWindow).where(MaintenanceWindow.state == mr.IN_PROGRESS)
+    return [facts(w) for w in session.exec(query)]
+
+
+def effective_statuses_in(session: Session) -> dict[int | None, str]:
+    """Every scope's effective status now: None (all clients) and each client."""
+    explicit = {r.client_id: r.status for r in session.exec(select(AgentStatus))}
+    windows = in_progress_windows_in(session)
+    global_status = explicit.get(None)
+    result: dict[int | None, str] = {None: mr.effective_status(None, global_status, windows, None)}
+    for client_id in session.exec(select(Client.id)):
+        result[client_id] = mr.effective_status(explicit.get(client_id), global_status, windows, client_id)
+    return result
+
+
+def record_effective_statuses(session: Session, now: datetime | None = None) -> int:
+    """Close and open status intervals where a scope's effective status changed; call it in the
+    transaction of any write that may change one (after its flush). Returns intervals opened."""
+    session.flush()
+    now = now or utc_now()
+    current = effective_statuses_in(session)
+    open_rows = {r.client_id: r for r in session.exec(select(StatusInterval).where(StatusInterval.ended_at.is_(None)))}  # type: ignore[union-attr]
+    opened = 0
+    for scope, status in current.items():
+        row = open_rows.get(scope)
+        if row is not None and row.status == status:
+            continue
+        if row is None and status == mr.ACTIVE:
+            continue  # no history yet reads as Active: nothing to record until it changes
+        if row is not None:
+            row.ended_at = now
+            session.add(row)
+        session.add(StatusInterval(client_id=scope, status=status, started_at=now))
+        opened += 1
+    session.flush()
+    return opened
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+def _apply_due(session: Session, windows: list[MaintenanceWindow], now: datetime) -> int:
+    """Move each window whose instant has come; audit each move. Returns how many moved."""
+    moved = 0
+    timer = system_actor(TIMER_ACTOR)
+    for window in windows:
+        state = mr.due_state(facts(window), now)
+        if state == window.state:
+            continue
+        old = window.state
+        window.state, window.updated_at = state, now
+        session.add(window)
+        write_audit(session, timer, START_ACTION if state == mr.IN_PROGRESS else COMPLETE_ACTION,
+                    "maintenance_window", window.id, window.client_id, {"state": old}, {"state": state})
+        moved += 1
+    if moved:
+        record_effective_statuses(session, now)
+    return moved
+
+
+def schedule_window(actor: Actor, client_id: Any, starts_at: datetime | None, ends_at: datetime | None,
+                    message: str = "") -> WindowRow:
+    """Schedule maintenance for one client (or all: None). Platform admins only. A window whose
+    start has passed starts at once (in this transaction)."""
+    require_platform_admin(actor)
+    message = (message if isinstance(message, str) else "").strip()
+    starts_at, ends_at = _utc(starts_at), _utc(ends_at)
+    now = utc_now()
+    problems = mr.validate_window(starts_at, ends_at, message, now)
+    if problems:
+        raise InvalidInput(problems)
+    with transaction() as session:
+        scope = _existing_client(session, client_id) if client_id is not None else None
+        window = MaintenanceWindow(client_id=scope, starts_at=starts_at, ends_at=ends_at, message=message,
+                                   state=mr.SCHEDULED, created_by=actor.user_id, updated_by=actor.user_id)
+        session.add(window)
+        session.flush()
+        write_audit(session, actor, SCHEDULE_ACTION, "maintenance_window", window.id, scope, None,
+                    {"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "message": message})
+        _apply_due(session, [window], now)
+        return _row(window, _client_names(session))
+
+
+def extend_window(actor: Actor, window_id: Any, ends_at: datetime | None) -> WindowRow:
+    """Change a scheduled or in-progress window's end (later, or earlier but still ahead)."""
+    require_platform_admin(actor)
+    ends_at = _utc(ends_at)
+    now = utc_now()
+    with transaction() as session:
+        window = _window(session, window_id)
+        problems = mr.validate_new_end(facts(window), ends_at, now)
+        if problems:
+            raise InvalidInput(problems)
+        old = _utc(window.ends_at)
+        window.ends_at, window.updated_by, window.updated_at = ends_at, actor.user_id, now
+        session.add(window)
+        write_audit(session, actor, EXTEND_ACTION, "maintenance_window", window.id, window.client_id,
+                    {"ends_at": old.isoformat()}, {"ends_at": ends_at.isoformat()})
+        return _row(window, _client_names(session))
+
+
+def cancel_window(actor: Actor, window_id: Any) -> WindowRow:
+    """Cancel a scheduled window, or end an in-progress one at once. Cancelling a window that is
+    over already changes nothing (and says so: 422)."""
+    require_platform_admin(actor)
+    now = utc_now()
+    with transaction() as session:
+        window = _window(session, window_id)
+        if window.state not in mr.OPEN_STATES:
+            raise InvalidInput({"state": f"This window is {window.state.replace('_', ' ')} already."})
+        old = window.state
+        window.state, window.updated_by, window.updated_at = mr.CANCELLED, actor.user_id, now
+        session.add(window)
+        write_audit(session, actor, CANCEL_ACTION, "maintenance_window", window.id, window.client_id,
+                    {"state": old}, {"state": mr.CANCELLED})
+        if old == mr.IN_PROGRESS:
+            record_effective_statuses(session, now)
+        return _row(window, _client_names(session))
+
+
+def advance_windows(now: datetime | None = None) -> datetime | None:
+    """The timer's step: move every window whose instant has come (one transaction, only when
+    one has), and return the next instant to act at."""
+    now = now or utc_now()
+    with read_session() as session:
+        open_facts = [facts(w) for w in open_windows_in(session)]
+    if mr.due_transitions(open_facts, now):
+        with transaction() as session:
+            windows = open_windows_in(session, for_update=True)  # again, locked: a cancel may have won
+            _apply_due(session, windows, now)
+            open_facts = [facts(w) for w in windows if w.state in mr.OPEN_STATES]
+    return mr.next_instant(open_facts, now)
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+def list_windows(actor: Actor, include_closed: bool = True) -> list[WindowRow]:
+    """The newest windows: a platform admin sees all, anyone else their client's and the global ones."""
+    with read_session() as session:
+        query = select(MaintenanceWindow).order_by(col(MaintenanceWindow.id).desc()).limit(WINDOW_LIST_LIMIT)
+        if not actor.is_platform_admin:
+            query = query.where(MaintenanceWindow.client_id.is_(None) | (MaintenanceWindow.client_id == actor.client_id))  # type: ignore[union-attr]
+        if not include_closed:
+            query = query.where(col(MaintenanceWindow.state).in_(sorted(mr.OPEN_STATES)))
+        names = _client_names(session)
+        return [_row(w, names) for w in session.exec(query)]
+
+
+def admin_windows_in(session: Session, names: dict[int, str]) -> list[WindowRow]:
+    query = select(MaintenanceWindow).order_by(col(MaintenanceWindow.id).desc()).limit(WINDOW_LIST_LIMIT)
+    return [_row(w, names) for w in session.exec(query)]
+
+
+def notice() -> timedelta:
+    return timedelta(hours=get_settings().maintenance_notice_hours)
+
+
+def banner_windows_in(session: Session, client_id: int | None, now: datetime) -> list[mr.WindowFacts]:
+    """The open windows of a scope that are in force or start within the notice (indexed by state, start)."""
+    query = select(MaintenanceWindow).where(
+        col(MaintenanceWindow.state).in_(sorted(mr.OPEN_STATES)),
+        MaintenanceWindow.starts_at <= now + notice(),  # type: ignore[operator]
+    )
+    scope = MaintenanceWindow.client_id.is_(None)  # type: ignore[union-attr]
+    if client_id is not None:
+        scope = scope | (MaintenanceWindow.client_id == client_id)
+    return [facts(w) for w in session.exec(query.where(scope))]
+
+
+def next_notice_at(session: Session, now: datetime) -> datetime | None:
+    """When the next scheduled window's notice appears in banners."""
+    first = session.exec(select(sa.func.min(MaintenanceWindow.starts_at)).where(
+        MaintenanceWindow.state == mr.SCHEDULED,
+        MaintenanceWindow.starts_at > now + notice(),  # type: ignore[operator]
+    )).one()
+    return _utc(first) - notice() if first is not None else None
+
+
+@dataclass
+class UptimeDay:
+    day: str  # ISO date
+    state: str  # active | maintenance | inactive | mixed
+    tooltip: str
+
+
+@dataclass
+class UptimeSeries:
+    scope: str  # "" for all clients, else the client id
+    name: str
+    days: list[UptimeDay]
+    active_30: float  # percent
+    active_90: float
+    active_30_label: str  # "99.98%", never "100%" for less
+    active_90_label: str
+
+
+def intervals_since_in(session: Session, since: datetime) -> dict[int | None, list[mr.Interval]]:
+    """Every scope's intervals overlapping [since, now): one indexed query (ended_at)."""
+    query = select(StatusInterval).where(
+        StatusInterval.ended_at.is_(None) | (StatusInterval.ended_at > since)  # type: ignore[union-attr,operator]
+    ).order_by(col(StatusInterval.started_at))
+    by_scope: dict[int | None, list[mr.Interval]] = defaultdict(list)
+    for r in session.exec(query):
+        by_scope[r.client_id].append(mr.Interval(r.status, _utc(r.started_at), _utc(r.ended_at)))
+    return by_scope
+
+
+def uptime_in(session: Session, names: dict[int, str], now: datetime | None = None) -> list[UptimeSeries]:
+    """The 90 daily bars and the Active shares of all clients and of each client."""
+    from app.services.system_status import ALL_CLIENTS_LABEL
+
+    now = now or utc_now()
+    by_scope = intervals_since_in(session, now - timedelta(days=mr.UPTIME_DAYS))
+    result = []
+    for scope, name in [(None, ALL_CLIENTS_LABEL), *sorted(names.items(), key=lambda kv: kv[1])]:
+        intervals = by_scope.get(scope, [])
+        days = mr.daily_shares(intervals, now.date(), now)
+        result.append(UptimeSeries(
+            scope="" if scope is None else str(scope), name=name,
+            days=[UptimeDay(d.day.isoformat(), d.state, mr.day_tooltip(d)) for d in days],
+            active_30=(share_30 := mr.active_share(intervals, now, 30)) * 100,
+            active_90=(share_90 := mr.active_share(intervals, now, 90)) * 100,
+            active_30_label=mr.percent(share_30), active_90_label=mr.percent(share_90),
+        ))
+    return result
+
+
+@dataclass
+class MessageStat:
+    type: str
+    in_force: int
+    expired: int
+    withdrawn: int
+
+
+def message_stats_in(session: Session, now: datetime | None = None) -> list[MessageStat]:
+    """System messages by type: in force, expired, withdrawn (one grouped query)."""
+    from app.models import MessageType
+
+    now = now or utc_now()
+    expired = sa.and_(SystemMessage.expires_at.is_not(None), SystemMessage.expires_at <= now)  # type: ignore[union-attr,operator]
+    kind = sa.case((SystemMessage.is_active == False, "withdrawn"), (expired, "expired"), else_="in_force")  # noqa: E712
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for message_type, what, n in session.exec(
+            select(SystemMessage.type, kind, sa.func.count()).group_by(SystemMessage.type, kind)):
+        counts[message_type][what] += int(n)
+    return [MessageStat(t.value, counts[t.value]["in_force"], counts[t.value]["expired"], counts[t.value]["withdrawn"])
+            for t in MessageType]
