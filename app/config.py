@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.services import presence_rules  # the thresholds and their arithmetic
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'beacon.db'}"
 
@@ -47,14 +49,16 @@ class Settings(BaseSettings):
         "task is retried after it.",
     )
     heartbeat_seconds: float = Field(
-        default=10.0, gt=0, description="How often an agent's open page confirms the session is alive."
+        default=presence_rules.HEARTBEAT_SECONDS, gt=0,
+        description="How often an agent's open page confirms the session is alive.",
     )
     presence_timeout_seconds: float = Field(
-        default=25.0, gt=0,
+        default=presence_rules.OFFLINE_AFTER_SECONDS, gt=0,
         description="A session without a heartbeat for this long no longer counts (>= 2 heartbeats + slack).",
     )
     auto_away_seconds: float = Field(
-        default=600.0, gt=0, description="Idle time after which an Available agent shows as away."
+        default=presence_rules.AUTO_AWAY_SECONDS, gt=0,
+        description="Idle time after which an Available agent shows as away.",
     )
     cli_actor: str = Field(
         default="", description="E-mail of the platform admin the CLI acts as when --as is not given."

@@ -1,6 +1,6 @@
 """SQLModel tables and enums. Importing this package registers every table on SQLModel.metadata."""
 
-from app.models._common import utc_now
+from app.models._common import as_utc, utc_now
 from app.models.changes import ChangeLogEntry
 from app.models.enums import (
     AIAgentKind,
@@ -24,5 +24,5 @@ __all__ = [
     "AIAgent", "AIAgentKind", "AgentStatus", "AgentTask", "ApiToken", "AuditLog", "AuthSession",
     "ChangeLogEntry", "Chat", "ChatStatus", "Client", "Contact", "Draft", "DraftStatus",
     "FollowUp", "FollowUpStatus", "HumanAgent", "MaintenanceState", "MaintenanceWindow", "MessageType", "Presence", "PresenceEvent",
-    "Role", "ServiceStatus", "StatusInterval", "SystemMessage", "TaskStatus", "User", "utc_now",
+    "Role", "ServiceStatus", "StatusInterval", "SystemMessage", "TaskStatus", "User", "as_utc", "utc_now",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -20,6 +19,7 @@ from app.services.actors import TENANTLESS_MESSAGE, Actor, require_platform_admi
 from app.services.audit import write_audit
 from app.services.errors import InvalidInput, NotAuthenticated, NotFound
 from app.services.presence import refresh_user
+from app.services.secrets_at_rest import token_digest
 from app.services.signin_throttle import get_throttle
 
 _hasher = PasswordHasher()
@@ -31,10 +31,6 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
-
-def _digest(token: str) -> str:
-    """Tokens are stored as SHA-256 digests: a leaked table does not sign anyone in."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _actor(session: Session, user: User) -> Actor:
@@ -99,7 +95,7 @@ def sign_in(email: str, password: str, client_address: str = "") -> tuple[str, A
         now = utc_now()
         session.add(
             AuthSession(
-                token_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
+                token_hash=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
                 expires_at=now + timedelta(hours=get_settings().session_hours),
             )
         )
@@ -120,7 +116,7 @@ def session_key(token: str) -> str:
     """What the server keeps of a sign-in session's token: its SHA-256 digest (the database's
     `token_hash`). The raw token lives only in the browser's HttpOnly cookie; app/web_session.py
     turns the cookie into this key at the edge, before Reflex or any handler sees the request."""
-    return _digest(token)
+    return token_digest(token)
 
 
 def actor_for_session(token: str) -> Actor:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import AgentStatus, Client, MaintenanceWindow, StatusInterval, SystemMessage, utc_now
+from app.models import AgentStatus, Client, MaintenanceWindow, StatusInterval, SystemMessage, as_utc, utc_now
 from app.services import maintenance_rules as mr
 from app.services.access import ID_MAX_DIGITS, as_row_id, not_found
 from app.services.actors import Actor, require_platform_admin, system_actor
@@ -51,15 +51,10 @@ class WindowRow:
                 "message": self.message, "state": self.state}
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
 
 def facts(row: MaintenanceWindow) -> mr.WindowFacts:
-    return mr.WindowFacts(id=row.id, client_id=row.client_id, starts_at=_utc(row.starts_at),
-                          ends_at=_utc(row.ends_at), state=row.state, message=row.message)
+    return mr.WindowFacts(id=row.id, client_id=row.client_id, starts_at=as_utc(row.starts_at),
+                          ends_at=as_utc(row.ends_at), state=row.state, message=row.message)
 
 
 def _row(window: MaintenanceWindow, names: dict[int, str]) -> WindowRow:
@@ -67,7 +62,7 @@ def _row(window: MaintenanceWindow, names: dict[int, str]) -> WindowRow:
 
     return WindowRow(id=window.id, client_id=window.client_id,
                      client=ALL_CLIENTS_LABEL if window.client_id is None else names.get(window.client_id, "?"),
-                     starts_at=_utc(window.starts_at), ends_at=_utc(window.ends_at), message=window.message,
+                     starts_at=as_utc(window.starts_at), ends_at=as_utc(window.ends_at), message=window.message,
                      state=window.state)
 
 
@@ -167,7 +162,7 @@ def schedule_window(actor: Actor, client_id: Any, starts_at: datetime | None, en
     start has passed starts at once (in this transaction)."""
     require_platform_admin(actor)
     message = (message if isinstance(message, str) else "").strip()
-    starts_at, ends_at = _utc(starts_at), _utc(ends_at)
+    starts_at, ends_at = as_utc(starts_at), as_utc(ends_at)
     now = utc_now()
     problems = mr.validate_window(starts_at, ends_at, message, now)
     if problems:
@@ -187,14 +182,14 @@ def schedule_window(actor: Actor, client_id: Any, starts_at: datetime | None, en
 def extend_window(actor: Actor, window_id: Any, ends_at: datetime | None) -> WindowRow:
     """Change a scheduled or in-progress window's end (later, or earlier but still ahead)."""
     require_platform_admin(actor)
-    ends_at = _utc(ends_at)
+    ends_at = as_utc(ends_at)
     now = utc_now()
     with transaction() as session:
         window = _window(session, window_id)
         problems = mr.validate_new_end(facts(window), ends_at, now)
         if problems:
             raise InvalidInput(problems)
-        old = _utc(window.ends_at)
+        old = as_utc(window.ends_at)
         window.ends_at, window.updated_by, window.updated_at = ends_at, actor.user_id, now
         session.add(window)
         write_audit(session, actor, EXTEND_ACTION, "maintenance_window", window.id, window.client_id,
@@ -276,7 +271,7 @@ def next_notice_at(session: Session, now: datetime) -> datetime | None:
         MaintenanceWindow.state == mr.SCHEDULED,
         MaintenanceWindow.starts_at > now + notice(),  # type: ignore[operator]
     )).one()
-    return _utc(first) - notice() if first is not None else None
+    return as_utc(first) - notice() if first is not None else None
 
 
 @dataclass
@@ -304,7 +299,7 @@ def intervals_since_in(session: Session, since: datetime) -> dict[int | None, li
     ).order_by(col(StatusInterval.started_at))
     by_scope: dict[int | None, list[mr.Interval]] = defaultdict(list)
     for r in session.exec(query):
-        by_scope[r.client_id].append(mr.Interval(r.status, _utc(r.started_at), _utc(r.ended_at)))
+        by_scope[r.client_id].append(mr.Interval(r.status, as_utc(r.started_at), as_utc(r.ended_at)))
     return by_scope
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from app.models import MaintenanceState, ServiceStatus
+from app.models import MaintenanceState, ServiceStatus, as_utc
 from app.services import rules
 from app.services.rules import MESSAGE_MAX_LENGTH
 
@@ -214,9 +214,6 @@ class DayShare:
         return present[0] if len(present) == 1 else ("mixed" if present else ACTIVE)
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
 
 def seconds_by_status(intervals: Sequence[Interval], start: datetime, end: datetime,
                       default: str = ACTIVE) -> dict[str, float]:
@@ -225,8 +222,8 @@ def seconds_by_status(intervals: Sequence[Interval], start: datetime, end: datet
     totals: dict[str, float] = {}
     covered = 0.0
     for interval in intervals:
-        lo = max(start, _utc(interval.start))
-        hi = min(end, _utc(interval.end) if interval.end is not None else end)
+        lo = max(start, as_utc(interval.start))
+        hi = min(end, as_utc(interval.end) if interval.end is not None else end)
         if hi > lo:
             seconds = (hi - lo).total_seconds()
             totals[interval.status] = totals.get(interval.status, 0.0) + seconds
@@ -240,7 +237,7 @@ def seconds_by_status(intervals: Sequence[Interval], start: datetime, end: datet
 def daily_shares(intervals: Sequence[Interval], last_day: date, now: datetime,
                  days: int = UPTIME_DAYS, default: str = ACTIVE) -> list[DayShare]:
     """One DayShare per UTC day, the oldest first, ending with `last_day` (today: up to `now`)."""
-    now = _utc(now)
+    now = as_utc(now)
     result = []
     for back in range(days - 1, -1, -1):
         day = last_day - timedelta(days=back)
@@ -252,7 +249,7 @@ def daily_shares(intervals: Sequence[Interval], last_day: date, now: datetime,
 
 def active_share(intervals: Sequence[Interval], now: datetime, days: int, default: str = ACTIVE) -> float:
     """The share of the last `days` days (up to now) the scope was Active, 0..1."""
-    now = _utc(now)
+    now = as_utc(now)
     totals = seconds_by_status(intervals, now - timedelta(days=days), now, default)
     whole = sum(totals.values())
     return totals.get(ACTIVE, 0.0) / whole if whole else 1.0

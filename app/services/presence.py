@@ -6,7 +6,6 @@ page of the client) only when it changes. History goes to presence_events.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from datetime import datetime, timedelta
 
@@ -14,8 +13,9 @@ from sqlmodel import Session, col, select, update
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import AuthSession, Chat, ChatStatus, HumanAgent, Presence, PresenceEvent, utc_now
+from app.models import AuthSession, Chat, ChatStatus, HumanAgent, Presence, PresenceEvent, as_utc, utc_now
 from app.services import presence_rules
+from app.services.secrets_at_rest import token_digest
 from app.services.access import visible_row
 from app.services.actors import Actor
 from app.services.audit import write_audit
@@ -32,16 +32,6 @@ def timings() -> PresenceTimings:
     return PresenceTimings(settings.heartbeat_seconds, settings.presence_timeout_seconds, settings.auto_away_seconds)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    from datetime import timezone
-
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
 def refresh_agent(session: Session, agent: HumanAgent, reason: str, now: datetime | None = None) -> bool:
@@ -50,9 +40,9 @@ def refresh_agent(session: Session, agent: HumanAgent, reason: str, now: datetim
     t = timings()
     sessions = session.exec(select(AuthSession).where(AuthSession.user_id == agent.user_id,
                                                       AuthSession.ended_at.is_(None))).all()  # type: ignore[union-attr]
-    alive = any(presence_rules.session_alive(_as_utc(s.last_seen_at), s.ended_at, _as_utc(s.expires_at), now, t)
+    alive = any(presence_rules.session_alive(as_utc(s.last_seen_at), s.ended_at, as_utc(s.expires_at), now, t)
                 for s in sessions)
-    idle = presence_rules.is_idle(_as_utc(agent.last_activity_at), now, t)
+    idle = presence_rules.is_idle(as_utc(agent.last_activity_at), now, t)
     auto_away = presence_rules.next_auto_away(agent.manual_status, agent.auto_away, idle)
     status = presence_rules.effective_presence(alive, agent.manual_status, auto_away)
     if status == agent.status and auto_away == agent.auto_away:
@@ -108,7 +98,7 @@ def _remember_write(digest: str, clock: float, interval: float) -> None:
 
 def heartbeat(token: str) -> bool:
     """An open page says its session is alive (see heartbeat_key). Returns whether it wrote."""
-    return heartbeat_key(_digest(token))
+    return heartbeat_key(token_digest(token))
 
 
 def heartbeat_key(digest: str) -> bool:
@@ -128,7 +118,7 @@ def heartbeat_key(digest: str) -> bool:
         row = session.exec(select(AuthSession).where(AuthSession.token_hash == digest)).first()
         if row is None or row.ended_at is not None:
             return False
-        last = _as_utc(row.last_seen_at)
+        last = as_utc(row.last_seen_at)
         if now - last < timedelta(seconds=t.heartbeat_seconds / 2):
             return False
         was_alive = now - last < timedelta(seconds=t.offline_after_seconds)
@@ -146,7 +136,7 @@ def record_activity(actor: Actor) -> None:
         agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == actor.user_id)).first()
         if agent is None:
             return
-        last = _as_utc(agent.last_activity_at)
+        last = as_utc(agent.last_activity_at)
         if last is not None and now - last < timedelta(seconds=ACTIVITY_WRITE_SECONDS) and not agent.auto_away:
             return
         agent.last_activity_at = now

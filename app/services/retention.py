@@ -22,13 +22,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlmodel import col, delete, func, select
 
 from app.config import get_settings
 from app.db import transaction
-from app.models import AuditLog, ChangeLogEntry, utc_now
+from app.models import AuditLog, ChangeLogEntry, as_utc, utc_now
 
 log = logging.getLogger("beacon.retention")
 
@@ -54,9 +54,6 @@ class PruneResult:
     seconds: float = 0.0
 
 
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
 
 def change_log_cutoff(now: datetime | None = None) -> datetime:
     return (now or utc_now()) - get_settings().change_log_retention
@@ -81,7 +78,7 @@ def prune_change_log_batch(cutoff: datetime, batch_size: int = PRUNE_BATCH_ROWS)
         ).all()
         last = None
         for seq, created_at in head:
-            if _as_utc(created_at) >= cutoff:
+            if as_utc(created_at) >= cutoff:
                 break  # the first young row ends the prefix; what follows waits for a later run
             last = seq
         if last is None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import AgentStatus, Client, MessageType, ServiceStatus, SystemMessage, utc_now
+from app.models import AgentStatus, Client, MessageType, ServiceStatus, SystemMessage, as_utc, utc_now
 from app.services import rules
 from app.services.access import CLIENT_NAME_MAX_LENGTH, ID_MAX_DIGITS, as_row_id, visible_row
 from app.services.actors import Actor, require_client_access, require_platform_admin
@@ -57,11 +57,6 @@ class SystemSnapshot:
         return rules.banner_visible(self.status, self.shown) or bool(self.maintenance_notices)
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
 
 def _validate(status: str, message: str, message_type: str, expires_at: datetime | None) -> dict[str, str]:
     problems: dict[str, str] = {}
@@ -81,7 +76,7 @@ def _validate(status: str, message: str, message_type: str, expires_at: datetime
 def _facts(row: SystemMessage) -> MessageFacts:
     return MessageFacts(
         id=row.id, client_id=row.client_id, type=row.type, message=row.message,
-        expires_at=_as_utc(row.expires_at), created_at=_as_utc(row.created_at),
+        expires_at=as_utc(row.expires_at), created_at=as_utc(row.created_at),
         is_active=row.is_active,
     )
 
@@ -119,7 +114,7 @@ def publish_system_status(
     message = (message or "").strip()
     status = (status or "").strip().lower()
     message_type = (message_type or MessageType.INFO.value).strip().lower()
-    expires_at = _as_utc(expires_at)
+    expires_at = as_utc(expires_at)
     problems = _validate(status, message, message_type, expires_at)
     if problems:
         raise InvalidInput(problems)
@@ -183,7 +178,7 @@ def publish_to_clients(
     message = (message or "").strip()
     status = (status or "").strip().lower()
     message_type = (message_type or MessageType.INFO.value).strip().lower()
-    expires_at = _as_utc(expires_at)
+    expires_at = as_utc(expires_at)
     problems = _validate(status, message, message_type, expires_at)
     if not isinstance(client_ids, list) or not client_ids:
         problems["client_ids"] = "Choose at least one client."
@@ -225,7 +220,7 @@ def update_system_message(
     require_platform_admin(actor)
     message = (message or "").strip()
     message_type = (message_type or "").strip().lower()
-    expires_at = _as_utc(expires_at)
+    expires_at = as_utc(expires_at)
     problems = _validate(ServiceStatus.ACTIVE.value, message, message_type, expires_at)
     if not message:
         problems["message"] = "A message cannot be empty; withdraw it instead."
@@ -256,7 +251,7 @@ def withdraw_system_message(actor: Actor, message_id: int) -> None:
 
 
 def _iso(value: datetime | None) -> str | None:
-    value = _as_utc(value)
+    value = as_utc(value)
     return value.isoformat() if value else None
 
 
@@ -311,7 +306,7 @@ def next_message_expiry() -> datetime | None:
             SystemMessage.is_active == True,  # noqa: E712
             SystemMessage.expires_at > now,  # type: ignore[operator]
         ).order_by(col(SystemMessage.expires_at)).limit(1)
-        return _as_utc(session.exec(query).first())
+        return as_utc(session.exec(query).first())
 
 
 def next_banner_instant() -> datetime | None:
@@ -339,14 +334,14 @@ def status_by_client_in(session: Session) -> list[StatusRow]:
     global_row = rows.get(None)
     effective = effective_statuses_in(session)  # the explicit rows and the windows in force
     result = [StatusRow(None, "All Clients", effective[None],
-                        _as_utc(global_row.updated_at) if global_row else None)]
+                        as_utc(global_row.updated_at) if global_row else None)]
     for client in session.exec(select(Client).order_by(Client.name)):
         own = rows.get(client.id)
         result.append(StatusRow(
             client.id, client.name,
             effective.get(client.id, rules.effective_status(own.status if own else None,
                                                             global_row.status if global_row else None)),
-            _as_utc(own.updated_at) if own else None,
+            as_utc(own.updated_at) if own else None,
             own is not None,
         ))
     return result

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
-from app.db import read_session, transaction
+from app.db import transaction
 from app.models import AgentTask, AIAgent, Contact, Draft, TaskStatus, utc_now
 from app.services import work_rules
 from app.services.access import as_row_id, visible_row
@@ -211,8 +211,3 @@ def fail_task(worker: Actor, task_id: int, reason: str) -> None:
         task.claimed_by = None
         task.claim_expires_at = None
         _move(session, worker, task, TaskStatus.FAILED.value, "task.fail", reason=task.error)
-
-
-def task_status(task_id: int) -> str:
-    with read_session() as session:
-        return _task(session, task_id).status

@@ -28,7 +28,8 @@ from app.db import read_session, transaction
 from app.models import ApiToken, User, utc_now
 from app.services.actors import Actor, require_platform_admin
 from app.services.audit import write_audit
-from app.services.auth import API_TOKEN_PREFIX, _actor, _digest
+from app.services.auth import API_TOKEN_PREFIX, _actor
+from app.services.secrets_at_rest import token_digest
 from app.services.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 
 PREFIX_LENGTH = 12  # "bkn_" and 8 characters of the secret: enough to tell tokens apart, useless to guess
@@ -164,7 +165,7 @@ def create_token(
         if not user.is_active:
             raise InvalidInput({"email": "This account is disabled."})
         secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = ApiToken(user_id=user.id, name=name, prefix=secret[:PREFIX_LENGTH], token_hash=_digest(secret),
+        row = ApiToken(user_id=user.id, name=name, prefix=secret[:PREFIX_LENGTH], token_hash=token_digest(secret),
                        expires_at=expires_at, scope=scope)
         session.add(row)
         session.flush()
@@ -242,7 +243,7 @@ def actor_for_api_token(token: str, scope: str = READ) -> Actor:
         raise NotAuthenticated(NOT_VALID)
     now = utc_now()
     with read_session() as session:
-        row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+        row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
         if row is None:
             raise NotAuthenticated(NOT_VALID)
         if row.revoked_at is not None:

@@ -109,11 +109,11 @@ def test_a_link_whose_session_runs_out_receives_nothing_more(server):
     from app.db import transaction
 
     token = _sign_in(server, "ops@acme.demo")
-    from app.services.auth import _digest
+    from app.services.secrets_at_rest import token_digest
 
     with transaction() as session:  # a session that ends in 3 s, as a 12 h one ends after 12 h
         session.exec(sa.text("UPDATE auth_sessions SET expires_at = :t WHERE token_hash = :h"),
-                     params={"t": _in_seconds(3), "h": _digest(token)})
+                     params={"t": _in_seconds(3), "h": token_digest(token)})
     _ended_link_scenario(server, lambda _token: None, "after expiry", token)
 
 
