@@ -37,7 +37,7 @@ def _label(label: str, in_menu: bool = False) -> rx.Component:
         rx.text(label),
         rx.badge(number(WorkState.pending_count),
                  color_scheme=rx.cond(WorkState.pending_count > 0, "green", "gray"),
-                 variant="solid", radius="full", custom_attrs=hook),
+                 variant="solid", high_contrast=True, radius="full", custom_attrs=hook),
         rx.el.span(" waiting", class_name="beacon-sr-only"),
         spacing="1", align="center",
     )
