@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.conftest import ROOT, use_database
 from tests.e2e.conftest import BeaconServer, sign_in, wait_until_following
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 1}
 NARROWEST = {"width": 360, "height": 740}  # no page may be wider than this screen either
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 AXE = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"  # `make axe` installs it
@@ -93,20 +93,35 @@ def _open_menu(page: Page):
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("role,email,password", ROLES, ids=ROLE_IDS)
-def test_on_a_phone_every_page_fits_and_the_menu_reaches_every_link(browser, server, role, email, password):
+def test_on_a_phone_every_page_fits_passes_axe_and_the_menu_reaches_every_link(browser, server, role, email,
+                                                                                 password):
+    """390 x 844 with touch: no page is wider than the screen (nor at 360 px), axe-core finds nothing
+    serious or critical (the open Menu included), every Menu link works, and Sign out is there."""
+    assert AXE.exists(), f"{AXE} is missing: `make axe` installs it"
     page = _sign_in_with(browser, server, email, password, **PHONE)
     expect(page.get_by_role("button", name="Sign out")).to_be_hidden()  # behind "Menu" on a phone
+    problems: list[str] = []
     for route in _routes(page, server, role):
         page.set_viewport_size(PHONE["viewport"])
         page.goto(server.url + route)
         wait_until_following(page)
         scroll_width, screen = _width(page)
         assert scroll_width <= screen, f"{route} is {scroll_width} px wide on a {screen} px phone"
+        _shot(page, f"phone-{role}-{_slug(route)}")
+        problems += _axe(page, route)
+        if route == "/admin":
+            problems += _admin_tabs(page, f"phone-{role}")
         page.set_viewport_size(NARROWEST)
         scroll_width, screen = _width(page)
         assert scroll_width <= screen, f"{route} is {scroll_width} px wide on a {screen} px phone"
 
     page.set_viewport_size(PHONE["viewport"])
+    _open_menu(page)
+    _shot(page, f"phone-{role}-menu")
+    problems += _axe(page, "the Menu")
+    assert not problems, "\n".join(problems)
+    page.keyboard.press("Escape")
+
     links = MENU_LINKS + (["Admin"] if role == "platform_admin" else [])
     targets = {"Dashboard": "/", "Agents": "/agents", "Contacts": "/contacts", "Approvals": "/approvals",
                "Follow-ups": "/follow-ups", "Admin": "/admin"}
@@ -182,31 +197,33 @@ def _axe(page: Page, where: str) -> list[str]:
             for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS]
 
 
+def _admin_tabs(page: Page, name: str) -> list[str]:
+    """The admin page's other tabs (drawn when chosen): a screenshot and axe-core for each."""
+    problems: list[str] = []
+    for tab in ("Audit log", "Clients", "Users", "Tokens"):
+        page.get_by_role("tab", name=tab).click()
+        expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+        page.wait_for_timeout(300)
+        _shot(page, f"{name}-admin-{tab.lower().replace(' ', '-')}")
+        problems += _axe(page, f"/admin {tab}")
+    page.get_by_role("tab", name="System").click()
+    return problems
+
+
 @pytest.mark.e2e
-@pytest.mark.parametrize("size", ["desktop", "phone"])
 @pytest.mark.parametrize("role,email,password", ROLES, ids=ROLE_IDS)
-def test_axe_finds_nothing_serious_on_any_page(browser, server, role, email, password, size):
+def test_on_a_desktop_axe_finds_nothing_serious_on_any_page(browser, server, role, email, password):
+    """The phone's side is in the test above."""
     assert AXE.exists(), f"{AXE} is missing: `make axe` installs it"
-    page = _sign_in_with(browser, server, email, password, **(PHONE if size == "phone" else DESKTOP))
+    page = _sign_in_with(browser, server, email, password, **DESKTOP)
     problems: list[str] = []
     for route in _routes(page, server, role):
         page.goto(server.url + route)
         wait_until_following(page)
-        _shot(page, f"{size}-{role}-{_slug(route)}")
+        _shot(page, f"desktop-{role}-{_slug(route)}")
         problems += _axe(page, route)
         if route == "/admin":
-            for tab in ("Audit log", "Clients", "Users", "Tokens"):
-                page.get_by_role("tab", name=tab).click()
-                expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
-                page.wait_for_timeout(300)
-                _shot(page, f"{size}-{role}-admin-{tab.lower().replace(' ', '-')}")
-                problems += _axe(page, f"/admin {tab}")
-    if size == "phone":
-        page.goto(server.url + "/")
-        wait_until_following(page)
-        _open_menu(page)
-        _shot(page, f"{size}-{role}-menu")
-        problems += _axe(page, "the Menu")
+            problems += _admin_tabs(page, f"desktop-{role}")
     assert not problems, "\n".join(problems)
 
 
@@ -216,7 +233,7 @@ def test_axe_finds_nothing_serious_on_the_login_page(browser, server, size):
     page = browser.new_context(**(PHONE if size == "phone" else DESKTOP)).new_page()
     page.goto(server.url + "/login")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-    _shot(page, f"{size}-login")
+    _shot(page, f"{size}-signed-out-login")
     problems = _axe(page, "/login")
     assert not problems, "\n".join(problems)
     assert _width(page)[0] <= _width(page)[1]
@@ -268,3 +285,18 @@ def test_states_read_as_words_and_the_banner_speaks_up_when_inactive(browser, se
     publish_system_status(admin, acme_id, "maintenance", "Back soon", "warning")
     expect(region).to_have_attribute("role", "status")
     expect(region).to_have_attribute("aria-live", "polite")
+
+
+@pytest.mark.e2e
+def test_times_are_shown_in_the_readers_zone_with_the_zone_named(browser, server):
+    from app.services.auth import actor_for_email
+    from app.services.system_status import publish_system_status
+
+    publish_system_status(actor_for_email("admin@beacon.demo"), None, "active")  # one history row at least
+    page = _sign_in_with(browser, server, "admin@beacon.demo", "beacon-admin", timezone_id="Asia/Tokyo", **DESKTOP)
+    page.goto(server.url + "/admin")
+    wait_until_following(page)
+    when = page.get_by_test_id("history-row").first.locator("time")
+    expect(when).to_contain_text("GMT+9")
+    assert when.get_attribute("title") == when.inner_text()  # the exact time, also on hover
+    assert when.get_attribute("datetime").endswith("Z")
