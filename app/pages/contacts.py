@@ -79,7 +79,7 @@ def _controls() -> rx.Component:
             rx.input(id="contacts-search", placeholder="Name, email or company (press /)", width="100%",
                      max_length=100, type="search", value=ContactsState.search,
                      on_change=ContactsState.set_search, debounce_timeout=SEARCH_DEBOUNCE_MS),
-            spacing="1", flex="1", min_width="min(14em, 100%)",
+            spacing="1", flex="1 1 14em",
         ),
         rx.vstack(
             rx.el.label("Badge", html_for="contacts-badge", style={"fontWeight": 500}),
