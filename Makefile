@@ -17,7 +17,7 @@ SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/beacon
 SCALED_REDIS_URL ?= redis://127.0.0.1:6379
 SCALED_WORKERS ?= 3
 
-.PHONY: setup python-deps bun chromium run run-scaled worker test test-unit bench bench-scaled db clean
+.PHONY: setup python-deps bun chromium axe run run-scaled worker test test-unit bench bench-scaled db clean
 
 setup: python-deps bun
 
@@ -37,6 +37,13 @@ bun: .tools/.bun-$(BUN_VERSION)
 
 chromium:
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# axe-core, the accessibility checker the browser tests load into each page (version pinned in
+# tests/e2e/package.json and its lock).
+axe: tests/e2e/node_modules/axe-core/axe.min.js
+tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix tests/e2e
+	touch $@
 
 db: setup
 	$(ENV)
@@ -62,7 +69,7 @@ run-scaled: setup
 	python -m app.startup_guard --host '$(HOST)'
 	exec reflex run --env prod --backend-host '$(HOST)' --frontend-port $(PORT) --backend-port $(PORT)
 
-test: setup chromium
+test: setup chromium axe
 	$(ENV)
 	exec python -m pytest $(PYTEST_ARGS)
 

@@ -34,13 +34,15 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         rx.el.script(src="/notify.js"),
         rx.el.script(src="/login.js"),
+        rx.el.script(src="/keys.js"),
+        rx.el.link(rel="stylesheet", href="/beacon.css"),
     ],
 )
 
 # Before any other middleware (the hydrate one answers at once): bound what every event brings.
 app.add_middleware(BoundedEventInput(), index=0)
 
-_signed_in = [AuthState.require_sign_in, PresenceState.load, WorkState.read_notification_permission,
+_signed_in = [LiveLinkState.begin, AuthState.require_sign_in, PresenceState.load, WorkState.read_notification_permission,
               LiveLinkState.follow_changes]
 
 app.add_page(login.login_page, route=login.ROUTE, title="Sign in · Beacon",
@@ -53,7 +55,7 @@ app.add_page(approvals.approvals_page, route=approvals.ROUTE, title="Approvals �
 app.add_page(follow_ups.follow_ups_page, route=follow_ups.ROUTE, title="Follow-ups · Beacon",
              on_load=[*_signed_in, BrowserClock.read])
 app.add_page(admin.admin_page, route=admin.ROUTE, title="Admin · Beacon",
-             on_load=[AuthState.require_platform_admin, BrowserClock.read, WorkState.read_notification_permission,
+             on_load=[LiveLinkState.begin, AuthState.require_platform_admin, BrowserClock.read, WorkState.read_notification_permission,
                       LiveLinkState.follow_changes])
 
 if get_settings().live_updates:

@@ -49,6 +49,19 @@ def message_icon(message_type) -> rx.Component:
 
 
 def system_banner() -> rx.Component:
+    """A live region that is always in the page (so what appears in it is announced): assertive
+    while the service is inactive, polite otherwise."""
+    inactive = SystemState.status == "inactive"
+    return rx.box(
+        _banner(),
+        role=rx.cond(inactive, "alert", "status"),
+        custom_attrs={"aria-live": rx.cond(inactive, "assertive", "polite"), "aria-atomic": "true"},
+        class_name="beacon-banner",
+        width="100%",
+    )
+
+
+def _banner() -> rx.Component:
     tone = _tone(SystemState.status, SystemState.shown_message.type)
     return rx.cond(
         SystemState.banner_visible,
@@ -61,7 +74,11 @@ def system_banner() -> rx.Component:
                 ),
                 rx.cond(
                     SystemState.has_message,
-                    rx.text(SystemState.shown_message.message, weight="medium"),
+                    rx.text(
+                        # The icon and colour show the type; this says it to screen readers.
+                        rx.el.span(type_label(SystemState.shown_message.type), ": ", class_name="beacon-sr-only"),
+                        SystemState.shown_message.message, weight="medium",
+                    ),
                 ),
                 maintenance_notices(),
                 rx.cond(
@@ -95,7 +112,6 @@ def system_banner() -> rx.Component:
             color_scheme=tone,
             variant="surface",
             width="100%",
-            role="alert",
             custom_attrs={
                 "data-testid": "system-banner",
                 "data-status": SystemState.status,

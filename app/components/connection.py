@@ -1,32 +1,38 @@
-"""The live-link indicator: connected, reconnecting, or polling (the declared fallback)."""
+"""The live-link indicator: connecting, connected, reconnecting, or polling (the declared fallback).
+
+"Connecting" until the page's first snapshot (or the resync after a reconnect) has arrived: the
+numbers on screen are not this page's yet. Text and colour both carry the state."""
 
 import reflex as rx
 from reflex.components.core.banner import has_connection_errors
 
+from app.components.loading import page_loading
 from app.state.live import POLLING, LiveLinkState
 
+CONNECTING = "connecting"
 CONNECTED = "connected"
 RECONNECTING = "reconnecting"
 
 _state = rx.cond(
     has_connection_errors,
     RECONNECTING,
-    rx.cond(LiveLinkState.mode == POLLING, "polling", CONNECTED),
+    rx.cond(page_loading, CONNECTING, rx.cond(LiveLinkState.mode == POLLING, "polling", CONNECTED)),
 )
 _label = rx.cond(
     has_connection_errors,
     "Reconnecting…",
-    rx.cond(LiveLinkState.mode == POLLING, "Polling", "Live"),
+    rx.cond(page_loading, "Connecting…", rx.cond(LiveLinkState.mode == POLLING, "Polling", "Live")),
 )
 _colour = rx.cond(
-    has_connection_errors, "var(--amber-9)", rx.cond(LiveLinkState.mode == POLLING, "var(--blue-9)", "var(--green-9)")
+    has_connection_errors | page_loading, "var(--amber-9)",
+    rx.cond(LiveLinkState.mode == POLLING, "var(--blue-9)", "var(--green-9)"),
 )
 
 
 def connection_indicator() -> rx.Component:
     return rx.hstack(
-        rx.box(width="8px", height="8px", border_radius="50%", background=_colour),
-        rx.text(_label, size="1", color_scheme="gray"),
+        rx.box(width="8px", height="8px", border_radius="50%", background=_colour, flex_shrink="0"),
+        rx.text(_label, size="1", color_scheme="gray", white_space="nowrap"),
         align="center",
         spacing="1",
         role="status",
@@ -35,6 +41,6 @@ def connection_indicator() -> rx.Component:
             "data-state": _state,
             "data-worker": LiveLinkState.worker,
             "aria-live": "polite",
-            "aria-label": rx.cond(has_connection_errors, "Live updates: reconnecting", "Live updates: " + _state),
+            "aria-label": "Live updates: " + _state,
         },
     )

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from app.components.loading import page_loading, skeleton_rows
 from app.state.work import WorkState
 
 
@@ -14,11 +15,12 @@ def show_more(name: str) -> rx.Component:
 
 
 def listed(name: str, content: rx.Component, empty: str) -> rx.Component:
-    """`content` once the list's first read has arrived and has rows; a spinner before; `empty` after."""
+    """`content` once this page's read of the list has arrived and has rows; a skeleton before;
+    `empty` (a sentence, saying what would appear here) after."""
     rows = getattr(WorkState, name)
     return rx.cond(
-        WorkState.lists_loaded.contains(name),
+        WorkState.lists_loaded.contains(name) & ~page_loading,
         rx.cond(rows.length() > 0, rx.vstack(content, show_more(name), width="100%", align="start"),
-                rx.text(empty, color_scheme="gray")),
-        rx.spinner(size="2"),
+                rx.text(empty, color_scheme="gray", size="2", custom_attrs={"data-testid": "empty-state"})),
+        skeleton_rows(),
     )

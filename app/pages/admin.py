@@ -3,7 +3,9 @@
 import reflex as rx
 
 from app.components.banner import TYPE_TONES
+from app.components.labels import MESSAGE_STATE, MESSAGE_TYPE, ROLE, SERVICE_STATUS, TOKEN_SCOPE, TOKEN_STATE, label
 from app.components.layout import page_shell
+from app.components.loading import empty_or
 from app.components.when import when
 from app.state.admin import BULK_CLIENT_PREFIX, STATUS_CHOICES, TYPE_CHOICES, AdminState
 from app.views.audit import ACTOR_MAX_LENGTH, ANY_CLIENT, AUDIT_ACTIONS, GLOBAL_CLIENT
@@ -47,7 +49,7 @@ def _publish_card() -> rx.Component:
                     _labelled("Expires at", "expires-input",
                               rx.input(id="expires-input", name="expires_at", type="datetime-local",
                                        step="1", width="100%"), "expires_at"),
-                    columns="2",
+                    columns=rx.breakpoints(initial="1", sm="2"),
                     spacing="4",
                     width="100%",
                 ),
@@ -307,12 +309,14 @@ def _statuses_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Status by client", size="4"),
-            rx.table.root(
+            empty_or(AdminState.statuses, rx.table.root(
                 rx.table.header(rx.table.row(
                     rx.table.column_header_cell("Scope"), rx.table.column_header_cell("Effective status"),
-                    rx.table.column_header_cell("Own row updated"), rx.table.column_header_cell(""))),
+                    rx.table.column_header_cell("Own row updated"),
+                    rx.table.column_header_cell(rx.el.span("Actions", class_name="beacon-sr-only")))),
                 rx.table.body(rx.foreach(AdminState.statuses, lambda s: rx.table.row(
-                    rx.table.cell(s["client"]), rx.table.cell(s["status"]), rx.table.cell(s["updated"]),
+                    rx.table.cell(s["client"]), rx.table.cell(label(s["status"], SERVICE_STATUS)),
+                    rx.table.cell(s["updated"]),
                     rx.table.cell(rx.cond(
                         (s["override"] == "yes") & (s["client_id"] != ""),
                         rx.button("Use global status", size="1", variant="soft",
@@ -320,7 +324,7 @@ def _statuses_card() -> rx.Component:
                     )),
                     custom_attrs={"data-testid": "status-row"}))),
                 width="100%",
-            ),
+            ), "No status set yet: every client is Active."),
             width="100%",
         ),
         width="100%",
@@ -330,10 +334,11 @@ def _statuses_card() -> rx.Component:
 def _message_row(m) -> rx.Component:
     return rx.table.row(
         rx.table.cell(m["scope"]),
-        rx.table.cell(rx.badge(m["type"], color_scheme=rx.match(m["type"], *TYPE_TONES.items(), "gray"))),
+        rx.table.cell(rx.badge(label(m["type"], MESSAGE_TYPE),
+                               color_scheme=rx.match(m["type"], *TYPE_TONES.items(), "gray"))),
         rx.table.cell(rx.text(m["message"])),
         rx.table.cell(m["expires"]),
-        rx.table.cell(rx.badge(m["state"], variant="outline")),
+        rx.table.cell(rx.badge(label(m["state"], MESSAGE_STATE), variant="outline")),
         rx.table.cell(
             rx.cond(
                 m["state"] == "live",
@@ -352,12 +357,13 @@ def _messages_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("System messages", size="4"),
-            rx.table.root(
+            empty_or(AdminState.messages, rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                                ("Scope", "Type", "Message", "Expires", "State", "")])),
+                                                ("Scope", "Type", "Message", "Expires", "State")],
+                                             rx.table.column_header_cell(rx.el.span("Actions", class_name="beacon-sr-only")))),
                 rx.table.body(rx.foreach(AdminState.messages, _message_row)),
                 width="100%",
-            ),
+            ), "No messages yet. Publish one above; it appears in every affected user's top bar."),
             width="100%",
         ),
         width="100%",
@@ -465,6 +471,8 @@ def _history_card() -> rx.Component:
                     custom_attrs={"data-testid": "history-row", "data-audit-id": h.id}, key=h.id))),
                 width="100%",
             ),
+            rx.cond(AdminState.history_loaded & (AdminState.history_total == 0),
+                    rx.text("No status changes recorded for this choice yet.", size="2", color_scheme="gray")),
             _pager("history", AdminState.history_loaded, AdminState.history_reading, AdminState.history_from,
                    AdminState.history_to, AdminState.history_total, AdminState.history_has_previous,
                    AdminState.history_has_next, AdminState.history_previous, AdminState.history_next),
@@ -518,6 +526,9 @@ def _audit_tab() -> rx.Component:
                 key=a.id))),
             width="100%",
         ),
+        rx.cond(AdminState.audit_loaded & (AdminState.audit_total == 0),
+                rx.text("No audit entries match these filters. Widen the dates or clear a filter.", size="2",
+                        color_scheme="gray")),
         _pager("audit", AdminState.audit_loaded, AdminState.audit_reading, AdminState.audit_from,
                AdminState.audit_to, AdminState.audit_total, AdminState.audit_has_previous,
                AdminState.audit_has_next, AdminState.audit_previous, AdminState.audit_next),
@@ -526,21 +537,22 @@ def _audit_tab() -> rx.Component:
 
 
 def _clients_tab() -> rx.Component:
-    return rx.table.root(
+    return empty_or(AdminState.clients, rx.table.root(
         rx.table.header(rx.table.row(rx.table.column_header_cell("Client"), rx.table.column_header_cell("Id"))),
         rx.table.body(rx.foreach(AdminState.clients, lambda c: rx.table.row(
             rx.table.cell(c["name"]), rx.table.cell(c["id"])))),
         width="100%",
-    )
+    ), "No clients yet.")
 
 
 def _users_tab() -> rx.Component:
-    return rx.table.root(
+    return empty_or(AdminState.users, rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Email", "Name", "Role", "Client")])),
         rx.table.body(rx.foreach(AdminState.users, lambda u: rx.table.row(
-            rx.table.cell(u["email"]), rx.table.cell(u["name"]), rx.table.cell(u["role"]), rx.table.cell(u["client"])))),
+            rx.table.cell(u["email"]), rx.table.cell(u["name"]), rx.table.cell(label(u["role"], ROLE)),
+            rx.table.cell(u["client"])))),
         width="100%",
-    )
+    ), "No users yet.")
 
 
 TOKEN_STATE_TONES = {"active": "green", "expired": "gray", "revoked": "red"}
@@ -549,9 +561,10 @@ TOKEN_STATE_TONES = {"active": "green", "expired": "gray", "revoked": "red"}
 def _token_row(t) -> rx.Component:
     return rx.table.row(
         rx.table.cell(t.email), rx.table.cell(t.name), rx.table.cell(rx.code(t.prefix + "…")),
-        rx.table.cell(t.scope), rx.table.cell(when(t.expires_at)),
-        rx.table.cell(rx.cond(t.last_used_at, when(t.last_used_at), rx.text("never", as_="span"))),
-        rx.table.cell(rx.badge(t.state, color_scheme=rx.match(t.state, *TOKEN_STATE_TONES.items(), "gray"))),
+        rx.table.cell(label(t.scope, TOKEN_SCOPE)), rx.table.cell(when(t.expires_at)),
+        rx.table.cell(rx.cond(t.last_used_at, when(t.last_used_at, relative=True), rx.text("Never", as_="span"))),
+        rx.table.cell(rx.badge(label(t.state, TOKEN_STATE),
+                               color_scheme=rx.match(t.state, *TOKEN_STATE_TONES.items(), "gray"))),
         rx.table.cell(rx.cond(
             t.state != "revoked",
             rx.button("Revoke", size="1", variant="soft", color_scheme="red",
@@ -571,12 +584,14 @@ def _tokens_tab() -> rx.Component:
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                             ("Email", "Name", "Prefix", "Scope", "Expires", "Last used",
-                                             "State", "")])),
+                                             "State")],
+                                         rx.table.column_header_cell(rx.el.span("Actions", class_name="beacon-sr-only")))),
             rx.table.body(rx.foreach(AdminState.tokens, _token_row)),
             width="100%",
         ),
         rx.cond(AdminState.tokens_loaded & (AdminState.tokens.length() == 0),
-                rx.text("No API tokens yet.", size="2", color_scheme="gray")),
+                rx.text("No API tokens yet. `beacon token create --email E` issues one.", size="2",
+                        color_scheme="gray")),
         spacing="3", width="100%",
         on_mount=AdminState.load_tokens,
         custom_attrs={"data-testid": "tokens-tab"},

@@ -2,31 +2,37 @@
 
 import reflex as rx
 
+from app.components.labels import label
 from app.components.layout import page_shell
+from app.components.loading import loaded
 from app.pages.contacts import task_rows
 from app.pages.dashboard import activity_list
 from app.state.work import WorkState
 
 ROUTE = "/agents/[agent_id]"
 
+AI_AGENT_KIND = {"outreach": "Outreach", "follow_up": "Follow-up"}
+
 
 def agent_detail_page() -> rx.Component:
     return page_shell(
         "Agent",
-        rx.cond(
+        loaded(rx.cond(
             WorkState.page_agent.id != 0,
             rx.vstack(
-                rx.hstack(rx.icon("bot"), rx.heading(WorkState.page_agent.name, size="5"),
-                          rx.badge(WorkState.page_agent.kind), align="center"),
-                rx.heading("Tasks", size="4"),
-                task_rows(WorkState.page_agent_tasks),
+                rx.hstack(rx.icon("bot", aria_hidden="true"), rx.heading(WorkState.page_agent.name, size="5", as_="h2"),
+                          rx.badge(label(WorkState.page_agent.kind, AI_AGENT_KIND)), align="center"),
+                rx.heading("Tasks", size="4", as_="h2"),
+                rx.cond(WorkState.page_agent_tasks.length() > 0, task_rows(WorkState.page_agent_tasks),
+                        rx.text("No tasks yet. Assign one from a contact on the Contacts page.",
+                                color_scheme="gray", size="2", custom_attrs={"data-testid": "empty-state"})),
                 rx.cond(WorkState.page_agent_has_more,
                         rx.button("Show more", size="1", variant="soft", on_click=WorkState.more_agent_tasks,
                                   custom_attrs={"data-testid": "show-more-agent-tasks"})),
-                rx.heading("Activity", size="4"),
+                rx.heading("Activity", size="4", as_="h2"),
                 activity_list(),
                 width="100%",
             ),
-            rx.text("No such agent here.", color_scheme="gray"),
-        ),
+            rx.text("No such agent here. The Agents page lists your client's agents.", color_scheme="gray"),
+        )),
     )

@@ -3,7 +3,9 @@
 import reflex as rx
 
 from app.components.banner import maintenance_notices, message_icon
+from app.components.labels import AGENT_KIND, CHAT_STATUS, PRESENCE, label
 from app.components.layout import page_shell
+from app.components.loading import empty_or, page_loading, skeleton_rows
 from app.state.auth import AuthState
 from app.state.system import SystemState
 from app.state.workforce import WorkforceState
@@ -44,14 +46,16 @@ def _agent_row(agent) -> rx.Component:
             rx.icon(rx.cond(agent.kind == "ai", "bot", "user"), size=16),
             rx.cond(agent.kind == "ai", rx.link(agent.name, href="/agents/" + agent.id.to_string()), rx.text(agent.name)),
             align="center")),
-        rx.table.cell(rx.cond(agent.kind == "ai", "AI agent", "Human agent")),
-        rx.table.cell(rx.badge(agent.state, color_scheme=rx.match(agent.state, *STATE_TONES.items(), "gray"))),
+        rx.table.cell(label(agent.kind, AGENT_KIND)),
+        rx.table.cell(rx.badge(label(agent.state, PRESENCE),
+                               color_scheme=rx.match(agent.state, *STATE_TONES.items(), "gray"))),
         rx.table.cell(rx.cond(agent.kind == "human",
                               agent.active_chats.to_string() + "/" + agent.max_chats.to_string(), "")),
         rx.table.cell(rx.cond(agent.can_take_work, "Yes", "No")),
         rx.table.cell(rx.cond(agent.kind == "human",
                               rx.button("History", size="1", variant="ghost",
-                                        on_click=WorkforceState.show_history(agent.id, agent.name)))),
+                                        on_click=WorkforceState.show_history(agent.id, agent.name),
+                                        custom_attrs={"aria-label": "Presence history of " + agent.name}))),
         rx.cond(AuthState.is_platform_admin, rx.table.cell(agent.client)),
         custom_attrs={"data-testid": "agent-row", "data-agent": agent.key, "data-state": agent.state},
         key=agent.key,
@@ -59,6 +63,12 @@ def _agent_row(agent) -> rx.Component:
 
 
 def _list() -> rx.Component:
+    return empty_or(WorkforceState.agents, _table(),
+                    "No agents yet. Human agents appear here when their accounts are created; AI agents when "
+                    "an admin adds them.", rows=4)
+
+
+def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
@@ -85,9 +95,9 @@ def _chat_row(chat) -> rx.Component:
     chat_id = chat.id.to_string()
     return rx.table.row(
         rx.table.cell(chat.subject),
-        rx.table.cell(rx.badge(rx.cond(chat.status == "needs_reassignment", "needs reassignment", chat.status),
+        rx.table.cell(rx.badge(label(chat.status, CHAT_STATUS),
                                color_scheme=rx.match(chat.status, *CHAT_TONES.items(), "gray"))),
-        rx.table.cell(rx.cond(waiting, rx.text("unassigned", color_scheme="gray"), chat.agent)),
+        rx.table.cell(rx.cond(waiting, rx.text("Unassigned", color_scheme="gray"), chat.agent)),
         rx.table.cell(
             rx.form(
                 rx.hstack(
@@ -115,12 +125,12 @@ def _chats() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Chats waiting or in progress", size="4"),
-            rx.table.root(
+            empty_or(WorkforceState.chats, rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Chat", "Status", "Agent", "Assign")])),
                 rx.table.body(rx.foreach(WorkforceState.chats, _chat_row)),
                 width="100%",
                 custom_attrs={"data-testid": "chat-list"},
-            ),
+            ), "No chats waiting or in progress. New chats appear here as customers start them."),
             width="100%",
         ),
         width="100%",
@@ -134,9 +144,12 @@ def _history_dialog() -> rx.Component:
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("When", "Status", "Why")])),
                 rx.table.body(rx.foreach(WorkforceState.history, lambda e: rx.table.row(
-                    rx.table.cell(e["when"]), rx.table.cell(e["status"]), rx.table.cell(e["reason"])))),
+                    rx.table.cell(e["when"]), rx.table.cell(label(e["status"], PRESENCE)),
+                    rx.table.cell(e["reason"])))),
                 width="100%",
             ),
+            rx.cond(WorkforceState.history.length() == 0,
+                    rx.text("No presence changes recorded yet.", color_scheme="gray", size="2")),
             rx.hstack(rx.button("Close", variant="soft", on_click=WorkforceState.hide_history), justify="end"),
         ),
         open=WorkforceState.history_agent != "",
@@ -147,6 +160,9 @@ def agents_page() -> rx.Component:
     return page_shell(
         "Agents",
         rx.cond(
+            page_loading,
+            skeleton_rows(4),
+            rx.cond(
             SystemState.service_unavailable & ~AuthState.is_platform_admin,
             _notice(),
             rx.vstack(
@@ -154,6 +170,6 @@ def agents_page() -> rx.Component:
                 rx.cond((AuthState.role == "client_admin") | AuthState.is_platform_admin, _chats()),
                 width="100%", spacing="4",
             ),
-        ),
+        )),
         _history_dialog(),
     )

@@ -2,9 +2,11 @@
 
 import reflex as rx
 
+from app.components.labels import DRAFT_STATUS, label
 from app.components.layout import page_shell
 from app.components.lists import listed
-from app.components.when import when
+from app.components.loading import number
+from app.components.when import ago, when
 from app.state.work import WorkState
 from app.views.lists import APPROVED_DRAFTS, DECIDED_DRAFTS, PENDING_DRAFTS
 
@@ -14,8 +16,8 @@ ROUTE = "/approvals"
 def _draft(draft, actions: rx.Component) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading(draft.subject, size="3"), rx.spacer(),
-                      rx.text(when(draft.created_at), size="1", color_scheme="gray"), width="100%"),
+            rx.hstack(rx.heading(draft.subject, size="3", as_="h3"), rx.spacer(),
+                      rx.text(ago(draft.created_at), size="1", color_scheme="gray"), width="100%", wrap="wrap"),
             rx.text("To " + draft.contact + " · by " + draft.agent, size="2", color_scheme="gray"),
             rx.text(draft.body, white_space="pre-wrap", size="2"),
             actions,
@@ -43,18 +45,20 @@ def approvals_page() -> rx.Component:
     return page_shell(
         "Approvals",
         rx.heading(rx.hstack(rx.text("Waiting for approval"),
-                             rx.badge(WorkState.pending_count, custom_attrs={"data-testid": "pending-approvals-page-count"})),
-                   size="4"),
+                             rx.badge(number(WorkState.pending_count),
+                                      custom_attrs={"data-testid": "pending-approvals-page-count"})),
+                   size="4", as_="h2"),
         listed(PENDING_DRAFTS, rx.foreach(WorkState.pending_drafts, _pending),
-               "Nothing waits for you. New drafts appear here as the agents finish."),
-        rx.heading("Approved, to send", size="4"),
-        listed(APPROVED_DRAFTS, rx.foreach(WorkState.approved_drafts, _approved), "No approved drafts."),
-        rx.heading("Decided", size="4"),
+               "No drafts waiting. Drafts appear here when an agent finishes a task."),
+        rx.heading("Approved, to send", size="4", as_="h2"),
+        listed(APPROVED_DRAFTS, rx.foreach(WorkState.approved_drafts, _approved),
+               "No approved drafts to send. Drafts you approve wait here until you mark them sent."),
+        rx.heading("Decided", size="4", as_="h2"),
         listed(DECIDED_DRAFTS, rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Subject", "Contact", "Decision", "Created")])),
             rx.table.body(rx.foreach(WorkState.decided_drafts, lambda d: rx.table.row(
                 rx.table.cell(d.subject), rx.table.cell(d.contact),
-                rx.table.cell(rx.badge(d.status)), rx.table.cell(when(d.created_at)), key=d.id))),
+                rx.table.cell(rx.badge(label(d.status, DRAFT_STATUS))), rx.table.cell(when(d.created_at)), key=d.id))),
             width="100%",
-        ), "No decided drafts yet."),
+        ), "No decided drafts yet. Drafts you reject or send are listed here."),
     )

@@ -4,6 +4,7 @@ live badges, the total that matches, assigning tasks, and each contact's tasks."
 import reflex as rx
 
 from app.components.layout import page_shell
+from app.components.loading import page_loading, skeleton_rows
 from app.components.when import when
 from app.services import work_rules
 from app.state.contacts import ContactsState
@@ -74,10 +75,11 @@ def _controls() -> rx.Component:
     return rx.hstack(
         rx.vstack(
             rx.el.label("Search contacts", html_for="contacts-search", style={"fontWeight": 500}),
-            rx.input(id="contacts-search", placeholder="Name, email or company", width="100%",
+            # "/" focuses it from anywhere on the page (assets/keys.js).
+            rx.input(id="contacts-search", placeholder="Name, email or company (press /)", width="100%",
                      max_length=100, type="search", value=ContactsState.search,
                      on_change=ContactsState.set_search, debounce_timeout=SEARCH_DEBOUNCE_MS),
-            spacing="1", flex="1", min_width="14em",
+            spacing="1", flex="1 1 14em",
         ),
         rx.vstack(
             rx.el.label("Badge", html_for="contacts-badge", style={"fontWeight": 500}),
@@ -114,7 +116,7 @@ def _pager() -> rx.Component:
     return rx.hstack(
         rx.cond(ContactsState.reading, rx.spinner(size="2")),
         rx.text(
-            rx.cond(ContactsState.loaded,
+            rx.cond(ContactsState.loaded & ~page_loading,
                     rx.fragment(
                         "Showing ", ContactsState.showing_from.to_string(), "–", ContactsState.showing_to.to_string(),
                         " of ",
@@ -125,14 +127,15 @@ def _pager() -> rx.Component:
         ),
         rx.spacer(),
         *_page_buttons(),
-        width="100%", align="center",
+        width="100%", align="center", wrap="wrap",
     )
 
 
 def task_rows(rows) -> rx.Component:
     return rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                        ("Task", "Agent", "Status", "Created", "Finished", "")])),
+                                        ("Task", "Agent", "Status", "Created", "Finished")],
+                                     rx.table.column_header_cell(rx.el.span("Actions", class_name="beacon-sr-only")))),
         rx.table.body(rx.foreach(rows, lambda t: rx.table.row(
             rx.table.cell("#" + t.id.to_string()),
             rx.table.cell(t.agent),
@@ -143,7 +146,8 @@ def task_rows(rows) -> rx.Component:
             rx.table.cell(rx.cond(
                 (t.status == "pending") | (t.status == "in_progress"),
                 rx.button("Cancel", size="1", variant="soft", color_scheme="red",
-                          on_click=WorkState.cancel_task(t.id)),
+                          on_click=WorkState.cancel_task(t.id),
+                          custom_attrs={"aria-label": "Cancel task #" + t.id.to_string()}),
             )),
             custom_attrs={"data-testid": "task-row", "data-status": t.status},
             key=t.id,
@@ -167,7 +171,8 @@ def _contact_modal() -> rx.Component:
                                           on_click=ContactsState.more_contact_tasks)),
                         width="100%",
                     ),
-                    rx.text("No tasks yet.", color_scheme="gray"),
+                    rx.text("No tasks yet. Assign a task to give one of the AI agents work on this contact.",
+                            color_scheme="gray", size="2"),
                 ),
                 padding_y="1em",
                 custom_attrs={"data-testid": "contact-tasks"},
@@ -176,7 +181,7 @@ def _contact_modal() -> rx.Component:
                 rx.button("Assign task", on_click=[ContactsState.start_assign(ContactsState.open_contact.id),
                                                    ContactsState.hide_contact]),
                 rx.button("Close", variant="soft", color_scheme="gray", on_click=ContactsState.hide_contact),
-                justify="end",
+                justify="end", wrap="wrap",
             ),
             max_width="760px",
         ),
@@ -224,11 +229,16 @@ def contacts_page() -> rx.Component:
         "Contacts",
         _controls(),
         _pager(),
+        rx.cond(ContactsState.loaded & ~page_loading, rx.fragment(), skeleton_rows(4)),
         rx.grid(rx.foreach(ContactsState.rows, _card), columns=rx.breakpoints(initial="1", sm="2", lg="3"),
                 spacing="4", width="100%", custom_attrs={"data-testid": "contact-cards"}),
-        rx.cond(ContactsState.loaded & (ContactsState.total == 0),
-                rx.text(rx.cond(ContactsState.search != "", "No contacts match “" + ContactsState.search + "”.",
-                                "No contacts here."), color_scheme="gray")),
+        rx.cond(ContactsState.loaded & ~page_loading & (ContactsState.total == 0),
+                rx.text(rx.cond(ContactsState.search != "",
+                                "No contacts match “" + ContactsState.search + "”. Try another name, email or company.",
+                                rx.cond(ContactsState.badge_filter != "",
+                                        "No contacts with this badge. Choose “All contacts” to see every contact.",
+                                        "No contacts yet. Contacts appear here when they are added to your client.")),
+                        color_scheme="gray", size="2", custom_attrs={"data-testid": "empty-state"})),
         rx.cond(ContactsState.has_next | ContactsState.has_previous,
                 rx.hstack(rx.spacer(), *_page_buttons(), width="100%")),
         _contact_modal(),

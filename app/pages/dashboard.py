@@ -3,10 +3,12 @@
 import reflex as rx
 
 from app.components.banner import TYPE_TONES, message_icon, type_label
+from app.components.labels import SERVICE_STATUS, label
 from app.components.layout import page_shell
 from app.components.lists import listed
+from app.components.loading import empty_or, loaded
 from app.components.metric_card import metric_card
-from app.components.when import when
+from app.components.when import ago, when
 from app.state.admin import AdminState
 from app.state.auth import AuthState
 from app.state.system import SystemState
@@ -27,6 +29,7 @@ def _message_row(m) -> rx.Component:
         rx.cond(m.expires_at, rx.text("until ", when(m.expires_at), size="1", color_scheme="gray")),
         width="100%",
         align="center",
+        wrap="wrap",
     )
 
 
@@ -34,7 +37,7 @@ def _messages_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("System messages", size="4"),
-            rx.cond(
+            loaded(rx.cond(
                 SystemState.has_message,
                 rx.vstack(
                     _message_row(SystemState.shown_message),
@@ -46,8 +49,9 @@ def _messages_card() -> rx.Component:
                     ),
                     width="100%",
                 ),
-                rx.text("No messages in force.", color_scheme="gray"),
-            ),
+                rx.text("No messages in force. Messages an admin publishes appear here and in the top bar.",
+                        color_scheme="gray", size="2", custom_attrs={"data-testid": "empty-state"}),
+            ), rows=1),
             width="100%",
         ),
         width="100%",
@@ -58,16 +62,17 @@ def _status_by_client() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Status by client", size="4"),
-            rx.table.root(
+            empty_or(AdminState.statuses, rx.table.root(
                 rx.table.header(rx.table.row(rx.table.column_header_cell("Client"), rx.table.column_header_cell("Effective status"))),
                 rx.table.body(
                     rx.foreach(
                         AdminState.statuses,
-                        lambda s: rx.table.row(rx.table.cell(s["client"]), rx.table.cell(s["status"])),
+                        lambda s: rx.table.row(rx.table.cell(s["client"]),
+                                               rx.table.cell(label(s["status"], SERVICE_STATUS))),
                     )
                 ),
                 width="100%",
-            ),
+            ), "No clients yet."),
             width="100%",
         ),
         width="100%",
@@ -77,7 +82,7 @@ def _status_by_client() -> rx.Component:
 def activity_list() -> rx.Component:
     """The newest agent activity of the client (or of the page's agent), with "Show more"."""
     return listed(ACTIVITY, rx.vstack(rx.foreach(WorkState.activity, lambda a: rx.hstack(
-        rx.text(when(a.created_at), size="1", color_scheme="gray", min_width="170px"),
+        rx.text(ago(a.created_at), size="1", color_scheme="gray", min_width="6.5em"),
         rx.text(a.text, size="2"),
         custom_attrs={"data-testid": "activity-item"}, align="center", key=a.id)), width="100%", spacing="1"),
         "No agent activity yet. It appears here as the agents work.")
@@ -113,6 +118,7 @@ def dashboard_page() -> rx.Component:
             ),
             spacing="4",
             wrap="wrap",
+            width="100%",
         ),
         _messages_card(),
         _activity_card(),

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from app.components.labels import FOLLOW_UP_STATUS, label
 from app.components.layout import page_shell
 from app.components.lists import listed
 from app.components.when import when
@@ -20,7 +21,7 @@ def _schedule_form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Schedule a follow-up", size="4"),
+                rx.heading("Schedule a follow-up", size="4", as_="h2"),
                 rx.grid(
                     rx.vstack(rx.el.label("Contact", html_for="follow-up-contact", style={"fontWeight": 500}),
                               rx.input(id="follow-up-contact", name="contact", width="100%", max_length=100,
@@ -33,7 +34,7 @@ def _schedule_form() -> rx.Component:
                     rx.vstack(rx.el.label("When", html_for="follow-up-when", style={"fontWeight": 500}),
                               rx.input(id="follow-up-when", name="scheduled_for", type="datetime-local", step="1", width="100%"),
                               _error("scheduled_for"), width="100%"),
-                    columns="2", spacing="4", width="100%",
+                    columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%",
                 ),
                 rx.el.label("Note", html_for="follow-up-note", style={"fontWeight": 500}),
                 rx.text_area(id="follow-up-note", name="note", width="100%", placeholder="What to follow up on"),
@@ -54,7 +55,7 @@ def _table(name: str, rows, with_cancel: bool, empty: str) -> rx.Component:
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
         rx.table.body(rx.foreach(rows, lambda f: rx.table.row(
             rx.table.cell(f.contact), rx.table.cell(f.agent), rx.table.cell(when(f.scheduled_for)),
-            rx.table.cell(f.note), rx.table.cell(rx.badge(f.status)),
+            rx.table.cell(f.note), rx.table.cell(rx.badge(label(f.status, FOLLOW_UP_STATUS))),
             rx.table.cell(rx.button("Cancel", size="1", variant="soft", color_scheme="red",
                                     on_click=WorkState.cancel_follow_up(f.id)) if with_cancel else when(f.done_at)),
             custom_attrs={"data-testid": "follow-up-row", "data-status": f.status},
@@ -68,10 +69,12 @@ def follow_ups_page() -> rx.Component:
     return page_shell(
         "Follow-ups",
         _schedule_form(),
-        rx.heading("Scheduled", size="4"),
-        rx.box(_table(SCHEDULED_FOLLOW_UPS, WorkState.scheduled_follow_ups, True, "No follow-ups scheduled."),
+        rx.heading("Scheduled", size="4", as_="h2"),
+        rx.box(_table(SCHEDULED_FOLLOW_UPS, WorkState.scheduled_follow_ups, True,
+                      "No follow-ups scheduled. Use the form above to schedule one."),
                width="100%", custom_attrs={"data-testid": "follow-up-schedule"}),
-        rx.heading("History", size="4"),
-        rx.box(_table(FOLLOW_UP_HISTORY, WorkState.follow_up_history, False, "No follow-ups done or cancelled yet."),
+        rx.heading("History", size="4", as_="h2"),
+        rx.box(_table(FOLLOW_UP_HISTORY, WorkState.follow_up_history, False,
+                      "No follow-ups done or cancelled yet. They are listed here once they run or are cancelled."),
                width="100%", custom_attrs={"data-testid": "follow-up-history"}),
     )

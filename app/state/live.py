@@ -122,7 +122,16 @@ class Heartbeat:
 class LiveLinkState(rx.State):
     mode: str = LIVE
     worker: str = ""
+    # The page's first snapshot has arrived (on every page load, navigation and reconnect, `begin`
+    # clears it first). Until then numbers and lists show a placeholder, never a default 0 or an
+    # empty list (app/components/loading.py).
+    synced: bool = False
     _applied: dict[str, int] = {}
+
+    @rx.event
+    def begin(self):
+        """The first on_load handler of a live page: what the page shows is not this page's yet."""
+        self.synced = False
 
     async def _apply(self, kind: str, seq: int, view: Any) -> list:
         """Apply one view or window; returns what the page should run for it (toasts, notifications)."""
@@ -216,6 +225,7 @@ class LiveLinkState(rx.State):
                 self._applied = {}
                 for kind, view in views.items():
                     await self._apply(kind, seq, view)
+                self.synced = True
             beat = Heartbeat(session_key, actor.is_human_agent)
             while not subscription.closed:
                 try:
@@ -262,6 +272,7 @@ class LiveLinkState(rx.State):
                 self.worker = str(os.getpid())
                 for kind, view in views.items():
                     actions += await self._apply(kind, seq, view)
+                self.synced = True
             for action in actions:
                 yield action
             await asyncio.sleep(interval)
