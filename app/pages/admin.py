@@ -273,11 +273,12 @@ def _uptime_card() -> rx.Component:
                     width="100%", height="32px", border_radius="2px",
                     background=rx.match(d.state, *DAY_TONES.items(), "var(--gray-6)"),
                     title=d.tooltip,
+                    role="listitem",  # a screen reader reads the days as a list, each by its tooltip
                     custom_attrs={"data-testid": "uptime-day", "data-state": d.state, "data-day": d.day,
                                   "aria-label": d.tooltip},
                     key=d.day,
                 )),
-                spacing="1", width="100%", role="img",
+                spacing="1", width="100%", role="list",
                 custom_attrs={"data-testid": "uptime-bars", "aria-label": "Daily status, the last 90 days"},
             ),
             rx.hstack(
