@@ -19,7 +19,7 @@ from bench import _support as S
 from tests.conftest import ROOT, run_async, use_database
 from tests.e2e.conftest import BeaconServer
 
-LINK_TIMEOUT_S = 15.0  # connect and receive the first views, on a busy 2-core machine
+LINK_TIMEOUT_S = 30.0  # connect and receive the first views (the admin view carries 90 days of bars), on a busy 2-core machine
 QUIET_S = 2.0  # how long the ended link is watched for anything more
 FOLLOW_CALLS = 1000
 

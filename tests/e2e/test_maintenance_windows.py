@@ -60,11 +60,18 @@ def banner_of(page: Page):
     return page.get_by_test_id("system-banner")
 
 
+def expect_same_available_agents(page, fresh) -> None:
+    """The live page shows what a page loaded now shows: how many agents are available depends on
+    who else is signed in (earlier tests' sessions time out on their own), not on a fixed number."""
+    settled = fresh.get_by_test_id("metric-available-agents")
+    expect(settled).not_to_have_text("—")
+    expect(page.get_by_test_id("metric-available-agents")).to_have_text(settled.inner_text())
+
+
 def test_a_window_turns_open_acme_pages_amber_at_its_start_and_back_at_its_end(browser, server, admin_api):
     acme = sign_in(browser, server, "ops@acme.demo")
     acme_agents = open_tab(acme, server, "/agents")
     globex = sign_in(browser, server, "ops@globex.demo")
-    expect(acme.get_by_test_id("metric-available-agents")).to_have_text("2")
     mark_no_reload(acme, acme_agents, globex)
 
     window = schedule(admin_api, client_id("Acme"), starts_in=4, lasts=6, message="Database upgrade")
@@ -85,12 +92,12 @@ def test_a_window_turns_open_acme_pages_amber_at_its_start_and_back_at_its_end(b
     expect(acme_agents.get_by_test_id("agents-unavailable")).to_contain_text("Maintenance")
     expect(acme_agents.get_by_test_id("agents-unavailable")).to_contain_text("Database upgrade")
     expect(globex.get_by_test_id("system-banner")).to_have_count(0)
-    expect(globex.get_by_test_id("metric-available-agents")).to_have_text("2")
+    expect_same_available_agents(globex, open_tab(globex, server, "/"))  # Globex's count is untouched
 
     # At ends_at: back, by itself.
     wait_until(window["ends_at"])
     expect(banner_of(acme)).to_have_count(0, timeout=TURN_TIMEOUT_MS)
-    expect(acme.get_by_test_id("metric-available-agents")).to_have_text("2")
+    expect_same_available_agents(acme, open_tab(acme, server, "/"))  # what a fresh load shows
     expect(acme_agents.get_by_test_id("agent-list")).to_be_visible()
     assert_not_reloaded(acme, acme_agents, globex)
 
