@@ -111,11 +111,7 @@ def publish_system_status(
     one) and writes an audit row, all in one transaction.
     """
     require_platform_admin(actor)
-    message = (message or "").strip()
-    status = (status or "").strip().lower()
-    message_type = (message_type or MessageType.INFO.value).strip().lower()
-    expires_at = as_utc(expires_at)
-    problems = _validate(status, message, message_type, expires_at)
+    (status, message, message_type, expires_at), problems = _publication(status, message, message_type, expires_at)
     if problems:
         raise InvalidInput(problems)
     with transaction() as session:
@@ -124,6 +120,15 @@ def publish_system_status(
         result = _publish_in(session, actor, client_id, status, message, message_type, expires_at)
         record_effective_statuses(session)
     return result
+
+
+def _publication(status: str, message: str, message_type: str, expires_at: datetime | None
+                 ) -> tuple[tuple[str, str, str, datetime | None], dict[str, str]]:
+    """What a publish says, as the form or the API sent it, cleaned; and its problems by field
+    (one client's publish and the bulk publish read their input alike)."""
+    cleaned = ((status or "").strip().lower(), (message or "").strip(),
+               (message_type or MessageType.INFO.value).strip().lower(), as_utc(expires_at))
+    return cleaned, _validate(*cleaned)
 
 
 def _publish_in(session: Session, actor: Actor, client_id: int | None, status: str, message: str,
@@ -175,11 +180,7 @@ def publish_to_clients(
     """Publish one status (and message) to several clients at once: one transaction, one status
     row, message and audit row per client. An unknown client fails the whole publish (404)."""
     require_platform_admin(actor)
-    message = (message or "").strip()
-    status = (status or "").strip().lower()
-    message_type = (message_type or MessageType.INFO.value).strip().lower()
-    expires_at = as_utc(expires_at)
-    problems = _validate(status, message, message_type, expires_at)
+    (status, message, message_type, expires_at), problems = _publication(status, message, message_type, expires_at)
     if not isinstance(client_ids, list) or not client_ids:
         problems["client_ids"] = "Choose at least one client."
     elif len(client_ids) > BULK_CLIENTS_MAX:
