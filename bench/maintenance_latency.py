@@ -24,13 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _support import clock_offset_ms  # noqa: E402 - the benches' one page clock
 
 WINDOWS = 20  # windows measured (the issue's figure)
 LEAD_S = 2.0  # a window starts this long after it is scheduled: the timer must wake for it
 LENGTH_S = 1.5  # and lasts this long
 PAUSE_S = 0.5  # between one window's end and the next one's scheduling
 PAGE_TIMEOUT_MS = 20_000
-CLOCK_SAMPLES = 7
 BANNER = '[data-testid="system-banner"]'
 WATCH_JS = """() => {
   window.__turns = [];
@@ -45,19 +47,6 @@ WATCH_JS = """() => {
 }"""
 
 
-def now_ms() -> float:
-    return time.time() * 1000
-
-
-def clock_offset_ms(page) -> float:
-    best, offset = math.inf, 0.0
-    for _ in range(CLOCK_SAMPLES):
-        before = now_ms()
-        in_page = page.evaluate("() => Date.now()")
-        after = now_ms()
-        if after - before < best:
-            best, offset = after - before, in_page - (before + after) / 2
-    return offset
 
 
 def pct(values: list[float], q: float) -> float:
