@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlmodel import Session
+from sqlmodel import Session, select
+
+from app.models import Client, User
 
 from app.services.actors import Actor
 from app.services.errors import NotFound
@@ -50,3 +52,30 @@ def visible_row(session: Session, model: type[Row], row_id: Any, actor: Actor | 
     if row is None or (actor is not None and not actor.may_see_client(row.client_id)):
         raise not_found(noun)
     return row
+
+
+def client_by_id(session: Session, client_id: Any) -> Client:
+    """A client an operator or a platform admin names by id (they may see every client)."""
+    wanted = as_row_id(client_id)
+    client = session.get(Client, wanted) if wanted is not None else None
+    if client is None:
+        raise NotFound(f"No client with id {str(client_id)[:ID_MAX_DIGITS + 1]}.")
+    return client
+
+
+def client_by_name(session: Session, name: str) -> Client:
+    """A client by its exact name; a name longer than any client's is looked up nowhere."""
+    client = None
+    if len(name) <= CLIENT_NAME_MAX_LENGTH:
+        client = session.exec(select(Client).where(Client.name == name)).first()
+    if client is None:
+        raise NotFound(f"No client named {name[:CLIENT_NAME_MAX_LENGTH]!r}.")
+    return client
+
+
+def user_by_email(session: Session, email: str) -> User:
+    """A user by (normalized) email, for the operator's and platform admins' account commands."""
+    user = session.exec(select(User).where(User.email == email)).first()
+    if user is None:
+        raise NotFound(f"No user with email {email!r}.")
+    return user

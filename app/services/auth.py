@@ -17,7 +17,8 @@ from app.db import read_session, transaction
 from app.models import AuthSession, Client, HumanAgent, Role, User, utc_now
 from app.services.actors import TENANTLESS_MESSAGE, Actor, require_platform_admin
 from app.services.audit import write_audit
-from app.services.errors import InvalidInput, NotAuthenticated, NotFound
+from app.services.access import client_by_name
+from app.services.errors import InvalidInput, NotAuthenticated
 from app.services.presence import refresh_user
 from app.services.secrets_at_rest import token_digest
 from app.services.signin_throttle import get_throttle
@@ -189,10 +190,7 @@ def create_user(
             raise InvalidInput({"email": "A user with this email exists already."})
         client_id = None
         if role != Role.PLATFORM_ADMIN.value:
-            client = session.exec(select(Client).where(Client.name == client_name)).first()
-            if client is None:
-                raise NotFound(f"No client named {client_name!r}.")
-            client_id = client.id
+            client_id = client_by_name(session, client_name).id
         user = User(
             email=email, name=(name or email.split("@")[0]).strip(), role=role,
             client_id=client_id, password_hash=hash_password(password),

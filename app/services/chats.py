@@ -6,12 +6,12 @@ from __future__ import annotations
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import Chat, ChatStatus, Client, HumanAgent, Role, User, utc_now
+from app.models import Chat, ChatStatus, HumanAgent, Role, User, utc_now
 from app.services import rules
-from app.services.access import CLIENT_NAME_MAX_LENGTH, as_row_id, visible_row
+from app.services.access import as_row_id, client_by_name, visible_row
 from app.services.actors import Actor, require_client_access
 from app.services.audit import write_audit
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services.errors import Conflict, Forbidden, InvalidInput
 from app.services.rules import HumanAgentFacts
 
 SUBJECT_MAX_LENGTH = 200  # a line in the chat list
@@ -40,11 +40,7 @@ def create_chat(actor: Actor | None, client_name: str, subject: str) -> int:
     if not subject or len(subject) > SUBJECT_MAX_LENGTH:
         raise InvalidInput({"subject": f"Give the chat a subject of 1 to {SUBJECT_MAX_LENGTH} characters."})
     with transaction() as session:
-        client = None
-        if len(client_name) <= CLIENT_NAME_MAX_LENGTH:
-            client = session.exec(select(Client).where(Client.name == client_name)).first()
-        if client is None:
-            raise NotFound(f"No client named {client_name[:CLIENT_NAME_MAX_LENGTH]!r}.")
+        client = client_by_name(session, client_name)
         if actor is not None:
             _require_assigner(actor, client.id)
         chat = Chat(client_id=client.id, subject=subject)

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.db import transaction
-from app.models import AIAgent, AIAgentKind, Draft, DraftStatus, FollowUp, utc_now
+from app.models import Draft, DraftStatus, utc_now
 from app.services import work_rules
 from app.services.access import visible_row
 from app.services.actors import Actor
 from app.services.audit import write_audit
+from app.services.follow_ups import add_follow_up
 from app.services.errors import Conflict
 
 # After an email goes out, a polite follow-up waits this long for a reply.
@@ -42,19 +43,8 @@ def _decide(actor: Actor, draft_id: int | str, target: str, action: str) -> Draf
 
 
 def _schedule_follow_up_after_sending(session: Session, actor: Actor, draft: Draft, now) -> None:
-    agent = session.exec(select(AIAgent).where(
-        AIAgent.client_id == draft.client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value,
-        AIAgent.enabled == True,  # noqa: E712
-    )).first()
-    follow_up = FollowUp(client_id=draft.client_id, contact_id=draft.contact_id,
-                         ai_agent_id=agent.id if agent else None, draft_id=draft.id,
-                         scheduled_for=now + FOLLOW_UP_AFTER_SENT,
-                         note=f"Follow up on: {draft.subject}"[:1000], created_by=actor.user_id)
-    session.add(follow_up)
-    session.flush()
-    write_audit(session, actor, "follow_up.schedule", "follow_up", follow_up.id, draft.client_id, None,
-                {"status": follow_up.status, "contact_id": draft.contact_id,
-                 "scheduled_for": follow_up.scheduled_for.isoformat()})
+    add_follow_up(session, actor, draft.client_id, draft.contact_id, now + FOLLOW_UP_AFTER_SENT,
+                  f"Follow up on: {draft.subject}", draft_id=draft.id)
 
 
 def approve_draft(actor: Actor, draft_id: int | str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.db import transaction
 from app.models import AgentTask, AIAgent, AIAgentKind, Contact, FollowUp, FollowUpStatus, utc_now
@@ -35,19 +35,25 @@ def schedule_follow_up(actor: Actor, contact_id: int | str, scheduled_for: datet
     with transaction() as session:
         contact = visible_row(session, Contact, contact_id, actor, "contact")
         work_rules.require_work_manager(actor, contact.client_id, "schedule follow-ups")
-        agent = session.exec(select(AIAgent).where(
-            AIAgent.client_id == contact.client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value,
-            AIAgent.enabled == True,  # noqa: E712
-        )).first()
-        follow_up = FollowUp(client_id=contact.client_id, contact_id=contact.id,
-                             ai_agent_id=agent.id if agent else None, scheduled_for=scheduled_for,
-                             note=note, created_by=actor.user_id)
-        session.add(follow_up)
-        session.flush()
-        write_audit(session, actor, "follow_up.schedule", "follow_up", follow_up.id, contact.client_id, None,
-                    {"status": follow_up.status, "contact_id": contact.id,
-                     "scheduled_for": scheduled_for.isoformat()})
-        return follow_up.id
+        return add_follow_up(session, actor, contact.client_id, contact.id, scheduled_for, note).id
+
+
+def add_follow_up(session: Session, actor: Actor, client_id: int, contact_id: int, scheduled_for: datetime,
+                  note: str, draft_id: int | None = None) -> FollowUp:
+    """A follow-up with the client's follow-up agent (none enabled: it waits unassigned), audited;
+    in the caller's transaction, after the caller checked who may schedule it."""
+    agent = session.exec(select(AIAgent).where(
+        AIAgent.client_id == client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value,
+        AIAgent.enabled == True,  # noqa: E712
+    )).first()
+    follow_up = FollowUp(client_id=client_id, contact_id=contact_id, ai_agent_id=agent.id if agent else None,
+                         draft_id=draft_id, scheduled_for=scheduled_for, note=note[:NOTE_MAX_LENGTH],
+                         created_by=actor.user_id)
+    session.add(follow_up)
+    session.flush()
+    write_audit(session, actor, "follow_up.schedule", "follow_up", follow_up.id, client_id, None,
+                {"status": follow_up.status, "contact_id": contact_id, "scheduled_for": scheduled_for.isoformat()})
+    return follow_up
 
 
 def cancel_follow_up(actor: Actor, follow_up_id: int | str) -> None:

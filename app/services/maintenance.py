@@ -19,10 +19,10 @@ from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AgentStatus, Client, MaintenanceWindow, StatusInterval, SystemMessage, as_utc, utc_now
 from app.services import maintenance_rules as mr
-from app.services.access import ID_MAX_DIGITS, as_row_id, not_found
+from app.services.access import as_row_id, client_by_id, not_found
 from app.services.actors import Actor, require_platform_admin, system_actor
 from app.services.audit import write_audit
-from app.services.errors import InvalidInput, NotFound
+from app.services.errors import InvalidInput
 
 SCHEDULE_ACTION = "maintenance.schedule"
 EXTEND_ACTION = "maintenance.extend"
@@ -71,11 +71,7 @@ def _client_names(session: Session) -> dict[int, str]:
 
 
 def _existing_client(session: Session, client_id: Any) -> int:
-    wanted = as_row_id(client_id)
-    client = session.get(Client, wanted) if wanted is not None else None
-    if client is None:
-        raise NotFound(f"No client with id {str(client_id)[:ID_MAX_DIGITS + 1]}.")
-    return client.id
+    return client_by_id(session, client_id).id
 
 
 def _window(session: Session, window_id: Any) -> MaintenanceWindow:

@@ -12,7 +12,7 @@ from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AgentStatus, Client, MessageType, ServiceStatus, SystemMessage, as_utc, utc_now
 from app.services import rules
-from app.services.access import CLIENT_NAME_MAX_LENGTH, ID_MAX_DIGITS, as_row_id, visible_row
+from app.services.access import CLIENT_NAME_MAX_LENGTH, client_by_id, visible_row
 from app.services.actors import Actor, require_client_access, require_platform_admin
 from app.services.audit import write_audit
 from app.services import maintenance_rules
@@ -22,7 +22,7 @@ from app.services.maintenance import (
     next_notice_at,
     record_effective_statuses,
 )
-from app.services.errors import Forbidden, InvalidInput, NotFound
+from app.services.errors import Forbidden, InvalidInput
 from app.services.rules import MESSAGE_MAX_LENGTH, MessageFacts
 
 PUBLISH_ACTION = "system_status.publish"
@@ -83,11 +83,7 @@ def _facts(row: SystemMessage) -> MessageFacts:
 
 def _client(session: Session, client_id: Any) -> Client:
     """A client by id; an id that is no positive integer a database holds is a missing one."""
-    wanted = as_row_id(client_id)
-    client = session.get(Client, wanted) if wanted is not None else None
-    if client is None:
-        raise NotFound(f"No client with id {str(client_id)[:ID_MAX_DIGITS + 1]}.")
-    return client
+    return client_by_id(session, client_id)
 
 
 def _status_row(session: Session, client_id: int | None) -> AgentStatus | None:

@@ -30,6 +30,7 @@ from app.services.actors import Actor, require_platform_admin
 from app.services.audit import write_audit
 from app.services.auth import API_TOKEN_PREFIX, _actor
 from app.services.secrets_at_rest import token_digest
+from app.services.access import user_by_email
 from app.services.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 
 PREFIX_LENGTH = 12  # "bkn_" and 8 characters of the secret: enough to tell tokens apart, useless to guess
@@ -159,9 +160,7 @@ def create_token(
     if problems:
         raise InvalidInput(problems)
     with transaction() as session:
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is None:
-            raise NotFound(f"No user with email {email!r}.")
+        user = user_by_email(session, email)
         if not user.is_active:
             raise InvalidInput({"email": "This account is disabled."})
         secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -189,9 +188,7 @@ def list_tokens(actor: Actor | None, email: str) -> list[TokenRow]:
     _require_own_email(actor, email)
     now = utc_now()
     with read_session() as session:
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is None:
-            raise NotFound(f"No user with email {email!r}.")
+        user = user_by_email(session, email)
         tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.id)))
         return [_row(t, user.email, now) for t in tokens]
 

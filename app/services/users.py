@@ -19,7 +19,8 @@ from app.db import get_engine, read_session, transaction
 from app.models import AuthSession, Role, User, utc_now
 from app.services.actors import Actor
 from app.services.audit import write_audit
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services.access import user_by_email
+from app.services.errors import Conflict, Forbidden, InvalidInput
 from app.services.presence import refresh_user
 
 # A changed password is what stands between the open network and a platform admin: longer than
@@ -92,14 +93,11 @@ def change_password(actor: Actor | None, email: str, new_password: str) -> int:
     if new_password in demo_passwords():
         raise InvalidInput({"password": "That is a demo password; choose another."})
     with read_session() as session:
-        if session.exec(select(User.id).where(User.email == email)).first() is None:
-            raise NotFound(f"No user with email {email!r}.")
+        user_by_email(session, email)  # a missing user is told before the slow hash
     # argon2 is deliberately slow: hash before taking the write lock.
     new_hash = _hasher.hash(new_password)
     with transaction() as session:
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is None:
-            raise NotFound(f"No user with email {email!r}.")
+        user = user_by_email(session, email)
         user.password_hash = new_hash
         session.add(user)
         now = utc_now()
@@ -150,9 +148,7 @@ def link_auth_user(actor: Actor | None, email: str, auth_user_id: str | None) ->
     email = (email or "").strip().lower()
     new_id = None if auth_user_id is None else _parse_auth_user_id(auth_user_id)
     with transaction() as session:
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is None:
-            raise NotFound(f"No user with email {email!r}.")
+        user = user_by_email(session, email)
         if new_id is not None:
             holder = session.exec(select(User.email).where(User.auth_user_id == new_id, User.id != user.id)).first()
             if holder is not None:

@@ -26,10 +26,11 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.db import read_session, transaction
-from app.models import AgentTask, AIAgent, Client, Contact, Draft, DraftStatus, TaskStatus, utc_now
+from app.models import AgentTask, AIAgent, Contact, Draft, DraftStatus, TaskStatus, utc_now
 from app.services.actors import system_actor
 from app.services.audit import write_audit
-from app.services.errors import InvalidInput, NotFound
+from app.services.access import client_by_name
+from app.services.errors import InvalidInput
 
 VOLUME_DOMAIN = "volume.example"
 VOLUME_EMAIL_PATTERN = f"%.{VOLUME_DOMAIN}"
@@ -115,12 +116,7 @@ def _is_volume_contact():
 
 
 def _client_id(session: Session, client_name: str) -> int:
-    client_id = session.execute(
-        sa.select(Client.__table__.c.id).where(Client.__table__.c.name == client_name)
-    ).scalar_one_or_none()
-    if client_id is None:
-        raise NotFound(f"No client named {client_name!r}.")
-    return client_id
+    return client_by_name(session, client_name).id
 
 
 def _validate(contacts: int, tasks: int) -> None:
