@@ -2,24 +2,18 @@
 
 import reflex as rx
 
-from app.services import rules
+from app.components import tones
+from app.components.labels import MESSAGE_TYPE, label
 from app.state.system import SystemState
 
-# Maintenance is yellow and inactive red; otherwise the message's own type sets the colour.
-STATUS_TONES = {"maintenance": "amber", "inactive": "red"}
-TYPE_TONES = {"info": "blue", "warning": "amber", "error": "red", "success": "green"}
 TYPE_ICONS = {"info": "info", "warning": "triangle-alert", "error": "circle-x", "success": "circle-check"}
 
 
 def _tone(status, message_type) -> rx.Var:
-    return rx.match(
-        status,
-        ("maintenance", STATUS_TONES["maintenance"]),
-        ("inactive", STATUS_TONES["inactive"]),
-        # Only an upcoming maintenance to tell of: an info line.
-        rx.match(message_type, *TYPE_TONES.items(), rx.cond(SystemState.maintenance_notices.length() > 0,
-                                                           TYPE_TONES["info"], "gray")),
-    )
+    """Maintenance is yellow and inactive red; otherwise the message's own type sets the colour."""
+    # Only an upcoming maintenance to tell of: an info line.
+    no_message = rx.cond(SystemState.maintenance_notices.length() > 0, tones.MESSAGE_TYPE["info"], tones.DEFAULT)
+    return tones.tone(status, tones.SERVICE_STATUS, tones.tone(message_type, tones.MESSAGE_TYPE, no_message))
 
 
 def maintenance_notices() -> rx.Component:
@@ -37,7 +31,7 @@ def maintenance_notices() -> rx.Component:
 
 def type_label(message_type) -> rx.Var:
     """A message type as people read it (Info, Warning, ...)."""
-    return rx.match(message_type, *rules.MESSAGE_TYPE_LABELS.items(), message_type)
+    return label(message_type, MESSAGE_TYPE)
 
 
 def message_icon(message_type) -> rx.Component:
@@ -95,7 +89,7 @@ def _banner() -> rx.Component:
                                 rx.foreach(
                                     SystemState.other_messages,
                                     lambda m: rx.hstack(
-                                        rx.badge(type_label(m.type), color_scheme=rx.match(m.type, *TYPE_TONES.items(), "gray")),
+                                        rx.badge(type_label(m.type), color_scheme=tones.tone(m.type, tones.MESSAGE_TYPE)),
                                         rx.text(m.message, size="2"),
                                         rx.text(m.scope, size="1", color_scheme="gray"),
                                     ),

@@ -43,11 +43,18 @@ def _label(label: str, in_menu: bool = False) -> rx.Component:
     )
 
 
-def _nav() -> rx.Component:
+def _links(link) -> list[rx.Component]:
+    """`link(label, route)` for each NAVIGATION entry; the admin-only ones shown to platform admins only."""
     links = []
     for label, route, admin_only in NAVIGATION:
-        link = rx.link(_label(label), href=route, weight="medium", underline="hover", white_space="nowrap")
-        links.append(rx.cond(AuthState.is_platform_admin, link) if admin_only else link)
+        made = link(label, route)
+        links.append(rx.cond(AuthState.is_platform_admin, made) if admin_only else made)
+    return links
+
+
+def _nav() -> rx.Component:
+    links = _links(lambda label, route: rx.link(_label(label), href=route, weight="medium", underline="hover",
+                                                white_space="nowrap"))
     return rx.el.nav(rx.hstack(*links, spacing="4", align="center", wrap="wrap"), aria_label="Main")
 
 
@@ -87,11 +94,9 @@ def _user() -> rx.Component:
 
 def _menu() -> rx.Component:
     """The phone's navigation: every link, the user, My status, notifications and Sign out."""
-    links = []
-    for label, route, admin_only in NAVIGATION:
-        link = rx.dialog.close(rx.link(_label(label, in_menu=True), href=route, weight="medium", size="4",
-                                       padding_y="0.4em", display="block"))
-        links.append(rx.cond(AuthState.is_platform_admin, link) if admin_only else link)
+    links = _links(lambda label, route: rx.dialog.close(rx.link(_label(label, in_menu=True), href=route,
+                                                                weight="medium", size="4", padding_y="0.4em",
+                                                                display="block")))
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(rx.icon("menu", size=18), "Menu", variant="soft", size="2")),
         rx.dialog.content(

@@ -5,8 +5,7 @@ import reflex as rx
 from app.components.labels import label
 from app.components.layout import page_shell
 from app.components.loading import loaded
-from app.pages.contacts import task_rows
-from app.pages.dashboard import activity_list
+from app.components.work import activity_list, task_table
 from app.state.work import WorkState
 
 ROUTE = "/agents/[agent_id]"
@@ -23,7 +22,7 @@ def agent_detail_page() -> rx.Component:
                 rx.hstack(rx.icon("bot", aria_hidden="true"), rx.heading(WorkState.page_agent.name, size="5", as_="h2"),
                           rx.badge(label(WorkState.page_agent.kind, AI_AGENT_KIND)), align="center"),
                 rx.heading("Tasks", size="4", as_="h2"),
-                rx.cond(WorkState.page_agent_tasks.length() > 0, task_rows(WorkState.page_agent_tasks),
+                rx.cond(WorkState.page_agent_tasks.length() > 0, task_table(WorkState.page_agent_tasks),
                         rx.text("No tasks yet. Assign one from a contact on the Contacts page.",
                                 color_scheme="gray", size="2", custom_attrs={"data-testid": "empty-state"})),
                 rx.cond(WorkState.page_agent_has_more,

@@ -2,18 +2,19 @@
 
 import reflex as rx
 
+from app.components import tones
 from app.components.banner import maintenance_notices, message_icon
+from app.components.card import section_card
+from app.components.forms import field_error
 from app.components.labels import AGENT_KIND, CHAT_STATUS, PRESENCE, label
 from app.components.layout import page_shell
-from app.components.loading import empty_or, page_loading, skeleton_rows
+from app.components.loading import page_loading, skeleton_rows
+from app.components.table import cells, table
 from app.state.auth import AuthState
 from app.state.system import SystemState
 from app.state.workforce import WorkforceState
 
 ROUTE = "/agents"
-
-STATE_TONES = {"available": "green", "away": "amber", "busy": "orange", "offline": "gray",
-               "enabled": "green", "disabled": "gray"}
 
 
 def _notice() -> rx.Component:
@@ -34,7 +35,8 @@ def _notice() -> rx.Component:
         width="100%",
         min_height="50vh",
         border_radius="12px",
-        background=rx.cond(SystemState.status == "maintenance", "var(--amber-3)", "var(--red-3)"),
+        background=rx.cond(SystemState.status == "maintenance", tones.background(tones.SERVICE_STATUS["maintenance"]),
+                           tones.background(tones.SERVICE_STATUS["inactive"])),
         role="alert",
         custom_attrs={"data-testid": "agents-unavailable", "data-status": SystemState.status},
     )
@@ -48,7 +50,7 @@ def _agent_row(agent) -> rx.Component:
             align="center")),
         rx.table.cell(label(agent.kind, AGENT_KIND)),
         rx.table.cell(rx.badge(label(agent.state, PRESENCE),
-                               color_scheme=rx.match(agent.state, *STATE_TONES.items(), "gray"))),
+                               color_scheme=tones.tone(agent.state, tones.PRESENCE))),
         rx.table.cell(rx.cond(agent.kind == "human",
                               agent.active_chats.to_string() + "/" + agent.max_chats.to_string(), "")),
         rx.table.cell(rx.cond(agent.can_take_work, "Yes", "No")),
@@ -63,31 +65,13 @@ def _agent_row(agent) -> rx.Component:
 
 
 def _list() -> rx.Component:
-    return empty_or(WorkforceState.agents, _table(),
-                    "No agents yet. Human agents appear here when their accounts are created; AI agents when "
-                    "an admin adds them.", rows=4)
-
-
-def _table() -> rx.Component:
-    return rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                rx.table.column_header_cell("Agent"),
-                rx.table.column_header_cell("Kind"),
-                rx.table.column_header_cell("State"),
-                rx.table.column_header_cell("Chats"),
-                rx.table.column_header_cell("Can take work"),
-                rx.table.column_header_cell("Presence"),
-                rx.cond(AuthState.is_platform_admin, rx.table.column_header_cell("Client")),
-            )
-        ),
-        rx.table.body(rx.foreach(WorkforceState.agents, _agent_row)),
-        width="100%",
-        custom_attrs={"data-testid": "agent-list"},
+    return table(
+        ("Agent", "Kind", "State", "Chats", "Can take work", "Presence",
+         rx.cond(AuthState.is_platform_admin, rx.table.column_header_cell("Client"))),
+        WorkforceState.agents, _agent_row, testid="agent-list", loading_rows=4,
+        empty="No agents yet. Human agents appear here when their accounts are created; AI agents when "
+              "an admin adds them.",
     )
-
-
-CHAT_TONES = {"open": "green", "needs_reassignment": "red"}
 
 
 def _chat_row(chat) -> rx.Component:
@@ -96,7 +80,7 @@ def _chat_row(chat) -> rx.Component:
     return rx.table.row(
         rx.table.cell(chat.subject),
         rx.table.cell(rx.badge(label(chat.status, CHAT_STATUS),
-                               color_scheme=rx.match(chat.status, *CHAT_TONES.items(), "gray"))),
+                               color_scheme=tones.tone(chat.status, tones.CHAT_STATUS))),
         rx.table.cell(rx.cond(waiting, rx.text("Unassigned", color_scheme="gray"), chat.agent)),
         rx.table.cell(
             rx.form(
@@ -113,8 +97,7 @@ def _chat_row(chat) -> rx.Component:
                 ),
                 on_submit=WorkforceState.assign_chat,
             ),
-            rx.cond(WorkforceState.chat_errors.contains(chat_id),
-                    rx.text(WorkforceState.chat_errors[chat_id], color_scheme="red", size="1", role="alert")),
+            field_error(WorkforceState.chat_errors, chat_id),
         ),
         custom_attrs={"data-testid": "chat-row", "data-chat-id": chat.id, "data-status": chat.status},
         key=chat.id,
@@ -122,18 +105,10 @@ def _chat_row(chat) -> rx.Component:
 
 
 def _chats() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Chats waiting or in progress", size="4"),
-            empty_or(WorkforceState.chats, rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Chat", "Status", "Agent", "Assign")])),
-                rx.table.body(rx.foreach(WorkforceState.chats, _chat_row)),
-                width="100%",
-                custom_attrs={"data-testid": "chat-list"},
-            ), "No chats waiting or in progress. New chats appear here as customers start them."),
-            width="100%",
-        ),
-        width="100%",
+    return section_card(
+        "Chats waiting or in progress",
+        table(("Chat", "Status", "Agent", "Assign"), WorkforceState.chats, _chat_row, testid="chat-list",
+              empty="No chats waiting or in progress. New chats appear here as customers start them."),
     )
 
 
@@ -141,13 +116,8 @@ def _history_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Presence history: " + WorkforceState.history_agent),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("When", "Status", "Why")])),
-                rx.table.body(rx.foreach(WorkforceState.history, lambda e: rx.table.row(
-                    rx.table.cell(e["when"]), rx.table.cell(label(e["status"], PRESENCE)),
-                    rx.table.cell(e["reason"])))),
-                width="100%",
-            ),
+            table(("When", "Status", "Why"), WorkforceState.history, lambda e: rx.table.row(
+                *cells(e["when"], label(e["status"], PRESENCE), e["reason"]))),
             rx.cond(WorkforceState.history.length() == 0,
                     rx.text("No presence changes recorded yet.", color_scheme="gray", size="2")),
             rx.hstack(rx.button("Close", variant="soft", on_click=WorkforceState.hide_history), justify="end"),

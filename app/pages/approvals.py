@@ -6,6 +6,7 @@ from app.components.labels import DRAFT_STATUS, label
 from app.components.layout import page_shell
 from app.components.lists import listed
 from app.components.loading import number
+from app.components.table import cells, table
 from app.components.when import ago, when
 from app.state.work import WorkState
 from app.views.lists import APPROVED_DRAFTS, DECIDED_DRAFTS, PENDING_DRAFTS
@@ -54,11 +55,8 @@ def approvals_page() -> rx.Component:
         listed(APPROVED_DRAFTS, rx.foreach(WorkState.approved_drafts, _approved),
                "No approved drafts to send. Drafts you approve wait here until you mark them sent."),
         rx.heading("Decided", size="4", as_="h2"),
-        listed(DECIDED_DRAFTS, rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Subject", "Contact", "Decision", "Created")])),
-            rx.table.body(rx.foreach(WorkState.decided_drafts, lambda d: rx.table.row(
-                rx.table.cell(d.subject), rx.table.cell(d.contact),
-                rx.table.cell(rx.badge(label(d.status, DRAFT_STATUS))), rx.table.cell(when(d.created_at)), key=d.id))),
-            width="100%",
+        listed(DECIDED_DRAFTS, table(
+            ("Subject", "Contact", "Decision", "Created"), WorkState.decided_drafts, lambda d: rx.table.row(
+                *cells(d.subject, d.contact, rx.badge(label(d.status, DRAFT_STATUS)), when(d.created_at)), key=d.id),
         ), "No decided drafts yet. Drafts you reject or send are listed here."),
     )

@@ -3,27 +3,25 @@ live badges, the total that matches, assigning tasks, and each contact's tasks."
 
 import reflex as rx
 
+from app.components import tones
+from app.components.forms import field_error, form_dialog
 from app.components.layout import page_shell
 from app.components.loading import page_loading, skeleton_rows
-from app.components.when import when
+from app.components.work import task_table
 from app.services import work_rules
 from app.state.contacts import ContactsState
-from app.state.work import WorkState
 from app.views.contacts import NO_BADGE, SORT_BY_NAME, SORT_NEWEST, ContactRow
 
 ROUTE = "/contacts"
-
-BADGE_TONES = {"Agent Working": "blue", "Draft Ready": "green", "Failed": "red"}
-TASK_TONES = {"pending": "gray", "in_progress": "blue", "completed": "green", "failed": "red", "cancelled": "gray"}
 
 
 def task_badge(badge) -> rx.Component:
     return rx.cond(
         badge != "",
         rx.badge(
-            rx.cond(badge == "Agent Working", rx.spinner(size="1"), rx.fragment()),
+            rx.cond(badge == work_rules.BADGE_WORKING, rx.spinner(size="1"), rx.fragment()),
             badge,
-            color_scheme=rx.match(badge, *BADGE_TONES.items(), "gray"),
+            color_scheme=tones.tone(badge, tones.TASK_BADGE),
             variant="soft",
             custom_attrs={"data-testid": "task-badge"},
         ),
@@ -131,31 +129,6 @@ def _pager() -> rx.Component:
     )
 
 
-def task_rows(rows) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                        ("Task", "Agent", "Status", "Created", "Finished")],
-                                     rx.table.column_header_cell(rx.el.span("Actions", class_name="beacon-sr-only")))),
-        rx.table.body(rx.foreach(rows, lambda t: rx.table.row(
-            rx.table.cell("#" + t.id.to_string()),
-            rx.table.cell(t.agent),
-            rx.table.cell(rx.badge(t.status_label, color_scheme=rx.match(t.status, *TASK_TONES.items(), "gray")),
-                          rx.cond(t.error != "", rx.text(t.error, size="1", color_scheme="red"))),
-            rx.table.cell(when(t.created_at)),
-            rx.table.cell(when(t.finished_at)),
-            rx.table.cell(rx.cond(
-                (t.status == "pending") | (t.status == "in_progress"),
-                rx.button("Cancel", size="1", variant="soft", color_scheme="red",
-                          on_click=WorkState.cancel_task(t.id),
-                          custom_attrs={"aria-label": "Cancel task #" + t.id.to_string()}),
-            )),
-            custom_attrs={"data-testid": "task-row", "data-status": t.status},
-            key=t.id,
-        ))),
-        width="100%",
-    )
-
-
 def _contact_modal() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
@@ -165,7 +138,7 @@ def _contact_modal() -> rx.Component:
                 rx.cond(
                     ContactsState.open_contact_tasks.length() > 0,
                     rx.vstack(
-                        task_rows(ContactsState.open_contact_tasks),
+                        task_table(ContactsState.open_contact_tasks),
                         rx.cond(ContactsState.open_contact_has_more,
                                 rx.button("Show more", size="1", variant="soft",
                                           on_click=ContactsState.more_contact_tasks)),
@@ -191,36 +164,21 @@ def _contact_modal() -> rx.Component:
 
 
 def _assign_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Assign a task"),
-            rx.dialog.description("Give one of the client's AI agents a task on " + ContactsState.assign_contact.name + "."),
-            rx.form(
-                rx.vstack(
-                    rx.el.label("AI agent", html_for="assign-agent", style={"fontWeight": 500}),
-                    rx.select(ContactsState.assignable_agents, id="assign-agent", name="agent",
-                              default_value="Outreach Agent", width="100%"),
-                    rx.cond(ContactsState.assign_errors.contains("agent"),
-                            rx.text(ContactsState.assign_errors["agent"], color_scheme="red", size="1")),
-                    rx.el.label("Instructions", html_for="assign-instructions", style={"fontWeight": 500}),
-                    rx.text_area(id="assign-instructions", name="instructions", width="100%",
-                                 placeholder="Optional: what the agent should focus on"),
-                    rx.cond(ContactsState.assign_errors.contains("instructions"),
-                            rx.text(ContactsState.assign_errors["instructions"], color_scheme="red", size="1")),
-                    rx.cond(ContactsState.assign_errors.contains("form"),
-                            rx.text(ContactsState.assign_errors["form"], color_scheme="red", size="1", role="alert")),
-                    rx.hstack(
-                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                  on_click=ContactsState.cancel_assign),
-                        rx.button("Assign", type="submit"),
-                        justify="end", width="100%",
-                    ),
-                    width="100%",
-                ),
-                on_submit=ContactsState.assign,
-            ),
-        ),
-        open=ContactsState.assign_contact.id != 0,
+    errors = ContactsState.assign_errors
+    return form_dialog(
+        "Assign a task",
+        rx.el.label("AI agent", html_for="assign-agent", style={"fontWeight": 500}),
+        rx.select(ContactsState.assignable_agents, id="assign-agent", name="agent",
+                  default_value="Outreach Agent", width="100%"),
+        field_error(errors, "agent", alert=False),
+        rx.el.label("Instructions", html_for="assign-instructions", style={"fontWeight": 500}),
+        rx.text_area(id="assign-instructions", name="instructions", width="100%",
+                     placeholder="Optional: what the agent should focus on"),
+        field_error(errors, "instructions", alert=False),
+        field_error(errors, "form"),
+        description="Give one of the client's AI agents a task on " + ContactsState.assign_contact.name + ".",
+        on_submit=ContactsState.assign, on_cancel=ContactsState.cancel_assign,
+        is_open=ContactsState.assign_contact.id != 0, submit="Assign",
     )
 
 

@@ -2,19 +2,21 @@
 
 import reflex as rx
 
-from app.components.banner import TYPE_TONES, message_icon, type_label
+from app.components import tones
+from app.components.banner import message_icon, type_label
+from app.components.card import section_card
 from app.components.labels import SERVICE_STATUS, label
 from app.components.layout import page_shell
-from app.components.lists import listed
-from app.components.loading import empty_or, loaded
+from app.components.loading import loaded
 from app.components.metric_card import metric_card
-from app.components.when import ago, when
+from app.components.table import cells, table
+from app.components.when import when
+from app.components.work import activity_list
 from app.state.admin import AdminState
 from app.state.auth import AuthState
 from app.state.system import SystemState
 from app.state.work import WorkState
 from app.state.workforce import WorkforceState
-from app.views.lists import ACTIVITY
 
 ROUTE = "/"
 
@@ -22,7 +24,7 @@ ROUTE = "/"
 def _message_row(m) -> rx.Component:
     return rx.hstack(
         message_icon(m.type),
-        rx.badge(type_label(m.type), color_scheme=rx.match(m.type, *TYPE_TONES.items(), "gray")),
+        rx.badge(type_label(m.type), color_scheme=tones.tone(m.type, tones.MESSAGE_TYPE)),
         rx.text(m.message),
         rx.spacer(),
         rx.text(m.scope, size="1", color_scheme="gray"),
@@ -34,70 +36,37 @@ def _message_row(m) -> rx.Component:
 
 
 def _messages_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("System messages", size="4"),
-            loaded(rx.cond(
-                SystemState.has_message,
-                rx.vstack(
-                    _message_row(SystemState.shown_message),
-                    rx.foreach(SystemState.other_messages, _message_row),
-                    rx.cond(
-                        SystemState.more_messages > 0,
-                        rx.text("and " + SystemState.more_messages.to_string() + " older messages",
-                                size="1", color_scheme="gray"),
-                    ),
-                    width="100%",
+    return section_card(
+        "System messages",
+        loaded(rx.cond(
+            SystemState.has_message,
+            rx.vstack(
+                _message_row(SystemState.shown_message),
+                rx.foreach(SystemState.other_messages, _message_row),
+                rx.cond(
+                    SystemState.more_messages > 0,
+                    rx.text("and " + SystemState.more_messages.to_string() + " older messages",
+                            size="1", color_scheme="gray"),
                 ),
-                rx.text("No messages in force. Messages an admin publishes appear here and in the top bar.",
-                        color_scheme="gray", size="2", custom_attrs={"data-testid": "empty-state"}),
-            ), rows=1),
-            width="100%",
-        ),
-        width="100%",
+                width="100%",
+            ),
+            rx.text("No messages in force. Messages an admin publishes appear here and in the top bar.",
+                    color_scheme="gray", size="2", custom_attrs={"data-testid": "empty-state"}),
+        ), rows=1),
     )
 
 
 def _status_by_client() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Status by client", size="4"),
-            empty_or(AdminState.statuses, rx.table.root(
-                rx.table.header(rx.table.row(rx.table.column_header_cell("Client"), rx.table.column_header_cell("Effective status"))),
-                rx.table.body(
-                    rx.foreach(
-                        AdminState.statuses,
-                        lambda s: rx.table.row(rx.table.cell(s["client"]),
-                                               rx.table.cell(label(s["status"], SERVICE_STATUS))),
-                    )
-                ),
-                width="100%",
-            ), "No clients yet."),
-            width="100%",
-        ),
-        width="100%",
+    return section_card(
+        "Status by client",
+        table(("Client", "Effective status"), AdminState.statuses,
+              lambda s: rx.table.row(*cells(s["client"], label(s["status"], SERVICE_STATUS))),
+              empty="No clients yet."),
     )
-
-
-def activity_list() -> rx.Component:
-    """The newest agent activity of the client (or of the page's agent), with "Show more"."""
-    return listed(ACTIVITY, rx.vstack(rx.foreach(WorkState.activity, lambda a: rx.hstack(
-        rx.text(ago(a.created_at), size="1", color_scheme="gray", min_width="6.5em"),
-        rx.text(a.text, size="2"),
-        custom_attrs={"data-testid": "activity-item"}, align="center", key=a.id)), width="100%", spacing="1"),
-        "No agent activity yet. It appears here as the agents work.")
 
 
 def _activity_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Agent activity", size="4"),
-            activity_list(),
-            width="100%",
-        ),
-        width="100%",
-        custom_attrs={"data-testid": "activity-feed"},
-    )
+    return section_card("Agent activity", activity_list(), custom_attrs={"data-testid": "activity-feed"})
 
 
 def dashboard_page() -> rx.Component:

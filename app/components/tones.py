@@ -1,0 +1,37 @@
+"""Colours, in one place: the Radix colour (a `color_scheme`) each stored value is shown in.
+
+The words come from app/components/labels.py and carry the meaning; a colour only adds to them.
+The maps are named as labels.py names them (labels.PRESENCE has tones.PRESENCE). A value not in
+a map is shown grey."""
+
+import reflex as rx
+
+from app.services.work_rules import BADGE_DRAFT_READY, BADGE_FAILED, BADGE_WORKING
+
+DEFAULT = "gray"
+
+# Maintenance is yellow and inactive red (the banner, the agents' notice); active has no colour of its own.
+SERVICE_STATUS = {"maintenance": "amber", "inactive": "red"}
+MESSAGE_TYPE = {"info": "blue", "warning": "amber", "error": "red", "success": "green"}
+PRESENCE = {"available": "green", "away": "amber", "busy": "orange", "offline": "gray",
+            "enabled": "green", "disabled": "gray"}
+CHAT_STATUS = {"open": "green", "needs_reassignment": "red"}
+TASK_STATUS = {"pending": "gray", "in_progress": "blue", "completed": "green", "failed": "red", "cancelled": "gray"}
+# A contact card's badge, by its text.
+TASK_BADGE = {BADGE_WORKING: "blue", BADGE_DRAFT_READY: "green", BADGE_FAILED: "red"}
+WINDOW_STATE = {"scheduled": "blue", "in_progress": "amber", "completed": "gray", "cancelled": "gray"}
+TOKEN_STATE = {"active": "green", "expired": "gray", "revoked": "red"}
+# The uptime bars are plain boxes, not Radix components: CSS colours, "mixed" a lighter orange.
+UPTIME_DAY = {"active": "var(--green-9)", "maintenance": "var(--amber-9)", "inactive": "var(--red-9)",
+              "mixed": "var(--orange-7)"}
+UPTIME_DAY_DEFAULT = "var(--gray-6)"
+
+
+def tone(value, tones: dict[str, str], default: str | rx.Var = DEFAULT) -> rx.Var:
+    """The colour of a stored value (a var), from one of the maps above."""
+    return rx.match(value, *tones.items(), default)
+
+
+def background(colour: str) -> str:
+    """A colour's soft background step (Radix step 3), for a plain box."""
+    return f"var(--{colour}-3)"
