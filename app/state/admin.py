@@ -22,8 +22,8 @@ from app.services.access import not_found
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.timeparse import parse_local_datetime
-from app.state.auth import HOME_ROUTE, LOGIN_ROUTE, AuthState
 from app.state.clock import BrowserClock
+from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 from app.state.windows import hold_and_read
 from app.views.audit import (
@@ -63,7 +63,7 @@ def _day(value: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-class AdminState(rx.State):
+class AdminState(SignedIn, rx.State):
     messages: list[dict[str, str]] = []
     statuses: list[dict[str, str]] = []
     users: list[dict[str, str]] = []
@@ -210,15 +210,6 @@ class AdminState(rx.State):
         if not self.history_loaded:
             self.history_loaded = True
 
-    async def _refusal(self):
-        """None for a signed-in platform admin (asked of the database); else where to send the caller."""
-        actor = await self._admin()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
-        if not actor.is_platform_admin:
-            return rx.redirect(HOME_ROUTE)  # as the page's own on_load guard does
-        return None
-
     async def _reread(self, kind: str):
         """Hold the window the filters now describe, and read it (the feed keeps it current)."""
         window = self._audit_window() if kind == AUDIT_WINDOW else self._history_window()
@@ -238,8 +229,8 @@ class AdminState(rx.State):
             self._apply_history(seq, window, page)
 
     async def _set_audit_filter(self, field: str, value: Any):
-        refusal = await self._refusal()
-        if refusal is not None:
+        actor, refusal = await self._platform_admin()
+        if actor is None:
             yield refusal
             return
         text = str(value if value is not None else "")
@@ -314,8 +305,8 @@ class AdminState(rx.State):
             yield update
 
     async def _page(self, kind: str, step: int):
-        refusal = await self._refusal()
-        if refusal is not None:
+        actor, refusal = await self._platform_admin()
+        if actor is None:
             yield refusal
             return
         if kind == AUDIT_WINDOW:
@@ -341,8 +332,8 @@ class AdminState(rx.State):
 
     @rx.event
     async def set_history_client(self, value: str):
-        refusal = await self._refusal()
-        if refusal is not None:
+        actor, refusal = await self._platform_admin()
+        if actor is None:
             yield refusal
             return
         text = str(value if value is not None else "")
@@ -372,15 +363,11 @@ class AdminState(rx.State):
     def client_choices(self) -> list[str]:
         return [system_status.ALL_CLIENTS_LABEL] + [c["name"] for c in self.clients]
 
-    async def _admin(self):
-        """The caller, if signed in; the services decide whether they may act."""
-        return await (await self.get_state(AuthState))._actor()
-
     @rx.event
     async def publish(self, form_data: dict):
-        actor = await self._admin()
+        actor, refusal = await self._signed_in()  # the services decide whether the caller may publish
         if actor is None:
-            yield rx.redirect(LOGIN_ROUTE)
+            yield refusal
             return
         self.form_errors = {}
         self.published_note = ""
@@ -404,12 +391,8 @@ class AdminState(rx.State):
                 _text(form_data.get("type")).lower() or "info",
                 expires_at,
             )
-        except InvalidInput as error:
-            self.form_errors = {k: v for k, v in error.fields.items()}
-            self.publishing = False
-            return
         except ServiceError as error:
-            self.form_errors = {"form": error.message}
+            self._show_refusal("form_errors", error)
             self.publishing = False
             return
         self.publishing = False
@@ -441,64 +424,32 @@ class AdminState(rx.State):
 
     @rx.event
     async def save_edit(self, form_data: dict):
-        actor = await self._admin()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
         form_data = form_data if isinstance(form_data, dict) else {}
-        try:
-            await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)  # an edit republishes
+
+        def update(actor, message_id: str, expires: str, message: str, kind: str):
             # The edit field shows UTC (it was filled from the stored UTC value).
-            expires_at = parse_local_datetime(_text(form_data.get("expires_at")), 0)
-            await asyncio.to_thread(
-                system_status.update_system_message,
-                actor,
-                self.editing_id,
-                _text(form_data.get("message")),
-                _text(form_data.get("type")).lower(),
-                expires_at,
-            )
-        except InvalidInput as error:
-            self.edit_errors = dict(error.fields)
-            return
-        except ServiceError as error:
-            self.edit_errors = {"form": error.message}
-            return
-        self.editing_id = ""
-        self.edit_errors = {}
-        return rx.toast.success("Message updated.")
+            expires_at = parse_local_datetime(expires, 0)
+            return system_status.update_system_message(actor, message_id, message, kind, expires_at)
+
+        def updated(_):
+            self.editing_id = ""
+            return rx.toast.success("Message updated.")
+
+        # An edit republishes: it counts against the publishing throttle.
+        return await self._call(update, self.editing_id, _text(form_data.get("expires_at")),
+                                _text(form_data.get("message")), _text(form_data.get("type")).lower(),
+                                limit=throttle.PUBLISH, errors="edit_errors", success=updated)
 
     @rx.event
     async def withdraw(self, message_id: str):
-        actor = await self._admin()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
-        try:
-            await asyncio.to_thread(system_status.withdraw_system_message, actor, message_id)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
-        return rx.toast.success("Message withdrawn.")
+        return await self._call(system_status.withdraw_system_message, message_id, success="Message withdrawn.")
 
     @rx.event
     async def clear_override(self, client_id: str):
-        actor = await self._admin()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
-        try:
-            await asyncio.to_thread(system_status.clear_status_override, actor, client_id)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
-        return rx.toast.success("The client follows the global status again.")
+        return await self._call(system_status.clear_status_override, client_id,
+                                success="The client follows the global status again.")
 
     # --- API tokens ---------------------------------------------------------------------------
-
-    async def _platform_admin(self) -> tuple[Actor | None, Any]:
-        """(the caller, None) for a signed-in platform admin, asked of the database; else (None, redirect)."""
-        actor = await self._admin()
-        if actor is None:
-            return None, rx.redirect(LOGIN_ROUTE)
-        if not actor.is_platform_admin:
-            return None, rx.redirect(HOME_ROUTE)
-        return actor, None
 
     async def _read_tokens(self, actor: Actor) -> None:
         self.tokens = await asyncio.to_thread(token_service.recent_tokens, actor)
@@ -519,21 +470,21 @@ class AdminState(rx.State):
         text = str(token_id)[:TOKEN_ID_MAX_LENGTH + 1]
         if isinstance(token_id, bool) or not text.isascii() or not text.isdigit() or len(text) > TOKEN_ID_MAX_LENGTH:
             return rx.toast.error("Choose a token from the list.")
-        try:
-            changed = await asyncio.to_thread(token_service.revoke_token, actor, int(text))
-        except ServiceError as error:
-            return rx.toast.error(error.message)
-        await self._read_tokens(actor)
-        return rx.toast.success(f"Token #{text} revoked." if changed else f"Token #{text} was revoked already.")
+
+        async def revoked(changed: bool):
+            await self._read_tokens(actor)
+            return rx.toast.success(f"Token #{text} revoked." if changed else f"Token #{text} was revoked already.")
+
+        return await self._call_as(actor, token_service.revoke_token, int(text), success=revoked)
 
     # --- scheduled maintenance ----------------------------------------------------------------
 
     @rx.event
     async def schedule(self, form_data: dict):
         """The "Scheduled maintenance" card: times are the browser's local time, like "Expires at"."""
-        actor = await self._admin()
+        actor, refusal = await self._signed_in()
         if actor is None:
-            yield rx.redirect(LOGIN_ROUTE)
+            yield refusal
             return
         self.schedule_errors = {}
         self.schedule_note = ""
@@ -554,11 +505,8 @@ class AdminState(rx.State):
                 raise InvalidInput(problems)
             row = await asyncio.to_thread(maintenance.schedule_window, actor, client_id, moments["starts_at"],
                                           moments["ends_at"], _text(form_data.get("message")))
-        except InvalidInput as error:
-            self.schedule_errors = dict(error.fields)
-            return
         except ServiceError as error:
-            self.schedule_errors = {"form": error.message}
+            self._show_refusal("schedule_errors", error)
             return
         self.schedule_count += 1
         self.schedule_note = f"Scheduled maintenance #{row.id} for {row.client}."
@@ -589,45 +537,32 @@ class AdminState(rx.State):
 
     @rx.event
     async def save_extend(self, form_data: dict):
-        actor = await self._admin()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
         form_data = form_data if isinstance(form_data, dict) else {}
-        try:
-            await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)
+
+        def extend(actor, window_id: str, ends: str):
             # The field shows UTC (it was filled from the stored UTC end).
-            ends_at = parse_local_datetime(_text(form_data.get("ends_at")), 0, field="ends_at")
-            row = await asyncio.to_thread(maintenance.extend_window, actor, self.extending_id, ends_at)
-        except InvalidInput as error:
-            self.extend_errors = dict(error.fields)
-            return
-        except ServiceError as error:
-            self.extend_errors = {"form": error.message}
-            return
-        self.extending_id = ""
-        self.extend_errors = {}
-        return rx.toast.success(f"Maintenance #{row.id} now ends {row.ends_at:%Y-%m-%d %H:%M:%S} UTC.")
+            return maintenance.extend_window(actor, window_id, parse_local_datetime(ends, 0, field="ends_at"))
+
+        def extended(row):
+            self.extending_id = ""
+            return rx.toast.success(f"Maintenance #{row.id} now ends {row.ends_at:%Y-%m-%d %H:%M:%S} UTC.")
+
+        return await self._call(extend, self.extending_id, _text(form_data.get("ends_at")),
+                                limit=throttle.PUBLISH, errors="extend_errors", success=extended)
 
     @rx.event
     async def cancel_window(self, window_id: Any):
-        actor = await self._admin()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
-        try:
-            await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)
-            row = await asyncio.to_thread(maintenance.cancel_window, actor, window_id)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
-        return rx.toast.success(f"Maintenance #{row.id} cancelled.")
+        return await self._call(maintenance.cancel_window, window_id, limit=throttle.PUBLISH,
+                                success=lambda row: rx.toast.success(f"Maintenance #{row.id} cancelled."))
 
     # --- bulk publishing ----------------------------------------------------------------------
 
     @rx.event
     async def publish_bulk(self, form_data: dict):
         """One status (and message) to the clients ticked in the card: one transaction."""
-        actor = await self._admin()
+        actor, refusal = await self._signed_in()
         if actor is None:
-            yield rx.redirect(LOGIN_ROUTE)
+            yield refusal
             return
         self.bulk_errors = {}
         self.bulk_note = ""
@@ -645,11 +580,8 @@ class AdminState(rx.State):
                 system_status.publish_to_clients, actor, chosen, _text(form_data.get("status")).lower(),
                 _text(form_data.get("message")), _text(form_data.get("type")).lower() or "info", expires_at,
             )
-        except InvalidInput as error:
-            self.bulk_errors = dict(error.fields)
-            return
         except ServiceError as error:
-            self.bulk_errors = {"form": error.message}
+            self._show_refusal("bulk_errors", error)
             return
         self.bulk_count += 1
         names = {c["id"]: c["name"] for c in self.clients}

@@ -25,6 +25,24 @@ CLEAR_COOKIE = (
 )
 
 
+def actor_or_none(session_key: str) -> Actor | None:
+    """The signed-in user of a session key as the database has them now; None when signed out."""
+    try:
+        return auth_service.actor_for_session_key(session_key)
+    except NotAuthenticated:
+        return None
+
+
+def refusal_for(actor: Actor | None, *, platform_admin: bool = False):
+    """Where a caller goes who may not stay (None when they may): signed out, to the login page;
+    signed in but not a platform admin, from the admin area to home."""
+    if actor is None:
+        return rx.redirect(LOGIN_ROUTE)
+    if platform_admin and not actor.is_platform_admin:
+        return rx.redirect(HOME_ROUTE)
+    return None
+
+
 class AuthState(rx.State):
     # No session token here, nor anywhere in Reflex's state: the browser keeps it in an HttpOnly
     # cookie set by POST /auth/sign-in, and the backend only ever sees its key (app/web_session.py).
@@ -43,10 +61,7 @@ class AuthState(rx.State):
         return session_key_from_cookie_header(self.router.headers.cookie)
 
     async def _actor(self) -> Actor | None:
-        try:
-            return await asyncio.to_thread(auth_service.actor_for_session_key, self._session_key())
-        except NotAuthenticated:
-            return None
+        return await asyncio.to_thread(actor_or_none, self._session_key())
 
     def _show(self, actor: Actor) -> None:
         self.user_name = actor.name
@@ -63,17 +78,16 @@ class AuthState(rx.State):
         actor = await self._actor()
         if actor is None:
             self.role = ""
-            return rx.redirect(LOGIN_ROUTE)
-        self._show(actor)
+        else:
+            self._show(actor)
+        return refusal_for(actor)
 
     @rx.event
     async def require_platform_admin(self):
         actor = await self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
-        self._show(actor)
-        if not actor.is_platform_admin:
-            return rx.redirect(HOME_ROUTE)
+        if actor is not None:
+            self._show(actor)
+        return refusal_for(actor, platform_admin=True)
 
     @rx.event
     async def open_login(self):

@@ -17,9 +17,8 @@ from app.db import read_session
 from app.services import tasks, throttle
 from app.services.access import as_row_id
 from app.services.actors import Actor
-from app.services.errors import InvalidInput, ServiceError
 from app.services.live_views import client_id_of
-from app.state.auth import LOGIN_ROUTE, AuthState
+from app.state.signed_in import SignedIn
 from app.state.work import WorkState
 from app.views.contacts import (
     BADGE_FILTERS,
@@ -36,9 +35,10 @@ from app.state.windows import hold_and_read, let_go
 from app.views.windows import CONTACT_TASKS_WINDOW, CONTACTS_WINDOW
 
 NO_CONTACT = ContactRow(id=0, name="", email="", company="", client_id=0, client="")
+NOT_YOURS = "That contact is not one of yours."
 
 
-class ContactsState(rx.State):
+class ContactsState(SignedIn, rx.State):
     search: str = ""
     badge_filter: str = ""
     sort: str = "name"
@@ -132,13 +132,10 @@ class ContactsState(rx.State):
 
     # --- the caller's own changes to the window -------------------------------------------------
 
-    async def _caller(self) -> Actor | None:
-        return await (await self.get_state(AuthState))._actor()
-
     async def _reopen(self):
-        actor = await self._caller()
+        actor, refusal = await self._signed_in()
         if actor is None:
-            yield rx.redirect(LOGIN_ROUTE)
+            yield refusal
             return
         self._client_id = client_id_of(actor.audience)
         window = self._window()
@@ -188,28 +185,27 @@ class ContactsState(rx.State):
 
     # --- one contact: its tasks, assigning a task --------------------------------------------
 
-    async def _visible_contact(self, contact_id: Any) -> tuple[Actor | None, ContactRow | None]:
-        actor = await self._caller()
+    async def _visible_contact(self, contact_id: Any) -> tuple[Actor | None, ContactRow | None, Any]:
+        """(the caller, their contact of that id, None), or with no contact what to answer instead:
+        the redirect to /login when signed out, else that the contact is not theirs."""
+        actor, refusal = await self._signed_in()
         if actor is None:
-            return None, None
+            return None, None, refusal
         wanted = as_row_id(contact_id)  # text, a huge number, an object: no contact has that id
-        if wanted is None:
-            return actor, None
         client_id = client_id_of(actor.audience)
 
         def read() -> ContactRow | None:
             with read_session() as session:
                 return read_contact(session, wanted, client_id)
 
-        return actor, await asyncio.to_thread(read)
+        contact = await asyncio.to_thread(read) if wanted is not None else None
+        return actor, contact, rx.toast.error(NOT_YOURS) if contact is None else None
 
     @rx.event
     async def show_contact(self, contact_id: int):
-        actor, contact = await self._visible_contact(contact_id)
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
+        actor, contact, refusal = await self._visible_contact(contact_id)
         if contact is None:
-            return rx.toast.error("That contact is not one of yours.")
+            return refusal
         self.open_contact = contact
         self.open_contact_tasks = []
         await self._read_contact_tasks(TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id))
@@ -217,8 +213,9 @@ class ContactsState(rx.State):
     @rx.event
     async def more_contact_tasks(self):
         if self._tasks_window is not None:
-            if await self._caller() is None:
-                return rx.redirect(LOGIN_ROUTE)
+            actor, refusal = await self._signed_in()
+            if actor is None:
+                return refusal
             await self._read_contact_tasks(self._tasks_window.more())
 
     async def _read_contact_tasks(self, window: TasksWindow) -> None:
@@ -235,11 +232,9 @@ class ContactsState(rx.State):
 
     @rx.event
     async def start_assign(self, contact_id: int):
-        actor, contact = await self._visible_contact(contact_id)
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
+        _, contact, refusal = await self._visible_contact(contact_id)
         if contact is None:
-            return rx.toast.error("That contact is not one of yours.")
+            return refusal
         self.assign_contact = contact
         self.assign_errors = {}
         work = await self.get_state(WorkState)
@@ -252,9 +247,9 @@ class ContactsState(rx.State):
 
     @rx.event
     async def assign(self, form_data: dict):
-        actor = await self._caller()
+        actor, refusal = await self._signed_in()
         if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
+            return refusal
         contact = self.assign_contact
         form_data = form_data if isinstance(form_data, dict) else {}
         agent_name = form_data.get("agent")
@@ -263,18 +258,13 @@ class ContactsState(rx.State):
         if not contact.id or agent is None:
             self.assign_errors = {"agent": "Choose one of this client's AI agents."}
             return
-        try:
-            await asyncio.to_thread(throttle.check_write, actor, throttle.ASSIGN_TASK)
-            # The service checks the caller may direct this contact's client's agents.
-            instructions = form_data.get("instructions")
-            await asyncio.to_thread(tasks.assign_task, actor, contact.id, agent.id,
-                                    instructions if isinstance(instructions, str) else "")
-        except InvalidInput as error:
-            self.assign_errors = dict(error.fields)
-            return
-        except ServiceError as error:
-            self.assign_errors = {"form": error.message}
-            return
-        self.assign_contact = NO_CONTACT
-        self.assign_errors = {}
-        return rx.toast.success(f"{agent_name} is on it: {contact.name}.")
+        instructions = form_data.get("instructions")
+
+        def assigned(_):
+            self.assign_contact = NO_CONTACT
+            return rx.toast.success(f"{agent_name} is on it: {contact.name}.")
+
+        # The service checks the caller may direct this contact's client's agents.
+        return await self._call_as(actor, tasks.assign_task, contact.id, agent.id,
+                                   instructions if isinstance(instructions, str) else "",
+                                   limit=throttle.ASSIGN_TASK, errors="assign_errors", success=assigned)

@@ -18,12 +18,10 @@ import reflex as rx
 from app.config import get_settings
 from app.feed.listener import latest_seq
 from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, registry
-from app.services import auth as auth_service
 from app.services import presence
 from app.models import utc_now
 from app.services.access import as_row_id
 from app.services.actors import Actor
-from app.services.errors import NotAuthenticated
 from app.db import read_session
 from app.services.live_views import (
     ADMIN_VIEW,
@@ -35,7 +33,7 @@ from app.services.live_views import (
     views_for_page,
 )
 from app.state.admin import AdminState
-from app.state.auth import LOGIN_ROUTE, AuthState
+from app.state.auth import LOGIN_ROUTE, AuthState, actor_or_none
 from app.state.contacts import ContactsState
 from app.state.system import SystemState
 from app.state.work import VIEW_VARS, WorkState, notification_scripts
@@ -61,13 +59,6 @@ from app.views.windows import (
     read_window,
     shown_ids,
 )
-
-
-def _actor_or_none(session_key: str) -> Actor | None:
-    try:
-        return auth_service.actor_for_session_key(session_key)
-    except NotAuthenticated:
-        return None
 
 
 def _snapshot(audience: str, kinds: frozenset[str], windows: dict[str, Hashable]) -> tuple[int, dict[str, Any]]:
@@ -200,7 +191,7 @@ class LiveLinkState(rx.State):
             session_key = (await self.get_state(AuthState))._session_key()
             client_token = self.router.session.client_token
             path = str(self.router.url.path)
-        actor = await asyncio.to_thread(_actor_or_none, session_key)
+        actor = await asyncio.to_thread(actor_or_none, session_key)
         if actor is None:
             return
         kinds = views_for_page(path, actor.audience, actor.role)

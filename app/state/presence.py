@@ -7,19 +7,15 @@ import asyncio
 import reflex as rx
 
 from app.services import presence, throttle
-from app.services.errors import ServiceError
-from app.state.auth import LOGIN_ROUTE, AuthState
+from app.state.signed_in import SignedIn
 
 CHOICES = ["Available", "Away", "Busy", "Offline"]
 # The page reports activity at most this often (a throttled event): enough for auto-away.
 ACTIVITY_REPORT_MS = 30_000
 
 
-class PresenceState(rx.State):
+class PresenceState(SignedIn, rx.State):
     chosen: str = ""  # "" for users who are not human agents (the control is hidden)
-
-    async def _caller(self):
-        return await (await self.get_state(AuthState))._actor()
 
     @rx.event
     async def load(self):
@@ -29,15 +25,10 @@ class PresenceState(rx.State):
 
     @rx.event
     async def choose(self, value: str):
-        actor = await self._caller()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
-        try:
-            await asyncio.to_thread(throttle.check_write, actor, throttle.PRESENCE)
-            await asyncio.to_thread(presence.set_manual_status, actor, value)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
-        self.chosen = value.strip().capitalize()  # one of the four choices: the service checked it
+        def chosen(_):
+            self.chosen = value.strip().capitalize()  # one of the four choices: the service checked it
+
+        return await self._call(presence.set_manual_status, value, limit=throttle.PRESENCE, success=chosen)
 
     @rx.event
     async def report_activity(self):

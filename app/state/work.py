@@ -13,10 +13,9 @@ import reflex as rx
 from app.db import read_session
 from app.services import drafts, follow_ups, tasks, throttle
 from app.services.live_views import client_id_of
-from app.services.errors import InvalidInput, ServiceError
 from app.services.timeparse import parse_local_datetime
-from app.state.auth import LOGIN_ROUTE, AuthState
 from app.state.clock import BrowserClock
+from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 from app.state.windows import hold_and_read
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
@@ -34,7 +33,7 @@ NOTIFY_INDIVIDUALLY_UP_TO = 3
 SUMMARY_COOLDOWN_SECONDS = 5.0
 
 
-class WorkState(rx.State):
+class WorkState(SignedIn, rx.State):
     ai_agents: list[AIAgentLine] = []
     page_agent_tasks: list[TaskRow] = []
     page_agent_has_more: bool = False
@@ -85,8 +84,9 @@ class WorkState(rx.State):
         """Older rows of one list: its window grows by a page and is read again."""
         if not isinstance(name, str) or name not in self._lists:
             return
-        if await self._caller() is None:
-            return rx.redirect(LOGIN_ROUTE)
+        actor, refusal = await self._signed_in()
+        if actor is None:
+            return refusal
         window = self._lists[name].more()
         self._lists = {**self._lists, name: window}
         seq, page = await hold_and_read(self.router.session.client_token, name, window)
@@ -129,8 +129,9 @@ class WorkState(rx.State):
         """Older tasks of the page's agent: its window grows by a page and is read again."""
         if self._agent_tasks_window is None:
             return
-        if await self._caller() is None:
-            return rx.redirect(LOGIN_ROUTE)
+        actor, refusal = await self._signed_in()
+        if actor is None:
+            return refusal
         window = self._agent_tasks_window.more()
         self._agent_tasks_window = window
         seq, page = await hold_and_read(self.router.session.client_token, AGENT_TASKS_WINDOW, window)
@@ -148,53 +149,34 @@ class WorkState(rx.State):
     def page_agent(self) -> AIAgentLine:
         return next((a for a in self.ai_agents if str(a.id) == self.page_agent_id), NO_AI_AGENT)
 
-    # --- the caller -------------------------------------------------------------------------
-
-    async def _caller(self):
-        return await (await self.get_state(AuthState))._actor()
-
-    async def _run(self, operation, *args, success: str):
-        """Run a service operation as the signed-in caller; report the outcome as a toast.
-
-        Ids go to the service as the page sent them: it answers one that is not a number like a
-        missing one, and a missing one like another tenant's."""
-        actor = await self._caller()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
-        try:
-            await asyncio.to_thread(operation, actor, *args)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
-        return rx.toast.success(success)
-
     # --- tasks -------------------------------------------------------------------------------
 
     @rx.event
     async def cancel_task(self, task_id: str):
-        return await self._run(tasks.cancel_task, task_id, success="Task cancelled.")
+        return await self._call(tasks.cancel_task, task_id, success="Task cancelled.")
 
     # --- drafts -----------------------------------------------------------------------------
 
     @rx.event
     async def approve(self, draft_id: str):
-        return await self._run(drafts.approve_draft, draft_id, success="Draft approved.")
+        return await self._call(drafts.approve_draft, draft_id, success="Draft approved.")
 
     @rx.event
     async def reject(self, draft_id: str):
-        return await self._run(drafts.reject_draft, draft_id, success="Draft rejected.")
+        return await self._call(drafts.reject_draft, draft_id, success="Draft rejected.")
 
     @rx.event
     async def mark_sent(self, draft_id: str):
-        return await self._run(drafts.mark_draft_sent, draft_id,
-                               success="Marked as sent; a follow-up is scheduled.")
+        return await self._call(drafts.mark_draft_sent, draft_id,
+                                success="Marked as sent; a follow-up is scheduled.")
 
     # --- follow-ups -------------------------------------------------------------------------
 
     @rx.event
     async def schedule_follow_up(self, form_data: dict):
-        actor = await self._caller()
+        actor, refusal = await self._signed_in()
         if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
+            return refusal
         self.follow_up_errors = {}
         form_data = form_data if isinstance(form_data, dict) else {}
         wanted = form_data.get("contact")
@@ -209,26 +191,23 @@ class WorkState(rx.State):
         if contact is None:
             self.follow_up_errors = {"contact": "Type the name or email of one of your contacts."}
             return
-        try:
-            offset = int((await self.get_state(BrowserClock)).utc_offset_minutes)
-            when = parse_local_datetime(_text(form_data.get("scheduled_for")), offset, "scheduled_for")
-            await asyncio.to_thread(throttle.check_write, actor, throttle.SCHEDULE_FOLLOW_UP)
-            await asyncio.to_thread(follow_ups.schedule_follow_up, actor, contact.id, when,
-                                    _text(form_data.get("note")))
-        except InvalidInput as error:
-            self.follow_up_errors = dict(error.fields)
-            return
-        except ServiceError as error:
-            self.follow_up_errors = {"form": error.message}
-            return
-        return rx.toast.success(f"Follow-up with {contact.name} scheduled.")
+        offset = int((await self.get_state(BrowserClock)).utc_offset_minutes)
+
+        def schedule(actor, scheduled_for: str, note: str):
+            # The time is read before the write is counted: a mistyped date costs no allowance.
+            when = parse_local_datetime(scheduled_for, offset, "scheduled_for")
+            throttle.check_write(actor, throttle.SCHEDULE_FOLLOW_UP)
+            return follow_ups.schedule_follow_up(actor, contact.id, when, note)
+
+        return await self._call_as(actor, schedule, _text(form_data.get("scheduled_for")), _text(form_data.get("note")),
+                                   errors="follow_up_errors", success=f"Follow-up with {contact.name} scheduled.")
 
     @rx.event
     async def suggest_contacts(self, text: str):
         """Offer matching contact names while the person types one (a bounded, indexed search)."""
-        actor = await self._caller()
+        actor, refusal = await self._signed_in()
         if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
+            return refusal
         window = ContactsWindow(client_id=client_id_of(actor.audience), search=_text(text)[:SEARCH_MAX_LENGTH])
 
         def read():
@@ -240,7 +219,7 @@ class WorkState(rx.State):
 
     @rx.event
     async def cancel_follow_up(self, follow_up_id: str):
-        return await self._run(follow_ups.cancel_follow_up, follow_up_id, success="Follow-up cancelled.")
+        return await self._call(follow_ups.cancel_follow_up, follow_up_id, success="Follow-up cancelled.")
 
     # --- browser notifications ---------------------------------------------------------------
 

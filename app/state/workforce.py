@@ -11,12 +11,12 @@ import reflex as rx
 from app.services import chats, presence, throttle
 from app.services.access import as_row_id, not_found
 from app.services.errors import ServiceError
-from app.state.auth import LOGIN_ROUTE, AuthState
 from app.services.live_views import AgentLine, ChatLine
+from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 
 
-class WorkforceState(rx.State):
+class WorkforceState(SignedIn, rx.State):
     available_agents: int = 0
     agents: list[AgentLine] = []
 
@@ -37,14 +37,11 @@ class WorkforceState(rx.State):
         """Human agents who can take a chat now (available, below their limit), live."""
         return [a.name for a in self.agents if a.kind == "human" and a.can_take_work]
 
-    async def _caller(self):
-        return await (await self.get_state(AuthState))._actor()
-
     @rx.event
     async def assign_chat(self, form_data: dict):
-        actor = await self._caller()
+        actor, refusal = await self._signed_in()
         if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
+            return refusal
         form_data = form_data if isinstance(form_data, dict) else {}
         wanted = as_row_id(form_data.get("chat_id"))
         # Only a chat this page shows (its id, never the sent text, keys the error shown beside it).
@@ -70,30 +67,20 @@ class WorkforceState(rx.State):
 
     @rx.event
     async def close_chat(self, chat_id: str):
-        actor = await self._caller()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
-        try:
-            # The service answers an id that is not a number like a missing or foreign chat.
-            await asyncio.to_thread(chats.close_chat, actor, chat_id)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
+        # No toast on success: a closed chat leaves the list (live_views shows open chats only).
+        return await self._call(chats.close_chat, chat_id)
 
     @rx.event
     async def show_history(self, agent_id: str, name: str = ""):
         """`name` is what the page showed; the dialog's title is the agent's name as the server
         has it (nothing the page sends is kept)."""
-        actor = await self._caller()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE)
-        try:
-            events = await asyncio.to_thread(presence.presence_history, actor, agent_id)
-        except ServiceError as error:
-            return rx.toast.error(error.message)
-        wanted = as_row_id(agent_id)
-        self.history_agent = next((a.name for a in self.agents if a.kind == "human" and a.id == wanted), "Agent")
-        self.history = [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"), "status": e.status, "reason": e.reason}
-                        for e in events]
+        def show(events):
+            wanted = as_row_id(agent_id)
+            self.history_agent = next((a.name for a in self.agents if a.kind == "human" and a.id == wanted), "Agent")
+            self.history = [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"), "status": e.status, "reason": e.reason}
+                            for e in events]
+
+        return await self._call(presence.presence_history, agent_id, success=show)
 
     @rx.event
     def hide_history(self):
