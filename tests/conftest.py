@@ -70,6 +70,22 @@ def client_ids(database) -> dict[str, int]:
         return {c.name: c.id for c in session.exec(select(Client))}
 
 
+@pytest.fixture
+def admin_token(database) -> str:
+    """An API token of the platform admin's."""
+    from tests.support.factory import ADMIN, api_token
+
+    return api_token(ADMIN)
+
+
+@pytest.fixture
+def acme_token(database) -> str:
+    """An API token of Acme's client admin's."""
+    from tests.support.factory import CLIENT_ADMINS, api_token
+
+    return api_token(CLIENT_ADMINS["Acme"])
+
+
 def run_async(coroutine):
     """Run a coroutine to completion on a fresh loop in its own thread.
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
-import sys
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ROOT
 from tests.e2e.conftest import BeaconServer, open_tab, sign_in, wait_until_following
 from tests.e2e.test_live_status import local_datetime_in
+from tests.support.cli import start_beacon
 
 WORKER_TIMEOUT_SECONDS = 120  # a fast simulated task takes well under a second
 
@@ -43,20 +44,21 @@ def pending_count(page: Page) -> int:
     return int(locator.inner_text())
 
 
-def run_worker(server: BeaconServer, tasks: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "worker", "--speed", "10", "--failure-rate", "0",
-         "--max-tasks", str(tasks), "--name", "e2e-worker"],
-        cwd=ROOT, env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )
-
-
-def finish(worker: subprocess.Popen) -> None:
+@contextlib.contextmanager
+def worker_running(server: BeaconServer, tasks: int) -> Iterator[None]:
+    """A `beacon worker` process that runs `tasks` fast tasks, then exits; the block's end waits
+    for it (killed if it has not finished by then)."""
+    worker = start_beacon(server.env, "worker", "--speed", "10", "--failure-rate", "0",
+                          "--max-tasks", str(tasks), "--name", "e2e-worker",
+                          stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        worker.wait(timeout=WORKER_TIMEOUT_SECONDS)
+        yield
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        try:
+            worker.wait(timeout=WORKER_TIMEOUT_SECONDS)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
 
 
 def assign_from_page(page: Page, contact: str, agent: str = "Outreach Agent") -> None:
@@ -79,12 +81,9 @@ def test_a_task_moves_live_in_another_browser_of_the_same_client_and_nowhere_els
     assign_from_page(assigner, "Ben Okafor")
     expect(card(colleague, "Ben Okafor").get_by_test_id("task-badge")).to_have_text("Agent Working")
 
-    worker = run_worker(server, tasks=1)
-    try:
+    with worker_running(server, tasks=1):
         expect(card(colleague, "Ben Okafor").get_by_test_id("task-badge")).to_have_text(
             "Draft Ready", timeout=WORKER_TIMEOUT_SECONDS * 1000)
-    finally:
-        finish(worker)
     draft = colleague_approvals.get_by_test_id("draft-card").filter(has_text="Ben")
     expect(draft).to_be_visible()
     expect(draft).to_contain_text("Mention the spring offer")
@@ -122,11 +121,8 @@ def test_the_contact_modal_lists_the_contacts_tasks_live(browser, server):
     expect(modal.get_by_test_id("task-row")).to_have_count(rows_before + 1)
     newest = modal.get_by_test_id("task-row").first
     expect(newest).to_have_attribute("data-status", "pending")
-    worker = run_worker(server, tasks=1)
-    try:
+    with worker_running(server, tasks=1):
         expect(newest).to_have_attribute("data-status", "completed", timeout=WORKER_TIMEOUT_SECONDS * 1000)
-    finally:
-        finish(worker)
 
 
 def test_one_browser_notification_per_event_across_two_tabs(browser, server):
@@ -145,12 +141,9 @@ def test_one_browser_notification_per_event_across_two_tabs(browser, server):
     first.evaluate("localStorage.setItem('test-notifications', '[]')")
 
     assign_from_page(first, "Dev Patel")
-    worker = run_worker(server, tasks=1)
-    try:
+    with worker_running(server, tasks=1):
         expect(card(first, "Dev Patel").get_by_test_id("task-badge")).to_have_text(
             "Draft Ready", timeout=WORKER_TIMEOUT_SECONDS * 1000)
-    finally:
-        finish(worker)
     expect(second.get_by_test_id("draft-card").filter(has_text="Dev")).to_have_count(1)
 
     def shown() -> list[dict]:

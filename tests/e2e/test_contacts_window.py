@@ -3,15 +3,15 @@ pages, with badges and totals kept live by the feed, and nothing pushed for cont
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ROOT, prepare_database, use_database
+from tests.conftest import prepare_database, use_database
 from tests.e2e.conftest import BeaconServer, sign_in, start_server, stop_server
+from tests.support.cli import beacon
+from tests.support.factory import CLIENT_ADMINS, OUTREACH, actor, agent_id, client_id
 
 VOLUME_CONTACTS = 3000  # enough for 30 pages; small enough to seed in a second or two
 VOLUME_TASKS = 5000
@@ -24,11 +24,8 @@ def server(tmp_path_factory) -> Iterator[BeaconServer]:
     tmp = tmp_path_factory.mktemp("beacon-volume")
     url = f"sqlite:///{tmp / 'beacon.db'}"
     prepare_database(url)
-    seeded = subprocess.run(
-        [sys.executable, "-m", "app.cli", "seed", "volume", "--client", "Acme",
-         "--contacts", str(VOLUME_CONTACTS), "--tasks", str(VOLUME_TASKS)],
-        cwd=ROOT, env={**__import__("os").environ, "BEACON_DATABASE_URL": url},
-        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    seeded = beacon(url, "seed", "volume", "--client", "Acme",
+                    "--contacts", str(VOLUME_CONTACTS), "--tasks", str(VOLUME_TASKS), timeout=300)
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     process, running = start_server(tmp, database_url=url, prepare=False)
     try:
@@ -42,30 +39,21 @@ def acme_contacts(server: BeaconServer) -> list[tuple[int, str]]:
     from sqlmodel import col, select
 
     from app.db import read_session
-    from app.models import Client, Contact
+    from app.models import Contact
 
     use_database(server.database_url)
+    acme = client_id("Acme")
     with read_session() as session:
-        acme = session.exec(select(Client).where(Client.name == "Acme")).one()
         return [(c.id, c.name) for c in session.exec(
-            select(Contact).where(Contact.client_id == acme.id).order_by(col(Contact.name), col(Contact.id)))]
+            select(Contact).where(Contact.client_id == acme).order_by(col(Contact.name), col(Contact.id)))]
 
 
 def assign(server: BeaconServer, contact_id: int) -> None:
-    """A task for the contact's Outreach Agent, written by this test process (another writer)."""
-    from sqlmodel import select
-
-    from app.db import read_session
-    from app.models import AIAgent, Contact
-    from app.services.auth import actor_for_email
+    """A task for Acme's Outreach Agent on one of Acme's contacts, written by this test process (another writer)."""
     from app.services.tasks import assign_task
 
     use_database(server.database_url)
-    with read_session() as session:
-        contact = session.get(Contact, contact_id)
-        agent = session.exec(select(AIAgent).where(AIAgent.client_id == contact.client_id,
-                                                   AIAgent.name == "Outreach Agent")).one()
-    assign_task(actor_for_email("ops@acme.demo"), contact_id, agent.id)
+    assign_task(actor(CLIENT_ADMINS["Acme"]), contact_id, agent_id("Acme", OUTREACH))
 
 
 def insert_contact_with_sql(server: BeaconServer, name: str, email: str) -> None:
@@ -73,11 +61,10 @@ def insert_contact_with_sql(server: BeaconServer, name: str, email: str) -> None
     import sqlalchemy as sa
 
     from app.db import transaction
-    from app.models import Client
 
     use_database(server.database_url)
+    acme_id = client_id("Acme")
     with transaction() as session:
-        acme_id = session.exec(sa.select(Client.id).where(Client.name == "Acme")).scalar_one()
         session.exec(sa.text("INSERT INTO contacts (client_id, name, email, company, created_at) "
                              "VALUES (:c, :n, :e, 'Import Co', CURRENT_TIMESTAMP)"),
                      params={"c": acme_id, "n": name, "e": email})

@@ -15,7 +15,6 @@ import importlib
 import inspect
 import pkgutil
 import time
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -90,37 +89,20 @@ def test_every_beacon_state_and_handler_is_enumerated():
 
 def _globex_ids(server: BeaconServer) -> dict[str, int]:
     """A Globex row of each kind the handlers take ids of (made for this test, undone after)."""
-    from sqlmodel import select
-
-    from app.db import read_session, transaction
-    from app.models import AIAgent, Chat, Client, Contact, Draft, HumanAgent, utc_now
-    from app.services import follow_ups, tasks
-    from app.services.auth import actor_for_email
+    from app.db import read_session
+    from app.models import Chat
     from app.services.chats import create_chat
     from app.services.system_status import publish_system_status
+    from tests.support.factory import ADMIN, actor, one_of_each
 
     use_database(server.database_url)
-    ops = actor_for_email("ops@globex.demo")
+    ids = one_of_each("Globex", instructions="forged-events target", note="target",
+                      draft_subject="Globex private draft")
+    ids["chat"] = create_chat(None, "Globex", "Globex private chat subject")
+    message = publish_system_status(actor(ADMIN), ids["client"], "active", "Globex note", "info")
     with read_session() as session:
-        globex = session.exec(select(Client).where(Client.name == "Globex")).one().id
-        contact = session.exec(select(Contact).where(Contact.client_id == globex)).first()
-        ai = session.exec(select(AIAgent).where(AIAgent.client_id == globex, AIAgent.kind == "outreach")).first()
-        human = session.exec(select(HumanAgent).where(HumanAgent.client_id == globex)).first()
-    task_id = tasks.assign_task(ops, contact.id, ai.id, "forged-events target")
-    follow_up_id = follow_ups.schedule_follow_up(ops, contact.id, utc_now() + timedelta(days=1), "target")
-    chat_id = create_chat(None, "Globex", "Globex private chat subject")
-    with transaction() as session:
-        draft = Draft(client_id=globex, task_id=task_id, contact_id=contact.id, ai_agent_id=ai.id,
-                      subject="Globex private draft", body="...")
-        session.add(draft)
-        session.flush()
-        draft_id = draft.id
-    message = publish_system_status(actor_for_email("admin@beacon.demo"), globex, "active", "Globex note", "info")
-    with read_session() as session:
-        assert session.get(Chat, chat_id) is not None
-    return {"client": globex, "contact": contact.id, "task": task_id, "follow_up": follow_up_id,
-            "chat": chat_id, "draft": draft_id, "agent": human.id, "ai_agent": ai.id,
-            "message": message.message_id}
+        assert session.get(Chat, ids["chat"]) is not None
+    return {**ids, "message": message.message_id}
 
 
 def _undo(server: BeaconServer, ids: dict[str, int]) -> None:
@@ -194,13 +176,6 @@ def _last_audit_id(server: BeaconServer) -> int:
     use_database(server.database_url)
     with read_session() as session:
         return session.execute(sa.text("SELECT coalesce(max(id), 0) FROM audit_logs")).scalar_one()
-
-
-def _sign_in(server: BeaconServer, email: str, password: str = "beacon-demo") -> str:
-    from app.services.auth import sign_in
-
-    use_database(server.database_url)
-    return sign_in(email, password)[0]
 
 
 # --- the attacker's tab -------------------------------------------------------------------------
@@ -301,7 +276,7 @@ def test_forged_events_change_nothing_of_globex_and_keep_nothing_whole(server, g
     before = _database_snapshot(server, globex_rows["client"])
     last_audit = _last_audit_id(server)
     handlers = _handlers()
-    token = _sign_in(server, "ops@acme.demo")
+    token = server.session_token("ops@acme.demo")
     sent = 0
 
     async def scenario():
@@ -348,7 +323,7 @@ def test_a_forged_router_path_is_not_kept_whole(server):
     """The route the page says it is on comes with every event; a 900 kB one is not state."""
     from app.state.contacts import ContactsState
 
-    token = _sign_in(server, "ops@acme.demo")
+    token = server.session_token("ops@acme.demo")
 
     async def scenario():
         async with S.shared_http_session() as http:
@@ -388,8 +363,8 @@ def test_only_admins_tabs_receive_chats(server, role):
 
     async def scenario():
         async with S.shared_http_session() as http:
-            admin_tab = Tab(server, _sign_in(server, "ops@acme.demo"), http, "/agents")
-            other_tab = Tab(server, _sign_in(server, email, password), http, "/agents")
+            admin_tab = Tab(server, server.session_token("ops@acme.demo"), http, "/agents")
+            other_tab = Tab(server, server.session_token(email, password), http, "/agents")
             await admin_tab.open()
             await other_tab.open()
             try:
@@ -429,7 +404,7 @@ def test_a_forged_agent_page_still_gets_its_live_link(server, agent):
     number, no query on it), and shows no agent's tasks."""
     from app.state.work import WorkState
 
-    token = _sign_in(server, "ops@acme.demo")
+    token = server.session_token("ops@acme.demo")
 
     async def scenario():
         async with S.shared_http_session() as http:

@@ -25,24 +25,11 @@ FOLLOW_CALLS = 1000
 
 
 def _publish_for_acme(server: BeaconServer, message: str) -> None:
-    from sqlmodel import select
-
-    from app.db import read_session
-    from app.models import Client
-    from app.services.auth import actor_for_email
     from app.services.system_status import publish_system_status
+    from tests.support.factory import ADMIN, actor, client_id
 
     use_database(server.database_url)
-    with read_session() as session:
-        acme = session.exec(select(Client).where(Client.name == "Acme")).one().id
-    publish_system_status(actor_for_email("admin@beacon.demo"), acme, "active", message, "info")
-
-
-def _sign_in(server: BeaconServer, email: str, password: str = "beacon-demo") -> str:
-    from app.services.auth import sign_in
-
-    use_database(server.database_url)
-    return sign_in(email, password)[0]
+    publish_system_status(actor(ADMIN), client_id("Acme"), "active", message, "info")
 
 
 async def _open_link(server: BeaconServer, token: str, http, route: str = "/") -> S.LightClient:
@@ -73,7 +60,7 @@ async def _receives_nothing_more(server: BeaconServer, client: S.LightClient, se
 def _ended_link_scenario(server: BeaconServer, end_it, secret: str, token: str | None = None) -> None:
     async def scenario():
         async with S.shared_http_session() as http:
-            client = await _open_link(server, token or _sign_in(server, "ops@acme.demo"), http)
+            client = await _open_link(server, token or server.session_token("ops@acme.demo"), http)
             try:
                 await asyncio.to_thread(end_it, client.session_token)
                 await _until(lambda: client.redirects)  # told to leave (and, being a script, it stays)
@@ -102,13 +89,13 @@ def test_a_link_of_a_disabled_user_receives_nothing_more(server):
         with transaction() as session:  # as an operator would, with plain SQL
             session.exec(sa.text("UPDATE users SET is_active = false WHERE email = :e"), params={"e": email})
 
-    _ended_link_scenario(server, disable, "after disabling", _sign_in(server, email, "temporary-password-1"))
+    _ended_link_scenario(server, disable, "after disabling", server.session_token(email, "temporary-password-1"))
 
 
 def test_a_link_whose_session_runs_out_receives_nothing_more(server):
     from app.db import transaction
 
-    token = _sign_in(server, "ops@acme.demo")
+    token = server.session_token("ops@acme.demo")
     from app.services.secrets_at_rest import token_digest
 
     with transaction() as session:  # a session that ends in 3 s, as a 12 h one ends after 12 h
@@ -138,7 +125,7 @@ def test_calling_follow_changes_a_thousand_times_leaves_one_live_link(server):
 
     async def scenario():
         async with S.shared_http_session() as http:
-            client = await _open_link(server, _sign_in(server, "ops@acme.demo"), http)
+            client = await _open_link(server, server.session_token("ops@acme.demo"), http)
             try:
                 baseline = await asyncio.to_thread(open_sessions)
                 for _ in range(FOLLOW_CALLS):
@@ -162,7 +149,7 @@ def test_signing_out_leaves_none_of_the_users_views_in_the_tab(server, email, pa
     async def scenario():
         async with S.shared_http_session() as http:
             client = S.LightClient(url=server.url, frontend=S.read_frontend(ROOT),
-                                   session_token=_sign_in(server, email, password), http=http, route="/admin")
+                                   session_token=server.session_token(email, password), http=http, route="/admin")
             admin_key = client.frontend.key(admin_state)
             seen: dict = {}
 

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import BeaconServer, open_tab, sign_in
 from tests.e2e.test_live_status import assert_not_reloaded, local_datetime_in, mark_no_reload
+from tests.support.factory import ADMIN, api_token, client_id
 
 # A window's instant reaches pages within about a second; expect() waits this much past it.
 TURN_TIMEOUT_MS = 3_000
@@ -21,9 +22,7 @@ TURN_TIMEOUT_MS = 3_000
 @pytest.fixture
 def admin_api(server: BeaconServer):
     """The HTTP API as a script calls it, with a platform admin's token."""
-    from app.services.auth import create_api_token
-
-    token = create_api_token("admin@beacon.demo")
+    token = api_token(ADMIN)
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
         yield client
 
@@ -38,16 +37,6 @@ def schedule(api: httpx.Client, client_id, starts_in: float, lasts: float, messa
         "message": message})
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def client_id(name: str) -> int:
-    from sqlmodel import select
-
-    from app.db import read_session
-    from app.models import Client
-
-    with read_session() as session:
-        return session.exec(select(Client.id).where(Client.name == name)).one()
 
 
 def wait_until(moment: str, extra: float = 0.0) -> None:

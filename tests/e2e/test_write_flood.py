@@ -10,15 +10,17 @@ keep their allowances.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
-from sqlmodel import col, func, select
+from sqlmodel import col
 
 from bench import _support as S
 from tests.conftest import ROOT, run_async, use_database
 from tests.e2e.conftest import BeaconServer
+from tests.support.factory import contact_ids, count, row
 
 LINK_TIMEOUT_S = 15.0  # connect and receive the first views, on a busy 2-core machine
 SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy machine
@@ -43,27 +45,14 @@ def _new_user(server: BeaconServer, role: str, client: str | None, label: str) -
     return email, user.id
 
 
-def _sign_in(server: BeaconServer, email: str) -> str:
-    from app.services.auth import sign_in
-
-    use_database(server.database_url)
-    return sign_in(email, PASSWORD)[0]
-
-
 def _audit_rows(user_id: int, action: str) -> int:
-    from app.db import read_session
     from app.models import AuditLog
 
-    with read_session() as session:
-        return session.exec(select(func.count()).select_from(AuditLog)
-                            .where(AuditLog.actor_id == user_id, AuditLog.action == action)).one()
+    return count(AuditLog, AuditLog.actor_id == user_id, AuditLog.action == action)
 
 
 def _rows_created_by(model, user_id: int) -> int:
-    from app.db import read_session
-
-    with read_session() as session:
-        return session.exec(select(func.count()).select_from(model).where(col(model.created_by) == user_id)).one()
+    return count(model, col(model.created_by) == user_id)
 
 
 class Tab:
@@ -75,8 +64,9 @@ class Tab:
 
     @classmethod
     async def open(cls, server: BeaconServer, email: str, http, route: str) -> Tab:
-        client = S.LightClient(url=server.url, frontend=S.read_frontend(ROOT),
-                               session_token=await asyncio.to_thread(_sign_in, server, email), http=http, route=route)
+        token = await asyncio.to_thread(server.session_token, email, PASSWORD)
+        client = S.LightClient(url=server.url, frontend=S.read_frontend(ROOT), session_token=token, http=http,
+                               route=route)
         tab = cls(client)
 
         def keep(data) -> None:
@@ -102,6 +92,20 @@ class Tab:
         return any(text in message for message in self.received)
 
 
+@contextlib.asynccontextmanager
+async def _tabs(server: BeaconServer, route: str, *emails: str) -> AsyncIterator[list[Tab]]:
+    """A tab on `route` for each of `emails` (over one HTTP session), disconnected afterwards."""
+    async with S.shared_http_session() as http:
+        tabs = []
+        try:
+            for email in emails:
+                tabs.append(await Tab.open(server, email, http, route))
+            yield tabs
+        finally:
+            for tab in tabs:
+                await tab.client.disconnect()
+
+
 async def _until(condition: Callable[[], bool], timeout: float = SETTLE_TIMEOUT_S) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -124,21 +128,15 @@ def test_a_presence_flood_writes_no_more_than_the_limit_and_others_are_unaffecte
     other, other_id = _new_user(server, "support_staff", "Acme", "calm-agent")
 
     async def scenario():
-        async with S.shared_http_session() as http:
-            tab = await Tab.open(server, attacker, http, "/")
-            calm = await Tab.open(server, other, http, "/")
-            try:
-                for i in range(FLOOD):
-                    await tab.send(PRESENCE_STATE, "choose", value="Busy" if i % 2 else "Available")
-                await _until(lambda: tab.told_too_many() >= FLOOD - PRESENCE.per_minute)
-                await _settled(lambda: _audit_rows(attacker_id, "presence.set"), PRESENCE.per_minute)
+        async with _tabs(server, "/", attacker, other) as (tab, calm):
+            for i in range(FLOOD):
+                await tab.send(PRESENCE_STATE, "choose", value="Busy" if i % 2 else "Available")
+            await _until(lambda: tab.told_too_many() >= FLOOD - PRESENCE.per_minute)
+            await _settled(lambda: _audit_rows(attacker_id, "presence.set"), PRESENCE.per_minute)
 
-                await calm.send(PRESENCE_STATE, "choose", value="Busy")  # during the attacker's lockout
-                await _settled(lambda: _audit_rows(other_id, "presence.set"), 1)
-                assert calm.told_too_many() == 0
-            finally:
-                await tab.client.disconnect()
-                await calm.client.disconnect()
+            await calm.send(PRESENCE_STATE, "choose", value="Busy")  # during the attacker's lockout
+            await _settled(lambda: _audit_rows(other_id, "presence.set"), 1)
+            assert calm.told_too_many() == 0
 
     run_async(scenario())
 
@@ -149,57 +147,39 @@ def test_a_follow_up_flood_writes_no_more_than_the_limit_and_others_are_unaffect
 
     attacker, attacker_id = _new_user(server, "client_admin", "Acme", "flood-admin")
     other, other_id = _new_user(server, "client_admin", "Acme", "calm-admin")
-    from app.db import read_session
-
-    with read_session() as session:
-        contact = session.exec(select(Contact).where(Contact.client_id == _client_id("Acme"))
-                               .order_by(col(Contact.id))).first()
+    contact = row(Contact, contact_ids("Acme")[0])
     form = {"contact": contact.email, "scheduled_for": "2035-01-01T10:00", "note": "flood"}
 
     async def scenario():
-        async with S.shared_http_session() as http:
-            tab = await Tab.open(server, attacker, http, "/follow-ups")
-            calm = await Tab.open(server, other, http, "/follow-ups")
-            try:
-                for _ in range(FLOOD):
-                    await tab.send(WORK_STATE, "schedule_follow_up", form_data=form)
-                await _until(lambda: tab.saw(TOO_MANY))  # next to the form: follow_up_errors["form"]
-                await _settled(lambda: _rows_created_by(FollowUp, attacker_id), SCHEDULE_FOLLOW_UP.per_minute)
-                assert _audit_rows(attacker_id, "follow_up.schedule") == SCHEDULE_FOLLOW_UP.per_minute
+        async with _tabs(server, "/follow-ups", attacker, other) as (tab, calm):
+            for _ in range(FLOOD):
+                await tab.send(WORK_STATE, "schedule_follow_up", form_data=form)
+            await _until(lambda: tab.saw(TOO_MANY))  # next to the form: follow_up_errors["form"]
+            await _settled(lambda: _rows_created_by(FollowUp, attacker_id), SCHEDULE_FOLLOW_UP.per_minute)
+            assert _audit_rows(attacker_id, "follow_up.schedule") == SCHEDULE_FOLLOW_UP.per_minute
 
-                await calm.send(WORK_STATE, "schedule_follow_up", form_data=form)
-                await _settled(lambda: _rows_created_by(FollowUp, other_id), 1)
-                assert not calm.saw(TOO_MANY)
-            finally:
-                await tab.client.disconnect()
-                await calm.client.disconnect()
+            await calm.send(WORK_STATE, "schedule_follow_up", form_data=form)
+            await _settled(lambda: _rows_created_by(FollowUp, other_id), 1)
+            assert not calm.saw(TOO_MANY)
 
     run_async(scenario())
 
 
 def test_an_assignment_flood_writes_no_more_than_the_limit(server):
-    from app.models import AgentTask, Contact
+    from app.models import AgentTask
     from app.services.throttle import ASSIGN_TASK
 
     attacker, attacker_id = _new_user(server, "client_admin", "Acme", "flood-assigner")
-    from app.db import read_session
-
-    with read_session() as session:
-        contact_id = session.exec(select(Contact.id).where(Contact.client_id == _client_id("Acme"))
-                                  .order_by(col(Contact.id))).first()
+    contact_id = contact_ids("Acme")[0]
 
     async def scenario():
-        async with S.shared_http_session() as http:
-            tab = await Tab.open(server, attacker, http, "/contacts")
-            try:
-                await _until(lambda: tab.saw("Outreach Agent"), LINK_TIMEOUT_S)  # the AI agents' view arrived
-                for _ in range(FLOOD):
-                    await tab.send(CONTACTS_STATE, "start_assign", contact_id=contact_id)
-                    await tab.send(CONTACTS_STATE, "assign", form_data={"agent": "Outreach Agent", "instructions": ""})
-                await _until(lambda: tab.saw(TOO_MANY))  # in the dialog: assign_errors["form"]
-                await _settled(lambda: _rows_created_by(AgentTask, attacker_id), ASSIGN_TASK.per_minute)
-            finally:
-                await tab.client.disconnect()
+        async with _tabs(server, "/contacts", attacker) as (tab,):
+            await _until(lambda: tab.saw("Outreach Agent"), LINK_TIMEOUT_S)  # the AI agents' view arrived
+            for _ in range(FLOOD):
+                await tab.send(CONTACTS_STATE, "start_assign", contact_id=contact_id)
+                await tab.send(CONTACTS_STATE, "assign", form_data={"agent": "Outreach Agent", "instructions": ""})
+            await _until(lambda: tab.saw(TOO_MANY))  # in the dialog: assign_errors["form"]
+            await _settled(lambda: _rows_created_by(AgentTask, attacker_id), ASSIGN_TASK.per_minute)
 
     run_async(scenario())
 
@@ -211,23 +191,11 @@ def test_a_publish_flood_writes_no_more_than_the_limit(server):
     attacker, attacker_id = _new_user(server, "platform_admin", None, "flood-publisher")
 
     async def scenario():
-        async with S.shared_http_session() as http:
-            tab = await Tab.open(server, attacker, http, "/admin")
-            try:
-                for i in range(FLOOD):
-                    await tab.send(ADMIN_STATE, "publish", form_data={
-                        "client": "Acme", "status": "Active", "message": "", "type": "Info", "expires_at": ""})
-                await _until(lambda: tab.saw(TOO_MANY))  # under the form: form_errors["form"]
-                await _settled(lambda: _audit_rows(attacker_id, PUBLISH_ACTION), PUBLISH.per_minute)
-            finally:
-                await tab.client.disconnect()
+        async with _tabs(server, "/admin", attacker) as (tab,):
+            for i in range(FLOOD):
+                await tab.send(ADMIN_STATE, "publish", form_data={
+                    "client": "Acme", "status": "Active", "message": "", "type": "Info", "expires_at": ""})
+            await _until(lambda: tab.saw(TOO_MANY))  # under the form: form_errors["form"]
+            await _settled(lambda: _audit_rows(attacker_id, PUBLISH_ACTION), PUBLISH.per_minute)
 
     run_async(scenario())
-
-
-def _client_id(name: str) -> int:
-    from app.db import read_session
-    from app.models import Client
-
-    with read_session() as session:
-        return session.exec(select(Client.id).where(Client.name == name)).one()

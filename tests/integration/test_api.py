@@ -2,22 +2,7 @@
 
 import pytest
 
-from app.services.auth import create_api_token
-from tests.support.api import call_api
-
-
-def call(method: str, path: str, token: str | None = None, **kwargs):
-    return call_api(method, path, token, **kwargs)
-
-
-@pytest.fixture
-def admin_token(database):
-    return create_api_token("admin@beacon.demo")
-
-
-@pytest.fixture
-def acme_token(database):
-    return create_api_token("ops@acme.demo")
+from tests.support.api import call_api as call
 
 
 def test_publishing_returns_the_clients_new_effective_status(admin_token, client_ids):

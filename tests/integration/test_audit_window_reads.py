@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlmodel import col, func, select
+from sqlmodel import col
 
 from app.db import read_session, transaction
 from app.models import AuditLog
@@ -17,11 +17,7 @@ from app.views.audit import (
     read_audit_page,
     read_status_history_page,
 )
-
-
-def _count(*where) -> int:
-    with read_session() as session:
-        return session.exec(select(func.count()).select_from(AuditLog).where(*where)).one()
+from tests.support.factory import count
 
 
 def _audit(window: AuditWindow):
@@ -37,7 +33,7 @@ def _history(window: StatusHistoryWindow):
 def test_pages_of_fifty_newest_first_with_the_total(admin, client_ids):
     for _ in range(AUDIT_PAGE_SIZE + 5):
         publish_system_status(admin, None, "active")
-    total = _count()
+    total = count(AuditLog)
     first = _audit(AuditWindow())
     second = _audit(AuditWindow(offset=AUDIT_PAGE_SIZE))
     assert first.total == second.total == total > AUDIT_PAGE_SIZE
@@ -58,27 +54,27 @@ def test_filters_by_action_actor_client_and_days(admin, client_ids):
     clear_status_override(admin, acme)
 
     published = _audit(AuditWindow(action=PUBLISH_ACTION))
-    assert published.total == _count(AuditLog.action == PUBLISH_ACTION) >= 2
+    assert published.total == count(AuditLog, AuditLog.action == PUBLISH_ACTION) >= 2
     assert {r.action for r in published.rows} == {PUBLISH_ACTION}
 
     mine = _audit(AuditWindow(actor="ADMIN@beacon"))
-    assert mine.total == _count(AuditLog.actor_label == "admin@beacon.demo")
+    assert mine.total == count(AuditLog, AuditLog.actor_label == "admin@beacon.demo")
     assert _audit(AuditWindow(actor="nobody-like-this")).total == 0
     assert _audit(AuditWindow(actor="100%_")).total == 0  # LIKE wildcards are literal
 
     acme_rows = _audit(AuditWindow(client=str(acme)))
-    assert acme_rows.total == _count(AuditLog.client_id == acme) >= 2
+    assert acme_rows.total == count(AuditLog, AuditLog.client_id == acme) >= 2
     platform = _audit(AuditWindow(client=GLOBAL_CLIENT))
-    assert platform.total == _count(col(AuditLog.client_id).is_(None)) >= 1
+    assert platform.total == count(AuditLog, col(AuditLog.client_id).is_(None)) >= 1
     both = _audit(AuditWindow(action=PUBLISH_ACTION, client=str(acme)))
     assert both.total == 1 and "message=Back soon" in both.rows[0].new
 
     today = datetime.now(timezone.utc).date()
     assert _audit(AuditWindow(since=today, until=today)).total >= 3
-    assert _audit(AuditWindow(until=today - timedelta(days=1))).total == _count(
+    assert _audit(AuditWindow(until=today - timedelta(days=1))).total == count(AuditLog, 
         AuditLog.created_at < datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc))
     assert _audit(AuditWindow(since=today + timedelta(days=1))).total == 0
-    assert _audit(AuditWindow(until=date.max)).total == _count()  # no overflow at the end of time
+    assert _audit(AuditWindow(until=date.max)).total == count(AuditLog)  # no overflow at the end of time
 
 
 def test_status_history_by_client(admin, client_ids):
@@ -90,7 +86,7 @@ def test_status_history_by_client(admin, client_ids):
         session.add(AuditLog(actor_label="x@example.com", action="chat.create", target_type="chat", client_id=acme))
 
     everything = _history(StatusHistoryWindow())
-    assert everything.total == _count(col(AuditLog.action).in_([PUBLISH_ACTION, CLEAR_OVERRIDE_ACTION]))
+    assert everything.total == count(AuditLog, col(AuditLog.action).in_([PUBLISH_ACTION, CLEAR_OVERRIDE_ACTION]))
     acme_history = _history(StatusHistoryWindow(client=str(acme)))
     assert acme_history.total == 2
     cleared, published = acme_history.rows

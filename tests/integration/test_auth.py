@@ -4,15 +4,10 @@ import pytest
 from sqlmodel import select
 
 from app.db import read_session
-from app.models import HumanAgent, User
+from app.models import User
 from app.services import auth
 from app.services.errors import InvalidInput, NotAuthenticated
-
-
-def presence_of(email: str) -> str:
-    with read_session() as session:
-        user = session.exec(select(User).where(User.email == email)).one()
-        return session.exec(select(HumanAgent).where(HumanAgent.user_id == user.id)).one().status
+from tests.support.factory import human_agent
 
 
 def test_a_wrong_password_does_not_sign_in(database):
@@ -36,16 +31,16 @@ def test_a_session_token_identifies_the_user_until_sign_out(database):
 
 def test_support_staff_become_available_on_sign_in_and_offline_on_sign_out(database):
     token, _ = auth.sign_in("sam@acme.demo", "beacon-demo")
-    assert presence_of("sam@acme.demo") == "available"
+    assert human_agent("sam@acme.demo").status == "available"
     auth.sign_out(token)
-    assert presence_of("sam@acme.demo") == "offline"
+    assert human_agent("sam@acme.demo").status == "offline"
 
 
 def test_signing_out_one_session_keeps_the_agent_available_while_another_is_open(database):
     first, _ = auth.sign_in("sam@acme.demo", "beacon-demo")
     auth.sign_in("sam@acme.demo", "beacon-demo")
     auth.sign_out(first)
-    assert presence_of("sam@acme.demo") == "available"
+    assert human_agent("sam@acme.demo").status == "available"
 
 
 def test_an_api_token_acts_as_its_user_and_is_stored_hashed(database):
@@ -63,4 +58,4 @@ def test_creating_a_user_validates_every_field(database):
 
 def test_support_staff_created_later_are_human_agents_of_their_client(database):
     auth.create_user(None, "new@acme.demo", "New Agent", "long-enough-pw", "support_staff", "Acme")
-    assert presence_of("new@acme.demo") == "offline"
+    assert human_agent("new@acme.demo").status == "offline"

@@ -1,17 +1,8 @@
 """`beacon`, run as a separate process against the same database."""
 
 import json
-import os
-import subprocess
-import sys
 
-from tests.conftest import ROOT
-
-
-def beacon(database: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "BEACON_DATABASE_URL": database}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+from tests.support.cli import beacon
 
 
 def test_status_set_publishes_through_the_service_and_status_show_reads_it(database):

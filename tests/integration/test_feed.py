@@ -1,16 +1,14 @@
 """The change feed on SQLite: commits from this process and from others reach the right sessions."""
 
 import asyncio
-import os
-import subprocess
-import sys
 
 from app.feed.listener import ChangeFeed, latest_seq
 from app.feed.registry import SessionRegistry
 from app.services.live_views import EVERY_VIEW
 from app.feed.signals import wake_source_for_settings
 from app.services.system_status import publish_system_status
-from tests.conftest import ROOT, run_async
+from tests.conftest import run_async
+from tests.support.cli import beacon
 
 WAIT_SECONDS = 10  # generous: only a lost change would take this long
 
@@ -31,11 +29,9 @@ def test_a_commit_by_another_process_reaches_that_clients_sessions_only(database
         acme = sessions.subscribe(f"client:{client_ids['Acme']}", topics=EVERY_VIEW)
         globex = sessions.subscribe(f"client:{client_ids['Globex']}", topics=EVERY_VIEW)
         admins = sessions.subscribe("all", topics=EVERY_VIEW)
-        env = {**os.environ, "BEACON_DATABASE_URL": database}
-        await asyncio.to_thread(subprocess.run, [
-            sys.executable, "-m", "app.cli", "status", "set", "--as", "admin@beacon.demo",
-            "--client", "Acme", "--status", "maintenance", "--message", "From the CLI"],
-            cwd=ROOT, env=env, check=True, capture_output=True)
+        done = await asyncio.to_thread(beacon, database, "status", "set", "--as", "admin@beacon.demo",
+                                       "--client", "Acme", "--status", "maintenance", "--message", "From the CLI")
+        assert done.returncode == 0, done.stderr
         views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
         assert views["tenant"][1]["status"] == "maintenance"
         assert views["tenant"][1]["shown_message"].message == "From the CLI"

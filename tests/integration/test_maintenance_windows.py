@@ -11,24 +11,20 @@ import pytest
 from sqlmodel import col, func, select
 
 from app.db import read_session
-from app.models import AuditLog, ChangeLogEntry, MaintenanceWindow, StatusInterval, utc_now
+from app.models import ChangeLogEntry, MaintenanceWindow, StatusInterval, utc_now
 from app.services import maintenance
 from app.services.auth import actor_for_email, create_api_token
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.live_views import build_views
 from app.services.system_status import publish_system_status, publish_to_clients, system_snapshot
 from tests.conftest import run_async
-from tests.integration.test_cli import beacon
 from tests.support.api import call_api
+from tests.support.cli import beacon
+from tests.support.factory import audit_rows, client_id
 
 
 def soon(seconds: float):
     return utc_now() + timedelta(seconds=seconds)
-
-
-def audit_actions(*actions: str) -> list[AuditLog]:
-    with read_session() as session:
-        return list(session.exec(select(AuditLog).where(col(AuditLog.action).in_(actions)).order_by(col(AuditLog.id))))
 
 
 def intervals(client_id) -> list[tuple[str, bool]]:
@@ -55,7 +51,7 @@ def test_the_timer_starts_and_ends_a_clients_window_with_audit_and_history(admin
     time.sleep(0.5)
     assert maintenance.advance_windows() is None
     assert system_snapshot(admin, acme).status == "active"
-    assert [a.action for a in audit_actions(*maintenance.ACTIONS)] == [
+    assert [a.action for a in audit_rows(*maintenance.ACTIONS)] == [
         "maintenance.schedule", "maintenance.start", "maintenance.complete"]
     assert intervals(acme) == [("maintenance", False), ("active", True)]
     assert intervals(globex) == []
@@ -177,7 +173,7 @@ def test_the_timer_wakes_for_a_window_scheduled_while_it_sleeps(admin, client_id
 def test_bulk_publishing_writes_one_audit_row_per_client_in_one_go(admin, client_ids):
     results = publish_to_clients(admin, [client_ids["Acme"], client_ids["Globex"]], "maintenance", "Patching")
     assert [r.client_id for r in results] == [client_ids["Acme"], client_ids["Globex"]]
-    rows = audit_actions("system_status.publish")
+    rows = audit_rows("system_status.publish")
     assert sorted(r.client_id for r in rows) == sorted(client_ids.values())
     assert system_snapshot(admin, client_ids["Globex"]).shown.message == "Patching"
 
@@ -186,15 +182,10 @@ def test_bulk_publishing_with_an_unknown_client_changes_nothing(admin, client_id
     with pytest.raises(NotFound):
         publish_to_clients(admin, [client_ids["Acme"], 99999], "inactive")
     assert system_snapshot(admin, client_ids["Acme"]).status == "active"
-    assert audit_actions("system_status.publish") == []
+    assert audit_rows("system_status.publish") == []
 
 
 # --- the HTTP API ---------------------------------------------------------------------------
-
-@pytest.fixture
-def admin_token(database):
-    return create_api_token("admin@beacon.demo")
-
 
 def test_the_api_schedules_lists_extends_and_cancels_a_window(admin_token, client_ids):
     created = call_api("POST", "/api/v1/maintenance-windows", admin_token, json={
@@ -282,9 +273,7 @@ def test_the_cli_refuses_bad_windows_with_one_line(database, args, words):
 
 def test_windows_and_history_work_on_postgresql(postgres_database):
     admin = actor_for_email("admin@beacon.demo")
-    with read_session() as session:
-        from app.models import Client
-        acme = session.exec(select(Client.id).where(Client.name == "Acme")).one()
+    acme = client_id("Acme")
     window = maintenance.schedule_window(admin, acme, soon(-1), soon(0.3), "pg")
     assert system_snapshot(admin, acme).status == "maintenance"
     time.sleep(0.35)

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import select
 
 from app.db import read_session
 from app.models import AgentStatus, AuditLog, ChangeLogEntry, SystemMessage, utc_now
@@ -16,11 +16,7 @@ from app.services.system_status import (
     update_system_message,
     withdraw_system_message,
 )
-
-
-def count(model) -> int:
-    with read_session() as session:
-        return session.exec(select(func.count()).select_from(model)).one()
+from tests.support.factory import count
 
 
 def test_publishing_for_a_client_sets_its_status_and_message_with_an_audit_row(admin, client_ids):

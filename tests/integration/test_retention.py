@@ -3,14 +3,11 @@ in batches, young ones stay, the newest change_log row always stays."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from app.config import reset_settings_cache
 from app.db import read_session, transaction
@@ -18,7 +15,8 @@ from app.feed.listener import changes_after, latest_seq
 from app.models import AuditLog, ChangeLogEntry, utc_now
 from app.services import retention
 from app.services.retention import prune_old_rows
-from tests.conftest import ROOT
+from tests.support.cli import beacon
+from tests.support.factory import count
 
 BACKENDS = ["database", pytest.param("postgres_database", marks=pytest.mark.postgres)]
 OLD_ROWS = 23  # more than a few batches of BATCH
@@ -28,11 +26,6 @@ BATCH = 5
 @pytest.fixture(params=BACKENDS)
 def any_database(request) -> str:
     return request.getfixturevalue(request.param)
-
-
-def _count(model, *where) -> int:
-    with read_session() as session:
-        return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
 def _age_change_log(seqs_up_to: int, days: float) -> None:
@@ -58,10 +51,10 @@ def test_old_change_log_rows_are_pruned_in_batches_and_young_ones_kept(any_datab
     _add_changes(OLD_ROWS)
     old_end = latest_seq()
     _age_change_log(old_end, days=2)
-    old = _count(ChangeLogEntry, col(ChangeLogEntry.seq) <= old_end)  # the seed's rows and ours
+    old = count(ChangeLogEntry, col(ChangeLogEntry.seq) <= old_end)  # the seed's rows and ours
     assert old >= OLD_ROWS
     _add_changes(3)  # young rows
-    young = _count(ChangeLogEntry, col(ChangeLogEntry.seq) > old_end)
+    young = count(ChangeLogEntry, col(ChangeLogEntry.seq) > old_end)
     assert young >= 3
     progress: list[int] = []
 
@@ -69,8 +62,8 @@ def test_old_change_log_rows_are_pruned_in_batches_and_young_ones_kept(any_datab
                             progress=lambda table, n: progress.append(n) if table == retention.CHANGE_LOG else None)
 
     assert result.change_log == old
-    assert _count(ChangeLogEntry, col(ChangeLogEntry.seq) <= old_end) == 0
-    assert _count(ChangeLogEntry, col(ChangeLogEntry.seq) > old_end) == young
+    assert count(ChangeLogEntry, col(ChangeLogEntry.seq) <= old_end) == 0
+    assert count(ChangeLogEntry, col(ChangeLogEntry.seq) > old_end) == young
     # one transaction per batch of BATCH rows
     assert progress == [min(n, old) for n in range(BATCH, old + BATCH, BATCH)]
 
@@ -110,7 +103,7 @@ def test_a_young_row_stops_the_prune_so_the_log_stays_unbroken(any_database):
 def test_old_audit_rows_are_pruned_in_batches_and_younger_ones_kept(any_database):
     _add_audit_rows(OLD_ROWS, days_old=400, action="test.ancient")
     _add_audit_rows(4, days_old=300, action="test.recent")  # younger than the 365 days
-    seen_before = _count(AuditLog)
+    seen_before = count(AuditLog)
     progress: list[int] = []
 
     result = prune_old_rows(batch_size=BATCH, pause_seconds=0,
@@ -118,9 +111,9 @@ def test_old_audit_rows_are_pruned_in_batches_and_younger_ones_kept(any_database
 
     assert result.audit_logs == OLD_ROWS
     assert progress == [5, 10, 15, 20, 23]  # a transaction per batch of BATCH rows
-    assert _count(AuditLog, AuditLog.action == "test.ancient") == 0
-    assert _count(AuditLog, AuditLog.action == "test.recent") == 4
-    assert _count(AuditLog) == seen_before - OLD_ROWS  # the seed's own (new) rows stay
+    assert count(AuditLog, AuditLog.action == "test.ancient") == 0
+    assert count(AuditLog, AuditLog.action == "test.recent") == 4
+    assert count(AuditLog) == seen_before - OLD_ROWS  # the seed's own (new) rows stay
 
 
 def test_retention_settings_are_honoured(any_database, monkeypatch):
@@ -129,7 +122,7 @@ def test_retention_settings_are_honoured(any_database, monkeypatch):
     end = latest_seq()
     _age_change_log(end, days=0.25)  # six hours old: kept under the default day
     assert prune_old_rows(pause_seconds=0).change_log == 0
-    assert _count(AuditLog, AuditLog.action == "test.month-old") == 2
+    assert count(AuditLog, AuditLog.action == "test.month-old") == 2
 
     monkeypatch.setenv("BEACON_CHANGE_LOG_RETENTION", "2h")
     monkeypatch.setenv("BEACON_AUDIT_RETENTION_DAYS", "30")
@@ -141,17 +134,15 @@ def test_retention_settings_are_honoured(any_database, monkeypatch):
         monkeypatch.delenv("BEACON_AUDIT_RETENTION_DAYS")
         reset_settings_cache()
     assert result.audit_logs >= 2
-    assert _count(AuditLog, AuditLog.action == "test.month-old") == 0
+    assert count(AuditLog, AuditLog.action == "test.month-old") == 0
     assert result.change_log > 0
-    assert _count(ChangeLogEntry, col(ChangeLogEntry.seq) < end) == 0
+    assert count(ChangeLogEntry, col(ChangeLogEntry.seq) < end) == 0
 
 
 def test_beacon_prune_runs_once_with_a_progress_line(any_database):
     _add_audit_rows(7, days_old=400, action="test.ancient")
-    env = {**os.environ, "BEACON_DATABASE_URL": any_database}
-    done = subprocess.run([sys.executable, "-m", "app.cli", "prune", "--batch-size", "3"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    done = beacon(any_database, "prune", "--batch-size", "3", timeout=60)
     assert done.returncode == 0, done.stderr
     assert "pruning audit_logs: 7 rows deleted" in done.stderr
     assert "Pruned" in done.stdout and "7 audit_logs rows" in done.stdout
-    assert _count(AuditLog, AuditLog.action == "test.ancient") == 0
+    assert count(AuditLog, AuditLog.action == "test.ancient") == 0

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
 
 from app.db import read_session
-from app.models import (
-    AgentTask,
-    AIAgent,
-    AuditLog,
-    ChangeLogEntry,
-    Client,
-    Contact,
-    Draft,
-    FollowUp,
-    utc_now,
-)
+from app.models import AgentTask, AuditLog, ChangeLogEntry, Draft, FollowUp, utc_now
 from app.services import drafts, follow_ups, tasks
 from app.services.actors import system_actor
 from app.services.auth import actor_for_email, create_user
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.system_status import publish_system_status
+from tests.support.factory import agent_id, audit_rows, contact_id, count, draft, follow_up, task
 
 WRITTEN_TABLES = (AuditLog, ChangeLogEntry, AgentTask, Draft, FollowUp)
 DUE_WAIT_SECONDS = 5  # a follow-up scheduled a moment ahead is due well within this
@@ -42,42 +35,16 @@ def worker(database):
     return system_actor("worker:test")
 
 
-def contact_id(name: str) -> int:
-    with read_session() as session:
-        return session.exec(select(Contact.id).where(Contact.name == name)).one()
-
-
-def agent_id(client: str, name: str) -> int:
-    with read_session() as session:
-        return session.exec(select(AIAgent.id).where(
-            AIAgent.client_id == Client.id, Client.name == client, AIAgent.name == name)).one()
-
-
-def task(task_id: int) -> AgentTask:
-    with read_session() as session:
-        return session.get(AgentTask, task_id)
-
-
-def draft(draft_id: int) -> Draft:
-    with read_session() as session:
-        return session.get(Draft, draft_id)
-
-
-def follow_up(follow_up_id: int) -> FollowUp:
-    with read_session() as session:
-        return session.get(FollowUp, follow_up_id)
-
-
-def audit_rows(action: str, target_id: int) -> list[AuditLog]:
-    with read_session() as session:
-        return list(session.exec(select(AuditLog).where(
-            AuditLog.action == action, AuditLog.target_id == str(target_id)).order_by(AuditLog.id)))
-
-
 def row_counts() -> dict[str, int]:
-    with read_session() as session:
-        return {table.__tablename__: session.exec(select(func.count()).select_from(table)).one()
-                for table in WRITTEN_TABLES}
+    return {table.__tablename__: count(table) for table in WRITTEN_TABLES}
+
+
+@contextlib.contextmanager
+def writes_nothing() -> Iterator[None]:
+    """The block adds or removes no row of WRITTEN_TABLES (counted when it ends)."""
+    before = row_counts()
+    yield
+    assert row_counts() == before
 
 
 def assign_outreach(actor, contact: str = "Ada Byrne", client: str = "Acme", instructions: str = "") -> int:
@@ -113,7 +80,7 @@ def test_a_client_admin_assigns_a_pending_task_and_the_audit_records_it(acme_adm
     assert (assigned.status, assigned.kind, assigned.client_id) == ("pending", "outreach", client_ids["Acme"])
     assert assigned.instructions == "Mention the spring offer."
     assert assigned.created_by == acme_admin.user_id and assigned.attempts == 0
-    [row] = audit_rows("task.assign", task_id)
+    [row] = audit_rows("task.assign", target_id=task_id)
     assert row.actor_id == acme_admin.user_id and row.client_id == client_ids["Acme"]
     assert row.new_value["status"] == "pending" and row.new_value["contact"] == "Ada Byrne"
 
@@ -134,28 +101,25 @@ def test_support_staff_may_assign_tasks(database):
 def test_a_plain_user_may_not_assign_and_nothing_is_written(database):
     create_user(None, "pat@acme.demo", "Pat", "long-enough-pw", "user", "Acme")
     user = actor_for_email("pat@acme.demo")
-    before = row_counts()
-    with pytest.raises(Forbidden):
-        assign_outreach(user)
-    assert row_counts() == before
+    with writes_nothing():
+        with pytest.raises(Forbidden):
+            assign_outreach(user)
 
 
 def test_assigning_on_another_clients_contact_is_answered_as_a_missing_one_and_nothing_is_written(acme_admin):
-    before = row_counts()
-    with pytest.raises(NotFound) as foreign:
-        tasks.assign_task(acme_admin, contact_id("Eva Schmidt"), agent_id("Globex", "Outreach Agent"))
-    with pytest.raises(NotFound) as missing:
-        tasks.assign_task(acme_admin, 999_999, agent_id("Acme", "Outreach Agent"))
-    assert foreign.value.message == missing.value.message
-    assert row_counts() == before
+    with writes_nothing():
+        with pytest.raises(NotFound) as foreign:
+            tasks.assign_task(acme_admin, contact_id("Eva Schmidt"), agent_id("Globex", "Outreach Agent"))
+        with pytest.raises(NotFound) as missing:
+            tasks.assign_task(acme_admin, 999_999, agent_id("Acme", "Outreach Agent"))
+        assert foreign.value.message == missing.value.message
 
 
 def test_assigning_another_clients_agent_is_invalid_input_and_nothing_is_written(acme_admin):
-    before = row_counts()
-    with pytest.raises(InvalidInput) as raised:
-        tasks.assign_task(acme_admin, contact_id("Ada Byrne"), agent_id("Globex", "Outreach Agent"))
-    assert "agent" in raised.value.fields
-    assert row_counts() == before
+    with writes_nothing():
+        with pytest.raises(InvalidInput) as raised:
+            tasks.assign_task(acme_admin, contact_id("Ada Byrne"), agent_id("Globex", "Outreach Agent"))
+        assert "agent" in raised.value.fields
 
 
 def test_instructions_over_the_limit_are_invalid_input(acme_admin):
@@ -177,7 +141,7 @@ def test_claiming_moves_the_oldest_pending_task_to_in_progress_for_the_worker(ac
     assert (held.status, held.claimed_by, held.attempts) == ("in_progress", "worker:test", 1)
     assert held.claim_expires_at > held.started_at
     assert task(second).status == "pending"
-    [start] = audit_rows("task.start", first)
+    [start] = audit_rows("task.start", target_id=first)
     assert start.actor_label == "worker:test" and start.old_value == {"status": "pending"}
 
 
@@ -200,27 +164,25 @@ def test_completing_a_task_creates_a_pending_draft(acme_admin, worker):
     created = draft(draft_id)
     assert (created.status, created.task_id, created.contact_id, created.subject) == (
         "pending", task_id, contact_id("Ada Byrne"), "An idea for Northwind")
-    assert len(audit_rows("draft.create", draft_id)) == 1
+    assert len(audit_rows("draft.create", target_id=draft_id)) == 1
 
 
 def test_cancelling_a_completed_task_is_a_conflict_and_writes_nothing(acme_admin, worker):
     task_id = claimed_task(acme_admin, worker)
     tasks.complete_task(worker, task_id, "Hello", "Body")
-    before = row_counts()
-    with pytest.raises(Conflict):
-        tasks.cancel_task(acme_admin, task_id)
-    assert task(task_id).status == "completed"
-    assert row_counts() == before
+    with writes_nothing():
+        with pytest.raises(Conflict):
+            tasks.cancel_task(acme_admin, task_id)
+        assert task(task_id).status == "completed"
 
 
 def test_completing_a_task_held_by_another_worker_is_a_conflict_and_writes_nothing(acme_admin, worker):
     task_id = claimed_task(acme_admin, worker)
-    before = row_counts()
-    with pytest.raises(Conflict):
-        tasks.complete_task(system_actor("worker:other"), task_id, "Hello", "Body")
-    held = task(task_id)
-    assert (held.status, held.claimed_by) == ("in_progress", "worker:test")
-    assert row_counts() == before
+    with writes_nothing():
+        with pytest.raises(Conflict):
+            tasks.complete_task(system_actor("worker:other"), task_id, "Hello", "Body")
+        held = task(task_id)
+        assert (held.status, held.claimed_by) == ("in_progress", "worker:test")
 
 
 def test_completing_a_pending_task_is_a_conflict(acme_admin, worker):
@@ -243,7 +205,7 @@ def test_failing_a_task_records_the_reason(acme_admin, worker):
     tasks.fail_task(worker, task_id, "The CRM did not answer in time.")
     failed = task(task_id)
     assert (failed.status, failed.error, failed.claimed_by) == ("failed", "The CRM did not answer in time.", None)
-    [row] = audit_rows("task.fail", task_id)
+    [row] = audit_rows("task.fail", target_id=task_id)
     assert row.new_value["reason"] == "The CRM did not answer in time."
 
 
@@ -282,7 +244,7 @@ def test_a_claim_whose_lease_ran_out_is_retried_with_its_attempts_kept(acme_admi
     tasks.recover_lost_claims(system_actor("worker:sweeper"))
     retried = task(task_id)
     assert (retried.status, retried.attempts, retried.claimed_by) == ("pending", 1, None)
-    [row] = audit_rows("task.retry", task_id)
+    [row] = audit_rows("task.retry", target_id=task_id)
     assert row.new_value["lost_worker"] == "worker:test"
 
 
@@ -323,7 +285,7 @@ def test_a_task_whose_claims_are_lost_max_attempts_times_is_failed(acme_admin, w
     failed = task(task_id)
     assert (failed.status, failed.attempts, failed.claimed_by) == ("failed", tasks.MAX_ATTEMPTS, None)
     assert str(tasks.MAX_ATTEMPTS) in failed.error and failed.finished_at is not None
-    assert len(audit_rows("task.retry", task_id)) == tasks.MAX_ATTEMPTS - 1
+    assert len(audit_rows("task.retry", target_id=task_id)) == tasks.MAX_ATTEMPTS - 1
     assert tasks.claim_next_task(worker) is None
 
 
@@ -336,17 +298,16 @@ def test_approving_a_pending_draft_records_who_decided(acme_admin, worker):
     approved = draft(draft_id)
     assert (approved.status, approved.decided_by) == ("approved", acme_admin.user_id)
     assert approved.decided_at is not None
-    [row] = audit_rows("draft.approve", draft_id)
+    [row] = audit_rows("draft.approve", target_id=draft_id)
     assert row.old_value == {"status": "pending"} and row.new_value["status"] == "approved"
 
 
 def test_approving_a_draft_twice_is_a_conflict_and_writes_nothing(acme_admin, worker):
     draft_id = completed_draft(acme_admin, worker)
     drafts.approve_draft(acme_admin, draft_id)
-    before = row_counts()
-    with pytest.raises(Conflict):
-        drafts.approve_draft(acme_admin, draft_id)
-    assert row_counts() == before
+    with writes_nothing():
+        with pytest.raises(Conflict):
+            drafts.approve_draft(acme_admin, draft_id)
 
 
 def test_a_rejected_draft_cannot_be_approved(acme_admin, worker):
@@ -359,11 +320,10 @@ def test_a_rejected_draft_cannot_be_approved(acme_admin, worker):
 
 def test_a_pending_draft_cannot_be_marked_sent(acme_admin, worker):
     draft_id = completed_draft(acme_admin, worker)
-    before = row_counts()
-    with pytest.raises(Conflict):
-        drafts.mark_draft_sent(acme_admin, draft_id)
-    assert draft(draft_id).status == "pending"
-    assert row_counts() == before
+    with writes_nothing():
+        with pytest.raises(Conflict):
+            drafts.mark_draft_sent(acme_admin, draft_id)
+        assert draft(draft_id).status == "pending"
 
 
 def test_marking_an_approved_draft_sent_schedules_a_follow_up_for_the_follow_up_agent(acme_admin, worker):
@@ -378,7 +338,7 @@ def test_marking_an_approved_draft_sent_schedules_a_follow_up_for_the_follow_up_
     assert scheduled.ai_agent_id == agent_id("Acme", "Follow-up Agent")
     assert scheduled.contact_id == contact_id("Ada Byrne")
     assert scheduled.scheduled_for == sent.sent_at + drafts.FOLLOW_UP_AFTER_SENT
-    assert len(audit_rows("follow_up.schedule", scheduled.id)) == 1
+    assert len(audit_rows("follow_up.schedule", target_id=scheduled.id)) == 1
 
 
 def test_a_sent_draft_cannot_be_sent_again(acme_admin, worker):
@@ -410,11 +370,10 @@ def test_a_plain_user_may_not_decide_on_a_draft(acme_admin, worker):
 
 
 def test_a_follow_up_in_the_past_is_invalid_input_and_nothing_is_written(acme_admin):
-    before = row_counts()
-    with pytest.raises(InvalidInput) as raised:
-        follow_ups.schedule_follow_up(acme_admin, contact_id("Ada Byrne"), utc_now() - timedelta(minutes=1))
-    assert "scheduled_for" in raised.value.fields
-    assert row_counts() == before
+    with writes_nothing():
+        with pytest.raises(InvalidInput) as raised:
+            follow_ups.schedule_follow_up(acme_admin, contact_id("Ada Byrne"), utc_now() - timedelta(minutes=1))
+        assert "scheduled_for" in raised.value.fields
 
 
 def test_a_follow_up_without_a_time_is_invalid_input(acme_admin):
@@ -429,7 +388,7 @@ def test_scheduling_a_follow_up_assigns_the_clients_follow_up_agent(acme_admin):
     scheduled = follow_up(follow_up_id)
     assert (scheduled.status, scheduled.note, scheduled.scheduled_for) == ("scheduled", "Ask about Q3.", when)
     assert scheduled.ai_agent_id == agent_id("Acme", "Follow-up Agent")
-    assert len(audit_rows("follow_up.schedule", follow_up_id)) == 1
+    assert len(audit_rows("follow_up.schedule", target_id=follow_up_id)) == 1
 
 
 def test_a_follow_up_on_another_clients_contact_is_answered_as_a_missing_one(acme_admin):
@@ -442,7 +401,7 @@ def test_cancelling_a_scheduled_follow_up(acme_admin):
     follow_ups.cancel_follow_up(acme_admin, follow_up_id)
     cancelled = follow_up(follow_up_id)
     assert cancelled.status == "cancelled" and cancelled.cancelled_at is not None
-    assert len(audit_rows("follow_up.cancel", follow_up_id)) == 1
+    assert len(audit_rows("follow_up.cancel", target_id=follow_up_id)) == 1
 
 
 def test_cancelling_a_follow_up_twice_is_a_conflict(acme_admin):
@@ -465,7 +424,7 @@ def test_a_due_follow_up_becomes_a_pending_follow_up_task(acme_admin, worker):
     assert follow_ups.execute_due_follow_ups(worker) == 1
     executed = follow_up(follow_up_id)
     assert executed.status == "executed" and executed.executed_at is not None
-    [row] = audit_rows("follow_up.execute", follow_up_id)
+    [row] = audit_rows("follow_up.execute", target_id=follow_up_id)
     created = task(row.new_value["task_id"])
     assert (created.status, created.kind, created.instructions) == ("pending", "follow_up", "Ask about Q3.")
     assert created.ai_agent_id == agent_id("Acme", "Follow-up Agent")

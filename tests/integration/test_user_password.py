@@ -3,21 +3,10 @@ sign-in sessions end, and bad input is one line and a non-zero exit."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from sqlmodel import select
 
-from tests.conftest import ROOT
-
-
-def beacon(database: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "BEACON_DATABASE_URL": database}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, input=stdin,
-                          stdin=None if stdin is not None else subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=120)
+from tests.support.cli import beacon
 
 
 def one_line(stderr: str) -> bool:

@@ -3,9 +3,7 @@ in a separate process as an operator runs it, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -13,15 +11,9 @@ import sqlalchemy as sa
 
 from app.db import get_engine
 from app.services.work_rules import BADGE_DRAFT_READY, BADGE_FAILED, ContactWork, contact_badge
-from tests.conftest import ROOT
+from tests.support.cli import beacon
 
 CONTACTS, TASKS = 300, 600
-
-
-def beacon(database: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "BEACON_DATABASE_URL": database}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
 def seed(database: str, contacts: int = CONTACTS, tasks: int = TASKS, client: str = "Acme"):

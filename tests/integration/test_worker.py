@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,10 +14,9 @@ import pytest
 from sqlmodel import col, select
 
 from app.db import read_session
-from app.models import AgentTask, AIAgent, AuditLog, Client, Contact, Draft
-from app.services import tasks
-from app.services.auth import actor_for_email
-from tests.conftest import ROOT
+from app.models import AgentTask, Draft
+from tests.support.cli import start_beacon
+from tests.support.factory import CLIENT_ADMINS, OUTREACH, assign, audit_rows, task
 
 TASKS_PER_CLIENT = 15
 FAST = ("--speed", "20", "--failure-rate", "0")  # a task takes 0.075-0.2 s and never fails
@@ -41,11 +39,8 @@ class WorkerProcess:
         env = {**os.environ, "BEACON_DATABASE_URL": database,
                "BEACON_CLAIM_LEASE_SECONDS": TEST_LEASE_SECONDS}
         with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "worker", *options,
-                 "--concurrency", str(concurrency), "--name", name],
-                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            )
+            self.process = start_beacon(env, "worker", *options, "--concurrency", str(concurrency), "--name", name,
+                                        stdout=out, stderr=subprocess.STDOUT)
 
     def output(self) -> str:
         return f"--- {self.name} (exit {self.process.poll()}) ---\n" + self.log.read_text(errors="replace")
@@ -76,21 +71,10 @@ def wait_for(condition, seconds: float, workers: list[WorkerProcess], what: str)
         time.sleep(0.1)
 
 
-DEMO_ADMINS = {"Acme": "ops@acme.demo", "Globex": "ops@globex.demo"}
-
-
-def assign_outreach_tasks(per_client: int, clients=tuple(DEMO_ADMINS)) -> list[int]:
+def assign_outreach_tasks(per_client: int, clients=tuple(CLIENT_ADMINS)) -> list[int]:
     """`per_client` outreach tasks on each client's contacts, round robin, assigned by its admin."""
-    ids = []
-    for client in clients:
-        actor = actor_for_email(DEMO_ADMINS[client])
-        with read_session() as session:
-            contacts = list(session.exec(select(Contact.id).where(
-                Contact.client_id == Client.id, Client.name == client).order_by(col(Contact.id))))
-            agent = session.exec(select(AIAgent.id).where(
-                AIAgent.client_id == Client.id, Client.name == client, AIAgent.name == "Outreach Agent")).one()
-        ids += [tasks.assign_task(actor, contacts[i % len(contacts)], agent) for i in range(per_client)]
-    return ids
+    return [task_id for client in clients
+            for task_id in assign(CLIENT_ADMINS[client], client, OUTREACH, per_client)]
 
 
 def statuses(task_ids: list[int]) -> dict[int, str]:
@@ -99,19 +83,9 @@ def statuses(task_ids: list[int]) -> dict[int, str]:
         return {task_id: status for task_id, status in rows}
 
 
-def task(task_id: int) -> AgentTask:
-    with read_session() as session:
-        return session.get(AgentTask, task_id)
-
-
 def holder(task_id: int) -> tuple[str, str | None]:
     held = task(task_id)
     return held.status, held.claimed_by
-
-
-def audited(action: str) -> list[AuditLog]:
-    with read_session() as session:
-        return list(session.exec(select(AuditLog).where(AuditLog.action == action).order_by(col(AuditLog.id))))
 
 
 def drafts_per_task() -> Counter:
@@ -136,13 +110,13 @@ def test_two_workers_complete_every_task_exactly_once(backend, request, tmp_path
     assert Counter(statuses(task_ids).values()) == {"completed": len(task_ids)}
 
     every_task = {str(task_id) for task_id in task_ids}
-    starts = Counter(row.target_id for row in audited("task.start"))
-    completions = Counter(row.target_id for row in audited("task.complete"))
+    starts = Counter(row.target_id for row in audit_rows("task.start"))
+    completions = Counter(row.target_id for row in audit_rows("task.complete"))
     assert starts == Counter(every_task), "a task was started more than once (or never)"
     assert completions == Counter(every_task), "a task was completed more than once (or never)"
-    assert audited("task.retry") == [] and audited("task.fail") == []
+    assert audit_rows("task.retry") == [] and audit_rows("task.fail") == []
     assert drafts_per_task() == Counter(task_ids)
-    assert {worker_of(row.actor_label) for row in audited("task.complete")} <= {"w1", "w2"}
+    assert {worker_of(row.actor_label) for row in audit_rows("task.complete")} <= {"w1", "w2"}
     assert {task(task_id).attempts for task_id in task_ids} == {1}
 
 
@@ -171,8 +145,8 @@ def test_a_killed_workers_task_is_completed_by_another_worker_on_its_second_atte
 
     done = task(task_id)
     assert (done.status, done.attempts) == ("completed", 2)
-    assert [worker_of(row.actor_label) for row in audited("task.start") if row.target_id == str(task_id)] == ["slow", "fast"]
-    [retry] = [row for row in audited("task.retry") if row.target_id == str(task_id)]
+    assert [worker_of(row.actor_label) for row in audit_rows("task.start", target_id=task_id)] == ["slow", "fast"]
+    [retry] = audit_rows("task.retry", target_id=task_id)
     assert retry.new_value["lost_worker"] == "slow" and worker_of(retry.actor_label) == "fast"
-    assert [worker_of(row.actor_label) for row in audited("task.complete") if row.target_id == str(task_id)] == ["fast"]
+    assert [worker_of(row.actor_label) for row in audit_rows("task.complete", target_id=task_id)] == ["fast"]
     assert drafts_per_task()[task_id] == 1

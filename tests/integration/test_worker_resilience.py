@@ -9,16 +9,15 @@ import asyncio
 import psycopg
 import pytest
 import sqlalchemy as sa
-from sqlmodel import col, select
 
-from app.db import get_engine, read_session
-from app.models import AgentTask, AIAgent, AuditLog, Client, Contact, Draft
+from app.db import get_engine
 from app.services import tasks
 from app.services.actors import system_actor
 from app.services.auth import actor_for_email
 from app.worker.loop import Worker
 from app.worker.runners import SimulatedOutreachRunner, TaskOutput
 from tests.conftest import run_async
+from tests.support.factory import agent_id, assign, audit_rows, contact_ids, drafts_of, task
 
 BACKENDS = ["database", pytest.param("postgres_database", marks=pytest.mark.postgres)]
 WORKER_RUN_SECONDS = 30  # a few instant tasks take well under a second; only a stuck worker takes this
@@ -46,45 +45,11 @@ def run_worker(worker: Worker) -> None:
     run_async(bounded())
 
 
-def agent_id(client: str, name: str) -> int:
-    with read_session() as session:
-        return session.exec(select(AIAgent.id).where(
-            AIAgent.client_id == Client.id, Client.name == client, AIAgent.name == name)).one()
-
-
-def contact_ids(client: str) -> list[int]:
-    with read_session() as session:
-        return list(session.exec(select(Contact.id).where(
-            Contact.client_id == Client.id, Client.name == client).order_by(col(Contact.id))))
-
-
-def task(task_id: int) -> AgentTask:
-    with read_session() as session:
-        return session.get(AgentTask, task_id)
-
-
-def drafts_of(task_id: int) -> list[Draft]:
-    with read_session() as session:
-        return list(session.exec(select(Draft).where(Draft.task_id == task_id)))
-
-
-def fail_audits(task_id: int) -> list[AuditLog]:
-    with read_session() as session:
-        return list(session.exec(select(AuditLog).where(
-            AuditLog.action == "task.fail", AuditLog.target_id == str(task_id))))
-
-
 def set_agent_enabled(ai_agent_id: int, enabled: bool) -> None:
     """Beacon has no service that toggles an AI agent: an operator does it in SQL (as here)."""
     with get_engine().begin() as conn:
         conn.execute(sa.text("UPDATE ai_agents SET enabled = :enabled WHERE id = :id"),
                      {"enabled": enabled, "id": ai_agent_id})
-
-
-def assign(client_admin: str, client: str, agent: str, n: int) -> list[int]:
-    actor = actor_for_email(client_admin)
-    contacts = contact_ids(client)
-    return [tasks.assign_task(actor, contacts[i % len(contacts)], agent_id(client, agent)) for i in range(n)]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -101,7 +66,7 @@ def test_a_runner_error_fails_only_its_task_with_its_reason_and_the_worker_goes_
     failed = task(first)
     assert (failed.status, failed.error) == ("failed", "ValueError: no mailbox for this contact")
     assert failed.claimed_by is None and failed.finished_at is not None
-    assert [row.new_value["reason"] for row in fail_audits(first)] == [failed.error]
+    assert [row.new_value["reason"] for row in audit_rows("task.fail", target_id=first)] == [failed.error]
     assert drafts_of(first) == []
     for done in (second, other_client):
         assert task(done).status == "completed"

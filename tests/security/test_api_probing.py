@@ -9,29 +9,16 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, func, select
 
-from app.db import read_session, transaction
-from app.models import AgentTask, AuditLog, Chat, Contact, Draft, FollowUp, HumanAgent, User, utc_now
+from app.db import read_session
+from app.models import AgentTask, AuditLog, Chat, Draft, FollowUp, HumanAgent, User, utc_now
 from app.services import chats, drafts, follow_ups, presence, system_status, tasks
-from app.services.auth import actor_for_email, create_api_token
+from app.services.auth import actor_for_email
 from app.services.errors import Forbidden, InvalidInput, ServiceError
-from tests.support.api import call_api
+from tests.support.api import call_api as call
+from tests.support.factory import one_of_each
 
 MISSING_ID = 987_654_321
 HOSTILE_IDS = ["abc", "1 OR 1=1", "<script>alert(1)</script>", 2**70, -1, 0, "9" * 5000, None, [1], {"id": 1}]
-
-
-def call(method: str, path: str, token: str | None = None, **kwargs):
-    return call_api(method, path, token, **kwargs)
-
-
-@pytest.fixture
-def acme_token(database):
-    return create_api_token("ops@acme.demo")
-
-
-@pytest.fixture
-def admin_token(database):
-    return create_api_token("admin@beacon.demo")
 
 
 # --- the API ----------------------------------------------------------------------------------
@@ -94,25 +81,11 @@ def test_a_within_ten_years_expiry_is_accepted(admin_token, client_ids):
 
 
 def _globex_rows(client_ids) -> dict[str, int]:
-    """One row of each kind in Globex (a chat, a task, a draft, a follow-up, its contact)."""
-    globex = client_ids["Globex"]
-    admin = actor_for_email("ops@globex.demo")
+    """One row of each kind in Globex (a chat, a task, a draft, a follow-up, its contact, an agent)."""
+    rows = one_of_each("Globex", instructions="probe me", note="later", draft_subject="Globex secret subject")
     with read_session() as session:
-        contact = session.exec(select(Contact).where(Contact.client_id == globex)).first()
-        chat = session.exec(select(Chat).where(Chat.client_id == globex)).first()
-        agent = session.exec(select(HumanAgent).where(HumanAgent.client_id == globex)).first()
-        from app.models import AIAgent
-        ai = session.exec(select(AIAgent).where(AIAgent.client_id == globex, AIAgent.kind == "outreach")).first()
-    task_id = tasks.assign_task(admin, contact.id, ai.id, "probe me")
-    follow_up_id = follow_ups.schedule_follow_up(admin, contact.id, utc_now() + timedelta(days=1), "later")
-    with transaction() as session:
-        draft = Draft(client_id=globex, task_id=task_id, contact_id=contact.id, ai_agent_id=ai.id,
-                      subject="Globex secret subject", body="...")
-        session.add(draft)
-        session.flush()
-        draft_id = draft.id
-    return {"contact": contact.id, "chat": chat.id, "task": task_id, "draft": draft_id,
-            "follow_up": follow_up_id, "agent": agent.id}
+        rows["chat"] = session.exec(select(Chat).where(Chat.client_id == client_ids["Globex"])).first().id
+    return rows
 
 
 def _snapshot() -> tuple:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 
 from tests.conftest import ROOT, prepare_database
 from tests.e2e.conftest import SERVER_START_TIMEOUT_SECONDS, free_port, stop_server
+from tests.support.cli import beacon, python_module
 
 DEMO_ACCOUNTS = ["admin@beacon.demo", "ops@acme.demo", "ops@globex.demo",
                  "sam@acme.demo", "kim@acme.demo", "lee@globex.demo"]
@@ -78,13 +78,6 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def beacon(database_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "BEACON_DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, input=stdin,
-                          stdin=None if stdin is not None else subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=120)
-
-
 @pytest.fixture
 def demo_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'beacon.db'}"
@@ -93,12 +86,12 @@ def demo_database(tmp_path):
 
 
 def test_the_makefile_guard_step_refuses_a_non_loopback_host_with_demo_passwords(demo_database):
-    refused = beacon(demo_database, "app.startup_guard", "--host", "0.0.0.0")
+    refused = python_module(demo_database, "app.startup_guard", "--host", "0.0.0.0")
     assert refused.returncode == 1
     assert refused.stderr.strip().count("\n") == 0 and REFUSAL.search(refused.stderr), refused.stderr
     for email in DEMO_ACCOUNTS:
         assert email in refused.stderr
-    assert beacon(demo_database, "app.startup_guard", "--host", "127.0.0.1").returncode == 0
+    assert python_module(demo_database, "app.startup_guard", "--host", "127.0.0.1").returncode == 0
 
 
 def test_make_run_and_run_scaled_listen_on_loopback_unless_host_says_otherwise():
@@ -147,10 +140,10 @@ def test_demo_start_on_a_non_loopback_host_is_refused_until_the_passwords_change
 
     # 3. The fix the message names: change every demo password with the CLI.
     for email in DEMO_ACCOUNTS:
-        changed = beacon(demo_database, "app.cli", "user", "password", "--email", email, "--password-stdin",
+        changed = beacon(demo_database, "user", "password", "--email", email, "--password-stdin",
                          stdin=f"not-the-demo-{email}\n")
         assert changed.returncode == 0, changed.stderr
-    assert beacon(demo_database, "app.startup_guard", "--host", "0.0.0.0").returncode == 0
+    assert python_module(demo_database, "app.startup_guard", "--host", "0.0.0.0").returncode == 0
 
     # 4. Now it starts on the non-loopback host (listening on every address), then stops.
     port = free_port()

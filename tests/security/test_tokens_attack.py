@@ -20,7 +20,8 @@ from app.services import tokens
 from app.services.auth import actor_for_email
 from app.services.errors import NotFound
 from tests.support.api import call_api
-from tests.integration.test_cli import beacon
+from tests.support.cli import beacon
+from tests.support.factory import count
 
 STATUS = "/api/v1/system-status"
 ADMIN = "admin@beacon.demo"
@@ -48,12 +49,8 @@ def publish_attempt(token: str) -> httpx.Response:
 
 
 def nothing_published() -> bool:
-    with read_session() as session:
-        messages = session.exec(select(func.count()).select_from(SystemMessage)).one()
-        publishes = session.exec(select(func.count()).select_from(AuditLog)
-                                 .where(AuditLog.action == "system_status.publish")).one()
-        statuses = session.exec(select(func.count()).select_from(AgentStatus)).one()
-    return messages == 0 and publishes == 0 and statuses == 0
+    return (count(SystemMessage) == 0 and count(AuditLog, AuditLog.action == "system_status.publish") == 0
+            and count(AgentStatus) == 0)
 
 
 def expire(token_id: int) -> None:

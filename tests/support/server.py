@@ -7,14 +7,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import ROOT, prepare_database
+from tests.conftest import ROOT, prepare_database, use_database
+from tests.support.cli import beacon
 
 SERVER_START_TIMEOUT_SECONDS = 300  # a prod start compiles and builds the frontend (~10 s warm, more cold)
 SERVER_POLL_SECONDS = 0.5  # how often /ping is probed while the server starts
@@ -31,8 +31,14 @@ class BeaconServer:
     log_path: Path | None = None
 
     def beacon(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        return beacon(None, *args, env=self.env, timeout=60)
+
+    def session_token(self, email: str, password: str = "beacon-demo") -> str:
+        """A sign-in session of `email`'s on this server's database (this process points at it after)."""
+        from tests.support.factory import session_token
+
+        use_database(self.database_url)
+        return session_token(email, password)
 
     def log_text(self) -> str:
         try:
