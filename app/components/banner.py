@@ -2,23 +2,25 @@
 
 import reflex as rx
 
+from app.models import MessageType, ServiceStatus
 from app.services import rules
 from app.state.system import SystemState
 
 # Maintenance is yellow and inactive red; otherwise the message's own type sets the colour.
-STATUS_TONES = {"maintenance": "amber", "inactive": "red"}
-TYPE_TONES = {"info": "blue", "warning": "amber", "error": "red", "success": "green"}
-TYPE_ICONS = {"info": "info", "warning": "triangle-alert", "error": "circle-x", "success": "circle-check"}
+STATUS_TONES = {ServiceStatus.MAINTENANCE: "amber", ServiceStatus.INACTIVE: "red"}
+TYPE_TONES = {MessageType.INFO: "blue", MessageType.WARNING: "amber", MessageType.ERROR: "red",
+              MessageType.SUCCESS: "green"}
+TYPE_ICONS = {MessageType.INFO: "info", MessageType.WARNING: "triangle-alert", MessageType.ERROR: "circle-x",
+              MessageType.SUCCESS: "circle-check"}
 
 
 def _tone(status, message_type) -> rx.Var:
     return rx.match(
         status,
-        ("maintenance", STATUS_TONES["maintenance"]),
-        ("inactive", STATUS_TONES["inactive"]),
+        *STATUS_TONES.items(),
         # Only an upcoming maintenance to tell of: an info line.
         rx.match(message_type, *TYPE_TONES.items(), rx.cond(SystemState.maintenance_notices.length() > 0,
-                                                           TYPE_TONES["info"], "gray")),
+                                                           TYPE_TONES[MessageType.INFO], "gray")),
     )
 
 
@@ -51,7 +53,7 @@ def message_icon(message_type) -> rx.Component:
 def system_banner() -> rx.Component:
     """A live region that is always in the page (so what appears in it is announced): assertive
     while the service is inactive, polite otherwise."""
-    inactive = SystemState.status == "inactive"
+    inactive = SystemState.status == ServiceStatus.INACTIVE
     return rx.box(
         _banner(),
         role=rx.cond(inactive, "alert", "status"),

@@ -7,6 +7,8 @@ from app.components.labels import MESSAGE_STATE, MESSAGE_TYPE, ROLE, SERVICE_STA
 from app.components.layout import page_shell
 from app.components.loading import empty_or
 from app.components.when import when
+from app.models import ALL_CLIENTS_LABEL, MaintenanceState, ServiceStatus
+from app.services.maintenance_rules import MIXED_DAY
 from app.state.admin import BULK_CLIENT_PREFIX, STATUS_CHOICES, TYPE_CHOICES, AdminState
 from app.views.audit import ACTOR_MAX_LENGTH, ANY_CLIENT, AUDIT_ACTIONS, GLOBAL_CLIENT
 
@@ -39,7 +41,7 @@ def _publish_card() -> rx.Component:
                 rx.grid(
                     _labelled("Client", "client-select",
                               rx.select(AdminState.client_choices, id="client-select", name="client",
-                                        default_value="All Clients", width="100%"), "client"),
+                                        default_value=ALL_CLIENTS_LABEL, width="100%"), "client"),
                     _labelled("Agent status", "status-select",
                               rx.select(STATUS_CHOICES, id="status-select", name="status",
                                         default_value="Active", width="100%"), "status"),
@@ -96,7 +98,8 @@ def _card_field(label: str, control_id: str, control: rx.Component, errors, fiel
     )
 
 
-WINDOW_STATE_TONES = {"scheduled": "blue", "in_progress": "amber", "completed": "gray", "cancelled": "gray"}
+WINDOW_STATE_TONES = {MaintenanceState.SCHEDULED: "blue", MaintenanceState.IN_PROGRESS: "amber",
+                      MaintenanceState.COMPLETED: "gray", MaintenanceState.CANCELLED: "gray"}
 
 
 def _window_row(w) -> rx.Component:
@@ -105,7 +108,7 @@ def _window_row(w) -> rx.Component:
         rx.table.cell(w["message"]),
         rx.table.cell(rx.badge(w["state"], color_scheme=rx.match(w["state"], *WINDOW_STATE_TONES.items(), "gray"))),
         rx.table.cell(rx.cond(
-            (w["state"] == "scheduled") | (w["state"] == "in_progress"),
+            (w["state"] == MaintenanceState.SCHEDULED) | (w["state"] == MaintenanceState.IN_PROGRESS),
             rx.hstack(
                 rx.button("Extend", size="1", variant="soft", on_click=AdminState.start_extend(w["id"]),
                           custom_attrs={"aria-label": "Extend maintenance " + w["id"]}),
@@ -130,7 +133,7 @@ def _schedule_card() -> rx.Component:
                     rx.grid(
                         _card_field("Client", "window-client-select",
                                     rx.select(AdminState.client_choices, id="window-client-select", name="client",
-                                              default_value="All Clients", width="100%"), errors, "client", "window"),
+                                              default_value=ALL_CLIENTS_LABEL, width="100%"), errors, "client", "window"),
                         _card_field("Starts at", "window-starts-input",
                                     rx.input(id="window-starts-input", name="starts_at", type="datetime-local",
                                              step="1", width="100%"), errors, "starts_at", "window"),
@@ -248,8 +251,8 @@ def _bulk_card() -> rx.Component:
     )
 
 
-DAY_TONES = {"active": "var(--green-9)", "maintenance": "var(--amber-9)", "inactive": "var(--red-9)",
-             "mixed": "var(--orange-7)"}
+DAY_TONES = {ServiceStatus.ACTIVE: "var(--green-9)", ServiceStatus.MAINTENANCE: "var(--amber-9)",
+             ServiceStatus.INACTIVE: "var(--red-9)", MIXED_DAY: "var(--orange-7)"}
 
 
 def _uptime_card() -> rx.Component:
@@ -261,7 +264,7 @@ def _uptime_card() -> rx.Component:
                 rx.spacer(),
                 rx.el.label("Uptime client", html_for="uptime-client", style=FILTER_LABEL_STYLE),
                 rx.el.select(
-                    rx.el.option("All Clients", value=""),
+                    rx.el.option(ALL_CLIENTS_LABEL, value=""),
                     rx.foreach(AdminState.clients, lambda c: rx.el.option(c["name"], value=c["id"])),
                     id="uptime-client", value=AdminState.uptime_scope, on_change=AdminState.set_uptime_scope,
                     style={"padding": "0.4em"},

@@ -5,13 +5,14 @@ import reflex as rx
 from app.components.labels import label
 from app.components.layout import page_shell
 from app.components.loading import loaded
+from app.models import AIAgentKind
 from app.pages.contacts import task_rows
 from app.pages.dashboard import activity_list
 from app.state.work import WorkState
 
 ROUTE = "/agents/[agent_id]"
 
-AI_AGENT_KIND = {"outreach": "Outreach", "follow_up": "Follow-up"}
+AI_AGENT_KIND = {AIAgentKind.OUTREACH: "Outreach", AIAgentKind.FOLLOW_UP: "Follow-up"}
 
 
 def agent_detail_page() -> rx.Component:

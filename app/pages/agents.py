@@ -6,20 +6,21 @@ from app.components.banner import maintenance_notices, message_icon
 from app.components.labels import AGENT_KIND, CHAT_STATUS, PRESENCE, label
 from app.components.layout import page_shell
 from app.components.loading import empty_or, page_loading, skeleton_rows
+from app.models import ChatStatus, Presence, Role, ServiceStatus
 from app.state.auth import AuthState
 from app.state.system import SystemState
 from app.state.workforce import WorkforceState
 
 ROUTE = "/agents"
 
-STATE_TONES = {"available": "green", "away": "amber", "busy": "orange", "offline": "gray",
+STATE_TONES = {Presence.AVAILABLE: "green", Presence.AWAY: "amber", Presence.BUSY: "orange", Presence.OFFLINE: "gray",
                "enabled": "green", "disabled": "gray"}
 
 
 def _notice() -> rx.Component:
     return rx.center(
         rx.vstack(
-            rx.icon(rx.cond(SystemState.status == "maintenance", "wrench", "power-off"), size=48),
+            rx.icon(rx.cond(SystemState.status == ServiceStatus.MAINTENANCE, "wrench", "power-off"), size=48),
             rx.heading("Agents are unavailable: " + SystemState.status_label, size="6"),
             rx.cond(
                 SystemState.has_message,
@@ -34,7 +35,7 @@ def _notice() -> rx.Component:
         width="100%",
         min_height="50vh",
         border_radius="12px",
-        background=rx.cond(SystemState.status == "maintenance", "var(--amber-3)", "var(--red-3)"),
+        background=rx.cond(SystemState.status == ServiceStatus.MAINTENANCE, "var(--amber-3)", "var(--red-3)"),
         role="alert",
         custom_attrs={"data-testid": "agents-unavailable", "data-status": SystemState.status},
     )
@@ -87,7 +88,7 @@ def _table() -> rx.Component:
     )
 
 
-CHAT_TONES = {"open": "green", "needs_reassignment": "red"}
+CHAT_TONES = {ChatStatus.OPEN: "green", ChatStatus.NEEDS_REASSIGNMENT: "red"}
 
 
 def _chat_row(chat) -> rx.Component:
@@ -167,7 +168,7 @@ def agents_page() -> rx.Component:
             _notice(),
             rx.vstack(
                 _list(),
-                rx.cond((AuthState.role == "client_admin") | AuthState.is_platform_admin, _chats()),
+                rx.cond((AuthState.role == Role.CLIENT_ADMIN) | AuthState.is_platform_admin, _chats()),
                 width="100%", spacing="4",
             ),
         )),

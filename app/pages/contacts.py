@@ -6,6 +6,7 @@ import reflex as rx
 from app.components.layout import page_shell
 from app.components.loading import page_loading, skeleton_rows
 from app.components.when import when
+from app.models import TaskStatus
 from app.services import work_rules
 from app.state.contacts import ContactsState
 from app.state.work import WorkState
@@ -14,7 +15,8 @@ from app.views.contacts import NO_BADGE, SORT_BY_NAME, SORT_NEWEST, ContactRow
 ROUTE = "/contacts"
 
 BADGE_TONES = {"Agent Working": "blue", "Draft Ready": "green", "Failed": "red"}
-TASK_TONES = {"pending": "gray", "in_progress": "blue", "completed": "green", "failed": "red", "cancelled": "gray"}
+TASK_TONES = {TaskStatus.PENDING: "gray", TaskStatus.IN_PROGRESS: "blue", TaskStatus.COMPLETED: "green",
+              TaskStatus.FAILED: "red", TaskStatus.CANCELLED: "gray"}
 
 
 def task_badge(badge) -> rx.Component:
@@ -144,7 +146,7 @@ def task_rows(rows) -> rx.Component:
             rx.table.cell(when(t.created_at)),
             rx.table.cell(when(t.finished_at)),
             rx.table.cell(rx.cond(
-                (t.status == "pending") | (t.status == "in_progress"),
+                (t.status == TaskStatus.PENDING) | (t.status == TaskStatus.IN_PROGRESS),
                 rx.button("Cancel", size="1", variant="soft", color_scheme="red",
                           on_click=WorkState.cancel_task(t.id),
                           custom_attrs={"aria-label": "Cancel task #" + t.id.to_string()}),

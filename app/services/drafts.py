@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from app.db import transaction
-from app.models import AIAgent, AIAgentKind, Draft, DraftStatus, FollowUp, utc_now
+from app.models import AIAgent, AIAgentKind, AuditAction, Draft, DraftStatus, FollowUp, utc_now
 from app.services import work_rules
 from app.services.access import visible_row
 from app.services.actors import Actor
@@ -30,7 +30,7 @@ def _decide(actor: Actor, draft_id: int | str, target: str, action: str) -> Draf
         old = {"status": draft.status}
         draft.status = target
         now = utc_now()
-        if target == DraftStatus.SENT.value:
+        if target == DraftStatus.SENT:
             draft.sent_at = now
             _schedule_follow_up_after_sending(session, actor, draft, now)
         else:
@@ -43,7 +43,7 @@ def _decide(actor: Actor, draft_id: int | str, target: str, action: str) -> Draf
 
 def _schedule_follow_up_after_sending(session: Session, actor: Actor, draft: Draft, now) -> None:
     agent = session.exec(select(AIAgent).where(
-        AIAgent.client_id == draft.client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value,
+        AIAgent.client_id == draft.client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP,
         AIAgent.enabled == True,  # noqa: E712
     )).first()
     follow_up = FollowUp(client_id=draft.client_id, contact_id=draft.contact_id,
@@ -52,18 +52,18 @@ def _schedule_follow_up_after_sending(session: Session, actor: Actor, draft: Dra
                          note=f"Follow up on: {draft.subject}"[:1000], created_by=actor.user_id)
     session.add(follow_up)
     session.flush()
-    write_audit(session, actor, "follow_up.schedule", "follow_up", follow_up.id, draft.client_id, None,
+    write_audit(session, actor, AuditAction.FOLLOW_UP_SCHEDULE, "follow_up", follow_up.id, draft.client_id, None,
                 {"status": follow_up.status, "contact_id": draft.contact_id,
                  "scheduled_for": follow_up.scheduled_for.isoformat()})
 
 
 def approve_draft(actor: Actor, draft_id: int | str) -> None:
-    _decide(actor, draft_id, DraftStatus.APPROVED.value, "draft.approve")
+    _decide(actor, draft_id, DraftStatus.APPROVED, AuditAction.DRAFT_APPROVE)
 
 
 def reject_draft(actor: Actor, draft_id: int | str) -> None:
-    _decide(actor, draft_id, DraftStatus.REJECTED.value, "draft.reject")
+    _decide(actor, draft_id, DraftStatus.REJECTED, AuditAction.DRAFT_REJECT)
 
 
 def mark_draft_sent(actor: Actor, draft_id: int | str) -> None:
-    _decide(actor, draft_id, DraftStatus.SENT.value, "draft.send")
+    _decide(actor, draft_id, DraftStatus.SENT, AuditAction.DRAFT_SEND)
