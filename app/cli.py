@@ -11,6 +11,7 @@ import sys
 import click
 
 from app.config import get_settings
+from app.models.enums import ALL_CLIENTS_LABEL, MessageType, Role, ServiceStatus, TokenScope
 from app.preflight import DEBUG_VARIABLE, NotReady, debug_enabled, first_line, require_database
 from app.services.errors import ServiceError
 
@@ -97,12 +98,12 @@ def status() -> None:
 
 @status.command("set")
 @click.option("--as", "acting", metavar="EMAIL", help="The platform admin who acts.")
-@click.option("--client", default="All Clients", show_default=True, help="Client name, or 'All Clients'.")
+@click.option("--client", default=ALL_CLIENTS_LABEL, show_default=True, help=f"Client name, or {ALL_CLIENTS_LABEL!r}.")
 @click.option("--status", "new_status", required=True,
-              type=click.Choice(["active", "maintenance", "inactive"], case_sensitive=False))
+              type=click.Choice(ServiceStatus.values(), case_sensitive=False))
 @click.option("--message", default="", help="A system message to publish with it.")
-@click.option("--type", "message_type", default="info",
-              type=click.Choice(["info", "warning", "error", "success"], case_sensitive=False))
+@click.option("--type", "message_type", default=MessageType.INFO.value,
+              type=click.Choice(MessageType.values(), case_sensitive=False))
 @click.option("--expires", default=None, help="ISO date-time (UTC) or a duration: 90s, 5m, 2h.")
 def status_set(acting, client, new_status, message, message_type, expires) -> None:
     """Publish a status (and optionally a message) through the one publish operation."""
@@ -121,7 +122,7 @@ def status_set(acting, client, new_status, message, message_type, expires) -> No
 
 @status.command("show")
 @click.option("--as", "acting", metavar="EMAIL", help="Whose view to show (default: the CLI actor).")
-@click.option("--client", default="All Clients", show_default=True)
+@click.option("--client", default=ALL_CLIENTS_LABEL, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status_show(acting, client, as_json) -> None:
     """The effective status and the messages in force for a client."""
@@ -184,7 +185,7 @@ def _window_line(w) -> str:
 
 @maintenance.command("schedule")
 @click.option("--as", "acting", metavar="EMAIL", help="The platform admin who acts.")
-@click.option("--client", default="All Clients", show_default=True, help="Client name, or 'All Clients'.")
+@click.option("--client", default=ALL_CLIENTS_LABEL, show_default=True, help=f"Client name, or {ALL_CLIENTS_LABEL!r}.")
 @click.option("--starts", default=None, help="ISO date-time (UTC unless it names a zone): 2026-12-01T02:00Z.")
 @click.option("--ends", default=None, help="ISO date-time, like --starts.")
 @click.option("--starts-in", "starts_in", default=None, help="Instead of --starts: a duration from now (10m, 2h).")
@@ -291,7 +292,7 @@ def _utc(moment) -> str:
 @click.option("--name", default="cli", show_default=True)
 @click.option("--expires", default="90d", show_default=True,
               help="A duration (30d, 12h, 2w) or an ISO date (2026-12-31); at most 3650 days.")
-@click.option("--scope", default="publish", show_default=True, metavar="read|publish",
+@click.option("--scope", default=TokenScope.PUBLISH.value, show_default=True, metavar="|".join(TokenScope.values()),
               help="read: GET calls only; publish: may also write (within the user's rights).")
 @click.option("--as", "acting", metavar="EMAIL", help="Act as this user instead of the operator.")
 def token_create(email, name, expires, scope, acting) -> None:
@@ -346,7 +347,7 @@ def user() -> None:
 @click.option("--email", required=True)
 @click.option("--name", default="")
 @click.option("--role", required=True,
-              type=click.Choice(["platform_admin", "client_admin", "support_staff", "user"]))
+              type=click.Choice(Role.values()))
 @click.option("--client", default=None, help="Client name (all roles but platform_admin).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Asked for when not given.")

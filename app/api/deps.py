@@ -6,6 +6,7 @@ import asyncio
 
 from starlette.requests import Request
 
+from app.models import TokenScope
 from app.services import tokens
 from app.services.actors import Actor
 from app.services.auth import API_TOKEN_PREFIX
@@ -28,5 +29,5 @@ async def caller(request: Request) -> Actor:
         raise NotAuthenticated("Send an API token as 'Authorization: Bearer <token>'.")
     if not token.startswith(API_TOKEN_PREFIX) and looks_like_jwt(token):
         return await asyncio.to_thread(actor_for_supabase_token, token)
-    scope = tokens.READ if request.method.upper() in READING_METHODS else tokens.PUBLISH
+    scope = TokenScope.READ if request.method.upper() in READING_METHODS else TokenScope.PUBLISH
     return await asyncio.to_thread(tokens.actor_for_api_token, token, scope)

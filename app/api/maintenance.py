@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 
 from app.api.bodies import RequestBody, client_id_param, read_body
 from app.api.deps import caller
+from app.models import MessageType
 from app.services import maintenance, system_status
 from app.services.errors import InvalidInput
 from app.services.timeparse import parse_expiry
@@ -114,7 +115,7 @@ async def publish_bulk(request: Request) -> JSONResponse:
     body = await read_body(request, BulkPublishBody)
     results = await asyncio.to_thread(
         system_status.publish_to_clients, actor, body.client_ids, body.status or "", body.message or "",
-        body.type or "info", parse_expiry(body.expires_at),
+        body.type or MessageType.INFO, parse_expiry(body.expires_at),
     )
     return JSONResponse({"published": [
         {"client_id": r.client_id, "status": r.status, "previous_status": r.previous_status,

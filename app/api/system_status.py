@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from app.api.bodies import RequestBody, client_id_param, read_body
 from app.api.deps import caller
+from app.models import MessageType
 from app.services import system_status
 from app.services.rules import MessageFacts
 from app.services.timeparse import parse_expiry
@@ -73,7 +74,7 @@ async def post_system_status(request: Request) -> JSONResponse:
     expires_at = parse_expiry(body.expires_at)
     result = await asyncio.to_thread(
         system_status.publish_system_status, actor, body.client_id, body.status or "", body.message or "",
-        body.type or "info", expires_at,
+        body.type or MessageType.INFO, expires_at,
     )
     snapshot = await asyncio.to_thread(system_status.system_snapshot, actor, body.client_id)
     payload = _snapshot_json(snapshot)

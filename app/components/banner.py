@@ -4,15 +4,17 @@ import reflex as rx
 
 from app.components import tones
 from app.components.labels import MESSAGE_TYPE, label
+from app.models import MessageType, ServiceStatus
 from app.state.system import SystemState
 
-TYPE_ICONS = {"info": "info", "warning": "triangle-alert", "error": "circle-x", "success": "circle-check"}
+TYPE_ICONS = {MessageType.INFO: "info", MessageType.WARNING: "triangle-alert", MessageType.ERROR: "circle-x",
+              MessageType.SUCCESS: "circle-check"}
 
 
 def _tone(status, message_type) -> rx.Var:
     """Maintenance is yellow and inactive red; otherwise the message's own type sets the colour."""
     # Only an upcoming maintenance to tell of: an info line.
-    no_message = rx.cond(SystemState.maintenance_notices.length() > 0, tones.MESSAGE_TYPE["info"], tones.DEFAULT)
+    no_message = rx.cond(SystemState.maintenance_notices.length() > 0, tones.MESSAGE_TYPE[MessageType.INFO], tones.DEFAULT)
     return tones.tone(status, tones.SERVICE_STATUS, tones.tone(message_type, tones.MESSAGE_TYPE, no_message))
 
 
@@ -45,7 +47,7 @@ def message_icon(message_type) -> rx.Component:
 def system_banner() -> rx.Component:
     """A live region that is always in the page (so what appears in it is announced): assertive
     while the service is inactive, polite otherwise."""
-    inactive = SystemState.status == "inactive"
+    inactive = SystemState.status == ServiceStatus.INACTIVE
     return rx.box(
         _banner(),
         role=rx.cond(inactive, "alert", "status"),

@@ -4,23 +4,27 @@ the label. An unknown value is shown as it is rather than hidden."""
 
 import reflex as rx
 
+from app.models import ChatStatus, DraftStatus, FollowUpStatus, Presence, Role, TokenScope
 from app.services.rules import MESSAGE_TYPE_LABELS, STATUS_LABELS
 from app.views.tasks import TASK_STATUS_LABELS
 
 SERVICE_STATUS = STATUS_LABELS
 MESSAGE_TYPE = MESSAGE_TYPE_LABELS
 TASK_STATUS = TASK_STATUS_LABELS
-PRESENCE = {"available": "Available", "away": "Away", "busy": "Busy", "offline": "Offline",
-            "enabled": "Enabled", "disabled": "Disabled"}
+PRESENCE = {Presence.AVAILABLE: "Available", Presence.AWAY: "Away", Presence.BUSY: "Busy",
+            Presence.OFFLINE: "Offline", "enabled": "Enabled", "disabled": "Disabled"}
 AGENT_KIND = {"ai": "AI agent", "human": "Human agent"}
-CHAT_STATUS = {"open": "Open", "needs_reassignment": "Needs reassignment", "closed": "Closed"}
-DRAFT_STATUS = {"pending": "Waiting", "approved": "Approved", "rejected": "Rejected", "sent": "Sent"}
-FOLLOW_UP_STATUS = {"scheduled": "Scheduled", "executed": "Done", "cancelled": "Cancelled"}
-ROLE = {"platform_admin": "Platform admin", "client_admin": "Client admin", "support_staff": "Support staff",
-        "user": "User"}
+CHAT_STATUS = {ChatStatus.OPEN: "Open", ChatStatus.NEEDS_REASSIGNMENT: "Needs reassignment",
+               ChatStatus.CLOSED: "Closed"}
+DRAFT_STATUS = {DraftStatus.PENDING: "Waiting", DraftStatus.APPROVED: "Approved", DraftStatus.REJECTED: "Rejected",
+                DraftStatus.SENT: "Sent"}
+FOLLOW_UP_STATUS = {FollowUpStatus.SCHEDULED: "Scheduled", FollowUpStatus.EXECUTED: "Done",
+                    FollowUpStatus.CANCELLED: "Cancelled"}
+ROLE = {Role.PLATFORM_ADMIN: "Platform admin", Role.CLIENT_ADMIN: "Client admin", Role.SUPPORT_STAFF: "Support staff",
+        Role.USER: "User"}
 MESSAGE_STATE = {"live": "Live", "withdrawn": "Withdrawn", "expired": "Expired"}
 TOKEN_STATE = {"active": "Active", "expired": "Expired", "revoked": "Revoked"}
-TOKEN_SCOPE = {"read": "Read", "publish": "Publish"}
+TOKEN_SCOPE = {TokenScope.READ: "Read", TokenScope.PUBLISH: "Publish"}
 
 
 def label(value, labels: dict[str, str]) -> rx.Var:

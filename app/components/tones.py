@@ -6,24 +6,29 @@ a map is shown grey."""
 
 import reflex as rx
 
+from app.models import ChatStatus, MaintenanceState, MessageType, Presence, ServiceStatus, TaskStatus
+from app.services.maintenance_rules import MIXED_DAY
 from app.services.work_rules import BADGE_DRAFT_READY, BADGE_FAILED, BADGE_WORKING
 
 DEFAULT = "gray"
 
 # Maintenance is yellow and inactive red (the banner, the agents' notice); active has no colour of its own.
-SERVICE_STATUS = {"maintenance": "amber", "inactive": "red"}
-MESSAGE_TYPE = {"info": "blue", "warning": "amber", "error": "red", "success": "green"}
-PRESENCE = {"available": "green", "away": "amber", "busy": "orange", "offline": "gray",
+SERVICE_STATUS = {ServiceStatus.MAINTENANCE: "amber", ServiceStatus.INACTIVE: "red"}
+MESSAGE_TYPE = {MessageType.INFO: "blue", MessageType.WARNING: "amber", MessageType.ERROR: "red",
+                MessageType.SUCCESS: "green"}
+PRESENCE = {Presence.AVAILABLE: "green", Presence.AWAY: "amber", Presence.BUSY: "orange", Presence.OFFLINE: "gray",
             "enabled": "green", "disabled": "gray"}
-CHAT_STATUS = {"open": "green", "needs_reassignment": "red"}
-TASK_STATUS = {"pending": "gray", "in_progress": "blue", "completed": "green", "failed": "red", "cancelled": "gray"}
+CHAT_STATUS = {ChatStatus.OPEN: "green", ChatStatus.NEEDS_REASSIGNMENT: "red"}
+TASK_STATUS = {TaskStatus.PENDING: "gray", TaskStatus.IN_PROGRESS: "blue", TaskStatus.COMPLETED: "green",
+               TaskStatus.FAILED: "red", TaskStatus.CANCELLED: "gray"}
 # A contact card's badge, by its text.
 TASK_BADGE = {BADGE_WORKING: "blue", BADGE_DRAFT_READY: "green", BADGE_FAILED: "red"}
-WINDOW_STATE = {"scheduled": "blue", "in_progress": "amber", "completed": "gray", "cancelled": "gray"}
+WINDOW_STATE = {MaintenanceState.SCHEDULED: "blue", MaintenanceState.IN_PROGRESS: "amber",
+                MaintenanceState.COMPLETED: "gray", MaintenanceState.CANCELLED: "gray"}
 TOKEN_STATE = {"active": "green", "expired": "gray", "revoked": "red"}
 # The uptime bars are plain boxes, not Radix components: CSS colours, "mixed" a lighter orange.
-UPTIME_DAY = {"active": "var(--green-9)", "maintenance": "var(--amber-9)", "inactive": "var(--red-9)",
-              "mixed": "var(--orange-7)"}
+UPTIME_DAY = {ServiceStatus.ACTIVE: "var(--green-9)", ServiceStatus.MAINTENANCE: "var(--amber-9)",
+              ServiceStatus.INACTIVE: "var(--red-9)", MIXED_DAY: "var(--orange-7)"}
 UPTIME_DAY_DEFAULT = "var(--gray-6)"
 
 

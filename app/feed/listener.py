@@ -199,7 +199,7 @@ class ChangeFeed:
             def still_valid(subscription: Subscription, now=now) -> bool:
                 if now is None or not now.is_active or now.role != subscription.role:
                     return False
-                return audience_for(None if now.role == Role.PLATFORM_ADMIN.value else now.client_id) \
+                return audience_for(None if now.role == Role.PLATFORM_ADMIN else now.client_id) \
                     == subscription.audience
 
             self.sessions.end_user(user_id, self.last_seq, still_valid)

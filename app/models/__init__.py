@@ -3,7 +3,9 @@
 from app.models._common import as_utc, utc_now
 from app.models.changes import ChangeLogEntry
 from app.models.enums import (
+    ALL_CLIENTS_LABEL,
     AIAgentKind,
+    AuditAction,
     ChatStatus,
     DraftStatus,
     FollowUpStatus,
@@ -13,6 +15,7 @@ from app.models.enums import (
     Role,
     ServiceStatus,
     TaskStatus,
+    TokenScope,
 )
 from app.models.maintenance import MaintenanceWindow, StatusInterval
 from app.models.system import AgentStatus, AuditLog, SystemMessage
@@ -21,8 +24,9 @@ from app.models.work import AgentTask, Contact, Draft, FollowUp
 from app.models.workforce import AIAgent, Chat, HumanAgent, PresenceEvent
 
 __all__ = [
-    "AIAgent", "AIAgentKind", "AgentStatus", "AgentTask", "ApiToken", "AuditLog", "AuthSession",
+    "ALL_CLIENTS_LABEL", "AIAgent", "AIAgentKind", "AgentStatus", "AgentTask", "ApiToken", "AuditAction", "AuditLog",
+    "AuthSession",
     "ChangeLogEntry", "Chat", "ChatStatus", "Client", "Contact", "Draft", "DraftStatus",
     "FollowUp", "FollowUpStatus", "HumanAgent", "MaintenanceState", "MaintenanceWindow", "MessageType", "Presence", "PresenceEvent",
-    "Role", "ServiceStatus", "StatusInterval", "SystemMessage", "TaskStatus", "User", "as_utc", "utc_now",
+    "Role", "ServiceStatus", "StatusInterval", "SystemMessage", "TaskStatus", "TokenScope", "User", "as_utc", "utc_now",
 ]

@@ -1,6 +1,11 @@
 """Helpers shared by the table modules."""
 
 from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field
 
 
 def utc_now() -> datetime:
@@ -14,3 +19,33 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class StoredEnum(sa.types.TypeDecorator):
+    """A StrEnum in a plain VARCHAR column: the schema is the same string column as before (no
+    database enum type, so no migration), reads come back as members and writes take members or
+    their values. A value outside the enum (a plain SQL writer's) reads back as the bare string,
+    so a page still shows it rather than failing."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int):
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value, dialect):
+        return value.value if isinstance(value, StrEnum) else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return self.enum(value)
+        except ValueError:
+            return value
+
+
+def enum_field(enum: type[StrEnum], max_length: int, **field: Any) -> Any:
+    """A SQLModel Field typed as `enum`, kept as VARCHAR(max_length)."""
+    return Field(sa_type=StoredEnum(enum, max_length), **field)

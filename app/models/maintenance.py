@@ -5,7 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models._common import utc_now
+from app.models._common import enum_field, utc_now
+from app.models.enums import MaintenanceState, ServiceStatus
 
 
 class MaintenanceWindow(SQLModel, table=True):
@@ -27,7 +28,7 @@ class MaintenanceWindow(SQLModel, table=True):
     starts_at: datetime
     ends_at: datetime
     message: str = Field(default="", max_length=1000)
-    state: str = Field(default="scheduled", max_length=16)
+    state: MaintenanceState = enum_field(MaintenanceState, 16, default=MaintenanceState.SCHEDULED)
     created_by: int | None = Field(default=None, foreign_key="users.id")
     updated_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utc_now)
@@ -50,6 +51,6 @@ class StatusInterval(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int | None = Field(default=None, foreign_key="clients.id")
-    status: str = Field(max_length=16)
+    status: ServiceStatus = enum_field(ServiceStatus, 16)
     started_at: datetime
     ended_at: datetime | None = None

@@ -6,7 +6,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from app.models._common import utc_now
+from app.models._common import enum_field, utc_now
+from app.models.enums import AuditAction, MessageType, ServiceStatus
 
 GLOBAL_SCOPE_KEY = 0  # client_id NULL is the global row; COALESCE maps it here for uniqueness.
 
@@ -25,7 +26,7 @@ class AgentStatus(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int | None = Field(default=None, foreign_key="clients.id")
-    status: str = Field(max_length=16)
+    status: ServiceStatus = enum_field(ServiceStatus, 16)
     updated_by: int | None = Field(default=None, foreign_key="users.id")
     updated_at: datetime = Field(default_factory=utc_now)
 
@@ -35,7 +36,7 @@ class SystemMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
-    type: str = Field(max_length=16)
+    type: MessageType = enum_field(MessageType, 16)
     message: str = Field(max_length=1000)
     expires_at: datetime | None = None
     # False once an admin withdraws it; withdrawn messages stay for the record.
@@ -56,7 +57,7 @@ class AuditLog(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     actor_label: str = Field(max_length=254)
-    action: str = Field(max_length=64, index=True)
+    action: AuditAction = enum_field(AuditAction, 64, index=True)
     target_type: str = Field(max_length=64)
     target_id: str | None = Field(default=None, max_length=64)
     client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)

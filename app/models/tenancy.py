@@ -6,7 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models._common import utc_now
+from app.models._common import enum_field, utc_now
+from app.models.enums import Role, TokenScope
 
 
 class Client(SQLModel, table=True):
@@ -21,7 +22,7 @@ class Client(SQLModel, table=True):
 # as "every tenant" by code that takes a missing client for the platform's own scope. Migration
 # 0006 creates the same constraint under the same name.
 USERS_TENANT_CHECK_NAME = "ck_users_client_unless_platform_admin"
-USERS_TENANT_CHECK_SQL = "role = 'platform_admin' OR client_id IS NOT NULL"
+USERS_TENANT_CHECK_SQL = f"role = '{Role.PLATFORM_ADMIN}' OR client_id IS NOT NULL"
 
 
 class User(SQLModel, table=True):
@@ -31,7 +32,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(max_length=120)
-    role: str = Field(max_length=32)
+    role: Role = enum_field(Role, 32)
     # NULL for platform admins, who belong to no client.
     client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
     password_hash: str = Field(max_length=255)
@@ -74,5 +75,5 @@ class ApiToken(SQLModel, table=True):
     # Migration 0005. Every token the services issue expires (NULL would mean never).
     expires_at: datetime | None = None
     # "read" (GET only) or "publish" (may also write, within its user's rights).
-    scope: str = Field(default="publish", max_length=16,
-                       sa_column_kwargs={"server_default": "publish"})
+    scope: TokenScope = enum_field(TokenScope, 16, default=TokenScope.PUBLISH,
+                                   sa_column_kwargs={"server_default": TokenScope.PUBLISH.value})

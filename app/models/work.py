@@ -7,7 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models._common import utc_now
+from app.models._common import enum_field, utc_now
+from app.models.enums import AIAgentKind, DraftStatus, FollowUpStatus, TaskStatus
 
 
 class Contact(SQLModel, table=True):
@@ -37,8 +38,8 @@ class AgentTask(SQLModel, table=True):
     client_id: int = Field(foreign_key="clients.id", index=True)
     ai_agent_id: int = Field(foreign_key="ai_agents.id", index=True)
     contact_id: int = Field(foreign_key="contacts.id", index=True)
-    kind: str = Field(default="outreach", max_length=24)
-    status: str = Field(default="pending", max_length=16, index=True)
+    kind: AIAgentKind = enum_field(AIAgentKind, 24, default=AIAgentKind.OUTREACH)
+    status: TaskStatus = enum_field(TaskStatus, 16, default=TaskStatus.PENDING, index=True)
     instructions: str = Field(default="", max_length=2000)
     output: str | None = Field(default=None, max_length=8000)
     error: str | None = Field(default=None, max_length=2000)
@@ -66,7 +67,7 @@ class Draft(SQLModel, table=True):
     ai_agent_id: int | None = Field(default=None, foreign_key="ai_agents.id")
     subject: str = Field(max_length=200)
     body: str = Field(max_length=8000)
-    status: str = Field(default="pending", max_length=16, index=True)
+    status: DraftStatus = enum_field(DraftStatus, 16, default=DraftStatus.PENDING, index=True)
     decided_by: int | None = Field(default=None, foreign_key="users.id")
     decided_at: datetime | None = None
     sent_at: datetime | None = None
@@ -86,7 +87,7 @@ class FollowUp(SQLModel, table=True):
     ai_agent_id: int | None = Field(default=None, foreign_key="ai_agents.id")
     draft_id: int | None = Field(default=None, foreign_key="drafts.id")
     scheduled_for: datetime
-    status: str = Field(default="scheduled", max_length=16, index=True)
+    status: FollowUpStatus = enum_field(FollowUpStatus, 16, default=FollowUpStatus.SCHEDULED, index=True)
     note: str = Field(default="", max_length=1000)
     created_by: int | None = Field(default=None, foreign_key="users.id")
     executed_at: datetime | None = None

@@ -4,7 +4,8 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from app.models._common import utc_now
+from app.models._common import enum_field, utc_now
+from app.models.enums import AIAgentKind, ChatStatus, Presence
 
 
 class HumanAgent(SQLModel, table=True):
@@ -14,9 +15,9 @@ class HumanAgent(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", unique=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
     # The effective presence, as written by the presence service.
-    status: str = Field(default="offline", max_length=16)
+    status: Presence = enum_field(Presence, 16, default=Presence.OFFLINE)
     # What the agent chose (available/away/busy/offline); effective status derives from it.
-    manual_status: str = Field(default="available", max_length=16)
+    manual_status: Presence = enum_field(Presence, 16, default=Presence.AVAILABLE)
     auto_away: bool = Field(default=False)
     active_chats: int = Field(default=0, ge=0)
     max_chats: int = Field(default=3, ge=0)
@@ -32,7 +33,7 @@ class PresenceEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     human_agent_id: int = Field(foreign_key="human_agents.id", index=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
-    status: str = Field(max_length=16)
+    status: Presence = enum_field(Presence, 16)
     reason: str = Field(max_length=64)
     at: datetime = Field(default_factory=utc_now)
 
@@ -47,7 +48,7 @@ class Chat(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contacts.id")
     subject: str = Field(default="", max_length=200)
     human_agent_id: int | None = Field(default=None, foreign_key="human_agents.id", index=True)
-    status: str = Field(default="open", max_length=24)
+    status: ChatStatus = enum_field(ChatStatus, 24, default=ChatStatus.OPEN)
     created_at: datetime = Field(default_factory=utc_now)
     assigned_at: datetime | None = None
     closed_at: datetime | None = None
@@ -59,6 +60,6 @@ class AIAgent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
     name: str = Field(max_length=120)
-    kind: str = Field(max_length=24)
+    kind: AIAgentKind = enum_field(AIAgentKind, 24)
     enabled: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utc_now)

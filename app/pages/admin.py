@@ -17,6 +17,7 @@ from app.components.labels import MESSAGE_STATE, MESSAGE_TYPE, ROLE, SERVICE_STA
 from app.components.layout import page_shell
 from app.components.table import cells, table
 from app.components.when import when
+from app.models import ALL_CLIENTS_LABEL, MaintenanceState
 from app.state.admin import BULK_CLIENT_PREFIX, STATUS_CHOICES, TYPE_CHOICES, AdminState
 from app.views.audit import ACTOR_MAX_LENGTH, ANY_CLIENT, AUDIT_ACTIONS, GLOBAL_CLIENT
 
@@ -28,7 +29,7 @@ def _publish_card() -> rx.Component:
     return form_card(
         "Agent Status & Messaging",
         rx.grid(
-            labelled_select("Client", "client-select", AdminState.client_choices, "client", "All Clients",
+            labelled_select("Client", "client-select", AdminState.client_choices, "client", ALL_CLIENTS_LABEL,
                             errors),
             labelled_select("Agent status", "status-select", STATUS_CHOICES, "status", "Active", errors),
             labelled_select("Message type", "type-select", TYPE_CHOICES, "type", "Info", errors),
@@ -60,7 +61,7 @@ def _window_row(w) -> rx.Component:
         *cells(w["id"], w["client"], w["starts"], w["ends"], w["message"],
                rx.badge(w["state"], color_scheme=tones.tone(w["state"], tones.WINDOW_STATE))),
         rx.table.cell(rx.cond(
-            (w["state"] == "scheduled") | (w["state"] == "in_progress"),
+            (w["state"] == MaintenanceState.SCHEDULED) | (w["state"] == MaintenanceState.IN_PROGRESS),
             rx.hstack(
                 rx.button("Extend", size="1", variant="soft", on_click=AdminState.start_extend(w["id"]),
                           custom_attrs={"aria-label": "Extend maintenance " + w["id"]}),
@@ -83,7 +84,7 @@ def _schedule_card() -> rx.Component:
             rx.vstack(
                 rx.grid(
                     labelled_select("Client", "window-client-select", AdminState.client_choices, "client",
-                                    "All Clients", errors, "window"),
+                                    ALL_CLIENTS_LABEL, errors, "window"),
                     labelled_field("Starts at", "window-starts-input",
                                    datetime_input("window-starts-input", "starts_at"), errors, "starts_at", "window"),
                     labelled_field("Ends at", "window-ends-input",
@@ -165,7 +166,7 @@ def _uptime_card() -> rx.Component:
     scope = (
         rx.el.label("Uptime client", html_for="uptime-client", style=LABEL_STYLE),
         rx.el.select(
-            rx.el.option("All Clients", value=""),
+            rx.el.option(ALL_CLIENTS_LABEL, value=""),
             rx.foreach(AdminState.clients, lambda c: rx.el.option(c["name"], value=c["id"])),
             id="uptime-client", value=AdminState.uptime_scope, on_change=AdminState.set_uptime_scope,
             style={"padding": "0.4em"},

@@ -6,11 +6,12 @@ from app.components.labels import label
 from app.components.layout import page_shell
 from app.components.loading import loaded
 from app.components.work import activity_list, task_table
+from app.models import AIAgentKind
 from app.state.work import WorkState
 
 ROUTE = "/agents/[agent_id]"
 
-AI_AGENT_KIND = {"outreach": "Outreach", "follow_up": "Follow-up"}
+AI_AGENT_KIND = {AIAgentKind.OUTREACH: "Outreach", AIAgentKind.FOLLOW_UP: "Follow-up"}
 
 
 def agent_detail_page() -> rx.Component:

@@ -10,6 +10,7 @@ from app.components.labels import AGENT_KIND, CHAT_STATUS, PRESENCE, label
 from app.components.layout import page_shell
 from app.components.loading import page_loading, skeleton_rows
 from app.components.table import cells, table
+from app.models import Role, ServiceStatus
 from app.state.auth import AuthState
 from app.state.system import SystemState
 from app.state.workforce import WorkforceState
@@ -20,7 +21,7 @@ ROUTE = "/agents"
 def _notice() -> rx.Component:
     return rx.center(
         rx.vstack(
-            rx.icon(rx.cond(SystemState.status == "maintenance", "wrench", "power-off"), size=48),
+            rx.icon(rx.cond(SystemState.status == ServiceStatus.MAINTENANCE, "wrench", "power-off"), size=48),
             rx.heading("Agents are unavailable: " + SystemState.status_label, size="6"),
             rx.cond(
                 SystemState.has_message,
@@ -35,8 +36,9 @@ def _notice() -> rx.Component:
         width="100%",
         min_height="50vh",
         border_radius="12px",
-        background=rx.cond(SystemState.status == "maintenance", tones.background(tones.SERVICE_STATUS["maintenance"]),
-                           tones.background(tones.SERVICE_STATUS["inactive"])),
+        background=rx.cond(SystemState.status == ServiceStatus.MAINTENANCE,
+                           tones.background(tones.SERVICE_STATUS[ServiceStatus.MAINTENANCE]),
+                           tones.background(tones.SERVICE_STATUS[ServiceStatus.INACTIVE])),
         role="alert",
         custom_attrs={"data-testid": "agents-unavailable", "data-status": SystemState.status},
     )
@@ -137,7 +139,7 @@ def agents_page() -> rx.Component:
             _notice(),
             rx.vstack(
                 _list(),
-                rx.cond((AuthState.role == "client_admin") | AuthState.is_platform_admin, _chats()),
+                rx.cond((AuthState.role == Role.CLIENT_ADMIN) | AuthState.is_platform_admin, _chats()),
                 width="100%", spacing="4",
             ),
         )),

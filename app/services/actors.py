@@ -27,7 +27,7 @@ class Actor:
 
     @property
     def is_platform_admin(self) -> bool:
-        return self.role == Role.PLATFORM_ADMIN.value
+        return self.role == Role.PLATFORM_ADMIN
 
     @property
     def audience(self) -> str:

@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.models import AuditLog
+from app.models import AuditAction, AuditLog
 from app.services.actors import Actor
 
 
 def write_audit(
     session: Session,
     actor: Actor | None,
-    action: str,
+    action: AuditAction,
     target_type: str,
     target_id: object,
     client_id: int | None,

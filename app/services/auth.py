@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import AuthSession, Client, HumanAgent, Role, User, utc_now
+from app.models import AuditAction, AuthSession, Client, HumanAgent, Role, TokenScope, User, utc_now
 from app.services.actors import TENANTLESS_MESSAGE, Actor, require_platform_admin
 from app.services.audit import write_audit
 from app.services.access import client_by_name
@@ -38,7 +38,7 @@ def _actor(session: Session, user: User) -> Actor:
     # Every Actor of a person is built here. Only a platform admin belongs to no client: refuse
     # any other tenantless row (the database refuses it too, migration 0006) rather than let a
     # missing client read as every client.
-    if user.client_id is None and user.role != Role.PLATFORM_ADMIN.value:
+    if user.client_id is None and user.role != Role.PLATFORM_ADMIN:
         raise NotAuthenticated(TENANTLESS_MESSAGE)
     client_name = None
     if user.client_id is not None:
@@ -179,9 +179,9 @@ def create_user(
         problems["email"] = "Enter an email address like name@example.com."
     if len(password or "") < PASSWORD_MIN_LENGTH:
         problems["password"] = f"Use at least {PASSWORD_MIN_LENGTH} characters."
-    if role not in {r.value for r in Role}:
-        problems["role"] = "Role must be one of " + ", ".join(r.value for r in Role) + "."
-    if role != Role.PLATFORM_ADMIN.value and not client_name:
+    if role not in Role.values():
+        problems["role"] = "Role must be one of " + ", ".join(Role.values()) + "."
+    if role != Role.PLATFORM_ADMIN and not client_name:
         problems["client"] = "Every user but a platform admin belongs to a client."
     if problems:
         raise InvalidInput(problems)
@@ -189,7 +189,7 @@ def create_user(
         if session.exec(select(User).where(User.email == email)).first() is not None:
             raise InvalidInput({"email": "A user with this email exists already."})
         client_id = None
-        if role != Role.PLATFORM_ADMIN.value:
+        if role != Role.PLATFORM_ADMIN:
             client_id = client_by_name(session, client_name).id
         user = User(
             email=email, name=(name or email.split("@")[0]).strip(), role=role,
@@ -197,12 +197,12 @@ def create_user(
         )
         session.add(user)
         session.flush()
-        if role == Role.SUPPORT_STAFF.value:
+        if role == Role.SUPPORT_STAFF:
             agent = HumanAgent(user_id=user.id, client_id=client_id, max_chats=max_chats)
             session.add(agent)
             session.flush()
         write_audit(
-            session, actor, "user.create", "user", user.id, client_id, None,
+            session, actor, AuditAction.USER_CREATE, "user", user.id, client_id, None,
             {"email": email, "role": role, "client_id": client_id},
         )
     return user
@@ -215,7 +215,7 @@ def create_api_token(email: str, name: str = "cli") -> str:
     return create_token(None, email, name=name)[1]
 
 
-def actor_for_api_token(token: str, scope: str = "read") -> Actor:
+def actor_for_api_token(token: str, scope: str = TokenScope.READ) -> Actor:
     """The user of a valid, unexpired, unrevoked API token; see services/tokens.py."""
     from app.services.tokens import actor_for_api_token as check
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import Chat, ChatStatus, HumanAgent, Role, User, utc_now
+from app.models import AuditAction, Chat, ChatStatus, HumanAgent, Presence, Role, User, utc_now
 from app.services import rules
 from app.services.access import as_row_id, client_by_name, visible_row
 from app.services.actors import Actor, require_client_access
@@ -15,7 +15,7 @@ from app.services.errors import Conflict, Forbidden, InvalidInput
 from app.services.rules import HumanAgentFacts
 
 SUBJECT_MAX_LENGTH = 200  # a line in the chat list
-CHAT_ASSIGNERS = frozenset({Role.PLATFORM_ADMIN.value, Role.CLIENT_ADMIN.value})
+CHAT_ASSIGNERS = frozenset({Role.PLATFORM_ADMIN, Role.CLIENT_ADMIN})
 
 
 def _require_assigner(actor: Actor, client_id: int) -> None:
@@ -46,7 +46,7 @@ def create_chat(actor: Actor | None, client_name: str, subject: str) -> int:
         chat = Chat(client_id=client.id, subject=subject)
         session.add(chat)
         session.flush()
-        write_audit(session, actor, "chat.create", "chat", chat.id, client.id, None, {"subject": subject})
+        write_audit(session, actor, AuditAction.CHAT_CREATE, "chat", chat.id, client.id, None, {"subject": subject})
         return chat.id
 
 
@@ -54,7 +54,7 @@ def assign_chat(actor: Actor, chat_id: int | str, human_agent_id: int | str) -> 
     with transaction() as session:
         chat = visible_row(session, Chat, chat_id, actor, "chat")
         _require_assigner(actor, chat.client_id)
-        if chat.status == ChatStatus.CLOSED.value:
+        if chat.status == ChatStatus.CLOSED:
             raise Conflict("This chat is closed.")
         # Lock the agent's row: a second assigner waits here and then sees the new count.
         wanted_agent = as_row_id(human_agent_id)
@@ -64,7 +64,7 @@ def assign_chat(actor: Actor, chat_id: int | str, human_agent_id: int | str) -> 
             raise InvalidInput({"agent": "Choose one of this client's agents."})
         name = session.get(User, agent.user_id).name
         if not rules.can_take_chat(HumanAgentFacts(agent.status, agent.active_chats, agent.max_chats)):
-            reason = "is at their chat limit" if agent.status == "available" else f"is {agent.status}"
+            reason = "is at their chat limit" if agent.status == Presence.AVAILABLE else f"is {agent.status}"
             raise Conflict(f"{name} {reason}; choose another agent.")
         previous = chat.human_agent_id
         if previous is not None and previous != agent.id:
@@ -75,10 +75,10 @@ def assign_chat(actor: Actor, chat_id: int | str, human_agent_id: int | str) -> 
         if previous != agent.id:
             agent.active_chats += 1
         chat.human_agent_id = agent.id
-        chat.status = ChatStatus.OPEN.value
+        chat.status = ChatStatus.OPEN
         chat.assigned_at = utc_now()
         session.add_all([agent, chat])
-        write_audit(session, actor, "chat.assign", "chat", chat.id, chat.client_id,
+        write_audit(session, actor, AuditAction.CHAT_ASSIGN, "chat", chat.id, chat.client_id,
                     {"human_agent_id": previous}, {"human_agent_id": agent.id, "agent": name})
 
 
@@ -87,21 +87,21 @@ def close_chat(actor: Actor, chat_id: int | str) -> None:
     assigned to themselves."""
     with transaction() as session:
         chat = visible_row(session, Chat, chat_id, actor, "chat")
-        if actor.role == Role.SUPPORT_STAFF.value:
+        if actor.role == Role.SUPPORT_STAFF:
             own = session.exec(select(HumanAgent.id).where(HumanAgent.user_id == actor.user_id)).first()
             if own is None or chat.human_agent_id != own:
                 raise Forbidden("You may close only the chats assigned to you.")
         elif actor.role not in CHAT_ASSIGNERS:
             raise Forbidden("Only the client's admins and agents may close chats.")
-        if chat.status == ChatStatus.CLOSED.value:
+        if chat.status == ChatStatus.CLOSED:
             return
         if chat.human_agent_id is not None:
             agent = session.exec(select(HumanAgent).where(HumanAgent.id == chat.human_agent_id).with_for_update()).first()
             if agent is not None:
                 agent.active_chats = max(0, agent.active_chats - 1)
                 session.add(agent)
-        chat.status = ChatStatus.CLOSED.value
+        chat.status = ChatStatus.CLOSED
         chat.closed_at = utc_now()
         session.add(chat)
-        write_audit(session, actor, "chat.close", "chat", chat.id, chat.client_id,
-                    {"status": "open"}, {"status": "closed"})
+        write_audit(session, actor, AuditAction.CHAT_CLOSE, "chat", chat.id, chat.client_id,
+                    {"status": ChatStatus.OPEN}, {"status": ChatStatus.CLOSED})

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from app.db import transaction
-from app.models import Draft, DraftStatus, utc_now
+from app.models import AuditAction, Draft, DraftStatus, utc_now
 from app.services import work_rules
 from app.services.access import visible_row
 from app.services.actors import Actor
@@ -31,7 +31,7 @@ def _decide(actor: Actor, draft_id: int | str, target: str, action: str) -> Draf
         old = {"status": draft.status}
         draft.status = target
         now = utc_now()
-        if target == DraftStatus.SENT.value:
+        if target == DraftStatus.SENT:
             draft.sent_at = now
             _schedule_follow_up_after_sending(session, actor, draft, now)
         else:
@@ -48,12 +48,12 @@ def _schedule_follow_up_after_sending(session: Session, actor: Actor, draft: Dra
 
 
 def approve_draft(actor: Actor, draft_id: int | str) -> None:
-    _decide(actor, draft_id, DraftStatus.APPROVED.value, "draft.approve")
+    _decide(actor, draft_id, DraftStatus.APPROVED, AuditAction.DRAFT_APPROVE)
 
 
 def reject_draft(actor: Actor, draft_id: int | str) -> None:
-    _decide(actor, draft_id, DraftStatus.REJECTED.value, "draft.reject")
+    _decide(actor, draft_id, DraftStatus.REJECTED, AuditAction.DRAFT_REJECT)
 
 
 def mark_draft_sent(actor: Actor, draft_id: int | str) -> None:
-    _decide(actor, draft_id, DraftStatus.SENT.value, "draft.send")
+    _decide(actor, draft_id, DraftStatus.SENT, AuditAction.DRAFT_SEND)

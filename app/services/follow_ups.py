@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.db import transaction
-from app.models import AgentTask, AIAgent, AIAgentKind, Contact, FollowUp, FollowUpStatus, utc_now
+from app.models import AgentTask, AIAgent, AIAgentKind, AuditAction, Contact, FollowUp, FollowUpStatus, utc_now
 from app.services import work_rules
 from app.services.access import visible_row
 from app.services.actors import Actor, require_system
@@ -43,7 +43,7 @@ def add_follow_up(session: Session, actor: Actor, client_id: int, contact_id: in
     """A follow-up with the client's follow-up agent (none enabled: it waits unassigned), audited;
     in the caller's transaction, after the caller checked who may schedule it."""
     agent = session.exec(select(AIAgent).where(
-        AIAgent.client_id == client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP.value,
+        AIAgent.client_id == client_id, AIAgent.kind == AIAgentKind.FOLLOW_UP,
         AIAgent.enabled == True,  # noqa: E712
     )).first()
     follow_up = FollowUp(client_id=client_id, contact_id=contact_id, ai_agent_id=agent.id if agent else None,
@@ -51,7 +51,7 @@ def add_follow_up(session: Session, actor: Actor, client_id: int, contact_id: in
                          created_by=actor.user_id)
     session.add(follow_up)
     session.flush()
-    write_audit(session, actor, "follow_up.schedule", "follow_up", follow_up.id, client_id, None,
+    write_audit(session, actor, AuditAction.FOLLOW_UP_SCHEDULE, "follow_up", follow_up.id, client_id, None,
                 {"status": follow_up.status, "contact_id": contact_id, "scheduled_for": scheduled_for.isoformat()})
     return follow_up
 
@@ -60,11 +60,11 @@ def cancel_follow_up(actor: Actor, follow_up_id: int | str) -> None:
     with transaction() as session:
         follow_up = visible_row(session, FollowUp, follow_up_id, actor, "follow-up")
         work_rules.require_work_manager(actor, follow_up.client_id, "cancel follow-ups")
-        _move(follow_up, FollowUpStatus.CANCELLED.value)
+        _move(follow_up, FollowUpStatus.CANCELLED)
         follow_up.cancelled_at = utc_now()
         session.add(follow_up)
-        write_audit(session, actor, "follow_up.cancel", "follow_up", follow_up.id, follow_up.client_id,
-                    {"status": FollowUpStatus.SCHEDULED.value}, {"status": follow_up.status})
+        write_audit(session, actor, AuditAction.FOLLOW_UP_CANCEL, "follow_up", follow_up.id, follow_up.client_id,
+                    {"status": FollowUpStatus.SCHEDULED}, {"status": follow_up.status})
 
 
 def _move(follow_up: FollowUp, target: str) -> None:
@@ -81,24 +81,24 @@ def execute_due_follow_ups(worker: Actor) -> int:
     with transaction() as session:
         due = session.exec(
             select(FollowUp)
-            .where(FollowUp.status == FollowUpStatus.SCHEDULED.value, col(FollowUp.scheduled_for) <= now)
+            .where(FollowUp.status == FollowUpStatus.SCHEDULED, col(FollowUp.scheduled_for) <= now)
             .order_by(col(FollowUp.scheduled_for)).limit(DUE_BATCH)
             .with_for_update(skip_locked=True)
         ).all()
         for follow_up in due:
-            _move(follow_up, FollowUpStatus.EXECUTED.value)
+            _move(follow_up, FollowUpStatus.EXECUTED)
             follow_up.executed_at = now
             session.add(follow_up)
             task_id = None
             if follow_up.ai_agent_id is not None:
                 task = AgentTask(client_id=follow_up.client_id, ai_agent_id=follow_up.ai_agent_id,
-                                 contact_id=follow_up.contact_id, kind=AIAgentKind.FOLLOW_UP.value,
+                                 contact_id=follow_up.contact_id, kind=AIAgentKind.FOLLOW_UP,
                                  instructions=follow_up.note)
                 session.add(task)
                 session.flush()
                 task_id = task.id
-            write_audit(session, worker, "follow_up.execute", "follow_up", follow_up.id, follow_up.client_id,
-                        {"status": FollowUpStatus.SCHEDULED.value},
+            write_audit(session, worker, AuditAction.FOLLOW_UP_EXECUTE, "follow_up", follow_up.id, follow_up.client_id,
+                        {"status": FollowUpStatus.SCHEDULED},
                         {"status": follow_up.status, "task_id": task_id, "contact_id": follow_up.contact_id})
             executed += 1
     return executed

@@ -16,11 +16,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.db import read_session
-from app.models import Chat, Client, HumanAgent, Role, User, utc_now
+from app.models import ALL_CLIENTS_LABEL, Chat, ChatStatus, Client, HumanAgent, Role, ServiceStatus, User, utc_now
 from app.services import rules
 from app.services.actors import ALL_TENANTS
 from app.services.system_status import (
-    ALL_CLIENTS_LABEL,
     SystemSnapshot,
     admin_messages_in,
     status_by_client_in,
@@ -83,7 +82,7 @@ class MessageLine:
     id: int
     type: str
     message: str
-    scope: str  # "All Clients" or the client's name
+    scope: str  # ALL_CLIENTS_LABEL or the client's name
     expires_at: datetime | None
 
 
@@ -135,7 +134,7 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
         # A platform admin sees every client's agents, each counted under its own client's status.
         statuses = {row.client_id: row.status for row in status_by_client_in(session)}
         available = sum(
-            available_agent_count([a for a in agents if a.client_id == cid], statuses.get(cid, "active"))
+            available_agent_count([a for a in agents if a.client_id == cid], statuses.get(cid, ServiceStatus.ACTIVE))
             for cid in client_names
         )
     else:
@@ -163,7 +162,7 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
 CHATS_SHOWN = 100  # open chats listed for assignment; a client rarely has more waiting at once
 # The roles whose pages show chats (the agents page's chat panel, app/pages/agents.py): only their
 # pages follow the chats view, so no other role's tab ever holds a chat's subject.
-CHAT_VIEWER_ROLES = frozenset({Role.PLATFORM_ADMIN.value, Role.CLIENT_ADMIN.value})
+CHAT_VIEWER_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.CLIENT_ADMIN})
 
 
 def _chats_view(session: Session, audience: str) -> dict[str, Any]:
@@ -178,7 +177,7 @@ def _chats_view(session: Session, audience: str) -> dict[str, Any]:
 
 def chats_in(session: Session, client_id: int | None, agent_names: dict[int, str],
              client_names: dict[int, str]) -> list[ChatLine]:
-    query = select(Chat).where(Chat.status != "closed").order_by(col(Chat.id)).limit(CHATS_SHOWN)
+    query = select(Chat).where(Chat.status != ChatStatus.CLOSED).order_by(col(Chat.id)).limit(CHATS_SHOWN)
     if client_id is not None:
         query = query.where(Chat.client_id == client_id)
     return [ChatLine(id=c.id, subject=c.subject, status=c.status,
@@ -258,7 +257,7 @@ ROUTE_VIEWS: dict[str, frozenset[str]] = {"/admin": frozenset({ADMIN_VIEW}), "/a
 # Who may follow each view that not every role's pages show (a view is built per audience, i.e.
 # per tenant; what a role may not see must not be in its pages' subscriptions at all).
 VIEW_ROLES: dict[str, frozenset[str]] = {
-    ADMIN_VIEW: frozenset({Role.PLATFORM_ADMIN.value}),
+    ADMIN_VIEW: frozenset({Role.PLATFORM_ADMIN}),
     CHATS_VIEW: CHAT_VIEWER_ROLES,
 }
 

@@ -17,19 +17,26 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import AgentStatus, Client, MaintenanceWindow, StatusInterval, SystemMessage, as_utc, utc_now
+from app.models import (
+    ALL_CLIENTS_LABEL,
+    AgentStatus,
+    AuditAction,
+    Client,
+    MaintenanceState,
+    MaintenanceWindow,
+    MessageType,
+    ServiceStatus,
+    StatusInterval,
+    SystemMessage,
+    as_utc,
+    utc_now,
+)
 from app.services import maintenance_rules as mr
 from app.services.access import as_row_id, client_by_id, not_found
 from app.services.actors import Actor, require_platform_admin, system_actor
 from app.services.audit import write_audit
 from app.services.errors import InvalidInput
 
-SCHEDULE_ACTION = "maintenance.schedule"
-EXTEND_ACTION = "maintenance.extend"
-CANCEL_ACTION = "maintenance.cancel"
-START_ACTION = "maintenance.start"
-COMPLETE_ACTION = "maintenance.complete"
-ACTIONS = (SCHEDULE_ACTION, EXTEND_ACTION, CANCEL_ACTION, START_ACTION, COMPLETE_ACTION)
 TIMER_ACTOR = "maintenance-timer"  # the audit rows of the windows' own moves name this actor
 # Lists (admin card, API, CLI) show the newest windows: the open ones and recent history.
 WINDOW_LIST_LIMIT = 200
@@ -39,7 +46,7 @@ WINDOW_LIST_LIMIT = 200
 class WindowRow:
     id: int
     client_id: int | None
-    client: str  # "All Clients" or the client's name
+    client: str  # ALL_CLIENTS_LABEL or the client's name
     starts_at: datetime
     ends_at: datetime
     message: str
@@ -58,8 +65,6 @@ def facts(row: MaintenanceWindow) -> mr.WindowFacts:
 
 
 def _row(window: MaintenanceWindow, names: dict[int, str]) -> WindowRow:
-    from app.services.system_status import ALL_CLIENTS_LABEL
-
     return WindowRow(id=window.id, client_id=window.client_id,
                      client=ALL_CLIENTS_LABEL if window.client_id is None else names.get(window.client_id, "?"),
                      starts_at=as_utc(window.starts_at), ends_at=as_utc(window.ends_at), message=window.message,
@@ -93,7 +98,7 @@ def open_windows_in(session: Session, for_update: bool = False) -> list[Maintena
 
 
 def in_progress_windows_in(session: Session) -> list[mr.WindowFacts]:
-    query = select(MaintenanceWindow).where(MaintenanceWindow.state == mr.IN_PROGRESS)
+    query = select(MaintenanceWindow).where(MaintenanceWindow.state == MaintenanceState.IN_PROGRESS)
     return [facts(w) for w in session.exec(query)]
 
 
@@ -120,7 +125,7 @@ def record_effective_statuses(session: Session, now: datetime | None = None) -> 
         row = open_rows.get(scope)
         if row is not None and row.status == status:
             continue
-        if row is None and status == mr.ACTIVE:
+        if row is None and status == ServiceStatus.ACTIVE:
             continue  # no history yet reads as Active: nothing to record until it changes
         if row is not None:
             row.ended_at = now
@@ -144,7 +149,9 @@ def _apply_due(session: Session, windows: list[MaintenanceWindow], now: datetime
         old = window.state
         window.state, window.updated_at = state, now
         session.add(window)
-        write_audit(session, timer, START_ACTION if state == mr.IN_PROGRESS else COMPLETE_ACTION,
+        write_audit(session, timer,
+                    AuditAction.MAINTENANCE_START if state == MaintenanceState.IN_PROGRESS
+                    else AuditAction.MAINTENANCE_COMPLETE,
                     "maintenance_window", window.id, window.client_id, {"state": old}, {"state": state})
         moved += 1
     if moved:
@@ -166,10 +173,10 @@ def schedule_window(actor: Actor, client_id: Any, starts_at: datetime | None, en
     with transaction() as session:
         scope = _existing_client(session, client_id) if client_id is not None else None
         window = MaintenanceWindow(client_id=scope, starts_at=starts_at, ends_at=ends_at, message=message,
-                                   state=mr.SCHEDULED, created_by=actor.user_id, updated_by=actor.user_id)
+                                   state=MaintenanceState.SCHEDULED, created_by=actor.user_id, updated_by=actor.user_id)
         session.add(window)
         session.flush()
-        write_audit(session, actor, SCHEDULE_ACTION, "maintenance_window", window.id, scope, None,
+        write_audit(session, actor, AuditAction.MAINTENANCE_SCHEDULE, "maintenance_window", window.id, scope, None,
                     {"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "message": message})
         _apply_due(session, [window], now)
         return _row(window, _client_names(session))
@@ -188,7 +195,7 @@ def extend_window(actor: Actor, window_id: Any, ends_at: datetime | None) -> Win
         old = as_utc(window.ends_at)
         window.ends_at, window.updated_by, window.updated_at = ends_at, actor.user_id, now
         session.add(window)
-        write_audit(session, actor, EXTEND_ACTION, "maintenance_window", window.id, window.client_id,
+        write_audit(session, actor, AuditAction.MAINTENANCE_EXTEND, "maintenance_window", window.id, window.client_id,
                     {"ends_at": old.isoformat()}, {"ends_at": ends_at.isoformat()})
         return _row(window, _client_names(session))
 
@@ -203,11 +210,11 @@ def cancel_window(actor: Actor, window_id: Any) -> WindowRow:
         if window.state not in mr.OPEN_STATES:
             raise InvalidInput({"state": f"This window is {window.state.replace('_', ' ')} already."})
         old = window.state
-        window.state, window.updated_by, window.updated_at = mr.CANCELLED, actor.user_id, now
+        window.state, window.updated_by, window.updated_at = MaintenanceState.CANCELLED, actor.user_id, now
         session.add(window)
-        write_audit(session, actor, CANCEL_ACTION, "maintenance_window", window.id, window.client_id,
-                    {"state": old}, {"state": mr.CANCELLED})
-        if old == mr.IN_PROGRESS:
+        write_audit(session, actor, AuditAction.MAINTENANCE_CANCEL, "maintenance_window", window.id, window.client_id,
+                    {"state": old}, {"state": MaintenanceState.CANCELLED})
+        if old == MaintenanceState.IN_PROGRESS:
             record_effective_statuses(session, now)
         return _row(window, _client_names(session))
 
@@ -264,7 +271,7 @@ def banner_windows_in(session: Session, client_id: int | None, now: datetime) ->
 def next_notice_at(session: Session, now: datetime) -> datetime | None:
     """When the next scheduled window's notice appears in banners."""
     first = session.exec(select(sa.func.min(MaintenanceWindow.starts_at)).where(
-        MaintenanceWindow.state == mr.SCHEDULED,
+        MaintenanceWindow.state == MaintenanceState.SCHEDULED,
         MaintenanceWindow.starts_at > now + notice(),  # type: ignore[operator]
     )).one()
     return as_utc(first) - notice() if first is not None else None
@@ -301,8 +308,6 @@ def intervals_since_in(session: Session, since: datetime) -> dict[int | None, li
 
 def uptime_in(session: Session, names: dict[int, str], now: datetime | None = None) -> list[UptimeSeries]:
     """The 90 daily bars and the Active shares of all clients and of each client."""
-    from app.services.system_status import ALL_CLIENTS_LABEL
-
     now = now or utc_now()
     by_scope = intervals_since_in(session, now - timedelta(days=mr.UPTIME_DAYS))
     result = []
@@ -329,8 +334,6 @@ class MessageStat:
 
 def message_stats_in(session: Session, now: datetime | None = None) -> list[MessageStat]:
     """System messages by type: in force, expired, withdrawn (one grouped query)."""
-    from app.models import MessageType
-
     now = now or utc_now()
     expired = sa.and_(SystemMessage.expires_at.is_not(None), SystemMessage.expires_at <= now)  # type: ignore[union-attr,operator]
     kind = sa.case((SystemMessage.is_active == False, "withdrawn"), (expired, "expired"), else_="in_force")  # noqa: E712
@@ -338,5 +341,5 @@ def message_stats_in(session: Session, now: datetime | None = None) -> list[Mess
     for message_type, what, n in session.exec(
             select(SystemMessage.type, kind, sa.func.count()).group_by(SystemMessage.type, kind)):
         counts[message_type][what] += int(n)
-    return [MessageStat(t.value, counts[t.value]["in_force"], counts[t.value]["expired"], counts[t.value]["withdrawn"])
+    return [MessageStat(t, counts[t]["in_force"], counts[t]["expired"], counts[t]["withdrawn"])
             for t in MessageType]

@@ -14,14 +14,8 @@ from app.models import MaintenanceState, ServiceStatus, as_utc
 from app.services import rules
 from app.services.rules import MESSAGE_MAX_LENGTH
 
-ACTIVE = ServiceStatus.ACTIVE.value
-MAINTENANCE = ServiceStatus.MAINTENANCE.value
-INACTIVE = ServiceStatus.INACTIVE.value
-SCHEDULED = MaintenanceState.SCHEDULED.value
-IN_PROGRESS = MaintenanceState.IN_PROGRESS.value
-COMPLETED = MaintenanceState.COMPLETED.value
-CANCELLED = MaintenanceState.CANCELLED.value
-OPEN_STATES = frozenset({SCHEDULED, IN_PROGRESS})  # the states a window can still be extended or cancelled in
+# The states a window can still be extended or cancelled in.
+OPEN_STATES = frozenset({MaintenanceState.SCHEDULED, MaintenanceState.IN_PROGRESS})
 
 # A window's message shows in the banner like a system message: the same limit.
 WINDOW_MESSAGE_MAX_LENGTH = MESSAGE_MAX_LENGTH
@@ -31,7 +25,8 @@ UPTIME_DAYS = 90
 SHARE_PERIODS_DAYS = (30, 90)
 # A day's bar is "mixed" when no single status covers all of it; shares are rounded for people.
 SHARE_DECIMALS = 2
-DAY_STATES = (ACTIVE, MAINTENANCE, INACTIVE, "mixed")
+MIXED_DAY = "mixed"  # a day no single status covers all of
+DAY_STATES = (*ServiceStatus, MIXED_DAY)
 
 
 @dataclass(frozen=True)
@@ -53,16 +48,16 @@ def applies_to(window: WindowFacts, client_id: int | None) -> bool:
 def in_force(window: WindowFacts) -> bool:
     """A window holds the service in maintenance while it is in progress (the timer starts and
     ends it at its instants; cancelling ends it at once)."""
-    return window.state == IN_PROGRESS
+    return window.state == MaintenanceState.IN_PROGRESS
 
 
 def with_windows(explicit_status: str, window_in_force: bool) -> str:
     """The precedence: an explicit Inactive beats a window; a window beats Active (an explicit
     Maintenance stays Maintenance either way)."""
-    if explicit_status == INACTIVE:
-        return INACTIVE
+    if explicit_status == ServiceStatus.INACTIVE:
+        return ServiceStatus.INACTIVE
     if window_in_force:
-        return MAINTENANCE
+        return ServiceStatus.MAINTENANCE
     return explicit_status
 
 
@@ -132,9 +127,9 @@ def due_state(window: WindowFacts, now: datetime) -> str:
     if window.state not in OPEN_STATES:
         return window.state
     if window.ends_at <= now:
-        return COMPLETED
+        return MaintenanceState.COMPLETED
     if window.starts_at <= now:
-        return IN_PROGRESS
+        return MaintenanceState.IN_PROGRESS
     return window.state
 
 
@@ -146,7 +141,7 @@ def next_instant(windows: Iterable[WindowFacts], now: datetime) -> datetime | No
     """The next instant the timer must act at: a scheduled window's start, an open window's end."""
     instants = []
     for w in windows:
-        if w.state == SCHEDULED and w.starts_at > now:
+        if w.state == MaintenanceState.SCHEDULED and w.starts_at > now:
             instants.append(w.starts_at)
         if w.state in OPEN_STATES and w.ends_at > now:
             instants.append(w.ends_at)
@@ -157,13 +152,14 @@ def notice_windows(windows: Iterable[WindowFacts], client_id: int | None, now: d
                    notice: timedelta) -> list[MergedWindow]:
     """The windows a scope's banner tells of: in progress, or scheduled to start within `notice`."""
     shown = [w for w in windows if applies_to(w, client_id) and (
-        in_force(w) or (w.state == SCHEDULED and w.starts_at - notice <= now < w.ends_at))]
+        in_force(w) or (w.state == MaintenanceState.SCHEDULED and w.starts_at - notice <= now < w.ends_at))]
     return merge_windows(shown)
 
 
 def next_notice_at(windows: Iterable[WindowFacts], now: datetime, notice: timedelta) -> datetime | None:
     """When the next scheduled window's notice appears (the feed rebuilds banners then)."""
-    upcoming = [w.starts_at - notice for w in windows if w.state == SCHEDULED and w.starts_at - notice > now]
+    upcoming = [w.starts_at - notice for w in windows
+                if w.state == MaintenanceState.SCHEDULED and w.starts_at - notice > now]
     return min(upcoming) if upcoming else None
 
 
@@ -206,17 +202,17 @@ class DayShare:
     @property
     def shares(self) -> dict[str, float]:
         total = self.total
-        return {s: (self.seconds.get(s, 0.0) / total if total else 0.0) for s in (ACTIVE, MAINTENANCE, INACTIVE)}
+        return {s: (self.seconds.get(s, 0.0) / total if total else 0.0) for s in ServiceStatus}
 
     @property
     def state(self) -> str:
         present = [s for s, secs in self.seconds.items() if secs > 0]
-        return present[0] if len(present) == 1 else ("mixed" if present else ACTIVE)
+        return present[0] if len(present) == 1 else (MIXED_DAY if present else ServiceStatus.ACTIVE)
 
 
 
 def seconds_by_status(intervals: Sequence[Interval], start: datetime, end: datetime,
-                      default: str = ACTIVE) -> dict[str, float]:
+                      default: str = ServiceStatus.ACTIVE) -> dict[str, float]:
     """Seconds of each status within [start, end). Time no interval covers (before the scope's
     history began) counts as `default`: no status row means Active."""
     totals: dict[str, float] = {}
@@ -235,7 +231,7 @@ def seconds_by_status(intervals: Sequence[Interval], start: datetime, end: datet
 
 
 def daily_shares(intervals: Sequence[Interval], last_day: date, now: datetime,
-                 days: int = UPTIME_DAYS, default: str = ACTIVE) -> list[DayShare]:
+                 days: int = UPTIME_DAYS, default: str = ServiceStatus.ACTIVE) -> list[DayShare]:
     """One DayShare per UTC day, the oldest first, ending with `last_day` (today: up to `now`)."""
     now = as_utc(now)
     result = []
@@ -247,12 +243,12 @@ def daily_shares(intervals: Sequence[Interval], last_day: date, now: datetime,
     return result
 
 
-def active_share(intervals: Sequence[Interval], now: datetime, days: int, default: str = ACTIVE) -> float:
+def active_share(intervals: Sequence[Interval], now: datetime, days: int, default: str = ServiceStatus.ACTIVE) -> float:
     """The share of the last `days` days (up to now) the scope was Active, 0..1."""
     now = as_utc(now)
     totals = seconds_by_status(intervals, now - timedelta(days=days), now, default)
     whole = sum(totals.values())
-    return totals.get(ACTIVE, 0.0) / whole if whole else 1.0
+    return totals.get(ServiceStatus.ACTIVE, 0.0) / whole if whole else 1.0
 
 
 def percent(share: float) -> str:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select, update
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import AuthSession, Chat, ChatStatus, HumanAgent, Presence, PresenceEvent, as_utc, utc_now
+from app.models import AuditAction, AuthSession, Chat, ChatStatus, HumanAgent, Presence, PresenceEvent, as_utc, utc_now
 from app.services import presence_rules
 from app.services.secrets_at_rest import token_digest
 from app.services.access import visible_row
@@ -47,7 +47,7 @@ def refresh_agent(session: Session, agent: HumanAgent, reason: str, now: datetim
     status = presence_rules.effective_presence(alive, agent.manual_status, auto_away)
     if status == agent.status and auto_away == agent.auto_away:
         return False
-    became_offline = status == Presence.OFFLINE.value and agent.status != Presence.OFFLINE.value
+    became_offline = status == Presence.OFFLINE and agent.status != Presence.OFFLINE
     agent.auto_away = auto_away
     if status != agent.status:
         agent.status = status
@@ -62,9 +62,9 @@ def refresh_agent(session: Session, agent: HumanAgent, reason: str, now: datetim
 
 def _flag_chats_for_reassignment(session: Session, agent: HumanAgent) -> None:
     chats = session.exec(select(Chat).where(Chat.human_agent_id == agent.id,
-                                            Chat.status == ChatStatus.OPEN.value)).all()
+                                            Chat.status == ChatStatus.OPEN)).all()
     for chat in chats:
-        chat.status = ChatStatus.NEEDS_REASSIGNMENT.value
+        chat.status = ChatStatus.NEEDS_REASSIGNMENT
         chat.human_agent_id = None
         session.add(chat)
     if chats:
@@ -159,7 +159,7 @@ def set_manual_status(actor: Actor, status: str) -> str:
         agent.last_activity_at = utc_now()
         session.add(agent)
         refresh_agent(session, agent, "chosen")
-        write_audit(session, actor, "presence.set", "human_agent", agent.id, agent.client_id, old,
+        write_audit(session, actor, AuditAction.PRESENCE_SET, "human_agent", agent.id, agent.client_id, old,
                     {"manual_status": status, "status": agent.status})
         return agent.status
 

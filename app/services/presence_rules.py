@@ -22,7 +22,7 @@ HEARTBEAT_SECONDS = 10.0
 OFFLINE_AFTER_SECONDS = 2 * HEARTBEAT_SECONDS + 5.0
 SWEEP_SECONDS = 5.0
 AUTO_AWAY_SECONDS = 10 * 60.0  # ten minutes without touching the page: probably not at the desk
-MANUAL_CHOICES = (Presence.AVAILABLE.value, Presence.AWAY.value, Presence.BUSY.value, Presence.OFFLINE.value)
+MANUAL_CHOICES = tuple(Presence)  # an agent may choose any of them
 
 
 @dataclass(frozen=True)
@@ -44,16 +44,16 @@ def is_idle(last_activity_at: datetime | None, now: datetime, timings: PresenceT
 
 def effective_presence(any_session_alive: bool, manual_status: str, auto_away: bool) -> str:
     """Offline unless a session is alive; then what the agent chose, or away while auto-away."""
-    if not any_session_alive or manual_status == Presence.OFFLINE.value:
-        return Presence.OFFLINE.value
-    if manual_status == Presence.AVAILABLE.value and auto_away:
-        return Presence.AWAY.value
+    if not any_session_alive or manual_status == Presence.OFFLINE:
+        return Presence.OFFLINE
+    if manual_status == Presence.AVAILABLE and auto_away:
+        return Presence.AWAY
     return manual_status
 
 
 def next_auto_away(manual_status: str, auto_away: bool, idle: bool) -> bool:
     """Idle agents who chose Available become auto-away; any activity ends auto-away. An agent
     who chose Away (or Busy) stays as chosen: auto-away never applies to them."""
-    if manual_status != Presence.AVAILABLE.value:
+    if manual_status != Presence.AVAILABLE:
         return False
     return idle

@@ -38,7 +38,7 @@ def effective_status(client_status: str | None, global_status: str | None) -> st
         return client_status
     if global_status is not None:
         return global_status
-    return ServiceStatus.ACTIVE.value
+    return ServiceStatus.ACTIVE
 
 
 def is_live(message: MessageFacts, now: datetime) -> bool:
@@ -75,31 +75,31 @@ def next_expiry(messages: Iterable[MessageFacts], now: datetime) -> datetime | N
 
 
 def banner_visible(status: str, message: MessageFacts | None) -> bool:
-    return message is not None or status != ServiceStatus.ACTIVE.value
+    return message is not None or status != ServiceStatus.ACTIVE
 
 
 def can_take_chat(agent: HumanAgentFacts) -> bool:
     """Chatwoot's rule: available, and below the chat limit."""
-    return agent.presence == Presence.AVAILABLE.value and agent.active_chats < agent.max_chats
+    return agent.presence == Presence.AVAILABLE and agent.active_chats < agent.max_chats
 
 
 def available_agent_count(
     status: str, human_agents: Sequence[HumanAgentFacts], enabled_ai_agents: int
 ) -> int:
     """Agents who can take work now; none while the service is not active."""
-    if status != ServiceStatus.ACTIVE.value:
+    if status != ServiceStatus.ACTIVE:
         return 0
     return sum(1 for agent in human_agents if can_take_chat(agent)) + enabled_ai_agents
 
 
 STATUS_LABELS = {
-    ServiceStatus.ACTIVE.value: "Active",
-    ServiceStatus.MAINTENANCE.value: "Maintenance",
-    ServiceStatus.INACTIVE.value: "Inactive",
+    ServiceStatus.ACTIVE: "Active",
+    ServiceStatus.MAINTENANCE: "Maintenance",
+    ServiceStatus.INACTIVE: "Inactive",
 }
 MESSAGE_TYPE_LABELS = {
-    MessageType.INFO.value: "Info",
-    MessageType.WARNING.value: "Warning",
-    MessageType.ERROR.value: "Error",
-    MessageType.SUCCESS.value: "Success",
+    MessageType.INFO: "Info",
+    MessageType.WARNING: "Warning",
+    MessageType.ERROR: "Error",
+    MessageType.SUCCESS: "Success",
 }

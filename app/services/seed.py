@@ -45,22 +45,22 @@ def seed_demo_if_empty() -> bool:
         admin_hash = hash_password(ADMIN_PASSWORD)
         demo_hash = hash_password(DEMO_PASSWORD)
         session.add(User(email="admin@beacon.demo", name="Platform Admin",
-                         role=Role.PLATFORM_ADMIN.value, password_hash=admin_hash))
+                         role=Role.PLATFORM_ADMIN, password_hash=admin_hash))
         for client_name, spec in DEMO_CLIENTS.items():
             client = Client(name=client_name)
             session.add(client)
             session.flush()
             email, name = spec["admin"]
-            session.add(User(email=email, name=name, role=Role.CLIENT_ADMIN.value,
+            session.add(User(email=email, name=name, role=Role.CLIENT_ADMIN,
                              client_id=client.id, password_hash=demo_hash))
             for email, name in spec["staff"]:
-                user = User(email=email, name=name, role=Role.SUPPORT_STAFF.value,
+                user = User(email=email, name=name, role=Role.SUPPORT_STAFF,
                             client_id=client.id, password_hash=demo_hash)
                 session.add(user)
                 session.flush()
                 session.add(HumanAgent(user_id=user.id, client_id=client.id, max_chats=DEMO_MAX_CHATS))
-            session.add(AIAgent(client_id=client.id, name="Outreach Agent", kind=AIAgentKind.OUTREACH.value))
-            session.add(AIAgent(client_id=client.id, name="Follow-up Agent", kind=AIAgentKind.FOLLOW_UP.value))
+            session.add(AIAgent(client_id=client.id, name="Outreach Agent", kind=AIAgentKind.OUTREACH))
+            session.add(AIAgent(client_id=client.id, name="Follow-up Agent", kind=AIAgentKind.FOLLOW_UP))
             for name, email, company in spec["contacts"]:
                 session.add(Contact(client_id=client.id, name=name, email=email, company=company))
             for subject in DEMO_CHATS:

@@ -10,7 +10,17 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import AgentStatus, Client, MessageType, ServiceStatus, SystemMessage, as_utc, utc_now
+from app.models import (
+    ALL_CLIENTS_LABEL,
+    AgentStatus,
+    AuditAction,
+    Client,
+    MessageType,
+    ServiceStatus,
+    SystemMessage,
+    as_utc,
+    utc_now,
+)
 from app.services import rules
 from app.services.access import CLIENT_NAME_MAX_LENGTH, client_by_id, visible_row
 from app.services.actors import Actor, require_client_access, require_platform_admin
@@ -25,9 +35,6 @@ from app.services.maintenance import (
 from app.services.errors import Forbidden, InvalidInput
 from app.services.rules import MESSAGE_MAX_LENGTH, MessageFacts
 
-PUBLISH_ACTION = "system_status.publish"
-ALL_CLIENTS_LABEL = "All Clients"
-CLEAR_OVERRIDE_ACTION = "system_status.clear_override"
 ADMIN_MESSAGE_LIMIT = 200  # the admin list shows the newest; withdrawn ones age out of view
 
 
@@ -60,11 +67,11 @@ class SystemSnapshot:
 
 def _validate(status: str, message: str, message_type: str, expires_at: datetime | None) -> dict[str, str]:
     problems: dict[str, str] = {}
-    if status not in {s.value for s in ServiceStatus}:
+    if status not in ServiceStatus.values():
         problems["status"] = "Choose Active, Maintenance or Inactive."
     if len(message) > MESSAGE_MAX_LENGTH:
         problems["message"] = f"Keep the message to {MESSAGE_MAX_LENGTH} characters ({len(message)} now)."
-    if message_type not in {t.value for t in MessageType}:
+    if message_type not in MessageType.values():
         problems["type"] = "Choose Info, Warning, Error or Success."
     if expires_at is not None and expires_at <= utc_now():
         problems["expires_at"] = "The expiry must be in the future."
@@ -98,7 +105,7 @@ def publish_system_status(
     client_id: int | None,
     status: str,
     message: str = "",
-    message_type: str = MessageType.INFO.value,
+    message_type: str = MessageType.INFO,
     expires_at: datetime | None = None,
 ) -> PublishResult:
     """Set the agent service status for one client (or all: None) and publish a message.
@@ -123,7 +130,7 @@ def _publication(status: str, message: str, message_type: str, expires_at: datet
     """What a publish says, as the form or the API sent it, cleaned; and its problems by field
     (one client's publish and the bulk publish read their input alike)."""
     cleaned = ((status or "").strip().lower(), (message or "").strip(),
-               (message_type or MessageType.INFO.value).strip().lower(), as_utc(expires_at))
+               (message_type or MessageType.INFO).strip().lower(), as_utc(expires_at))
     return cleaned, _validate(*cleaned)
 
 
@@ -149,8 +156,8 @@ def _publish_in(session: Session, actor: Actor, client_id: int | None, status: s
         session.flush()
         message_id = note.id
     write_audit(
-        session, actor, PUBLISH_ACTION, "agent_status", client_id if client_id is not None else "global",
-        client_id,
+        session, actor, AuditAction.SYSTEM_STATUS_PUBLISH, "agent_status",
+        client_id if client_id is not None else "global", client_id,
         {"status": previous},
         {
             "status": status, "message_id": message_id, "message": message or None,
@@ -170,7 +177,7 @@ def publish_to_clients(
     client_ids: list[Any],
     status: str,
     message: str = "",
-    message_type: str = MessageType.INFO.value,
+    message_type: str = MessageType.INFO,
     expires_at: datetime | None = None,
 ) -> list[PublishResult]:
     """Publish one status (and message) to several clients at once: one transaction, one status
@@ -205,7 +212,7 @@ def clear_status_override(actor: Actor, client_id: int) -> str | None:
             return None
         previous = row.status
         session.delete(row)
-        write_audit(session, actor, CLEAR_OVERRIDE_ACTION, "agent_status", client_id, client_id,
+        write_audit(session, actor, AuditAction.SYSTEM_STATUS_CLEAR_OVERRIDE, "agent_status", client_id, client_id,
                     {"status": previous}, {"status": None})
         record_effective_statuses(session)
     return previous
@@ -218,7 +225,7 @@ def update_system_message(
     message = (message or "").strip()
     message_type = (message_type or "").strip().lower()
     expires_at = as_utc(expires_at)
-    problems = _validate(ServiceStatus.ACTIVE.value, message, message_type, expires_at)
+    problems = _validate(ServiceStatus.ACTIVE, message, message_type, expires_at)
     if not message:
         problems["message"] = "A message cannot be empty; withdraw it instead."
     if problems:
@@ -230,7 +237,7 @@ def update_system_message(
         row.message, row.type, row.expires_at = message, message_type, expires_at
         row.updated_by, row.updated_at = actor.user_id, utc_now()
         session.add(row)
-        write_audit(session, actor, "system_message.update", "system_message", row.id, row.client_id,
+        write_audit(session, actor, AuditAction.SYSTEM_MESSAGE_UPDATE, "system_message", row.id, row.client_id,
                     old, {"message": message, "type": message_type, "expires_at": _iso(expires_at)})
 
 
@@ -243,7 +250,7 @@ def withdraw_system_message(actor: Actor, message_id: int) -> None:
         row.is_active = False
         row.updated_by, row.updated_at = actor.user_id, utc_now()
         session.add(row)
-        write_audit(session, actor, "system_message.withdraw", "system_message", row.id, row.client_id,
+        write_audit(session, actor, AuditAction.SYSTEM_MESSAGE_WITHDRAW, "system_message", row.id, row.client_id,
                     {"is_active": True, "message": row.message}, {"is_active": False})
 
 
@@ -330,7 +337,7 @@ def status_by_client_in(session: Session) -> list[StatusRow]:
     rows = {r.client_id: r for r in session.exec(select(AgentStatus))}
     global_row = rows.get(None)
     effective = effective_statuses_in(session)  # the explicit rows and the windows in force
-    result = [StatusRow(None, "All Clients", effective[None],
+    result = [StatusRow(None, ALL_CLIENTS_LABEL, effective[None],
                         as_utc(global_row.updated_at) if global_row else None)]
     for client in session.exec(select(Client).order_by(Client.name)):
         own = rows.get(client.id)
@@ -393,4 +400,4 @@ def client_id_for_scope(actor: Actor, name: str, *, publishing: bool = False) ->
 def paused_client_ids_in(session: Session) -> list[int]:
     """Clients whose effective status is not active: their AI agents take no new work."""
     return [row.client_id for row in status_by_client_in(session)
-            if row.client_id is not None and row.status != ServiceStatus.ACTIVE.value]
+            if row.client_id is not None and row.status != ServiceStatus.ACTIVE]

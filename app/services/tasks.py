@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.db import transaction
-from app.models import AgentTask, AIAgent, Contact, Draft, TaskStatus, utc_now
+from app.models import AgentTask, AIAgent, AuditAction, Contact, Draft, TaskStatus, utc_now
 from app.services import work_rules
 from app.services.access import as_row_id, visible_row
 from app.services.actors import Actor, require_system
@@ -80,7 +80,7 @@ def assign_task(actor: Actor, contact_id: int | str, ai_agent_id: int | str, ins
                          kind=agent.kind, instructions=instructions, created_by=actor.user_id)
         session.add(task)
         session.flush()
-        write_audit(session, actor, "task.assign", "agent_task", task.id, task.client_id, None,
+        write_audit(session, actor, AuditAction.TASK_ASSIGN, "agent_task", task.id, task.client_id, None,
                     {"status": task.status, "contact_id": contact.id, "ai_agent_id": agent.id,
                      "contact": contact.name, "agent": agent.name})
         return task.id
@@ -90,7 +90,7 @@ def cancel_task(actor: Actor, task_id: int | str) -> None:
     with transaction() as session:
         task = _task(session, task_id, actor)
         work_rules.require_work_manager(actor, task.client_id, "direct its agents")
-        _move(session, actor, task, TaskStatus.CANCELLED.value, "task.cancel")
+        _move(session, actor, task, TaskStatus.CANCELLED, AuditAction.TASK_CANCEL)
         task.finished_at = utc_now()
         task.claimed_by = None
 
@@ -115,7 +115,7 @@ def claim_next_task(worker: Actor, lease_seconds: float | None = None) -> Claime
         enabled_agents = select(AIAgent.id).where(AIAgent.enabled == True)  # noqa: E712
         query = (
             select(AgentTask)
-            .where(AgentTask.status == TaskStatus.PENDING.value,
+            .where(AgentTask.status == TaskStatus.PENDING,
                    col(AgentTask.ai_agent_id).in_(enabled_agents))
             .order_by(col(AgentTask.id))
             .limit(1)
@@ -131,7 +131,7 @@ def claim_next_task(worker: Actor, lease_seconds: float | None = None) -> Claime
         task.claimed_by = worker.email
         task.claim_expires_at = now + timedelta(seconds=lease_seconds)
         task.started_at = now
-        _move(session, worker, task, TaskStatus.IN_PROGRESS.value, "task.start", attempt=task.attempts)
+        _move(session, worker, task, TaskStatus.IN_PROGRESS, AuditAction.TASK_START, attempt=task.attempts)
         contact = session.get(Contact, task.contact_id)
         agent = session.get(AIAgent, task.ai_agent_id)
         return ClaimedTask(
@@ -145,7 +145,7 @@ def _recover_lost_claims(session: Session, worker: Actor, now) -> None:
     """In-progress tasks whose lease ran out: retry them, or fail them after MAX_ATTEMPTS."""
     lost = session.exec(
         select(AgentTask)
-        .where(AgentTask.status == TaskStatus.IN_PROGRESS.value, col(AgentTask.claim_expires_at) < now)
+        .where(AgentTask.status == TaskStatus.IN_PROGRESS, col(AgentTask.claim_expires_at) < now)
         .with_for_update(skip_locked=True)
     ).all()
     for task in lost:
@@ -153,11 +153,11 @@ def _recover_lost_claims(session: Session, worker: Actor, now) -> None:
         task.claimed_by = None
         task.claim_expires_at = None
         if work_rules.should_retry(task.attempts, MAX_ATTEMPTS):
-            _move(session, worker, task, TaskStatus.PENDING.value, "task.retry", lost_worker=lost_by)
+            _move(session, worker, task, TaskStatus.PENDING, AuditAction.TASK_RETRY, lost_worker=lost_by)
         else:
             task.error = f"Its worker stopped responding {task.attempts} times."
             task.finished_at = now
-            _move(session, worker, task, TaskStatus.FAILED.value, "task.fail", reason=task.error)
+            _move(session, worker, task, TaskStatus.FAILED, AuditAction.TASK_FAIL, reason=task.error)
 
 
 def recover_lost_claims(worker: Actor) -> None:
@@ -168,7 +168,7 @@ def recover_lost_claims(worker: Actor) -> None:
 
 def _held(session: Session, worker: Actor, task_id: int) -> AgentTask:
     task = _task(session, task_id)
-    if task.status != TaskStatus.IN_PROGRESS.value or task.claimed_by != worker.email:
+    if task.status != TaskStatus.IN_PROGRESS or task.claimed_by != worker.email:
         raise Conflict(f"Task {task_id} is no longer held by {worker.email}.")
     return task
 
@@ -191,12 +191,12 @@ def complete_task(worker: Actor, task_id: int, subject: str, body: str) -> int:
         task.finished_at = utc_now()
         task.claimed_by = None
         task.claim_expires_at = None
-        _move(session, worker, task, TaskStatus.COMPLETED.value, "task.complete")
+        _move(session, worker, task, TaskStatus.COMPLETED, AuditAction.TASK_COMPLETE)
         draft = Draft(client_id=task.client_id, task_id=task.id, contact_id=task.contact_id,
                       ai_agent_id=task.ai_agent_id, subject=subject[:200], body=body[:8000])
         session.add(draft)
         session.flush()
-        write_audit(session, worker, "draft.create", "draft", draft.id, task.client_id, None,
+        write_audit(session, worker, AuditAction.DRAFT_CREATE, "draft", draft.id, task.client_id, None,
                     {"status": draft.status, "task_id": task.id, "contact_id": task.contact_id,
                      "ai_agent_id": task.ai_agent_id})
         return draft.id
@@ -210,4 +210,4 @@ def fail_task(worker: Actor, task_id: int, reason: str) -> None:
         task.finished_at = utc_now()
         task.claimed_by = None
         task.claim_expires_at = None
-        _move(session, worker, task, TaskStatus.FAILED.value, "task.fail", reason=task.error)
+        _move(session, worker, task, TaskStatus.FAILED, AuditAction.TASK_FAIL, reason=task.error)

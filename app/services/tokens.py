@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import col, select
 
 from app.db import read_session, transaction
-from app.models import ApiToken, User, utc_now
+from app.models import ApiToken, AuditAction, TokenScope, User, utc_now
 from app.services.actors import Actor, require_platform_admin
 from app.services.audit import write_audit
 from app.services.auth import API_TOKEN_PREFIX, _actor
@@ -34,10 +34,7 @@ from app.services.access import user_by_email
 from app.services.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 
 PREFIX_LENGTH = 12  # "bkn_" and 8 characters of the secret: enough to tell tokens apart, useless to guess
-READ = "read"
-PUBLISH = "publish"
-SCOPES = (READ, PUBLISH)
-DEFAULT_SCOPE = PUBLISH  # what `token create` gave before scopes existed (scripts rely on it)
+DEFAULT_SCOPE = TokenScope.PUBLISH  # what `token create` gave before scopes existed (scripts rely on it)
 DEFAULT_LIFETIME = timedelta(days=90)  # issue 9: tokens expire unless renewed
 MAX_LIFETIME = timedelta(days=3650)  # ten years: anything longer is a typo or "never" in disguise
 NAME_MAX_LENGTH = 120  # the column's width
@@ -47,8 +44,6 @@ TOKEN_MAX_LENGTH = 200  # ours are 47 characters; longer input is refused before
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 ADMIN_LIST_LIMIT = 200  # the admin page's Tokens tab: the newest 200
 
-CREATE_ACTION = "api_token.create"
-REVOKE_ACTION = "api_token.revoke"
 
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -145,8 +140,8 @@ def create_token(
     _require_own_email(actor, email)
     problems: dict[str, str] = {}
     scope = (scope or "").strip().lower()
-    if scope not in SCOPES:
-        problems["scope"] = "Scope must be read or publish."
+    if scope not in TokenScope.values():
+        problems["scope"] = "Scope must be " + " or ".join(TokenScope.values()) + "."
     name = " ".join((name or "").split())
     if not name:
         problems["name"] = "Give the token a name."
@@ -165,10 +160,10 @@ def create_token(
             raise InvalidInput({"email": "This account is disabled."})
         secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
         row = ApiToken(user_id=user.id, name=name, prefix=secret[:PREFIX_LENGTH], token_hash=token_digest(secret),
-                       expires_at=expires_at, scope=scope)
+                       expires_at=expires_at, scope=TokenScope(scope))
         session.add(row)
         session.flush()
-        write_audit(session, actor, CREATE_ACTION, "api_token", row.id, user.client_id, None,
+        write_audit(session, actor, AuditAction.API_TOKEN_CREATE, "api_token", row.id, user.client_id, None,
                     {"user": email, "name": name, "prefix": row.prefix, "scope": scope,
                      "expires_at": expires_at.isoformat()})
         return row.id, secret, expires_at
@@ -223,12 +218,12 @@ def revoke_token(actor: Actor | None, token_id: int) -> bool:
             return False
         row.revoked_at = utc_now()
         session.add(row)
-        write_audit(session, actor, REVOKE_ACTION, "api_token", row.id, user.client_id, None,
+        write_audit(session, actor, AuditAction.API_TOKEN_REVOKE, "api_token", row.id, user.client_id, None,
                     {"user": user.email, "name": row.name, "prefix": row.prefix})
         return True
 
 
-def actor_for_api_token(token: str, scope: str = READ) -> Actor:
+def actor_for_api_token(token: str, scope: str = TokenScope.READ) -> Actor:
     """The user a bearer token acts for, if the token may do `scope`.
 
     NotAuthenticated (401) for a missing, unknown, expired or revoked token or a disabled user;
@@ -250,7 +245,7 @@ def actor_for_api_token(token: str, scope: str = READ) -> Actor:
         user = session.get(User, row.user_id)
         if user is None or not user.is_active:
             raise NotAuthenticated("This API token's user is disabled.")
-        if scope != READ and row.scope != scope:
+        if scope != TokenScope.READ and row.scope != scope:
             raise Forbidden(f"This API token is {row.scope}-only; this call needs a {scope} token.")
         actor = _actor(session, user)
         token_id, last_used = row.id, row.last_used_at

@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import col, select
 
 from app.db import get_engine, read_session, transaction
-from app.models import AuthSession, Role, User, utc_now
+from app.models import AuditAction, AuthSession, Role, User, utc_now
 from app.services.actors import Actor
 from app.services.audit import write_audit
 from app.services.access import user_by_email
@@ -84,7 +84,7 @@ def change_password(actor: Actor | None, email: str, new_password: str) -> int:
     """
     email = (email or "").strip().lower()
     new_password = new_password or ""
-    if actor is not None and actor.email != email and actor.role != Role.PLATFORM_ADMIN.value:
+    if actor is not None and actor.email != email and actor.role != Role.PLATFORM_ADMIN:
         raise Forbidden("Only a platform admin may change another user's password.")
     if len(new_password) < NEW_PASSWORD_MIN_LENGTH:
         raise InvalidInput({"password": f"Use at least {NEW_PASSWORD_MIN_LENGTH} characters."})
@@ -110,12 +110,11 @@ def change_password(actor: Actor | None, email: str, new_password: str) -> int:
         session.flush()
         if open_sessions:
             refresh_user(session, user.id, "password changed")
-        write_audit(session, actor, "user.password", "user", user.id, user.client_id, None,
+        write_audit(session, actor, AuditAction.USER_PASSWORD, "user", user.id, user.client_id, None,
                     {"email": email, "sessions_ended": len(open_sessions)})
     return len(open_sessions)
 
 
-LINK_ACTION = "user.link_auth_user"
 AUTH_USER_ID_HINT = "Give the Supabase Auth user's id (a UUID, as in Authentication > Users)."
 
 
@@ -143,7 +142,7 @@ def link_auth_user(actor: Actor | None, email: str, auth_user_id: str | None) ->
 
     One Supabase user links to one Beacon user at most (Conflict otherwise); on a Supabase
     database the id must be one of auth.users."""
-    if actor is not None and actor.role != Role.PLATFORM_ADMIN.value:
+    if actor is not None and actor.role != Role.PLATFORM_ADMIN:
         raise Forbidden("Only a platform admin may link users to Supabase Auth.")
     email = (email or "").strip().lower()
     new_id = None if auth_user_id is None else _parse_auth_user_id(auth_user_id)
@@ -158,7 +157,7 @@ def link_auth_user(actor: Actor | None, email: str, auth_user_id: str | None) ->
         previous = user.auth_user_id
         user.auth_user_id = new_id
         session.add(user)
-        write_audit(session, actor, LINK_ACTION, "user", user.id, user.client_id,
+        write_audit(session, actor, AuditAction.USER_LINK_AUTH_USER, "user", user.id, user.client_id,
                     {"auth_user_id": str(previous) if previous else None},
                     {"email": email, "auth_user_id": str(new_id) if new_id else None})
     return new_id

@@ -26,7 +26,17 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.db import read_session, transaction
-from app.models import AgentTask, AIAgent, Contact, Draft, DraftStatus, TaskStatus, utc_now
+from app.models import (
+    AgentTask,
+    AIAgent,
+    AIAgentKind,
+    AuditAction,
+    Contact,
+    Draft,
+    DraftStatus,
+    TaskStatus,
+    utc_now,
+)
 from app.services.actors import system_actor
 from app.services.audit import write_audit
 from app.services.access import client_by_name
@@ -217,7 +227,7 @@ def _contact_weights(count: int) -> list[float]:
 
 
 def _output(first_name: str, company: str, agent_name: str, kind: str) -> tuple[str, str]:
-    if kind == "follow_up":
+    if kind == AIAgentKind.FOLLOW_UP:
         return (f"Following up, {first_name}",
                 f"Hi {first_name},\n\nI wanted to follow up on my last note about how {company} could hand "
                 f"routine outreach to AI agents. Would a short call next week work?\n\n— {agent_name}")
@@ -274,10 +284,10 @@ def _add_tasks(session: Session, client_id: int, contacts: list[sa.Row], wanted:
         }
         if fails:
             failed += 1
-            row.update(status=TaskStatus.FAILED.value, output=None, error=rng.choice(FAILURE_REASONS))
+            row.update(status=TaskStatus.FAILED, output=None, error=rng.choice(FAILURE_REASONS))
         else:
             _subject, body = _output(contact.name.split()[0], contact.company or "your team", agent.name, agent.kind)
-            row.update(status=TaskStatus.COMPLETED.value, output=body, error=None)
+            row.update(status=TaskStatus.COMPLETED, output=body, error=None)
             if is_newest and rng.random() < PENDING_DRAFT_RATE:
                 with_draft.append(row)
                 continue
@@ -306,7 +316,7 @@ def _add_tasks(session: Session, client_id: int, contacts: list[sa.Row], wanted:
         drafts.append({
             "client_id": client_id, "task_id": task_id, "contact_id": row["contact_id"],
             "ai_agent_id": row["ai_agent_id"], "subject": subject, "body": body,
-            "status": DraftStatus.PENDING.value, "decided_by": None, "decided_at": None, "sent_at": None,
+            "status": DraftStatus.PENDING, "decided_by": None, "decided_at": None, "sent_at": None,
             "created_at": row["finished_at"],
         })
     _insert_chunks(session, Draft.__table__, drafts, "drafts", progress)
@@ -327,7 +337,7 @@ def seed_volume(client_name: str, contacts: int, tasks: int, progress: Progress 
         if contacts_added or tasks_added:
             # One audit row for the run (its ORM flush also marks the session as a writer, so this
             # process's on_change_committed callbacks run at commit as for any other write).
-            write_audit(session, system_actor("beacon seed volume"), "seed.volume", "client", client_id,
+            write_audit(session, system_actor("beacon seed volume"), AuditAction.SEED_VOLUME, "client", client_id,
                         client_id, None, {"contacts_added": contacts_added, "tasks_added": tasks_added,
                                           "drafts_added": drafts_added})
             if session.get_bind().dialect.name == "postgresql":

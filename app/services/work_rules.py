@@ -10,27 +10,27 @@ from app.models import DraftStatus, FollowUpStatus, Role, TaskStatus
 T, D, F = TaskStatus, DraftStatus, FollowUpStatus
 
 TASK_TRANSITIONS: dict[str, frozenset[str]] = {
-    T.PENDING.value: frozenset({T.IN_PROGRESS.value, T.CANCELLED.value}),
+    T.PENDING: frozenset({T.IN_PROGRESS, T.CANCELLED}),
     # Back to pending: a retry after the worker holding it was lost.
-    T.IN_PROGRESS.value: frozenset({T.COMPLETED.value, T.FAILED.value, T.CANCELLED.value, T.PENDING.value}),
-    T.COMPLETED.value: frozenset(),
-    T.FAILED.value: frozenset(),
-    T.CANCELLED.value: frozenset(),
+    T.IN_PROGRESS: frozenset({T.COMPLETED, T.FAILED, T.CANCELLED, T.PENDING}),
+    T.COMPLETED: frozenset(),
+    T.FAILED: frozenset(),
+    T.CANCELLED: frozenset(),
 }
 DRAFT_TRANSITIONS: dict[str, frozenset[str]] = {
-    D.PENDING.value: frozenset({D.APPROVED.value, D.REJECTED.value}),
-    D.APPROVED.value: frozenset({D.SENT.value}),
-    D.REJECTED.value: frozenset(),
-    D.SENT.value: frozenset(),
+    D.PENDING: frozenset({D.APPROVED, D.REJECTED}),
+    D.APPROVED: frozenset({D.SENT}),
+    D.REJECTED: frozenset(),
+    D.SENT: frozenset(),
 }
 FOLLOW_UP_TRANSITIONS: dict[str, frozenset[str]] = {
-    F.SCHEDULED.value: frozenset({F.EXECUTED.value, F.CANCELLED.value}),
-    F.EXECUTED.value: frozenset(),
-    F.CANCELLED.value: frozenset(),
+    F.SCHEDULED: frozenset({F.EXECUTED, F.CANCELLED}),
+    F.EXECUTED: frozenset(),
+    F.CANCELLED: frozenset(),
 }
 
 # Who may direct a client's AI agents (assign, cancel, approve, schedule): its admins and staff.
-WORK_MANAGER_ROLES = frozenset({Role.PLATFORM_ADMIN.value, Role.CLIENT_ADMIN.value, Role.SUPPORT_STAFF.value})
+WORK_MANAGER_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.CLIENT_ADMIN, Role.SUPPORT_STAFF})
 
 BADGE_WORKING = "Agent Working"
 BADGE_DRAFT_READY = "Draft Ready"
@@ -62,9 +62,9 @@ class ContactWork:
 def contact_badge(work: ContactWork) -> str:
     """Agent Working while a task is open; Failed if the newest task failed; Draft Ready while a
     draft awaits approval; otherwise no badge."""
-    if work.newest_task_status in (T.PENDING.value, T.IN_PROGRESS.value):
+    if work.newest_task_status in (T.PENDING, T.IN_PROGRESS):
         return BADGE_WORKING
-    if work.newest_task_status == T.FAILED.value:
+    if work.newest_task_status == T.FAILED:
         return BADGE_FAILED
     if work.has_pending_draft:
         return BADGE_DRAFT_READY
@@ -88,8 +88,8 @@ def contact_badge_sql(newest_task_status, has_pending_draft):
     import sqlalchemy as sa
 
     return sa.case(
-        (newest_task_status.in_([T.PENDING.value, T.IN_PROGRESS.value]), BADGE_WORKING),
-        (newest_task_status == T.FAILED.value, BADGE_FAILED),
+        (newest_task_status.in_([T.PENDING, T.IN_PROGRESS]), BADGE_WORKING),
+        (newest_task_status == T.FAILED, BADGE_FAILED),
         (has_pending_draft, BADGE_DRAFT_READY),
         else_="",
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 import reflex as rx
 
+from app.models import MessageType
 from app.services import maintenance, system_status, throttle
 from app.services.maintenance import MessageStat, UptimeDay, UptimeSeries
 from app.services import tokens as token_service
@@ -388,7 +389,7 @@ class AdminState(SignedIn, rx.State):
                 client_id,
                 _text(form_data.get("status")).lower(),
                 _text(form_data.get("message")),
-                _text(form_data.get("type")).lower() or "info",
+                _text(form_data.get("type")).lower() or MessageType.INFO,
                 expires_at,
             )
         except ServiceError as error:
@@ -578,7 +579,7 @@ class AdminState(SignedIn, rx.State):
             expires_at = parse_local_datetime(_text(form_data.get("expires_at")), offset)
             results = await asyncio.to_thread(
                 system_status.publish_to_clients, actor, chosen, _text(form_data.get("status")).lower(),
-                _text(form_data.get("message")), _text(form_data.get("type")).lower() or "info", expires_at,
+                _text(form_data.get("message")), _text(form_data.get("type")).lower() or MessageType.INFO, expires_at,
             )
         except ServiceError as error:
             self._show_refusal("bulk_errors", error)

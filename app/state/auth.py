@@ -7,6 +7,7 @@ import asyncio
 
 import reflex as rx
 
+from app.models import ALL_CLIENTS_LABEL, Role
 from app.services import auth as auth_service
 from app.services.actors import Actor
 from app.services.auth import EMAIL_MAX_LENGTH
@@ -66,12 +67,12 @@ class AuthState(rx.State):
     def _show(self, actor: Actor) -> None:
         self.user_name = actor.name
         self.user_email = actor.email
-        self.client_name = actor.client_name or "All Clients"
+        self.client_name = actor.client_name or ALL_CLIENTS_LABEL
         self.role = actor.role
 
     @rx.var
     def is_platform_admin(self) -> bool:
-        return self.role == "platform_admin"
+        return self.role == Role.PLATFORM_ADMIN
 
     @rx.event
     async def require_sign_in(self):

@@ -6,12 +6,13 @@ from typing import Any
 
 import reflex as rx
 
+from app.models import ServiceStatus
 from app.services.live_views import NO_MESSAGE, MessageLine
 from app.state.views import assign_changed
 
 
 class SystemState(rx.State):
-    status: str = "active"
+    status: str = ServiceStatus.ACTIVE
     status_label: str = "Active"
     status_scope: str = "default"
     banner_visible: bool = False
@@ -26,7 +27,7 @@ class SystemState(rx.State):
 
     @rx.var
     def service_unavailable(self) -> bool:
-        return self.status != "active"
+        return self.status != ServiceStatus.ACTIVE
 
     @rx.var
     def has_message(self) -> bool:

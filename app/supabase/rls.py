@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.models import Role
+
 API_ROLES = ("anon", "authenticated")
 SUPABASE_ROLES = ("anon", "authenticated", "service_role")
 READER_ROLE = "authenticated"
@@ -110,7 +112,7 @@ def _create_helpers(bind) -> None:
             "SELECT u.client_id FROM public.users u WHERE u.auth_user_id = auth.uid() AND u.is_active",
         "caller_is_platform_admin() RETURNS boolean":
             "SELECT EXISTS (SELECT 1 FROM public.users u WHERE u.auth_user_id = auth.uid() "
-            "AND u.is_active AND u.role = 'platform_admin')",
+            f"AND u.is_active AND u.role = '{Role.PLATFORM_ADMIN}')",
     }
     for signature, body in helpers.items():
         bind.execute(sa.text(

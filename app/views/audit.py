@@ -18,12 +18,8 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.models import AuditLog
-from app.services.maintenance import ACTIONS as MAINTENANCE_ACTIONS
-from app.services.system_status import ALL_CLIENTS_LABEL, CLEAR_OVERRIDE_ACTION, PUBLISH_ACTION
-from app.services.users import LINK_ACTION
+from app.models import ALL_CLIENTS_LABEL, AuditAction, AuditLog
 from app.views.contacts import client_names_of
-from app.views.work import WORK_ACTIONS
 
 AUDIT_PAGE_SIZE = 50  # rows of the audit log on screen at once
 HISTORY_PAGE_SIZE = 50  # rows of the status history on screen at once
@@ -34,13 +30,9 @@ ANY_CLIENT = ""  # rows of every client and the platform-wide ones
 GLOBAL_CLIENT = "global"  # only platform-wide rows (client NULL): global status, platform users
 
 # The rows the status history shows: what set or cleared an agent service status.
-STATUS_ACTIONS = (PUBLISH_ACTION, CLEAR_OVERRIDE_ACTION)
+STATUS_ACTIONS = (AuditAction.SYSTEM_STATUS_PUBLISH, AuditAction.SYSTEM_STATUS_CLEAR_OVERRIDE)
 # Every action the services write to the audit log (the Action filter offers these).
-AUDIT_ACTIONS = (
-    *STATUS_ACTIONS, "system_message.update", "system_message.withdraw",
-    "user.create", "user.password", LINK_ACTION, "api_token.create", "api_token.revoke", "presence.set",
-    "chat.create", "chat.assign", "chat.close", *WORK_ACTIONS, "seed.volume", *MAINTENANCE_ACTIONS,
-)
+AUDIT_ACTIONS = tuple(AuditAction)
 
 
 def valid_client_filter(value: str) -> bool:
@@ -128,7 +120,7 @@ class HistoryRow:
     created_at: datetime
     actor: str
     client_id: int | None
-    scope: str  # the client's name, or "All Clients"
+    scope: str  # the client's name, or ALL_CLIENTS_LABEL
     old: str
     new: str
     message: str

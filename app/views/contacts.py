@@ -101,7 +101,7 @@ def _newest_task_status():
 
 def _has_pending_draft():
     return sa.exists(select(Draft.id).where(Draft.contact_id == Contact.id,
-                                            Draft.status == DraftStatus.PENDING.value))
+                                            Draft.status == DraftStatus.PENDING))
 
 
 def _filtered(query, window: ContactsWindow):
@@ -142,7 +142,7 @@ def badges_of(session: Session, contact_ids: Iterable[int]) -> dict[int, str]:
     newest_status = dict(session.exec(
         select(AgentTask.contact_id, AgentTask.status).where(col(AgentTask.id).in_(newest_ids))).all())
     pending = set(session.exec(select(Draft.contact_id).where(
-        col(Draft.contact_id).in_(ids), Draft.status == DraftStatus.PENDING.value)).all())
+        col(Draft.contact_id).in_(ids), Draft.status == DraftStatus.PENDING)).all())
     return {
         contact_id: work_rules.contact_badge(work_rules.ContactWork(
             newest_task_status=newest_status.get(contact_id), has_pending_draft=contact_id in pending))

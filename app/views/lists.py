@@ -24,10 +24,10 @@ SCHEDULED_FOLLOW_UPS = "scheduled_follow_ups"
 FOLLOW_UP_HISTORY = "follow_up_history"
 ACTIVITY = "activity"
 
-DRAFT_LISTS = {PENDING_DRAFTS: (DraftStatus.PENDING.value,), APPROVED_DRAFTS: (DraftStatus.APPROVED.value,),
-               DECIDED_DRAFTS: (DraftStatus.REJECTED.value, DraftStatus.SENT.value)}
-FOLLOW_UP_LISTS = {SCHEDULED_FOLLOW_UPS: (FollowUpStatus.SCHEDULED.value,),
-                   FOLLOW_UP_HISTORY: (FollowUpStatus.EXECUTED.value, FollowUpStatus.CANCELLED.value)}
+DRAFT_LISTS = {PENDING_DRAFTS: (DraftStatus.PENDING,), APPROVED_DRAFTS: (DraftStatus.APPROVED,),
+               DECIDED_DRAFTS: (DraftStatus.REJECTED, DraftStatus.SENT)}
+FOLLOW_UP_LISTS = {SCHEDULED_FOLLOW_UPS: (FollowUpStatus.SCHEDULED,),
+                   FOLLOW_UP_HISTORY: (FollowUpStatus.EXECUTED, FollowUpStatus.CANCELLED)}
 # Which table's changes a list follows.
 # What the activity list follows: audit rows of AI-agent work (WORK_ACTIONS), which the listener
 # tells apart from other audit rows (app/feed/resolve.py), so a user created or a status published

@@ -7,13 +7,14 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.models import AgentTask, AIAgent, Contact
+from app.models import AgentTask, AIAgent, Contact, TaskStatus
 
 TASKS_PAGE_SIZE = 50  # a contact's or an agent's newest tasks at first, and per "Show more"
 TASKS_MAX_ROWS = 1000  # "Show more" stops here; older tasks stay in the audit log
 
-TASK_STATUS_LABELS = {"pending": "Pending", "in_progress": "In progress", "completed": "Completed",
-                      "failed": "Failed", "cancelled": "Cancelled"}
+TASK_STATUS_LABELS = {TaskStatus.PENDING: "Pending", TaskStatus.IN_PROGRESS: "In progress",
+                      TaskStatus.COMPLETED: "Completed", TaskStatus.FAILED: "Failed",
+                      TaskStatus.CANCELLED: "Cancelled"}
 
 
 @dataclass

@@ -9,14 +9,13 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.models import AIAgent, AuditLog, Contact, Draft, DraftStatus
+from app.models import AIAgent, AuditAction, AuditLog, Contact, Draft, DraftStatus
 
 EVENTS_SHOWN = 20  # recent notifiable events; a page notifies those newer than it has seen
 
-WORK_ACTIONS = ("task.assign", "task.start", "task.complete", "task.fail", "task.cancel", "task.retry",
-                "draft.create", "draft.approve", "draft.reject", "draft.send",
-                "follow_up.schedule", "follow_up.execute", "follow_up.cancel")
-NOTIFY_ACTIONS = ("task.complete", "task.fail", "draft.create")
+# The AI agents' work: the audit actions on tasks, drafts and follow-ups (the activity feed's rows).
+WORK_ACTIONS = tuple(a for a in AuditAction if a.partition(".")[0] in ("task", "draft", "follow_up"))
+NOTIFY_ACTIONS = (AuditAction.TASK_COMPLETE, AuditAction.TASK_FAIL, AuditAction.DRAFT_CREATE)
 
 
 def scoped(query, model, client_id: int | None):
@@ -29,28 +28,28 @@ def activity_text(row: AuditLog, contacts: dict[int, str], agents: dict[int, str
     agent = agents.get(new.get("ai_agent_id"), "An agent")
     who = row.actor_label
     return {
-        "task.assign": f"{who} asked {agent} to work on {contact}",
-        "task.start": f"{agent} started working on {contact}",
-        "task.complete": f"{agent} finished its task on {contact}",
-        "task.fail": f"{agent} failed on {contact}: {new.get('reason', '')}",
-        "task.cancel": f"{who} cancelled {agent}'s task on {contact}",
-        "task.retry": f"{agent}'s task on {contact} will be retried",
-        "draft.create": f"A draft for {contact} is ready for approval",
-        "draft.approve": f"{who} approved the draft for {contact}",
-        "draft.reject": f"{who} rejected the draft for {contact}",
-        "draft.send": f"{who} marked the draft for {contact} as sent",
-        "follow_up.schedule": f"A follow-up with {contact} was scheduled",
-        "follow_up.execute": f"The follow-up with {contact} is under way",
-        "follow_up.cancel": f"{who} cancelled the follow-up with {contact}",
+        AuditAction.TASK_ASSIGN: f"{who} asked {agent} to work on {contact}",
+        AuditAction.TASK_START: f"{agent} started working on {contact}",
+        AuditAction.TASK_COMPLETE: f"{agent} finished its task on {contact}",
+        AuditAction.TASK_FAIL: f"{agent} failed on {contact}: {new.get('reason', '')}",
+        AuditAction.TASK_CANCEL: f"{who} cancelled {agent}'s task on {contact}",
+        AuditAction.TASK_RETRY: f"{agent}'s task on {contact} will be retried",
+        AuditAction.DRAFT_CREATE: f"A draft for {contact} is ready for approval",
+        AuditAction.DRAFT_APPROVE: f"{who} approved the draft for {contact}",
+        AuditAction.DRAFT_REJECT: f"{who} rejected the draft for {contact}",
+        AuditAction.DRAFT_SEND: f"{who} marked the draft for {contact} as sent",
+        AuditAction.FOLLOW_UP_SCHEDULE: f"A follow-up with {contact} was scheduled",
+        AuditAction.FOLLOW_UP_EXECUTE: f"The follow-up with {contact} is under way",
+        AuditAction.FOLLOW_UP_CANCEL: f"{who} cancelled the follow-up with {contact}",
     }.get(row.action, row.action)
 
 
 def _event(row: AuditLog, contacts: dict[int, str], agents: dict[int, str]) -> dict[str, str]:
     new = row.new_value or {}
     contact = contacts.get(new.get("contact_id"), "a contact")
-    if row.action == "draft.create":
+    if row.action == AuditAction.DRAFT_CREATE:
         title, url, kind = "Draft ready", "/approvals", "draft"
-    elif row.action == "task.fail":
+    elif row.action == AuditAction.TASK_FAIL:
         title, url, kind = "Task failed", "/contacts", "failed"
     else:
         title, url, kind = "Task completed", "/contacts", "completed"
@@ -87,7 +86,7 @@ def summary_view(session: Session, client_id: int | None) -> dict[str, Any]:
     """What every page of the audience shares: AI agents, pending approvals, notifiable events."""
     ai_agents = list(session.exec(scoped(select(AIAgent), AIAgent, client_id).order_by(AIAgent.name)))
     pending_count = session.exec(
-        scoped(select(func.count()).select_from(Draft), Draft, client_id).where(Draft.status == DraftStatus.PENDING.value)
+        scoped(select(func.count()).select_from(Draft), Draft, client_id).where(Draft.status == DraftStatus.PENDING)
     ).one()
     event_rows = list(session.exec(
         scoped(select(AuditLog), AuditLog, client_id).where(col(AuditLog.action).in_(NOTIFY_ACTIONS))

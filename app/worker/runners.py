@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.models import AIAgentKind
 from app.services.tasks import ClaimedTask
 
 
@@ -69,7 +70,7 @@ class SimulatedOutreachRunner:
             raise TaskFailed(self.random.choice(FAILURE_REASONS))
         first_name = greeting_name(task.contact_name)
         company = (task.contact_company or "").strip() or "your team"
-        if task.kind == "follow_up":
+        if task.kind == AIAgentKind.FOLLOW_UP:
             subject = f"Following up, {first_name}"
             body = (f"Hi {first_name},\n\nI wanted to follow up on my last note about how {company} "
                     f"could hand routine outreach to AI agents. Would a short call next week work?\n\n"

@@ -185,7 +185,7 @@ def test_an_assignment_flood_writes_no_more_than_the_limit(server):
 
 
 def test_a_publish_flood_writes_no_more_than_the_limit(server):
-    from app.services.system_status import PUBLISH_ACTION
+    from app.models import AuditAction
     from app.services.throttle import PUBLISH
 
     attacker, attacker_id = _new_user(server, "platform_admin", None, "flood-publisher")
@@ -196,6 +196,6 @@ def test_a_publish_flood_writes_no_more_than_the_limit(server):
                 await tab.send(ADMIN_STATE, "publish", form_data={
                     "client": "Acme", "status": "Active", "message": "", "type": "Info", "expires_at": ""})
             await _until(lambda: tab.saw(TOO_MANY))  # under the form: form_errors["form"]
-            await _settled(lambda: _audit_rows(attacker_id, PUBLISH_ACTION), PUBLISH.per_minute)
+            await _settled(lambda: _audit_rows(attacker_id, AuditAction.SYSTEM_STATUS_PUBLISH), PUBLISH.per_minute)
 
     run_async(scenario())

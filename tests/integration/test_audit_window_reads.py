@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 from sqlmodel import col
 
 from app.db import read_session, transaction
-from app.models import AuditLog
-from app.services.system_status import CLEAR_OVERRIDE_ACTION, PUBLISH_ACTION, clear_status_override, publish_system_status
+from app.models import AuditAction, AuditLog
+from app.services.system_status import clear_status_override, publish_system_status
 from app.views.audit import (
     AUDIT_PAGE_SIZE,
     GLOBAL_CLIENT,
@@ -42,7 +42,7 @@ def test_pages_of_fifty_newest_first_with_the_total(admin, client_ids):
     ids = [r.id for r in first.rows + second.rows]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)
     newest = first.rows[0]
-    assert newest.action == PUBLISH_ACTION and newest.actor == "admin@beacon.demo"
+    assert newest.action == AuditAction.SYSTEM_STATUS_PUBLISH and newest.actor == "admin@beacon.demo"
     assert newest.target == "agent_status global" and "status=active" in newest.new
     assert isinstance(newest.created_at, datetime)
 
@@ -53,9 +53,9 @@ def test_filters_by_action_actor_client_and_days(admin, client_ids):
     publish_system_status(admin, None, "active")
     clear_status_override(admin, acme)
 
-    published = _audit(AuditWindow(action=PUBLISH_ACTION))
-    assert published.total == count(AuditLog, AuditLog.action == PUBLISH_ACTION) >= 2
-    assert {r.action for r in published.rows} == {PUBLISH_ACTION}
+    published = _audit(AuditWindow(action=AuditAction.SYSTEM_STATUS_PUBLISH))
+    assert published.total == count(AuditLog, AuditLog.action == AuditAction.SYSTEM_STATUS_PUBLISH) >= 2
+    assert {r.action for r in published.rows} == {AuditAction.SYSTEM_STATUS_PUBLISH}
 
     mine = _audit(AuditWindow(actor="ADMIN@beacon"))
     assert mine.total == count(AuditLog, AuditLog.actor_label == "admin@beacon.demo")
@@ -66,7 +66,7 @@ def test_filters_by_action_actor_client_and_days(admin, client_ids):
     assert acme_rows.total == count(AuditLog, AuditLog.client_id == acme) >= 2
     platform = _audit(AuditWindow(client=GLOBAL_CLIENT))
     assert platform.total == count(AuditLog, col(AuditLog.client_id).is_(None)) >= 1
-    both = _audit(AuditWindow(action=PUBLISH_ACTION, client=str(acme)))
+    both = _audit(AuditWindow(action=AuditAction.SYSTEM_STATUS_PUBLISH, client=str(acme)))
     assert both.total == 1 and "message=Back soon" in both.rows[0].new
 
     today = datetime.now(timezone.utc).date()
@@ -86,7 +86,7 @@ def test_status_history_by_client(admin, client_ids):
         session.add(AuditLog(actor_label="x@example.com", action="chat.create", target_type="chat", client_id=acme))
 
     everything = _history(StatusHistoryWindow())
-    assert everything.total == count(AuditLog, col(AuditLog.action).in_([PUBLISH_ACTION, CLEAR_OVERRIDE_ACTION]))
+    assert everything.total == count(AuditLog, col(AuditLog.action).in_([AuditAction.SYSTEM_STATUS_PUBLISH, AuditAction.SYSTEM_STATUS_CLEAR_OVERRIDE]))
     acme_history = _history(StatusHistoryWindow(client=str(acme)))
     assert acme_history.total == 2
     cleared, published = acme_history.rows

@@ -11,7 +11,7 @@ from alembic import command
 from sqlmodel import select
 
 from app.db import dispose_engines, get_engine, read_session, transaction
-from app.models import ApiToken, AuditLog, utc_now
+from app.models import ApiToken, AuditAction, AuditLog, TokenScope, utc_now
 from app.services import tokens
 from app.services.auth import actor_for_email
 from app.services.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
@@ -69,7 +69,7 @@ def test_a_new_token_expires_in_90_days_by_default_and_publishes(database):
     assert secret.startswith("bkn_") and abs(expires_at - (utc_now() + timedelta(days=90))) < timedelta(minutes=1)
     [row] = tokens.list_tokens(None, ADMIN)
     assert (row.id, row.scope, row.state, row.expires_at) == (token_id, "publish", "active", expires_at)
-    assert tokens.actor_for_api_token(secret, tokens.PUBLISH).email == ADMIN
+    assert tokens.actor_for_api_token(secret, TokenScope.PUBLISH).email == ADMIN
 
 
 def test_the_list_never_carries_the_secret_or_its_digest(database):
@@ -105,7 +105,7 @@ def test_a_revoked_token_is_refused_and_the_revoke_is_audited(database, admin):
         tokens.actor_for_api_token(secret)
     assert tokens.revoke_token(admin, token_id) is False  # again: nothing changes, no second audit row
     with read_session() as session:
-        audits = list(session.exec(select(AuditLog).where(AuditLog.action == tokens.REVOKE_ACTION)))
+        audits = list(session.exec(select(AuditLog).where(AuditLog.action == AuditAction.API_TOKEN_REVOKE)))
     assert len(audits) == 1
     assert audits[0].actor_label == ADMIN and audits[0].target_id == str(token_id)
     assert audits[0].new_value["user"] == ACME_OPS and audits[0].client_id is not None
@@ -114,16 +114,16 @@ def test_a_revoked_token_is_refused_and_the_revoke_is_audited(database, admin):
 def test_creating_is_audited_without_the_secret(database, admin):
     token_id, secret, _ = tokens.create_token(admin, SAM, "7d", "read", "ci")
     with read_session() as session:
-        audit = session.exec(select(AuditLog).where(AuditLog.action == tokens.CREATE_ACTION)).one()
+        audit = session.exec(select(AuditLog).where(AuditLog.action == AuditAction.API_TOKEN_CREATE)).one()
     assert audit.target_id == str(token_id) and audit.new_value["scope"] == "read"
     assert secret not in str(audit.new_value)
 
 
 def test_a_read_token_reads_but_cannot_publish(database):
     _, secret, _ = tokens.create_token(None, ADMIN, scope="read")
-    assert tokens.actor_for_api_token(secret, tokens.READ).is_platform_admin
+    assert tokens.actor_for_api_token(secret, TokenScope.READ).is_platform_admin
     with pytest.raises(Forbidden, match="read-only"):
-        tokens.actor_for_api_token(secret, tokens.PUBLISH)
+        tokens.actor_for_api_token(secret, TokenScope.PUBLISH)
 
 
 def test_a_disabled_users_token_is_refused(database):

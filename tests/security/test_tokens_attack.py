@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.db import read_session, transaction
-from app.models import AgentStatus, ApiToken, AuditLog, SystemMessage, utc_now
+from app.models import AgentStatus, ApiToken, AuditAction, AuditLog, SystemMessage, utc_now
 from app.services import tokens
 from app.services.auth import actor_for_email
 from app.services.errors import NotFound
@@ -167,7 +167,7 @@ def test_revoking_another_users_token_reads_exactly_like_a_missing_id(database):
     assert call("GET", STATUS, bearer(victim_secret)).status_code == 200  # untouched
     with read_session() as session:
         assert session.exec(select(func.count()).select_from(AuditLog)
-                            .where(AuditLog.action == tokens.REVOKE_ACTION)).one() == 0
+                            .where(AuditLog.action == AuditAction.API_TOKEN_REVOKE)).one() == 0
 
 
 def test_a_non_admin_cannot_mint_or_list_tokens_of_others(database):
