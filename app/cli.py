@@ -13,7 +13,7 @@ import click
 from app.config import get_settings
 from app.models.enums import ALL_CLIENTS_LABEL, MessageType, Role, ServiceStatus, TokenScope
 from app.preflight import DEBUG_VARIABLE, NotReady, debug_enabled, first_line, require_database
-from app.services.errors import ServiceError
+from app.rules.errors import ServiceError
 
 EXIT_SERVICE_ERROR = 1
 EXIT_USAGE = 2
@@ -108,7 +108,7 @@ def status() -> None:
 def status_set(acting, client, new_status, message, message_type, expires) -> None:
     """Publish a status (and optionally a message) through the one publish operation."""
     from app.services.system_status import client_id_for_scope, publish_system_status
-    from app.services.timeparse import parse_expiry
+    from app.rules.timeparse import parse_expiry
 
     actor = _actor(acting)
     result = publish_system_status(
@@ -194,10 +194,10 @@ def _window_line(w) -> str:
 def maintenance_schedule(acting, client, starts, ends, starts_in, lasts, message) -> None:
     """Schedule a maintenance window; it prints the window's id first."""
     from app.models import utc_now
-    from app.services.errors import InvalidInput
+    from app.rules.errors import InvalidInput
     from app.services.maintenance import schedule_window
     from app.services.system_status import client_id_for_scope
-    from app.services.timeparse import parse_duration, parse_expiry
+    from app.rules.timeparse import parse_duration, parse_expiry
 
     if starts and starts_in:
         _fail("give --starts or --starts-in, not both", EXIT_USAGE)
@@ -253,7 +253,7 @@ def _window_id(window_id: str) -> str:
 def maintenance_extend(acting, ends, window_id) -> None:
     """Change a scheduled or in-progress window's end."""
     from app.services.maintenance import extend_window
-    from app.services.timeparse import parse_expiry
+    from app.rules.timeparse import parse_expiry
 
     click.echo(_window_line(extend_window(_actor(acting), _window_id(window_id), parse_expiry(ends, "ends"))))
 
@@ -410,7 +410,7 @@ def db() -> None:
 def db_upgrade(create) -> None:
     """Create or migrate the database to the newest schema."""
     from app.preflight import check_before_upgrade
-    from app.services.schema import create_database_if_missing, upgrade_database
+    from app.schema import create_database_if_missing, upgrade_database
 
     check_before_upgrade(creating=create)  # one line for what the upgrade cannot fix itself
     if create and create_database_if_missing():
@@ -444,7 +444,7 @@ def seed() -> None:
 @seed.command("demo")
 def seed_demo() -> None:
     """Seed the demo accounts, clients, agents and contacts into an empty database."""
-    from app.services.seed import seed_demo_if_empty
+    from app.seed.demo import seed_demo_if_empty
 
     if seed_demo_if_empty():
         click.echo("Seeded the demo data.")
@@ -463,7 +463,7 @@ def seed_volume(client_name, contacts, tasks) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from app.services.volume_seed import check_volume_seed, seed_volume as run_seed
+    from app.seed.volume import check_volume_seed, seed_volume as run_seed
 
     check_volume_seed(client_name, contacts, tasks)  # a bad client or number: one line, before any bar
     console = Console(stderr=True)

@@ -193,7 +193,7 @@ def _postgres_problem(error: BaseException, url, for_upgrade: bool) -> NotReady:
 def _migrations():
     from alembic.script import ScriptDirectory
 
-    from app.services.schema import alembic_config
+    from app.schema import alembic_config
 
     return ScriptDirectory.from_config(alembic_config())
 

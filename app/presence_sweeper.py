@@ -8,7 +8,7 @@ import logging
 from app.config import get_settings
 from app.leadership import leadership
 from app.services.presence import sweep_presence
-from app.services.presence_rules import SWEEP_SECONDS
+from app.rules.presence import SWEEP_SECONDS
 
 log = logging.getLogger("beacon.presence")
 

@@ -227,8 +227,8 @@ def check_log(database_url: str, start_seq: int, commits: list[Commit]) -> dict[
 
 
 def expected_view(acme: int) -> dict[str, Any]:
-    from app.services.actors import audience_for
-    from app.services.live_views import TENANT_VIEW, build_views
+    from app.rules.actors import audience_for
+    from app.views.live import TENANT_VIEW, build_views
 
     view = build_views(audience_for(acme), {TENANT_VIEW})[TENANT_VIEW]
     # The view's rows are typed (MessageLine dataclasses); the pages hold them as the JSON Reflex sent.

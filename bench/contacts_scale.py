@@ -449,7 +449,7 @@ class ContactsClient(S.LightClient):
 
 def window_plans(t: Tenant, x_id: int, count: int) -> list[tuple[str, list[tuple[str, dict]], tuple[str, str, int]]]:
     """(group, events, expected window) per client: 1 in PAGE_ONE_SHARE on page 1, the others elsewhere."""
-    from app.services import volume_seed
+    from app.seed import volume as volume_seed
     from app.views.contacts import NO_BADGE, ContactFacts, matches_search
 
     x = next(r for r in window_page(t.client_id).rows if r.id == x_id)
@@ -703,7 +703,7 @@ async def preflight(args, server, t: Tenant, token: str, x_id: int, clock: S.Com
 # --- the run -----------------------------------------------------------------------------------
 
 def run(args) -> dict[str, Any]:
-    from app.services.volume_seed import seed_volume
+    from app.seed.volume import seed_volume
 
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="beacon-contacts-scale-") as tmp, \

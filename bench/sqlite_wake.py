@@ -128,7 +128,7 @@ async def measure(database: Path, args: argparse.Namespace) -> dict:
     # The registry's subscribe() may take the topics a page follows; ask for every view if so.
     extra = {}
     if "topics" in inspect.signature(sessions.subscribe).parameters:
-        from app.services.live_views import EVERY_VIEW
+        from app.views.live import EVERY_VIEW
 
         extra["topics"] = EVERY_VIEW
     subscriptions = [sessions.subscribe(f"client:{client_id}", **extra), sessions.subscribe("all", **extra)]

@@ -21,7 +21,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.services.users import link_auth_user  # noqa: E402
-from app.services.volume_seed import seed_volume  # noqa: E402
+from app.seed.volume import seed_volume  # noqa: E402
 from tests.conftest import drop_postgres_database  # noqa: E402
 from tests.support.supabase import add_auth_user, claims_of, create_supabase_database  # noqa: E402
 

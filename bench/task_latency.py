@@ -177,7 +177,7 @@ def expected_from_db(acme: int, contact_ids: list[int]) -> tuple[int, dict[str, 
 
     from app.db import read_session
     from app.models import AgentTask, Draft, DraftStatus
-    from app.services import work_rules
+    from app.rules import work as work_rules
 
     with read_session() as session:
         pending = session.exec(select(func.count()).select_from(Draft).where(
@@ -289,7 +289,7 @@ def start_burst(worker_names: list[str], burst: int,
     in clock.stamps. The caller waits (keeping Playwright's event dispatch going meanwhile).
     """
     from app.services import tasks
-    from app.services.actors import system_actor
+    from app.rules.actors import system_actor
 
     lock = threading.Lock()
     next_index = iter(range(burst))
@@ -401,7 +401,7 @@ def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[
 # --- the run -----------------------------------------------------------------------------------
 
 def run(args) -> dict:
-    from app.services.actors import system_actor
+    from app.rules.actors import system_actor
     from app.services.auth import actor_for_email
 
     with tempfile.TemporaryDirectory(prefix="beacon-task-bench-") as tmp, \

@@ -22,8 +22,8 @@ def use_database(url: str) -> None:
 
 
 def prepare_database(url: str) -> None:
-    from app.services.schema import upgrade_database
-    from app.services.seed import seed_demo_if_empty
+    from app.schema import upgrade_database
+    from app.seed.demo import seed_demo_if_empty
 
     use_database(url)
     upgrade_database()

@@ -19,7 +19,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from app.config import get_settings
 from app.services import auth as auth_service
 from app.services.auth import SIGN_IN_REFUSED
-from app.services.errors import NotAuthenticated
+from app.rules.errors import NotAuthenticated
 from app.services.signin_throttle import TooManyAttempts, minutes_left
 from app.web_session import (
     INVALID,

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
 
-from app.services.errors import InvalidInput, ServiceError
+from app.rules.errors import InvalidInput, ServiceError
 
 CLIENT_ID_MAX_DIGITS = 40  # any well-formed number a prober tries; longer is not an id at all
 CLIENT_ID_HINT = "Give a client id (an integer), or null for all clients."

@@ -2,7 +2,7 @@
 
 from starlette.responses import JSONResponse
 
-from app.services.errors import InvalidInput, ServiceError
+from app.rules.errors import InvalidInput, ServiceError
 
 
 def error_response(status: int, message: str, fields: dict[str, str] | None = None) -> JSONResponse:

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from app.api.deps import caller
 from app.feed.listener import feed_stats
 from app.feed.registry import registry
-from app.services.actors import require_platform_admin
+from app.rules.actors import require_platform_admin
 
 
 async def get_health(request: Request) -> JSONResponse:

@@ -14,8 +14,8 @@ from app.api.bodies import RequestBody, client_id_param, read_body
 from app.api.deps import caller
 from app.models import MessageType
 from app.services import maintenance, system_status
-from app.services.errors import InvalidInput
-from app.services.timeparse import parse_expiry
+from app.rules.errors import InvalidInput
+from app.rules.timeparse import parse_expiry
 
 
 class WindowBody(RequestBody):

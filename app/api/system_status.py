@@ -13,8 +13,8 @@ from app.api.bodies import RequestBody, client_id_param, read_body
 from app.api.deps import caller
 from app.models import MessageType
 from app.services import system_status
-from app.services.rules import MessageFacts
-from app.services.timeparse import parse_expiry
+from app.rules.status import MessageFacts
+from app.rules.timeparse import parse_expiry
 
 
 def _message_json(message: MessageFacts | None) -> dict[str, Any] | None:

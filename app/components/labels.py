@@ -5,7 +5,7 @@ the label. An unknown value is shown as it is rather than hidden."""
 import reflex as rx
 
 from app.models import ChatStatus, DraftStatus, FollowUpStatus, Presence, Role, TokenScope
-from app.services.rules import MESSAGE_TYPE_LABELS, STATUS_LABELS
+from app.rules.status import MESSAGE_TYPE_LABELS, STATUS_LABELS
 from app.views.tasks import TASK_STATUS_LABELS
 
 SERVICE_STATUS = STATUS_LABELS

@@ -7,8 +7,8 @@ a map is shown grey."""
 import reflex as rx
 
 from app.models import ChatStatus, MaintenanceState, MessageType, Presence, ServiceStatus, TaskStatus
-from app.services.maintenance_rules import MIXED_DAY
-from app.services.work_rules import BADGE_DRAFT_READY, BADGE_FAILED, BADGE_WORKING
+from app.rules.maintenance import MIXED_DAY
+from app.rules.work import BADGE_DRAFT_READY, BADGE_FAILED, BADGE_WORKING
 
 DEFAULT = "gray"
 

@@ -32,8 +32,8 @@ from app.feed.routing import Change
 from app.feed.signals import WakeSource, wake_source_for_settings
 from app.maintenance_timer import notify_windows_changed
 from app.models import ChangeLogEntry, Role, User, utc_now
-from app.services.actors import ALL_TENANTS, audience_for
-from app.services.live_views import ADMIN_VIEW, TENANT_VIEW, build_views_in, client_id_of, views_for_entities
+from app.rules.actors import ALL_TENANTS, audience_for
+from app.views.live import ADMIN_VIEW, TENANT_VIEW, build_views_in, client_id_of, views_for_entities
 from app.services.system_status import next_banner_instant
 from app.views.windows import CONTACT_BADGES, read_window, shown_ids, window_touch
 

@@ -8,7 +8,7 @@ from app.components.forms import field_error, form_dialog
 from app.components.layout import page_shell
 from app.components.loading import page_loading, skeleton_rows
 from app.components.work import task_table
-from app.services import work_rules
+from app.rules import work as work_rules
 from app.state.contacts import ContactsState
 from app.views.contacts import NO_BADGE, SORT_BY_NAME, SORT_NEWEST, ContactRow
 

@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 
 from app.models import Client, User
 
-from app.services.actors import Actor
-from app.services.errors import NotFound
+from app.rules.actors import Actor
+from app.rules.errors import NotFound
 
 ID_MAX = 2**63 - 1  # a BIGINT (PostgreSQL) / INTEGER (SQLite): larger ids exist nowhere
 ID_MAX_DIGITS = len(str(ID_MAX))

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import AuditAction, AuditLog
-from app.services.actors import Actor
+from app.rules.actors import Actor
 
 
 def write_audit(

@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AuditAction, AuthSession, Client, HumanAgent, Role, TokenScope, User, utc_now
-from app.services.actors import TENANTLESS_MESSAGE, Actor, require_platform_admin
+from app.rules.actors import TENANTLESS_MESSAGE, Actor, require_platform_admin
 from app.services.audit import write_audit
 from app.services.access import client_by_name
-from app.services.errors import InvalidInput, NotAuthenticated
+from app.rules.errors import InvalidInput, NotAuthenticated
 from app.services.presence import refresh_user
 from app.services.secrets_at_rest import token_digest
 from app.services.signin_throttle import get_throttle

@@ -7,12 +7,12 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import AuditAction, Chat, ChatStatus, HumanAgent, Presence, Role, User, utc_now
-from app.services import rules
+from app.rules import status as status_rules
 from app.services.access import as_row_id, client_by_name, visible_row
-from app.services.actors import Actor, require_client_access
+from app.rules.actors import Actor, require_client_access
 from app.services.audit import write_audit
-from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.rules import HumanAgentFacts
+from app.rules.errors import Conflict, Forbidden, InvalidInput
+from app.rules.status import HumanAgentFacts
 
 SUBJECT_MAX_LENGTH = 200  # a line in the chat list
 CHAT_ASSIGNERS = frozenset({Role.PLATFORM_ADMIN, Role.CLIENT_ADMIN})
@@ -63,7 +63,7 @@ def assign_chat(actor: Actor, chat_id: int | str, human_agent_id: int | str) -> 
         if agent is None or agent.client_id != chat.client_id:
             raise InvalidInput({"agent": "Choose one of this client's agents."})
         name = session.get(User, agent.user_id).name
-        if not rules.can_take_chat(HumanAgentFacts(agent.status, agent.active_chats, agent.max_chats)):
+        if not status_rules.can_take_chat(HumanAgentFacts(agent.status, agent.active_chats, agent.max_chats)):
             reason = "is at their chat limit" if agent.status == Presence.AVAILABLE else f"is {agent.status}"
             raise Conflict(f"{name} {reason}; choose another agent.")
         previous = chat.human_agent_id

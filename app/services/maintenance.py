@@ -31,11 +31,11 @@ from app.models import (
     as_utc,
     utc_now,
 )
-from app.services import maintenance_rules as mr
+from app.rules import maintenance as mr
 from app.services.access import as_row_id, client_by_id, not_found
-from app.services.actors import Actor, require_platform_admin, system_actor
+from app.rules.actors import Actor, require_platform_admin, system_actor
 from app.services.audit import write_audit
-from app.services.errors import InvalidInput
+from app.rules.errors import InvalidInput
 
 TIMER_ACTOR = "maintenance-timer"  # the audit rows of the windows' own moves name this actor
 # Lists (admin card, API, CLI) show the newest windows: the open ones and recent history.

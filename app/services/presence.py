@@ -14,13 +14,13 @@ from sqlmodel import Session, col, select, update
 from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AuditAction, AuthSession, Chat, ChatStatus, HumanAgent, Presence, PresenceEvent, as_utc, utc_now
-from app.services import presence_rules
+from app.rules import presence as presence_rules
 from app.services.secrets_at_rest import token_digest
 from app.services.access import visible_row
-from app.services.actors import Actor
+from app.rules.actors import Actor
 from app.services.audit import write_audit
-from app.services.errors import Forbidden, InvalidInput
-from app.services.presence_rules import PresenceTimings
+from app.rules.errors import Forbidden, InvalidInput
+from app.rules.presence import PresenceTimings
 
 # Activity from a page is written at most this often: enough to notice an agent who is back,
 # without a write per keystroke.

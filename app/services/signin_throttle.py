@@ -27,7 +27,7 @@ from limits import RateLimitItemPerSecond
 from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
-from app.services.errors import ServiceError
+from app.rules.errors import ServiceError
 from app.services.limit_storage import counters_for_environment
 
 # OWASP's guidance for online guessing: lock after a handful of failures, long enough that a

@@ -27,9 +27,9 @@ from sqlmodel import select
 from app.config import get_settings
 from app.db import read_session
 from app.models import User
-from app.services.actors import Actor
+from app.rules.actors import Actor
 from app.services.auth import _actor
-from app.services.errors import NotAuthenticated
+from app.rules.errors import NotAuthenticated
 
 AUDIENCE = "authenticated"  # what Supabase Auth puts in a signed-in user's access token
 SYMMETRIC_ALGORITHM = "HS256"

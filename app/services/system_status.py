@@ -21,19 +21,19 @@ from app.models import (
     as_utc,
     utc_now,
 )
-from app.services import rules
+from app.rules import status as status_rules
 from app.services.access import CLIENT_NAME_MAX_LENGTH, client_by_id, visible_row
-from app.services.actors import Actor, require_client_access, require_platform_admin
+from app.rules.actors import Actor, require_client_access, require_platform_admin
 from app.services.audit import write_audit
-from app.services import maintenance_rules
+from app.rules import maintenance as maintenance_rules
 from app.services.maintenance import (
     banner_windows_in,
     effective_statuses_in,
     next_notice_at,
     record_effective_statuses,
 )
-from app.services.errors import Forbidden, InvalidInput
-from app.services.rules import MESSAGE_MAX_LENGTH, MessageFacts
+from app.rules.errors import Forbidden, InvalidInput
+from app.rules.status import MESSAGE_MAX_LENGTH, MessageFacts
 
 ADMIN_MESSAGE_LIMIT = 200  # the admin list shows the newest; withdrawn ones age out of view
 
@@ -61,7 +61,7 @@ class SystemSnapshot:
 
     @property
     def banner_visible(self) -> bool:
-        return rules.banner_visible(self.status, self.shown) or bool(self.maintenance_notices)
+        return status_rules.banner_visible(self.status, self.shown) or bool(self.maintenance_notices)
 
 
 
@@ -277,18 +277,18 @@ def system_snapshot_in(session: Session, client_id: int | None, now: datetime | 
     now = now or utc_now()
     own = _status_row(session, client_id) if client_id is not None else None
     global_row = _status_row(session, None)
-    explicit = rules.effective_status(own.status if own else None, global_row.status if global_row else None)
+    explicit = status_rules.effective_status(own.status if own else None, global_row.status if global_row else None)
     windows = banner_windows_in(session, client_id, now)
     status = maintenance_rules.effective_status(own.status if own else None,
                                                 global_row.status if global_row else None, windows, client_id)
     scope = "window" if status != explicit else ("client" if own else ("global" if global_row else "default"))
     facts = [_facts(r) for r in _live_message_rows(session, client_id, now)]
-    ordered = rules.visible_messages(facts, client_id, now)
+    ordered = status_rules.visible_messages(facts, client_id, now)
     notices = maintenance_rules.notice_windows(windows, client_id, now, timedelta(hours=get_settings().maintenance_notice_hours))
     return SystemSnapshot(
         client_id=client_id, status=status, status_scope=scope,
         shown=ordered[0] if ordered else None, others=ordered[1:],
-        next_expiry=rules.next_expiry(facts, now),
+        next_expiry=status_rules.next_expiry(facts, now),
         maintenance_notices=[maintenance_rules.notice_text(w) for w in notices],
     )
 
@@ -343,7 +343,7 @@ def status_by_client_in(session: Session) -> list[StatusRow]:
         own = rows.get(client.id)
         result.append(StatusRow(
             client.id, client.name,
-            effective.get(client.id, rules.effective_status(own.status if own else None,
+            effective.get(client.id, status_rules.effective_status(own.status if own else None,
                                                             global_row.status if global_row else None)),
             as_utc(own.updated_at) if own else None,
             own is not None,
@@ -367,7 +367,7 @@ def list_messages(actor: Actor, client_id: int | None = None, include_inactive: 
         scope = client_id if client_id is not None else actor.client_id
         facts = [f for f in facts if f.client_id in (None, scope)]
     if not include_inactive:
-        facts = [f for f in facts if rules.is_live(f, now)]
+        facts = [f for f in facts if status_rules.is_live(f, now)]
     return facts
 
 

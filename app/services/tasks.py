@@ -14,11 +14,11 @@ from sqlmodel import Session, col, select
 from app.config import get_settings
 from app.db import transaction
 from app.models import AgentTask, AIAgent, AuditAction, Contact, Draft, TaskStatus, utc_now
-from app.services import work_rules
+from app.rules import work as work_rules
 from app.services.access import as_row_id, visible_row
-from app.services.actors import Actor, require_system
+from app.rules.actors import Actor, require_system
 from app.services.audit import write_audit
-from app.services.errors import Conflict, InvalidInput
+from app.rules.errors import Conflict, InvalidInput
 from app.services.system_status import paused_client_ids_in
 
 INSTRUCTIONS_MAX_LENGTH = 2000  # a paragraph of guidance; the agent's own prompt holds the rest

@@ -26,8 +26,8 @@ from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
-from app.services.actors import Actor
-from app.services.errors import ServiceError
+from app.rules.actors import Actor
+from app.rules.errors import ServiceError
 from app.services.limit_storage import counters_for_environment
 
 # Keys in a shared Redis are namespaced so they never mix with Reflex's state or other limits.

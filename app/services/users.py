@@ -17,10 +17,10 @@ from sqlmodel import col, select
 
 from app.db import get_engine, read_session, transaction
 from app.models import AuditAction, AuthSession, Role, User, utc_now
-from app.services.actors import Actor
+from app.rules.actors import Actor
 from app.services.audit import write_audit
 from app.services.access import user_by_email
-from app.services.errors import Conflict, Forbidden, InvalidInput
+from app.rules.errors import Conflict, Forbidden, InvalidInput
 from app.services.presence import refresh_user
 
 # A changed password is what stands between the open network and a platform admin: longer than
@@ -33,14 +33,14 @@ _hasher = PasswordHasher()
 
 def demo_passwords(email: str = "") -> tuple[str, ...]:
     """Both demo passwords; the one the seed gave `email` first (each check is a slow argon2)."""
-    from app.services.seed import ADMIN_PASSWORD, DEMO_PASSWORD
+    from app.seed.demo import ADMIN_PASSWORD, DEMO_PASSWORD
 
     return (ADMIN_PASSWORD, DEMO_PASSWORD) if email == "admin@beacon.demo" else (DEMO_PASSWORD, ADMIN_PASSWORD)
 
 
 def demo_emails() -> list[str]:
     """The accounts `beacon seed demo` creates, the platform admin first."""
-    from app.services.seed import DEMO_CLIENTS
+    from app.seed.demo import DEMO_CLIENTS
 
     emails = ["admin@beacon.demo"]
     for spec in DEMO_CLIENTS.values():

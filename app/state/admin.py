@@ -20,9 +20,9 @@ from app.services import maintenance, system_status, throttle
 from app.services.maintenance import MessageStat, UptimeDay, UptimeSeries
 from app.services import tokens as token_service
 from app.services.access import not_found
-from app.services.actors import Actor
-from app.services.errors import InvalidInput, ServiceError
-from app.services.timeparse import parse_local_datetime
+from app.rules.actors import Actor
+from app.rules.errors import InvalidInput, ServiceError
+from app.rules.timeparse import parse_local_datetime
 from app.state.clock import BrowserClock
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed

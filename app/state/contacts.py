@@ -16,8 +16,8 @@ import reflex as rx
 from app.db import read_session
 from app.services import tasks, throttle
 from app.services.access import as_row_id
-from app.services.actors import Actor
-from app.services.live_views import client_id_of
+from app.rules.actors import Actor
+from app.views.live import client_id_of
 from app.state.signed_in import SignedIn
 from app.state.work import WorkState
 from app.views.contacts import (

@@ -21,9 +21,9 @@ from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, registry
 from app.services import presence
 from app.models import utc_now
 from app.services.access import as_row_id
-from app.services.actors import Actor
+from app.rules.actors import Actor
 from app.db import read_session
-from app.services.live_views import (
+from app.views.live import (
     ADMIN_VIEW,
     CHATS_VIEW,
     TENANT_VIEW,

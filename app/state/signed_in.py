@@ -16,8 +16,8 @@ from typing import Any
 import reflex as rx
 
 from app.services import throttle
-from app.services.actors import Actor
-from app.services.errors import InvalidInput, ServiceError
+from app.rules.actors import Actor
+from app.rules.errors import InvalidInput, ServiceError
 from app.state.auth import AuthState, refusal_for
 
 # What a handler answers once an operation has succeeded: a toast's text, or a function of the

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from app.models import ServiceStatus
-from app.services.live_views import NO_MESSAGE, MessageLine
+from app.views.live import NO_MESSAGE, MessageLine
 from app.state.views import assign_changed
 
 

@@ -12,8 +12,8 @@ import reflex as rx
 
 from app.db import read_session
 from app.services import drafts, follow_ups, tasks, throttle
-from app.services.live_views import client_id_of
-from app.services.timeparse import parse_local_datetime
+from app.views.live import client_id_of
+from app.rules.timeparse import parse_local_datetime
 from app.state.clock import BrowserClock
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed

@@ -10,8 +10,8 @@ import reflex as rx
 
 from app.services import chats, presence, throttle
 from app.services.access import as_row_id, not_found
-from app.services.errors import ServiceError
-from app.services.live_views import AgentLine, ChatLine
+from app.rules.errors import ServiceError
+from app.views.live import AgentLine, ChatLine
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 

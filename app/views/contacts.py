@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from app.models import AgentTask, Client, Contact, Draft, DraftStatus
-from app.services import work_rules
+from app.rules import work as work_rules
 
 CONTACTS_PAGE_SIZE = 100  # cards on screen at once: a screenful or three, and a small push
 SEARCH_MAX_LENGTH = 100  # longer than any name, email or company we store

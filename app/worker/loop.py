@@ -14,8 +14,8 @@ from app.feed.signals import wake_source_for_settings
 from app.services import follow_ups, tasks
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.services.actors import Actor, system_actor
-from app.services.errors import Conflict
+from app.rules.actors import Actor, system_actor
+from app.rules.errors import Conflict
 from app.worker.runners import TaskFailed, TaskRunner
 
 log = logging.getLogger("beacon.worker")

@@ -38,7 +38,7 @@ def drafts_for_globex(server: BeaconServer, count: int) -> None:
 
     from app.db import read_session
     from app.models import AIAgent, Client, Contact
-    from app.services.actors import system_actor
+    from app.rules.actors import system_actor
     from app.services.auth import actor_for_email
     from app.services.tasks import assign_task, claim_next_task, complete_task
 

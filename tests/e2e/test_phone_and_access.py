@@ -39,7 +39,7 @@ ROUTES = ["/", "/agents", "/contacts", "/approvals", "/follow-ups"]
 def plain_user(server: BeaconServer):
     """The demo has no account of the plain `user` role: one for Acme, made once."""
     from app.services.auth import create_user
-    from app.services.errors import ServiceError
+    from app.rules.errors import ServiceError
 
     use_database(server.database_url)
     try:

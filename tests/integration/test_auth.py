@@ -6,7 +6,7 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import User
 from app.services import auth
-from app.services.errors import InvalidInput, NotAuthenticated
+from app.rules.errors import InvalidInput, NotAuthenticated
 from tests.support.factory import human_agent
 
 

@@ -4,7 +4,7 @@ import asyncio
 
 from app.feed.listener import ChangeFeed, latest_seq
 from app.feed.registry import SessionRegistry
-from app.services.live_views import EVERY_VIEW
+from app.views.live import EVERY_VIEW
 from app.feed.signals import wake_source_for_settings
 from app.services.system_status import publish_system_status
 from tests.conftest import run_async

@@ -14,8 +14,8 @@ from app.db import read_session
 from app.models import AuditAction, ChangeLogEntry, MaintenanceWindow, StatusInterval, utc_now
 from app.services import maintenance
 from app.services.auth import actor_for_email, create_api_token
-from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services.live_views import build_views
+from app.rules.errors import Forbidden, InvalidInput, NotFound
+from app.views.live import build_views
 from app.services.system_status import publish_system_status, publish_to_clients, system_snapshot
 from tests.conftest import run_async
 from tests.support.api import call_api

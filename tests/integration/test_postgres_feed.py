@@ -12,7 +12,7 @@ import time
 import psycopg
 import pytest
 
-from app.services.live_views import EVERY_VIEW
+from app.views.live import EVERY_VIEW
 from sqlmodel import select
 
 from app.config import get_settings

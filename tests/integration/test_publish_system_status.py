@@ -8,7 +8,7 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import AgentStatus, AuditLog, ChangeLogEntry, SystemMessage, utc_now
 from app.services.auth import actor_for_email
-from app.services.errors import Forbidden, InvalidInput, NotFound
+from app.rules.errors import Forbidden, InvalidInput, NotFound
 from app.services.system_status import (
     clear_status_override,
     publish_system_status,

@@ -25,7 +25,7 @@ TENANT_TABLES = ("contacts", "agent_tasks", "drafts", "follow_ups", "audit_logs"
 
 
 def _seed_volume() -> None:
-    from app.services.volume_seed import seed_volume
+    from app.seed.volume import seed_volume
 
     seed_volume("Acme", contacts=400, tasks=900)
 

@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - the tables on SQLModel.metadata
 from app.db import dispose_engines, get_engine
-from app.services.schema import alembic_config, upgrade_database
+from app.schema import alembic_config, upgrade_database
 
 INDEXES = importlib.import_module("app.migrations.versions.0004_read_side_indexes").INDEXES
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 from app.db import read_session, transaction
 from app.models import AuthSession, User
 from app.services import auth
-from app.services.errors import NotAuthenticated
+from app.rules.errors import NotAuthenticated
 from app.services.signin_throttle import (
     ACCOUNT_FAILURES_BEFORE_LOCK,
     SignInThrottle,

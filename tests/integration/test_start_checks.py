@@ -73,7 +73,7 @@ def own_database(monkeypatch):
         else:
             from alembic import command
 
-            from app.services.schema import alembic_config
+            from app.schema import alembic_config
 
             reset_settings_cache()
             dispose_engines()

@@ -14,8 +14,8 @@ from app.db import dispose_engines, get_engine, read_session, transaction
 from app.models import ApiToken, AuditAction, AuditLog, TokenScope, utc_now
 from app.services import tokens
 from app.services.auth import actor_for_email
-from app.services.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
-from app.services.schema import alembic_config, upgrade_database
+from app.rules.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from app.schema import alembic_config, upgrade_database
 from tests.integration.test_cli import beacon
 
 ADMIN = "admin@beacon.demo"

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.db import get_engine
-from app.services.work_rules import BADGE_DRAFT_READY, BADGE_FAILED, ContactWork, contact_badge
+from app.rules.work import BADGE_DRAFT_READY, BADGE_FAILED, ContactWork, contact_badge
 from tests.support.cli import beacon
 
 CONTACTS, TASKS = 300, 600

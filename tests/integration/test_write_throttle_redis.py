@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from app.services import throttle
-from app.services.actors import Actor
+from app.rules.actors import Actor
 from app.services.throttle import PRESENCE, TooManyChanges, WriteThrottle
 
 

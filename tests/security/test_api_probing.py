@@ -13,7 +13,7 @@ from app.db import read_session
 from app.models import AgentTask, AuditLog, Chat, Draft, FollowUp, HumanAgent, User, utc_now
 from app.services import chats, drafts, follow_ups, presence, system_status, tasks
 from app.services.auth import actor_for_email
-from app.services.errors import Forbidden, InvalidInput, ServiceError
+from app.rules.errors import Forbidden, InvalidInput, ServiceError
 from tests.support.api import call_api as call
 from tests.support.factory import one_of_each
 
@@ -193,7 +193,7 @@ def test_support_staff_close_only_their_own_chats(database):
 
 
 def test_plain_users_and_staff_follow_no_chats_view():
-    from app.services.live_views import ADMIN_VIEW, CHATS_VIEW, views_for_page
+    from app.views.live import ADMIN_VIEW, CHATS_VIEW, views_for_page
 
     for role in ("user", "support_staff"):
         for path in ("/agents", "/", "/admin", "/contacts"):

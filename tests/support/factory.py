@@ -2,7 +2,7 @@
 people by email, ids of its clients, agents and contacts, work made through the real services,
 rows read back, API tokens and sign-in sessions.
 
-The demo seed (app/services/seed.py) has two clients, Acme (ops@acme.demo) and Globex
+The demo seed (app/seed/demo.py) has two clients, Acme (ops@acme.demo) and Globex
 (ops@globex.demo), each with an "Outreach Agent", human agents and contacts; the platform admin is
 admin@beacon.demo; every demo password is "beacon-demo".
 """
@@ -16,7 +16,7 @@ from sqlmodel import SQLModel, col, func, select
 from app.db import read_session, transaction
 from app.models import AgentTask, AIAgent, AuditLog, Client, Contact, Draft, FollowUp, HumanAgent, User, utc_now
 from app.services import follow_ups, tasks
-from app.services.actors import Actor
+from app.rules.actors import Actor
 from app.services.auth import actor_for_email, create_api_token, sign_in
 
 ADMIN = "admin@beacon.demo"

@@ -2,8 +2,8 @@
 
 from datetime import date, datetime, timedelta, timezone
 
-from app.services import maintenance_rules as mr
-from app.services.maintenance_rules import Interval, WindowFacts
+from app.rules import maintenance as mr
+from app.rules.maintenance import Interval, WindowFacts
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)  # a Tuesday
 ACME, GLOBEX = 1, 2

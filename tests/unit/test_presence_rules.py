@@ -2,8 +2,8 @@
 
 from datetime import datetime, timedelta, timezone
 
-from app.services import presence_rules as rules
-from app.services.presence_rules import PresenceTimings
+from app.rules import presence as rules
+from app.rules.presence import PresenceTimings
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 T = PresenceTimings(heartbeat_seconds=10, offline_after_seconds=25, auto_away_seconds=600)

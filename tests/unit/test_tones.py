@@ -3,7 +3,7 @@ value (a typo, a renamed state) would leave that state grey without a word."""
 
 from app.components import labels, tones
 from app.models.enums import MaintenanceState
-from app.services.maintenance_rules import DAY_STATES
+from app.rules.maintenance import DAY_STATES
 
 # Radix Themes' colour scales, and the grey every map falls back to.
 RADIX_COLOURS = {"gray", "gold", "bronze", "brown", "yellow", "amber", "orange", "tomato", "red", "ruby", "crimson",

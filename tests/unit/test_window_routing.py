@@ -1,7 +1,7 @@
 """Which open windows a batch of changes touches (feed/routing.py), as pure rules."""
 
 from app.feed.routing import WorkTouched, contacts_window_touch, for_client, tasks_window_touched
-from app.services import work_rules
+from app.rules import work as work_rules
 from app.views.contacts import NO_BADGE, ContactFacts, ContactsWindow
 from app.views.tasks import TasksWindow
 

@@ -3,8 +3,8 @@
 import pytest
 
 from app.models import DraftStatus, FollowUpStatus, Role, TaskStatus
-from app.services import work_rules
-from app.services.work_rules import (
+from app.rules import work as work_rules
+from app.rules.work import (
     BADGE_DRAFT_READY,
     BADGE_FAILED,
     BADGE_WORKING,
@@ -180,7 +180,7 @@ def test_newest_of_no_tasks_is_none():
 def test_the_badge_in_sql_agrees_with_the_badge_rule_on_every_combination():
     import sqlalchemy as sa
 
-    from app.services.work_rules import contact_badge_sql
+    from app.rules.work import contact_badge_sql
 
     engine = sa.create_engine("sqlite://")
     statuses = [None, "pending", "in_progress", "completed", "failed", "cancelled"]

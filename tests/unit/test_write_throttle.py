@@ -8,8 +8,8 @@ import limits.storage.memory
 import pytest
 
 from app.services import throttle
-from app.services.actors import Actor
-from app.services.errors import ServiceError
+from app.rules.actors import Actor
+from app.rules.errors import ServiceError
 from app.services.throttle import LIMITS, PRESENCE, PUBLISH, TooManyChanges, WriteThrottle
 
 

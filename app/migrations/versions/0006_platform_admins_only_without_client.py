@@ -22,7 +22,7 @@ Revises: 0005
 import sqlalchemy as sa
 from alembic import op
 
-from app.services.errors import Conflict
+from app.rules.errors import Conflict
 
 revision = "0006"
 down_revision = "0005"

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from app.models import MaintenanceState, ServiceStatus, as_utc
-from app.services import rules
-from app.services.rules import MESSAGE_MAX_LENGTH
+from app.rules import status as status_rules
+from app.rules.status import MESSAGE_MAX_LENGTH
 
 # The states a window can still be extended or cancelled in.
 OPEN_STATES = frozenset({MaintenanceState.SCHEDULED, MaintenanceState.IN_PROGRESS})
@@ -66,7 +66,7 @@ def effective_status(client_status: str | None, global_status: str | None,
     """What a scope shows: its explicit status (the client's own row over the global one, none at
     all meaning Active), then the windows in force that apply to it. Overlapping windows merge:
     the scope is in maintenance while any of them is in force."""
-    explicit = rules.effective_status(client_status, global_status)
+    explicit = status_rules.effective_status(client_status, global_status)
     return with_windows(explicit, any(in_force(w) and applies_to(w, client_id) for w in windows))
 
 
@@ -264,5 +264,5 @@ def percent(share: float) -> str:
 
 def day_tooltip(share: DayShare) -> str:
     """ "2026-12-01: Active 95.83%, Maintenance 4.17%" (only the statuses the day had)."""
-    parts = [f"{rules.STATUS_LABELS[s]} {percent(v)}" for s, v in share.shares.items() if v > 0]
+    parts = [f"{status_rules.STATUS_LABELS[s]} {percent(v)}" for s, v in share.shares.items() if v > 0]
     return f"{share.day.isoformat()}: " + (", ".join(parts) if parts else "no time yet")

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 
 from app.db import read_session
 from app.models import ALL_CLIENTS_LABEL, Chat, ChatStatus, Client, HumanAgent, Role, ServiceStatus, User, utc_now
-from app.services import rules
-from app.services.actors import ALL_TENANTS
+from app.rules import status as status_rules
+from app.rules.actors import ALL_TENANTS
 from app.services.system_status import (
     SystemSnapshot,
     admin_messages_in,
@@ -27,7 +27,7 @@ from app.services.system_status import (
 )
 from app.services.maintenance import admin_windows_in, message_stats_in, uptime_in
 from app.views.work import summary_view
-from app.services.workforce import agents_in, available_agent_count
+from app.views.workforce import agents_in, available_agent_count
 
 # The kinds of view; each open page follows all of them for its audience.
 TENANT_VIEW = "tenant"  # status, messages, metrics and agents of one tenant
@@ -115,7 +115,7 @@ class ChatLine:
     client: str
 
 
-def _message_line(message: rules.MessageFacts | None, client_names: dict[int, str]) -> MessageLine:
+def _message_line(message: status_rules.MessageFacts | None, client_names: dict[int, str]) -> MessageLine:
     if message is None:
         return NO_MESSAGE
     return MessageLine(
@@ -141,7 +141,7 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
         available = available_agent_count(agents, snapshot.status)
     return {
         "status": snapshot.status,
-        "status_label": rules.STATUS_LABELS[snapshot.status],
+        "status_label": status_rules.STATUS_LABELS[snapshot.status],
         "status_scope": snapshot.status_scope,
         "banner_visible": snapshot.banner_visible,
         "shown_message": _message_line(snapshot.shown, client_names),

@@ -37,10 +37,10 @@ from app.models import (
     TaskStatus,
     utc_now,
 )
-from app.services.actors import system_actor
+from app.rules.actors import system_actor
 from app.services.audit import write_audit
 from app.services.access import client_by_name
-from app.services.errors import InvalidInput
+from app.rules.errors import InvalidInput
 
 VOLUME_DOMAIN = "volume.example"
 VOLUME_EMAIL_PATTERN = f"%.{VOLUME_DOMAIN}"

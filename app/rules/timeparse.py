@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from app.models import utc_now
-from app.services.errors import InvalidInput
+from app.rules.errors import InvalidInput
 
 _DURATION = re.compile(r"^(\d{1,12})\s*([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

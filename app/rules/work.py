@@ -39,8 +39,8 @@ BADGE_FAILED = "Failed"
 
 def require_work_manager(actor, client_id: int, doing: str) -> None:
     """The actor may see the client and is one of its admins or staff (or a platform admin)."""
-    from app.services.actors import require_client_access
-    from app.services.errors import Forbidden
+    from app.rules.actors import require_client_access
+    from app.rules.errors import Forbidden
 
     require_client_access(actor, client_id)
     if actor.role not in WORK_MANAGER_ROLES:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from app.models import AIAgent, HumanAgent, User
-from app.services import rules
-from app.services.rules import HumanAgentFacts
+from app.rules import status as status_rules
+from app.rules.status import HumanAgentFacts
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def agents_in(session: Session, client_id: int | None) -> list[AgentRow]:
         rows.append(AgentRow(
             key=f"human-{agent.id}", kind="human", id=agent.id, client_id=agent.client_id,
             name=user.name, state=agent.status, active_chats=agent.active_chats,
-            max_chats=agent.max_chats, can_take_work=rules.can_take_chat(facts),
+            max_chats=agent.max_chats, can_take_work=status_rules.can_take_chat(facts),
         ))
     for ai in session.exec(ais.order_by(AIAgent.name)):
         rows.append(AgentRow(
@@ -51,4 +51,4 @@ def agents_in(session: Session, client_id: int | None) -> list[AgentRow]:
 def available_agent_count(agents: list[AgentRow], status: str) -> int:
     humans = [HumanAgentFacts(a.state, a.active_chats, a.max_chats) for a in agents if a.kind == "human"]
     enabled_ai = sum(1 for a in agents if a.kind == "ai" and a.can_take_work)
-    return rules.available_agent_count(status, humans, enabled_ai)
+    return status_rules.available_agent_count(status, humans, enabled_ai)

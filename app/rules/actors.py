@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.models import Role
-from app.services.errors import Forbidden
+from app.rules.errors import Forbidden
 
 
 SYSTEM_ROLE = "system"  # a Beacon process (the task worker), not a person
