@@ -126,7 +126,8 @@ def status_set(acting, client, new_status, message, message_type, expires) -> No
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status_show(acting, client, as_json) -> None:
     """The effective status and the messages in force for a client."""
-    from app.services.system_status import client_id_for_scope, system_snapshot
+    from app.services.system_status import client_id_for_scope
+    from app.views.status import system_snapshot
 
     actor = _actor(acting)
     snapshot = system_snapshot(actor, client_id_for_scope(actor, client))
@@ -152,7 +153,7 @@ def message() -> None:
 @click.option("--as", "acting", metavar="EMAIL")
 @click.option("--all", "include_inactive", is_flag=True, help="Include withdrawn and expired messages.")
 def message_list(acting, include_inactive) -> None:
-    from app.services.system_status import list_messages
+    from app.views.status import list_messages
 
     rows = list_messages(_actor(acting), None, include_inactive=include_inactive)
     if not rows:
@@ -231,7 +232,7 @@ def maintenance_schedule(acting, client, starts, ends, starts_in, lasts, message
 @click.option("--open", "open_only", is_flag=True, help="Only scheduled and in-progress windows.")
 def maintenance_list(acting, open_only) -> None:
     """One line per window, its id first, the newest first."""
-    from app.services.maintenance import list_windows
+    from app.views.maintenance import list_windows
 
     rows = list_windows(_actor(acting), include_closed=not open_only)
     if not rows:

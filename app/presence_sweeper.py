@@ -7,8 +7,8 @@ import logging
 
 from app.config import get_settings
 from app.leadership import leadership
-from app.services.presence import sweep_presence
 from app.rules.presence import SWEEP_SECONDS
+from app.services.presence import sweep_presence
 
 log = logging.getLogger("beacon.presence")
 

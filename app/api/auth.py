@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from app.config import get_settings
+from app.rules.errors import NotAuthenticated
 from app.services import auth as auth_service
 from app.services.auth import SIGN_IN_REFUSED
-from app.rules.errors import NotAuthenticated
 from app.services.signin_throttle import TooManyAttempts, minutes_left
 from app.web_session import (
     INVALID,

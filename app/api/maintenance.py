@@ -13,9 +13,10 @@ from starlette.responses import JSONResponse
 from app.api.bodies import RequestBody, client_id_param, read_body
 from app.api.deps import caller
 from app.models import MessageType
-from app.services import maintenance, system_status
 from app.rules.errors import InvalidInput
 from app.rules.timeparse import parse_expiry
+from app.services import maintenance, system_status
+from app.views import maintenance as maintenance_view
 
 
 class WindowBody(RequestBody):
@@ -83,7 +84,7 @@ def _moments(body: WindowBody) -> dict[str, Any]:
 async def list_windows(request: Request) -> JSONResponse:
     actor = await caller(request)
     open_only = request.query_params.get("state", "") == "open"
-    rows = await asyncio.to_thread(maintenance.list_windows, actor, not open_only)
+    rows = await asyncio.to_thread(maintenance_view.list_windows, actor, not open_only)
     return JSONResponse({"windows": [r.as_json() for r in rows]})
 
 

@@ -12,9 +12,10 @@ from starlette.responses import JSONResponse
 from app.api.bodies import RequestBody, client_id_param, read_body
 from app.api.deps import caller
 from app.models import MessageType
-from app.services import system_status
 from app.rules.status import MessageFacts
 from app.rules.timeparse import parse_expiry
+from app.services import system_status
+from app.views import status as status_view
 
 
 def _message_json(message: MessageFacts | None) -> dict[str, Any] | None:
@@ -30,7 +31,7 @@ def _message_json(message: MessageFacts | None) -> dict[str, Any] | None:
     }
 
 
-def _snapshot_json(snapshot: system_status.SystemSnapshot) -> dict[str, Any]:
+def _snapshot_json(snapshot: status_view.SystemSnapshot) -> dict[str, Any]:
     return {
         "client_id": snapshot.client_id,
         "status": snapshot.status,
@@ -64,7 +65,7 @@ async def get_system_status(request: Request) -> JSONResponse:
     client_id = client_id_param(raw, "client") if raw is not None else (
         None if actor.is_platform_admin else actor.client_id
     )
-    snapshot = await asyncio.to_thread(system_status.system_snapshot, actor, client_id)
+    snapshot = await asyncio.to_thread(status_view.system_snapshot, actor, client_id)
     return JSONResponse(_snapshot_json(snapshot))
 
 
@@ -76,7 +77,7 @@ async def post_system_status(request: Request) -> JSONResponse:
         system_status.publish_system_status, actor, body.client_id, body.status or "", body.message or "",
         body.type or MessageType.INFO, expires_at,
     )
-    snapshot = await asyncio.to_thread(system_status.system_snapshot, actor, body.client_id)
+    snapshot = await asyncio.to_thread(status_view.system_snapshot, actor, body.client_id)
     payload = _snapshot_json(snapshot)
     payload["published"] = {"status": result.status, "previous_status": result.previous_status,
                             "message_id": result.message_id}

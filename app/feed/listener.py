@@ -34,7 +34,7 @@ from app.maintenance_timer import notify_windows_changed
 from app.models import ChangeLogEntry, Role, User, utc_now
 from app.rules.actors import ALL_TENANTS, audience_for
 from app.views.live import ADMIN_VIEW, TENANT_VIEW, build_views_in, client_id_of, views_for_entities
-from app.services.system_status import next_banner_instant
+from app.views.status import next_banner_instant
 from app.views.windows import CONTACT_BADGES, read_window, shown_ids, window_touch
 
 log = logging.getLogger("beacon.feed")

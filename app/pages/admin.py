@@ -281,22 +281,21 @@ def _client_select(control_id: str, value, on_change) -> rx.Component:
     )
 
 
-def _pager(name: str, loaded, reading, first, last, total, has_previous, has_next,
-           on_previous, on_next) -> rx.Component:
+def _pager(name: str, loaded, reading, page, total, on_previous, on_next) -> rx.Component:
     """ "Showing a–b of N" with Previous/Next; N is in data-testid `<name>-total`."""
     return rx.hstack(
         rx.cond(reading, rx.spinner(size="2")),
         rx.text(
             rx.cond(loaded,
-                    rx.fragment("Showing ", first.to_string(), "–", last.to_string(), " of ",
+                    rx.fragment("Showing ", page.first.to_string(), "–", page.last.to_string(), " of ",
                                 rx.el.span(total.to_string(), custom_attrs={"data-testid": f"{name}-total"})),
                     "Loading…"),
             size="2", color_scheme="gray", custom_attrs={"data-testid": f"{name}-showing"},
         ),
         rx.spacer(),
-        rx.button("Previous", size="1", variant="soft", disabled=~has_previous, on_click=on_previous,
+        rx.button("Previous", size="1", variant="soft", disabled=~page.has_previous, on_click=on_previous,
                   custom_attrs={"data-testid": f"{name}-previous"}),
-        rx.button("Next", size="1", variant="soft", disabled=~has_next, on_click=on_next,
+        rx.button("Next", size="1", variant="soft", disabled=~page.has_next, on_click=on_next,
                   custom_attrs={"data-testid": f"{name}-next"}),
         width="100%", align="center",
     )
@@ -313,9 +312,8 @@ def _history_card() -> rx.Component:
             custom_attrs={"data-testid": "history-row", "data-audit-id": h.id}, key=h.id)),
         rx.cond(AdminState.history_loaded & (AdminState.history_total == 0),
                 rx.text("No status changes recorded for this choice yet.", size="2", color_scheme="gray")),
-        _pager("history", AdminState.history_loaded, AdminState.history_reading, AdminState.history_from,
-               AdminState.history_to, AdminState.history_total, AdminState.history_has_previous,
-               AdminState.history_has_next, AdminState.history_previous, AdminState.history_next),
+        _pager("history", AdminState.history_loaded, AdminState.history_reading, AdminState.history_page,
+               AdminState.history_total, AdminState.history_previous, AdminState.history_next),
         aside=(scope,), aside_align="end",
     )
 
@@ -360,9 +358,8 @@ def _audit_tab() -> rx.Component:
         rx.cond(AdminState.audit_loaded & (AdminState.audit_total == 0),
                 rx.text("No audit entries match these filters. Widen the dates or clear a filter.", size="2",
                         color_scheme="gray")),
-        _pager("audit", AdminState.audit_loaded, AdminState.audit_reading, AdminState.audit_from,
-               AdminState.audit_to, AdminState.audit_total, AdminState.audit_has_previous,
-               AdminState.audit_has_next, AdminState.audit_previous, AdminState.audit_next),
+        _pager("audit", AdminState.audit_loaded, AdminState.audit_reading, AdminState.audit_page,
+               AdminState.audit_total, AdminState.audit_previous, AdminState.audit_next),
         spacing="3", width="100%",
     )
 

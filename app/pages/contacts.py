@@ -103,9 +103,9 @@ def _controls() -> rx.Component:
 
 def _page_buttons() -> list[rx.Component]:
     return [
-        rx.button("Previous", size="1", variant="soft", disabled=~ContactsState.has_previous,
+        rx.button("Previous", size="1", variant="soft", disabled=~ContactsState.page.has_previous,
                   on_click=ContactsState.previous_page),
-        rx.button("Next", size="1", variant="soft", disabled=~ContactsState.has_next,
+        rx.button("Next", size="1", variant="soft", disabled=~ContactsState.page.has_next,
                   on_click=ContactsState.next_page),
     ]
 
@@ -116,7 +116,7 @@ def _pager() -> rx.Component:
         rx.text(
             rx.cond(ContactsState.loaded & ~page_loading,
                     rx.fragment(
-                        "Showing ", ContactsState.showing_from.to_string(), "–", ContactsState.showing_to.to_string(),
+                        "Showing ", ContactsState.page.first.to_string(), "–", ContactsState.page.last.to_string(),
                         " of ",
                         rx.el.span(ContactsState.total.to_string(), custom_attrs={"data-testid": "contacts-total"}),
                     ),
@@ -197,7 +197,7 @@ def contacts_page() -> rx.Component:
                                         "No contacts with this badge. Choose “All contacts” to see every contact.",
                                         "No contacts yet. Contacts appear here when they are added to your client.")),
                         color_scheme="gray", size="2", custom_attrs={"data-testid": "empty-state"})),
-        rx.cond(ContactsState.has_next | ContactsState.has_previous,
+        rx.cond(ContactsState.page.has_next | ContactsState.page.has_previous,
                 rx.hstack(rx.spacer(), *_page_buttons(), width="100%")),
         _contact_modal(),
         _assign_dialog(),

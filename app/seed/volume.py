@@ -38,9 +38,9 @@ from app.models import (
     utc_now,
 )
 from app.rules.actors import system_actor
-from app.services.audit import write_audit
-from app.services.access import client_by_name
 from app.rules.errors import InvalidInput
+from app.services.audit import write_audit
+from app.views.access import client_by_name
 
 VOLUME_DOMAIN = "volume.example"
 VOLUME_EMAIL_PATTERN = f"%.{VOLUME_DOMAIN}"

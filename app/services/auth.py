@@ -16,12 +16,12 @@ from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AuditAction, AuthSession, Client, HumanAgent, Role, TokenScope, User, utc_now
 from app.rules.actors import TENANTLESS_MESSAGE, Actor, require_platform_admin
-from app.services.audit import write_audit
-from app.services.access import client_by_name
 from app.rules.errors import InvalidInput, NotAuthenticated
+from app.services.audit import write_audit
 from app.services.presence import refresh_user
 from app.services.secrets_at_rest import token_digest
 from app.services.signin_throttle import get_throttle
+from app.views.access import client_by_name
 
 _hasher = PasswordHasher()
 PASSWORD_MIN_LENGTH = 8  # NIST SP 800-63B's floor for user-chosen secrets

@@ -8,11 +8,11 @@ from sqlmodel import select
 from app.db import transaction
 from app.models import AuditAction, Chat, ChatStatus, HumanAgent, Presence, Role, User, utc_now
 from app.rules import status as status_rules
-from app.services.access import as_row_id, client_by_name, visible_row
 from app.rules.actors import Actor, require_client_access
-from app.services.audit import write_audit
 from app.rules.errors import Conflict, Forbidden, InvalidInput
 from app.rules.status import HumanAgentFacts
+from app.services.audit import write_audit
+from app.views.access import as_row_id, client_by_name, visible_row
 
 SUBJECT_MAX_LENGTH = 200  # a line in the chat list
 CHAT_ASSIGNERS = frozenset({Role.PLATFORM_ADMIN, Role.CLIENT_ADMIN})

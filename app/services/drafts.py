@@ -12,11 +12,11 @@ from sqlmodel import Session
 from app.db import transaction
 from app.models import AuditAction, Draft, DraftStatus, utc_now
 from app.rules import work as work_rules
-from app.services.access import visible_row
 from app.rules.actors import Actor
+from app.rules.errors import Conflict
 from app.services.audit import write_audit
 from app.services.follow_ups import add_follow_up
-from app.rules.errors import Conflict
+from app.views.access import visible_row
 
 # After an email goes out, a polite follow-up waits this long for a reply.
 FOLLOW_UP_AFTER_SENT = timedelta(days=3)

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 from app.db import transaction
 from app.models import AgentTask, AIAgent, AIAgentKind, AuditAction, Contact, FollowUp, FollowUpStatus, utc_now
 from app.rules import work as work_rules
-from app.services.access import visible_row
 from app.rules.actors import Actor, require_system
-from app.services.audit import write_audit
 from app.rules.errors import Conflict, InvalidInput
+from app.services.audit import write_audit
+from app.views.access import visible_row
 
 NOTE_MAX_LENGTH = 1000  # what the agent should follow up on, in a few sentences
 DUE_BATCH = 50  # follow-ups the worker executes per pass; the rest wait for the next pass

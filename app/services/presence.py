@@ -15,12 +15,12 @@ from app.config import get_settings
 from app.db import read_session, transaction
 from app.models import AuditAction, AuthSession, Chat, ChatStatus, HumanAgent, Presence, PresenceEvent, as_utc, utc_now
 from app.rules import presence as presence_rules
-from app.services.secrets_at_rest import token_digest
-from app.services.access import visible_row
 from app.rules.actors import Actor
-from app.services.audit import write_audit
 from app.rules.errors import Forbidden, InvalidInput
 from app.rules.presence import PresenceTimings
+from app.services.audit import write_audit
+from app.services.secrets_at_rest import token_digest
+from app.views.access import visible_row
 
 # Activity from a page is written at most this often: enough to notice an agent who is back,
 # without a write per keystroke.

@@ -28,8 +28,8 @@ from app.config import get_settings
 from app.db import read_session
 from app.models import User
 from app.rules.actors import Actor
-from app.services.auth import _actor
 from app.rules.errors import NotAuthenticated
+from app.services.auth import _actor
 
 AUDIENCE = "authenticated"  # what Supabase Auth puts in a signed-in user's access token
 SYMMETRIC_ALGORITHM = "HS256"

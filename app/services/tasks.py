@@ -15,11 +15,11 @@ from app.config import get_settings
 from app.db import transaction
 from app.models import AgentTask, AIAgent, AuditAction, Contact, Draft, TaskStatus, utc_now
 from app.rules import work as work_rules
-from app.services.access import as_row_id, visible_row
 from app.rules.actors import Actor, require_system
-from app.services.audit import write_audit
 from app.rules.errors import Conflict, InvalidInput
+from app.services.audit import write_audit
 from app.services.system_status import paused_client_ids_in
+from app.views.access import as_row_id, visible_row
 
 INSTRUCTIONS_MAX_LENGTH = 2000  # a paragraph of guidance; the agent's own prompt holds the rest
 # A worker renews its claim well within the lease (BEACON_CLAIM_LEASE_SECONDS, default 30 s);

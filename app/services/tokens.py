@@ -27,11 +27,11 @@ from sqlmodel import col, select
 from app.db import read_session, transaction
 from app.models import ApiToken, AuditAction, TokenScope, User, utc_now
 from app.rules.actors import Actor, require_platform_admin
+from app.rules.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from app.services.audit import write_audit
 from app.services.auth import API_TOKEN_PREFIX, _actor
 from app.services.secrets_at_rest import token_digest
-from app.services.access import user_by_email
-from app.rules.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from app.views.access import user_by_email
 
 PREFIX_LENGTH = 12  # "bkn_" and 8 characters of the secret: enough to tell tokens apart, useless to guess
 DEFAULT_SCOPE = TokenScope.PUBLISH  # what `token create` gave before scopes existed (scripts rely on it)

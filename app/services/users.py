@@ -18,10 +18,10 @@ from sqlmodel import col, select
 from app.db import get_engine, read_session, transaction
 from app.models import AuditAction, AuthSession, Role, User, utc_now
 from app.rules.actors import Actor
-from app.services.audit import write_audit
-from app.services.access import user_by_email
 from app.rules.errors import Conflict, Forbidden, InvalidInput
+from app.services.audit import write_audit
 from app.services.presence import refresh_user
+from app.views.access import user_by_email
 
 # A changed password is what stands between the open network and a platform admin: longer than
 # the floor `create_user` applies to new accounts.

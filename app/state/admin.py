@@ -16,17 +16,17 @@ from typing import Any
 import reflex as rx
 
 from app.models import MessageType
-from app.services import maintenance, system_status, throttle
-from app.services.maintenance import MessageStat, UptimeDay, UptimeSeries
-from app.services import tokens as token_service
-from app.services.access import not_found
 from app.rules.actors import Actor
 from app.rules.errors import InvalidInput, ServiceError
 from app.rules.timeparse import parse_local_datetime
+from app.services import maintenance, system_status, throttle
+from app.services import tokens as token_service
 from app.state.clock import BrowserClock
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 from app.state.windows import hold_and_read
+from app.views.access import not_found
+from app.views.maintenance import MessageStat, UptimeDay, UptimeSeries
 from app.views.audit import (
     ACTOR_MAX_LENGTH,
     ANY_CLIENT,
@@ -41,6 +41,7 @@ from app.views.audit import (
     StatusHistoryWindow,
     valid_client_filter,
 )
+from app.views.paging import PagePosition, page_position
 from app.views.windows import AUDIT_WINDOW, STATUS_HISTORY_WINDOW
 
 STATUS_CHOICES = ["Active", "Maintenance", "Inactive"]
@@ -138,36 +139,12 @@ class AdminState(SignedIn, rx.State):
     # --- the audit log and status history windows -------------------------------------------
 
     @rx.var
-    def audit_from(self) -> int:
-        return self.audit_offset + 1 if self.audit_total else 0
+    def audit_page(self) -> PagePosition:
+        return page_position(self.audit_offset, self.audit_total, AUDIT_PAGE_SIZE)
 
     @rx.var
-    def audit_to(self) -> int:
-        return min(self.audit_offset + AUDIT_PAGE_SIZE, self.audit_total)
-
-    @rx.var
-    def audit_has_previous(self) -> bool:
-        return self.audit_offset > 0
-
-    @rx.var
-    def audit_has_next(self) -> bool:
-        return self.audit_offset + AUDIT_PAGE_SIZE < self.audit_total
-
-    @rx.var
-    def history_from(self) -> int:
-        return self.history_offset + 1 if self.history_total else 0
-
-    @rx.var
-    def history_to(self) -> int:
-        return min(self.history_offset + HISTORY_PAGE_SIZE, self.history_total)
-
-    @rx.var
-    def history_has_previous(self) -> bool:
-        return self.history_offset > 0
-
-    @rx.var
-    def history_has_next(self) -> bool:
-        return self.history_offset + HISTORY_PAGE_SIZE < self.history_total
+    def history_page(self) -> PagePosition:
+        return page_position(self.history_offset, self.history_total, HISTORY_PAGE_SIZE)
 
     def _audit_window(self) -> AuditWindow:
         return AuditWindow(action=self.audit_action, actor=self.audit_actor, client=self.audit_client,
@@ -311,11 +288,11 @@ class AdminState(SignedIn, rx.State):
             yield refusal
             return
         if kind == AUDIT_WINDOW:
-            if (step > 0 and not self.audit_has_next) or (step < 0 and not self.audit_has_previous):
+            if (step > 0 and not self.audit_page.has_next) or (step < 0 and not self.audit_page.has_previous):
                 return
             self.audit_offset = max(0, self.audit_offset + step * AUDIT_PAGE_SIZE)
         else:
-            if (step > 0 and not self.history_has_next) or (step < 0 and not self.history_has_previous):
+            if (step > 0 and not self.history_page.has_next) or (step < 0 and not self.history_page.has_previous):
                 return
             self.history_offset = max(0, self.history_offset + step * HISTORY_PAGE_SIZE)
         async for update in self._reread(kind):

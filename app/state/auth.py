@@ -8,10 +8,10 @@ import asyncio
 import reflex as rx
 
 from app.models import ALL_CLIENTS_LABEL, Role
-from app.services import auth as auth_service
 from app.rules.actors import Actor
-from app.services.auth import EMAIL_MAX_LENGTH
 from app.rules.errors import NotAuthenticated
+from app.services import auth as auth_service
+from app.services.auth import EMAIL_MAX_LENGTH
 from app.web_session import login_error_message, session_key_from_cookie_header
 
 LOGIN_ROUTE = "/login"

@@ -14,12 +14,12 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
-from app.services import tasks, throttle
-from app.services.access import as_row_id
 from app.rules.actors import Actor
-from app.views.live import client_id_of
+from app.services import tasks, throttle
 from app.state.signed_in import SignedIn
 from app.state.work import WorkState
+from app.views.access import as_row_id
+from app.views.live import client_id_of
 from app.views.contacts import (
     BADGE_FILTERS,
     CONTACTS_PAGE_SIZE,
@@ -30,8 +30,9 @@ from app.views.contacts import (
     ContactsWindow,
     read_contact,
 )
-from app.views.tasks import TaskRow, TasksPage, TasksWindow
 from app.state.windows import hold_and_read, let_go
+from app.views.tasks import TaskRow, TasksPage, TasksWindow
+from app.views.paging import PagePosition, page_position
 from app.views.windows import CONTACT_TASKS_WINDOW, CONTACTS_WINDOW
 
 NO_CONTACT = ContactRow(id=0, name="", email="", company="", client_id=0, client="")
@@ -63,20 +64,8 @@ class ContactsState(SignedIn, rx.State):
     # --- what the page shows ----------------------------------------------------------------
 
     @rx.var
-    def showing_from(self) -> int:
-        return self.offset + 1 if self.total else 0
-
-    @rx.var
-    def showing_to(self) -> int:
-        return min(self.offset + CONTACTS_PAGE_SIZE, self.total)
-
-    @rx.var
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.offset + CONTACTS_PAGE_SIZE < self.total
+    def page(self) -> PagePosition:
+        return page_position(self.offset, self.total, CONTACTS_PAGE_SIZE)
 
     def _window(self) -> ContactsWindow:
         return ContactsWindow(client_id=self._client_id, search=self.search, badge=self.badge_filter,
@@ -171,14 +160,14 @@ class ContactsState(SignedIn, rx.State):
 
     @rx.event
     async def next_page(self):
-        if self.has_next:
+        if self.page.has_next:
             self.offset += CONTACTS_PAGE_SIZE
             async for update in self._reopen():
                 yield update
 
     @rx.event
     async def previous_page(self):
-        if self.has_previous:
+        if self.page.has_previous:
             self.offset = max(0, self.offset - CONTACTS_PAGE_SIZE)
             async for update in self._reopen():
                 yield update

@@ -16,13 +16,13 @@ from typing import Any
 import reflex as rx
 
 from app.config import get_settings
+from app.db import read_session
 from app.feed.listener import latest_seq
 from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, registry
-from app.services import presence
 from app.models import utc_now
-from app.services.access import as_row_id
 from app.rules.actors import Actor
-from app.db import read_session
+from app.services import presence
+from app.views.access import as_row_id
 from app.views.live import (
     ADMIN_VIEW,
     CHATS_VIEW,

@@ -15,9 +15,9 @@ from typing import Any
 
 import reflex as rx
 
-from app.services import throttle
 from app.rules.actors import Actor
 from app.rules.errors import InvalidInput, ServiceError
+from app.services import throttle
 from app.state.auth import AuthState, refusal_for
 
 # What a handler answers once an operation has succeeded: a toast's text, or a function of the

@@ -7,8 +7,8 @@ from typing import Any
 import reflex as rx
 
 from app.models import ServiceStatus
-from app.views.live import NO_MESSAGE, MessageLine
 from app.state.views import assign_changed
+from app.views.live import NO_MESSAGE, MessageLine
 
 
 class SystemState(rx.State):

@@ -11,18 +11,18 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
-from app.services import drafts, follow_ups, tasks, throttle
-from app.views.live import client_id_of
 from app.rules.timeparse import parse_local_datetime
+from app.services import drafts, follow_ups, tasks, throttle
 from app.state.clock import BrowserClock
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 from app.state.windows import hold_and_read
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
-from app.views.work import NO_AI_AGENT, AIAgentLine
 from app.views.lists import ActivityRow, DraftRow, FollowUpRow, ListPage, ListWindow
+from app.views.live import client_id_of
 from app.views.tasks import TaskRow, TasksPage, TasksWindow
 from app.views.windows import AGENT_TASKS_WINDOW
+from app.views.work import NO_AI_AGENT, AIAgentLine
 
 # The vars each shared view sets (live_views.SUMMARY_VIEW).
 VIEW_VARS = {"summary": ("ai_agents", "pending_count")}

@@ -8,12 +8,12 @@ import asyncio
 
 import reflex as rx
 
-from app.services import chats, presence, throttle
-from app.services.access import as_row_id, not_found
 from app.rules.errors import ServiceError
-from app.views.live import AgentLine, ChatLine
+from app.services import chats, presence, throttle
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
+from app.views.access import as_row_id, not_found
+from app.views.live import AgentLine, ChatLine
 
 
 class WorkforceState(SignedIn, rx.State):

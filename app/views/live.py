@@ -19,13 +19,8 @@ from app.db import read_session
 from app.models import ALL_CLIENTS_LABEL, Chat, ChatStatus, Client, HumanAgent, Role, ServiceStatus, User, utc_now
 from app.rules import status as status_rules
 from app.rules.actors import ALL_TENANTS
-from app.services.system_status import (
-    SystemSnapshot,
-    admin_messages_in,
-    status_by_client_in,
-    system_snapshot_in,
-)
-from app.services.maintenance import admin_windows_in, message_stats_in, uptime_in
+from app.views.maintenance import admin_windows_in, message_stats_in, uptime_in
+from app.views.status import SystemSnapshot, admin_messages_in, status_by_client_in, system_snapshot_in
 from app.views.work import summary_view
 from app.views.workforce import agents_in, available_agent_count
 

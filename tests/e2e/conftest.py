@@ -65,12 +65,8 @@ def fresh_status(request):
 
 def reset_system_status() -> None:
     from app.services.auth import actor_for_email
-    from app.services.system_status import (
-        clear_status_override,
-        list_messages,
-        publish_system_status,
-        withdraw_system_message,
-    )
+    from app.services.system_status import clear_status_override, publish_system_status, withdraw_system_message
+    from app.views.status import list_messages
 
     admin = actor_for_email("admin@beacon.demo")
     publish_system_status(admin, None, "active")
@@ -91,7 +87,8 @@ def reset_system_status() -> None:
 
 def cancel_open_windows(admin) -> None:
     """Maintenance windows a previous test left scheduled or in progress would turn its pages."""
-    from app.services.maintenance import cancel_window, list_windows
+    from app.services.maintenance import cancel_window
+    from app.views.maintenance import list_windows
 
     for window in list_windows(admin, include_closed=False):
         cancel_window(admin, window.id)

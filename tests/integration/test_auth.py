@@ -5,8 +5,8 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import User
-from app.services import auth
 from app.rules.errors import InvalidInput, NotAuthenticated
+from app.services import auth
 from tests.support.factory import human_agent
 
 

@@ -25,14 +25,14 @@ from app.feed.listener import ChangeFeed, latest_seq
 from app.feed.registry import SessionRegistry
 from app.feed.signals import wake_source_for_settings
 from app.models import AIAgent, Client, Contact, HumanAgent, SystemMessage, User, utc_now
-from app.services import chats, drafts, follow_ups, maintenance, presence, system_status, tasks
 from app.rules.actors import ALL_TENANTS, audience_for, system_actor
+from app.services import chats, drafts, follow_ups, maintenance, presence, system_status, tasks
 from app.services.auth import actor_for_email, create_user, sign_in
-from app.views.live import EVERY_VIEW, build_views
 from app.services.users import link_auth_user
 from app.views.audit import AuditWindow, StatusHistoryWindow
 from app.views.contacts import ContactsWindow
 from app.views.lists import ListWindow
+from app.views.live import EVERY_VIEW, build_views
 from app.views.tasks import TasksWindow
 from app.views.windows import (
     AGENT_TASKS_WINDOW,

@@ -4,9 +4,9 @@ import asyncio
 
 from app.feed.listener import ChangeFeed, latest_seq
 from app.feed.registry import SessionRegistry
-from app.views.live import EVERY_VIEW
 from app.feed.signals import wake_source_for_settings
 from app.services.system_status import publish_system_status
+from app.views.live import EVERY_VIEW
 from tests.conftest import run_async
 from tests.support.cli import beacon
 

@@ -12,11 +12,13 @@ from sqlmodel import col, func, select
 
 from app.db import read_session
 from app.models import AuditAction, ChangeLogEntry, MaintenanceWindow, StatusInterval, utc_now
+from app.rules.errors import Forbidden, InvalidInput, NotFound
 from app.services import maintenance
 from app.services.auth import actor_for_email, create_api_token
-from app.rules.errors import Forbidden, InvalidInput, NotFound
+from app.services.system_status import publish_system_status, publish_to_clients
+from app.views import maintenance as maintenance_view
 from app.views.live import build_views
-from app.services.system_status import publish_system_status, publish_to_clients, system_snapshot
+from app.views.status import system_snapshot
 from tests.conftest import run_async
 from tests.support.api import call_api
 from tests.support.cli import beacon
@@ -111,7 +113,7 @@ def test_a_client_user_lists_only_their_clients_and_global_windows(admin, client
     maintenance.schedule_window(admin, client_ids["Acme"], soon(60), soon(120), "acme")
     maintenance.schedule_window(admin, client_ids["Globex"], soon(60), soon(120), "globex")
     maintenance.schedule_window(admin, None, soon(60), soon(120), "everyone")
-    seen = maintenance.list_windows(actor_for_email("ops@acme.demo"))
+    seen = maintenance_view.list_windows(actor_for_email("ops@acme.demo"))
     assert sorted(w.message for w in seen) == ["acme", "everyone"]
 
 
@@ -296,9 +298,9 @@ def test_the_uptime_and_banner_reads_go_through_indexes_on_sqlite(database):
         connection = session.connection()
         sa.event.listen(connection, "before_cursor_execute",
                         lambda _c, _cursor, statement, parameters, _x, _m: captured.append((statement, parameters)))
-        maintenance.intervals_since_in(session, utc_now() - timedelta(days=90))
-        maintenance.banner_windows_in(session, 1, utc_now())
-        maintenance.next_notice_at(session, utc_now())
+        maintenance_view.intervals_since_in(session, utc_now() - timedelta(days=90))
+        maintenance_view.banner_windows_in(session, 1, utc_now())
+        maintenance_view.next_notice_at(session, utc_now())
         raw = connection.connection.driver_connection
         for statement, parameters in captured:
             plan = [row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters or ())]

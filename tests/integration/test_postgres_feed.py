@@ -22,7 +22,8 @@ from app.feed.registry import LIVE, POLLING, SessionRegistry
 from app.feed.signals import PostgresWake, wake_source_for_settings
 from app.models import ChangeLogEntry
 from app.services.auth import actor_for_email
-from app.services.system_status import publish_system_status, system_snapshot
+from app.services.system_status import publish_system_status
+from app.views.status import system_snapshot
 from tests.conftest import POSTGRES_ADMIN_URL, run_async
 from tests.support.tcp_proxy import TcpProxy
 

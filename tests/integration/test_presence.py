@@ -10,8 +10,8 @@ from sqlmodel import select, update
 
 from app.db import read_session, transaction
 from app.models import AuthSession, Chat, HumanAgent, PresenceEvent, User, utc_now
-from app.services import auth, chats, presence
 from app.rules.errors import Conflict, Forbidden, InvalidInput
+from app.services import auth, chats, presence
 from tests.support.factory import client_id, human_agent
 
 

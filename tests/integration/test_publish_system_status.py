@@ -7,15 +7,10 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import AgentStatus, AuditLog, ChangeLogEntry, SystemMessage, utc_now
-from app.services.auth import actor_for_email
 from app.rules.errors import Forbidden, InvalidInput, NotFound
-from app.services.system_status import (
-    clear_status_override,
-    publish_system_status,
-    system_snapshot,
-    update_system_message,
-    withdraw_system_message,
-)
+from app.services.auth import actor_for_email
+from app.services.system_status import clear_status_override, publish_system_status, update_system_message, withdraw_system_message
+from app.views.status import system_snapshot
 from tests.support.factory import count
 
 
@@ -100,7 +95,7 @@ def test_an_expired_message_is_no_longer_shown(admin, client_ids):
     publish_system_status(admin, None, "active", "Soon gone", "info", utc_now() + timedelta(milliseconds=300))
     assert system_snapshot(admin, None).shown is not None
     from app.db import read_session as rs
-    from app.services.system_status import system_snapshot_in
+    from app.views.status import system_snapshot_in
 
     with rs() as session:
         later = system_snapshot_in(session, None, now=utc_now() + timedelta(seconds=1))

@@ -17,8 +17,8 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import AIAgent, Client, Contact
 from app.views.contacts import ContactsWindow, badges_of, read_contacts_page
-from app.views.tasks import TasksWindow, read_tasks
 from app.views.lists import LIST_ENTITY, ListWindow, read_list
+from app.views.tasks import TasksWindow, read_tasks
 from app.views.work import summary_view
 
 TENANT_TABLES = ("contacts", "agent_tasks", "drafts", "follow_ups", "audit_logs")

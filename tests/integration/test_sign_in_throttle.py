@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from app.db import read_session, transaction
 from app.models import AuthSession, User
-from app.services import auth
 from app.rules.errors import NotAuthenticated
+from app.services import auth
 from app.services.signin_throttle import (
     ACCOUNT_FAILURES_BEFORE_LOCK,
     SignInThrottle,

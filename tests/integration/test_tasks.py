@@ -12,10 +12,10 @@ from sqlmodel import func, select
 
 from app.db import read_session
 from app.models import AgentTask, AuditLog, ChangeLogEntry, Draft, FollowUp, utc_now
-from app.services import drafts, follow_ups, tasks
 from app.rules.actors import system_actor
-from app.services.auth import actor_for_email, create_user
 from app.rules.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services import drafts, follow_ups, tasks
+from app.services.auth import actor_for_email, create_user
 from app.services.system_status import publish_system_status
 from tests.support.factory import agent_id, audit_rows, contact_id, count, draft, follow_up, task
 

@@ -12,10 +12,10 @@ from sqlmodel import select
 
 from app.db import dispose_engines, get_engine, read_session, transaction
 from app.models import ApiToken, AuditAction, AuditLog, TokenScope, utc_now
-from app.services import tokens
-from app.services.auth import actor_for_email
 from app.rules.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from app.schema import alembic_config, upgrade_database
+from app.services import tokens
+from app.services.auth import actor_for_email
 from tests.integration.test_cli import beacon
 
 ADMIN = "admin@beacon.demo"

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.db import get_engine
-from app.services import tasks
 from app.rules.actors import system_actor
+from app.services import tasks
 from app.services.auth import actor_for_email
 from app.worker.loop import Worker
 from app.worker.runners import SimulatedOutreachRunner, TaskOutput

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from app.services import throttle
 from app.rules.actors import Actor
+from app.services import throttle
 from app.services.throttle import PRESENCE, TooManyChanges, WriteThrottle
 
 

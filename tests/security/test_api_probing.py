@@ -11,9 +11,9 @@ from sqlmodel import col, func, select
 
 from app.db import read_session
 from app.models import AgentTask, AuditLog, Chat, Draft, FollowUp, HumanAgent, User, utc_now
+from app.rules.errors import Forbidden, InvalidInput, ServiceError
 from app.services import chats, drafts, follow_ups, presence, system_status, tasks
 from app.services.auth import actor_for_email
-from app.rules.errors import Forbidden, InvalidInput, ServiceError
 from tests.support.api import call_api as call
 from tests.support.factory import one_of_each
 

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.services import auth
 from app.rules.errors import NotAuthenticated
+from app.services import auth
 from app.services.signin_throttle import (
     ACCOUNT_FAILURES_BEFORE_LOCK,
     ADDRESS_FAILURES_BEFORE_LOCK,

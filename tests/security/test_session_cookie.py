@@ -17,8 +17,8 @@ import pytest
 
 from app.api import auth as auth_api
 from app.api.routes import api
-from app.services import auth
 from app.rules.errors import NotAuthenticated
+from app.services import auth
 from app.services.signin_throttle import ACCOUNT_FAILURES_BEFORE_LOCK
 from app.web_session import (
     SESSION_COOKIE,

@@ -16,9 +16,9 @@ from sqlmodel import func, select
 
 from app.db import read_session, transaction
 from app.models import AgentStatus, ApiToken, AuditAction, AuditLog, SystemMessage, utc_now
+from app.rules.errors import NotFound
 from app.services import tokens
 from app.services.auth import actor_for_email
-from app.rules.errors import NotFound
 from tests.support.api import call_api
 from tests.support.cli import beacon
 from tests.support.factory import count

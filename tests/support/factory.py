@@ -15,8 +15,8 @@ from sqlmodel import SQLModel, col, func, select
 
 from app.db import read_session, transaction
 from app.models import AgentTask, AIAgent, AuditLog, Client, Contact, Draft, FollowUp, HumanAgent, User, utc_now
-from app.services import follow_ups, tasks
 from app.rules.actors import Actor
+from app.services import follow_ups, tasks
 from app.services.auth import actor_for_email, create_api_token, sign_in
 
 ADMIN = "admin@beacon.demo"

@@ -8,9 +8,9 @@ import asyncio
 import pytest
 import reflex as rx
 
-from app.services import throttle
 from app.rules.actors import Actor
 from app.rules.errors import Forbidden, InvalidInput
+from app.services import throttle
 from app.state.admin import AdminState
 from app.state.auth import HOME_ROUTE, LOGIN_ROUTE, refusal_for
 from app.state.contacts import ContactsState

@@ -7,9 +7,9 @@ import types
 import limits.storage.memory
 import pytest
 
-from app.services import throttle
 from app.rules.actors import Actor
 from app.rules.errors import ServiceError
+from app.services import throttle
 from app.services.throttle import LIMITS, PRESENCE, PUBLISH, TooManyChanges, WriteThrottle
 
 
