@@ -22,6 +22,7 @@ import pytest
 from bench import _support as S
 from tests.conftest import ROOT, run_async, use_database
 from tests.e2e.conftest import BeaconServer
+from tests.support.waiting import until_async as _until
 
 LINK_TIMEOUT_S = 30.0  # connect and receive the first views, on a busy 2-core machine
 DONE_TIMEOUT_S = 300.0  # every forged event processed (a few hundred, some near 1 MB)
@@ -232,12 +233,6 @@ def _strings(value: Any):
             yield from _strings(v)
 
 
-async def _until(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the condition never held")
-        await asyncio.sleep(0.1)
 
 
 def _forged_payloads(params: list[str], globex: dict[str, int]) -> list[dict[str, Any]]:

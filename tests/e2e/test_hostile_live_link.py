@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from bench import _support as S
 from tests.conftest import ROOT, run_async, use_database
 from tests.e2e.conftest import BeaconServer
+from tests.support.waiting import until_async
 
 LINK_TIMEOUT_S = 30.0  # connect and receive the first views (the admin view carries 90 days of bars), on a busy 2-core machine
 QUIET_S = 2.0  # how long the ended link is watched for anything more
@@ -41,11 +42,7 @@ async def _open_link(server: BeaconServer, token: str, http, route: str = "/") -
 
 
 async def _until(condition, timeout: float = LINK_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the condition never held")
-        await asyncio.sleep(0.05)
+    await until_async(condition, timeout)
 
 
 async def _receives_nothing_more(server: BeaconServer, client: S.LightClient, secret: str) -> None:

@@ -21,6 +21,7 @@ from bench import _support as S
 from tests.conftest import ROOT, run_async, use_database
 from tests.e2e.conftest import BeaconServer
 from tests.support.factory import contact_ids, count, row
+from tests.support.waiting import until_async
 
 LINK_TIMEOUT_S = 15.0  # connect and receive the first views, on a busy 2-core machine
 SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy machine
@@ -107,11 +108,7 @@ async def _tabs(server: BeaconServer, route: str, *emails: str) -> AsyncIterator
 
 
 async def _until(condition: Callable[[], bool], timeout: float = SETTLE_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the condition never held")
-        await asyncio.sleep(0.1)
+    await until_async(condition, timeout)
 
 
 async def _settled(count: Callable[[], int], expected: int) -> None:

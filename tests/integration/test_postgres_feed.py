@@ -26,6 +26,7 @@ from app.services.system_status import publish_system_status
 from app.views.status import system_snapshot
 from tests.conftest import POSTGRES_ADMIN_URL, run_async
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.waiting import until_async
 
 pytestmark = pytest.mark.postgres
 
@@ -80,11 +81,7 @@ async def running_feed(wake=None):
 
 
 async def until(condition, seconds: float = WAIT_SECONDS) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out waiting for the feed")
-        await asyncio.sleep(0.05)
+    await until_async(condition, seconds, "the feed's change")
 
 
 def acme_id() -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from app.services import drafts, follow_ups, tasks
 from app.services.auth import actor_for_email, create_user
 from app.services.system_status import publish_system_status
 from tests.support.factory import agent_id, audit_rows, contact_id, count, draft, follow_up, task
+from tests.support.waiting import until
 
 WRITTEN_TABLES = (AuditLog, ChangeLogEntry, AgentTask, Draft, FollowUp)
 DUE_WAIT_SECONDS = 5  # a follow-up scheduled a moment ahead is due well within this
@@ -61,14 +61,6 @@ def claimed_task(actor, worker, **assign) -> int:
 def completed_draft(actor, worker) -> int:
     task_id = claimed_task(actor, worker)
     return tasks.complete_task(worker, task_id, "Hello", "A short note.")
-
-
-def until(condition, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {seconds} s")
-        time.sleep(0.02)
 
 
 # Assigning
