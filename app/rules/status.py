@@ -61,13 +61,6 @@ def visible_messages(
     return sorted(mine, key=lambda m: (m.client_id is None, -m.created_at.timestamp(), -m.id))
 
 
-def most_relevant_message(
-    messages: Iterable[MessageFacts], client_id: int | None, now: datetime
-) -> MessageFacts | None:
-    ordered = visible_messages(messages, client_id, now)
-    return ordered[0] if ordered else None
-
-
 def next_expiry(messages: Iterable[MessageFacts], now: datetime) -> datetime | None:
     """When the next live message expires, so pages can drop it at that instant."""
     upcoming = [m.expires_at for m in messages if is_live(m, now) and m.expires_at is not None]

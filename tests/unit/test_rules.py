@@ -31,12 +31,12 @@ def test_a_clients_own_row_overrides_the_global_one():
 def test_the_clients_own_newest_message_comes_before_a_newer_global_one():
     own_old = message(1, client_id=7, minutes_ago=30)
     global_new = message(2, client_id=None, minutes_ago=1)
-    assert status_rules.most_relevant_message([own_old, global_new], 7, NOW) == own_old
+    assert status_rules.visible_messages([own_old, global_new], 7, NOW)[0] == own_old
 
 
 def test_the_newest_global_message_is_shown_when_the_client_has_none():
     older, newer = message(1, minutes_ago=10), message(2, minutes_ago=2)
-    assert status_rules.most_relevant_message([older, newer], 7, NOW) == newer
+    assert status_rules.visible_messages([older, newer], 7, NOW)[0] == newer
 
 
 def test_another_clients_message_is_never_visible():
