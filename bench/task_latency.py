@@ -28,41 +28,19 @@ PREP_TIMEOUT_MS = 60_000  # after assigning the burst's tasks, pages must show t
 QUIET_TAIL_S = 1.0  # keep counting renders/frames this long after the final state (stragglers)
 CARD = "[data-testid=contact-card][data-contact-id=\"{id}\"]"
 
-# Part 2: renders, mutation records, observed states (deduplicated) and the rAF loop's longest gap.
-BURST_OBSERVER_JS = r"""({ids, maxSnapshots}) => {
+# Part 2: renders (MutationObserver callbacks touching these), their records, the rAF loop's longest gap.
+RENDERS_JS = r"""() => {
   const watched = '[data-testid=task-badge],[data-testid=contact-card],[data-testid=draft-card],' +
                   '[data-testid=pending-approvals-count]';
-  const now = () => performance.timeOrigin + performance.now();
-  const badge = (id) => {
-    const b = document.querySelector(`[data-testid=contact-card][data-contact-id="${id}"] [data-testid=task-badge]`);
-    return b ? b.textContent.trim() : '';
-  };
-  const state = () => {
-    const count = document.querySelector('[data-testid=pending-approvals-count]');
-    return JSON.stringify([count ? count.textContent.trim() : null, ids.map(badge),
-      document.querySelectorAll('[data-testid=draft-card][data-status=pending]').length]);
-  };
   const touches = (node) => {
     const el = node.nodeType === 1 ? node : node.parentElement;
     return !!el && (!!el.closest(watched) || (node.nodeType === 1 && !!el.querySelector(watched)));
   };
-  const s = (window.__benchBurst = {renders: 0, records: 0, states: [], maxGap: 0, frames: 0,
-                                    running: true, last: state()});
-  s.reset = () => {
-    const out = {maxGap: s.maxGap, frames: s.frames};
-    s.renders = 0; s.records = 0; s.maxGap = 0; s.frames = 0;
-    s.last = state(); s.states = [[s.last, now()]];
-    return out;
-  };
+  const s = (window.__benchBurst = {renders: 0, records: 0, maxGap: 0, frames: 0, running: true});
+  s.reset = () => { const out = {maxGap: s.maxGap}; s.renders = s.records = s.maxGap = s.frames = 0; return out; };
   new MutationObserver((records) => {
-    let relevant = 0;
-    for (const r of records) {
-      if (touches(r.target) || [...r.addedNodes, ...r.removedNodes].some(touches)) relevant++;
-    }
-    if (!relevant) return;
-    s.renders++; s.records += relevant;
-    const current = state();
-    if (current !== s.last && s.states.length < maxSnapshots) { s.last = current; s.states.push([current, now()]); }
+    const relevant = records.filter((r) => touches(r.target) || [...r.addedNodes, ...r.removedNodes].some(touches));
+    if (relevant.length) { s.renders++; s.records += relevant.length; }
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
   let prev = performance.now();
   const tick = () => {
@@ -73,6 +51,11 @@ BURST_OBSERVER_JS = r"""({ids, maxSnapshots}) => {
   };
   requestAnimationFrame(tick);
 }"""
+# What the page shows: [pending count text, each contact's badge, pending draft cards] (JSON).
+STATE_JS = ("JSON.stringify([document.querySelector('[data-testid=pending-approvals-count]')?.textContent.trim() ?? null, "
+            "%s.map((id) => document.querySelector(`[data-testid=contact-card][data-contact-id=\"${id}\"] "
+            "[data-testid=task-badge]`)?.textContent.trim() ?? ''), "
+            "document.querySelectorAll('[data-testid=draft-card][data-status=pending]').length])")
 ALL_WORKING_JS = ("(ids) => ids.every((id) => { const b = document.querySelector(`[data-testid=contact-card]"
                   "[data-contact-id=\"${id}\"] [data-testid=task-badge]`); return b && b.textContent.trim() === "
                   "'Agent Working'; })")
@@ -213,9 +196,10 @@ def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[
     if not S.wait_quiet(all_pages[0], all_counters, 1.0, PREP_TIMEOUT_MS / 1000):
         S.log(f"  the pages still received frames {PREP_TIMEOUT_MS / 1000:g} s after the assignments")
     for page in all_pages:
-        page.evaluate(BURST_OBSERVER_JS, {"ids": ids, "maxSnapshots": 20_000})
+        page.evaluate(RENDERS_JS)
     all_pages[0].wait_for_timeout(IDLE_BASELINE_S * 1000)
     idle = [page.evaluate("() => window.__benchBurst.reset()") for page in all_pages]
+    initial = [S.watch(page, "state", STATE_JS % json.dumps(ids)) for page in all_pages]
     frames_before = [c.snapshot() for c in all_counters]
 
     S.log(f"part 2: completing {burst} tasks in ~{BURST_SECONDS:g} s with {BURST_THREADS} threads")
@@ -234,26 +218,28 @@ def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[
     pending, badges = expected_from_db(acme, contact_ids)
     states = ([state_key(pending, [badges[i] for i in ids], 0)] * len(pages)
               + [state_key(pending, [""] * len(ids), min(pending, DRAFTS_SHOWN))])
-    S.wait_pages(all_pages, "(expected) => window.__benchBurst && window.__benchBurst.last === expected", states,
-                 SETTLE_TIMEOUT_S, "the final state")
+    S.wait_pages(all_pages, S.SHOWN_JS, [["state", state, 0, False] for state in states], SETTLE_TIMEOUT_S,
+                 "the final state")
     all_pages[0].wait_for_timeout(QUIET_TAIL_S * 1000)
 
     result = {"tasks": burst, "threads": BURST_THREADS, "duration_s": (last - first) / 1000,
               "rate_per_s": burst / max((last - first) / 1000, 1e-9), "commits": len(burst_stamps),
               "pending_drafts": pending, "expected_badges": badges, "expected_cards": min(pending, DRAFTS_SHOWN),
               "pages": []}
-    for name, page, counter, before, idle_page, state in zip(
-            names, all_pages, all_counters, frames_before, idle, states):
+    for name, page, counter, before, idle_page, state, shown in zip(
+            names, all_pages, all_counters, frames_before, idle, states, initial):
         seen = page.evaluate("() => { const s = window.__benchBurst; s.running = false; return {renders: s.renders,"
-                             " records: s.records, states: s.states, maxGap: s.maxGap, frames: s.frames, last: s.last}; }")
+                             " records: s.records, maxGap: s.maxGap, frames: s.frames}; }")
         frames, events, received = counter.snapshot()
-        ok = seen["last"] == state
-        settle = (seen["states"][-1][1] - last) if ok and seen["states"] else None  # the last change: to final
+        changes = S.watched(page, "state")
+        last_state = changes[-1][0] if changes else shown
+        ok = last_state == state
+        settle = (changes[-1][1] - last) if ok and changes else None  # the last change: to the final state
         result["pages"].append({
             "page": name, "renders": seen["renders"], "mutation_records": seen["records"],
             "ws_frames": frames - before[0], "ws_event_frames": events - before[1], "ws_kb": (received - before[2]) / 1024,
             "settle_ms": None if settle is None else max(settle, 0.0), "final_state_ok": ok,
-            "last_state": seen["last"], "max_frame_gap_ms": seen["maxGap"], "idle_max_frame_gap_ms": idle_page["maxGap"],
+            "last_state": last_state, "max_frame_gap_ms": seen["maxGap"], "idle_max_frame_gap_ms": idle_page["maxGap"],
             "frames": seen["frames"]})
     return result
 
