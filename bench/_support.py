@@ -1,14 +1,8 @@
-"""What every bench shares: the project under test, its database and server (the e2e tests' own
-starter, tests/support/server.py), pages in Chromium, the lightweight client, readings
-(psutil, percentiles) and the report's facts.
+"""What every bench shares: project, database, server, pages, light clients, readings and reports.
 
-The lightweight client is one signed-in browser tab over Reflex's own websocket protocol, as the
-compiled frontend speaks it (.web/utils/state.js `connect()`, context.jsx `initialEvents()`):
-socket.io on "/_event", query `token=<tab uuid>`, the `beacon_session` cookie in the websocket's
-request headers, and the boot event (`<root state>.hydrate_and_load` with the route in
-`router_data`) in the CONNECT auth payload; the server runs the page's on_load handlers and
-pushes deltas as "event" messages `{delta: {<state full name>: {<var>_rx_state_: value}}}`. State
-names come from the state classes (`get_full_name()`), schema and hashes from `<root>/.web`.
+The light client speaks Reflex's websocket protocol as the compiled page does (.web/utils/state.js
+`connect()`): socket.io on "/_event", `token=<tab uuid>`, the session cookie in the request
+headers, `<root>.hydrate_and_load` in the CONNECT auth; deltas come back as "event" messages.
 """
 
 from __future__ import annotations
@@ -19,6 +13,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.metadata
+import itertools
 import json
 import math
 import os
@@ -27,6 +22,7 @@ import re
 import signal
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,16 +34,13 @@ from typing import Any
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent  # the checkout this script lives in
 LOG_TAIL_CHARS = 3000  # how much of the server log to show when it fails
 CONNECT_TIMEOUT_S = 30  # socket.io handshake + namespace CONNECT of one client
-HTTP_TIMEOUT_S = 10  # one HTTP probe (/api/v1/health)
 PAGE_TIMEOUT_MS = 60_000  # sign-in and first render of one page on a busy 2-CPU machine
-QUIET_POLL_MS = 100  # how often wait_quiet looks at the frame counters
 CLOCK_SAMPLES = 5  # round trips per page when measuring its clock offset; the fastest one wins
 
 VIEWER_EMAIL = "ops@acme.demo"  # seeded Acme client admin: an Acme page
-PASSWORD = "beacon-demo"  # seeded demo password
+PASSWORD = "beacon-demo"
 ADMIN_EMAIL = "admin@beacon.demo"  # seeded platform admin: the only role that may publish
-CLIENT_NAME = "Acme"  # the tenant whose pages the benches watch
-SESSION_COOKIE = "beacon_session"  # the HttpOnly sign-in cookie (app/web_session.py)
+SESSION_COOKIE = "beacon_session"  # app/web_session.py
 VAR_SUFFIX = "_rx_state_"  # Reflex suffixes every state var name with this on the wire
 LOAD_AT_START = round(os.getloadavg()[0], 2)  # others' work on the machine skews every figure here
 LEAK_WARNING = "Attempting to send delta to disconnected client"  # Reflex's log line (app.py)
@@ -80,30 +73,27 @@ def load_project(root: Path) -> None:
 
 
 def app_fingerprint(root: Path) -> str:
-    """A short hash of the served checkout's app/ sources: which code the figures are for."""
     digest = hashlib.sha256()
     for path in sorted((root / "app").rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
+        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
 @contextlib.contextmanager
-def bench_database(kind: str, workdir: Path) -> Iterator[str]:
-    """A migrated, demo-seeded database of the bench's own (this process's services point at it):
-    SQLite in its own folder (the server watches that folder for WAL writes), or a new PostgreSQL
-    database, dropped afterwards."""
+def bench_database(kind: str) -> Iterator[tuple[Path, str]]:
+    """(a temporary folder, a migrated demo database): SQLite in the folder, or a new PostgreSQL one."""
     from app.config import reset_settings_cache
     from tests.conftest import create_postgres_database, drop_postgres_database, prepare_database
 
-    url = create_postgres_database() if kind == "postgres" else f"sqlite:///{workdir / 'db' / 'beacon.db'}"
-    try:
-        prepare_database(url)
-        yield url
-    finally:
-        if kind == "postgres":
-            drop_postgres_database(url)
-        reset_settings_cache()
+    with tempfile.TemporaryDirectory(prefix="beacon-bench-") as folder:
+        url = create_postgres_database() if kind == "postgres" else f"sqlite:///{Path(folder) / 'db' / 'beacon.db'}"
+        try:
+            prepare_database(url)
+            yield Path(folder), url
+        finally:
+            if kind == "postgres":
+                drop_postgres_database(url)
+            reset_settings_cache()
 
 
 @contextlib.contextmanager
@@ -114,7 +104,6 @@ def served(root: Path, workdir: Path, database_url: str, extra_env: dict[str, st
 
     log(f"starting Beacon from {root} (a cold start builds the frontend first)")
     process, server = start_server(workdir, extra_env, database_url, prepare=False, root=root, drop_env=drop_env)
-    log(f"server pid {process.pid} (bench pid {os.getpid()}) up at {server.url}")
     try:
         yield server
     except BaseException:
@@ -125,11 +114,18 @@ def served(root: Path, workdir: Path, database_url: str, extra_env: dict[str, st
 
 
 def check_alive(server, when: str) -> None:
-    """Raise (with the log's tail) if the server is gone: figures measured after that are void."""
-    code = server.process.poll()
-    if code is not None:
+    """Figures measured after the server died are void."""
+    if (code := server.process.poll()) is not None:
         raise RuntimeError(f"the Beacon server exited {when} (exit code {code}):\n"
                            f"{server.log_text()[-LOG_TAIL_CHARS:]}")
+
+
+def server_log_problems(text: str, limit: int = 8) -> dict[str, Any]:
+    lines = text.splitlines()
+    bad = [ln for ln in lines if re.search(r"Traceback|\bERROR\b|Error:|Exception|CRITICAL", ln)
+           and "Node.js" not in ln]
+    return {"error_lines": len(bad), "first": bad[:limit],
+            "disconnected_client_warnings": sum(LEAK_WARNING in ln for ln in lines)}
 
 
 def log_report(problems: dict[str, Any], label: str = "server log") -> list[str]:
@@ -138,23 +134,13 @@ def log_report(problems: dict[str, Any], label: str = "server log") -> list[str]
             *(f"  | {line[:200]}" for line in problems["first"])]
 
 
-def server_log_problems(text: str, limit: int = 8) -> dict[str, Any]:
-    """Errors and tracebacks in a server log (Reflex's leak warning is counted separately)."""
-    lines = text.splitlines()
-    bad = [ln for ln in lines if re.search(r"Traceback|\bERROR\b|Error:|Exception|CRITICAL", ln)
-           and "Node.js" not in ln]
-    return {"error_lines": len(bad), "first": bad[:limit],
-            "disconnected_client_warnings": sum(LEAK_WARNING in ln for ln in lines)}
-
-
-def sign_in_tokens(count: int, email: str = VIEWER_EMAIL, password: str = PASSWORD) -> list[str]:
-    """`count` server-side sessions for `email` (each sign-in is one argon2 check, ~50 ms)."""
+def sign_in_tokens(count: int, email: str = VIEWER_EMAIL) -> list[str]:
     from app.services.auth import sign_in
 
-    return [sign_in(email, password)[0] for _ in range(count)]
+    return [sign_in(email, PASSWORD)[0] for _ in range(count)]
 
 
-def client_id_of(name: str = CLIENT_NAME) -> int:
+def client_id_of(name: str = "Acme") -> int:
     from sqlmodel import select
 
     from app.db import read_session
@@ -171,15 +157,11 @@ def admin_api_token() -> str:
 
 
 def health(server, api_token: str) -> dict[str, Any] | None:
-    """/api/v1/health of whichever worker answers (open_sessions = that worker's registry size).
-
-    None when this checkout has no such endpoint. Each call is one write (the API token's
-    last_used_at), so the benches never call it inside a measured window.
-    """
+    """/api/v1/health of whichever worker answers; a write (the token's last use), so never mid-window."""
     import httpx
 
     try:
-        response = httpx.get(f"{server.url}/api/v1/health", timeout=HTTP_TIMEOUT_S,
+        response = httpx.get(f"{server.url}/api/v1/health", timeout=10,
                              headers={"Authorization": f"Bearer {api_token}"})
         return response.json() if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
@@ -199,9 +181,9 @@ def postgres_version() -> str:
 
 
 class CommitClock:
-    """Epoch-ms stamps of this process's commits that appended to the change log."""
+    """Epoch-ms stamps of this process's commits that appended to the change log (a context manager)."""
 
-    def __init__(self) -> None:
+    def __enter__(self) -> CommitClock:
         import threading
 
         from app.db import on_change_committed
@@ -209,12 +191,13 @@ class CommitClock:
         self.stamps: list[float] = []
         self._lock = threading.Lock()
         self._remove = on_change_committed(self._stamp)
+        return self
 
     def _stamp(self) -> None:
         with self._lock:
             self.stamps.append(now_ms())
 
-    def close(self) -> None:
+    def __exit__(self, *_exc) -> None:
         self._remove()
 
     def run(self, operation: Callable, *args) -> tuple[Any, float]:
@@ -224,6 +207,15 @@ class CommitClock:
         if len(self.stamps) != before + 1:
             raise RuntimeError(f"{operation.__name__}: expected 1 commit, saw {len(self.stamps) - before}")
         return result, self.stamps[-1]
+
+
+def paced(interval_s: float, sleep: Callable[[float], Any] = time.sleep) -> Iterator[int]:
+    """0, 1, 2, ... each yielded on a fixed schedule `interval_s` apart (`sleep` takes seconds)."""
+    start = time.monotonic()
+    for i in itertools.count():
+        if (delay := start + i * interval_s - time.monotonic()) > 0:
+            sleep(delay)
+        yield i
 
 
 # --- readings: processes (psutil), the machine, percentiles ----------------------------------------
@@ -246,46 +238,39 @@ def sample_tree(root_pid: int) -> TreeSample:
     rss = cpu = 0.0
     worker_rss = fds = threads = 0
     for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            with proc.oneshot():
-                memory, times = proc.memory_info().rss, proc.cpu_times()
-                rss += memory
-                cpu += times.user + times.system
-                if not proc.children():  # a leaf: a backend worker
-                    worker_rss += memory
-                    fds += proc.num_fds()
-                    threads += proc.num_threads()
+        with contextlib.suppress(psutil.Error), proc.oneshot():
+            memory, times = proc.memory_info().rss, proc.cpu_times()
+            rss += memory
+            cpu += times.user + times.system
+            if not proc.children():  # a leaf: a backend worker
+                worker_rss, fds, threads = worker_rss + memory, fds + proc.num_fds(), threads + proc.num_threads()
     return TreeSample(int(rss), worker_rss, cpu, fds, threads, len(procs))
 
 
-class CpuWindow:
-    """CPU seconds of the server's tree and of this process, and how busy the machine was (anyone's
-    work, and what the host stole), from creation to stop()."""
+def memory_growth(before: TreeSample, after: TreeSample, pages: int) -> tuple[float, float]:
+    """KB per page of the tree's and of the workers' RSS."""
+    n = max(1, pages) * 1024
+    return (after.rss_bytes - before.rss_bytes) / n, (after.worker_rss_bytes - before.worker_rss_bytes) / n
 
-    FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
-    def __init__(self, server_pid: int) -> None:
-        import psutil
+def cpu_window(server_pid: int) -> Callable[[], dict[str, Any]]:
+    """stop(): CPU seconds of the server's tree and of this process since now, and how busy both CPUs were."""
+    import psutil
 
-        self.pid, self.psutil = server_pid, psutil
-        self.server, self.bench, self.host = sample_tree(server_pid).cpu_seconds, self._own(), psutil.cpu_times()
+    fields = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")  # guest is within user
+    server, bench, host = sample_tree(server_pid).cpu_seconds, sum(os.times()[:2]), psutil.cpu_times()
 
-    @staticmethod
-    def _own() -> float:
-        times = os.times()
-        return times.user + times.system
-
-    def stop(self) -> dict[str, Any]:
-        host = self.psutil.cpu_times()
-        delta = {f: getattr(host, f, 0) - getattr(self.host, f, 0) for f in self.FIELDS}
+    def stop() -> dict[str, Any]:
+        now = psutil.cpu_times()
+        delta = {f: getattr(now, f) - getattr(host, f) for f in fields}
         total = max(1e-9, sum(delta.values()))
-        return {"server_cpu_s": sample_tree(self.pid).cpu_seconds - self.server, "bench_cpu_s": self._own() - self.bench,
-                "host": {"busy_pct": 100.0 * (total - delta["idle"] - delta["iowait"]) / total,
-                         "steal_pct": 100.0 * delta["steal"] / total}}
+        return {"server_cpu_s": sample_tree(server_pid).cpu_seconds - server, "bench_cpu_s": sum(os.times()[:2]) - bench,
+                "host": {"busy_pct": 100.0 * (total - delta["idle"] - delta["iowait"]) / total}}
+    return stop
 
 
 def percentile(values: list[float], p: float) -> float | None:
-    """The p-th percentile (statistics.quantiles, inclusive: never beyond the extremes)."""
+    """statistics.quantiles, inclusive: never beyond the extremes."""
     if len(values) < 2:
         return values[0] if values else None
     return statistics.quantiles(values, n=100, method="inclusive")[round(p) - 1]
@@ -297,20 +282,17 @@ def stats(values: list[float]) -> dict[str, float | None]:
             "median": statistics.median(values) if values else None}
 
 
-CALIBRATION_ROUNDS = 3  # the fastest of a few runs of the fixed workload
-# What the workload took on this 2-vCPU VM with nothing else running (measured 2026-11-22): the
-# host itself varies by 2x from one second to the next, so every figure here carries that spread.
+# What the calibration workload took on this 2-vCPU VM with nothing else running (2026-11-22).
 CALIBRATION_IDLE_MS = "75-150 ms on this machine"
 CALIBRATION_AT_START: float | None = None
 
 
 def calibrate_ms() -> float:
-    """Milliseconds this machine takes right now for a fixed pure-Python workload (JSON of a view
-    of 250 messages, 200 times). Only for comparing runs: a slower figure means a busier host."""
+    """A fixed pure-Python workload's ms right now (the fastest of 3): a slower figure, a busier host."""
     view = {"other_messages": [{"id": str(i), "type": "info", "message": f"message {i}", "scope": "Acme",
                                 "expires": "", "type_label": "Info"} for i in range(250)]}
     best = math.inf
-    for _ in range(CALIBRATION_ROUNDS):
+    for _ in range(3):
         start = time.perf_counter()
         for _ in range(200):
             json.loads(json.dumps(view))
@@ -325,15 +307,12 @@ def environment_facts() -> dict[str, Any]:
         except importlib.metadata.PackageNotFoundError:
             return "-"
 
-    return {
-        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "nproc": len(os.sched_getaffinity(0)), "loadavg_1m_start": LOAD_AT_START,
-        "calibration_ms_start": CALIBRATION_AT_START, "calibration_ms_end": round(calibrate_ms(), 1),
-        "loadavg_1m": load_now(), "python": platform.python_version(),
-        **{key: version(name) for key, name in (("reflex", "reflex"), ("granian", "granian"),
-                                                 ("python_socketio", "python-socketio"),
-                                                 ("sqlalchemy", "sqlalchemy"), ("psycopg", "psycopg"))},
-    }
+    return {"date": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "nproc": len(os.sched_getaffinity(0)), "loadavg_1m_start": LOAD_AT_START,
+            "calibration_ms_start": CALIBRATION_AT_START, "calibration_ms_end": round(calibrate_ms(), 1),
+            "loadavg_1m": load_now(), "python": platform.python_version(),
+            **{name.replace("-", "_"): version(name) for name in
+               ("reflex", "granian", "python-socketio", "sqlalchemy", "psycopg")}}
 
 
 def facts_header(title: str, facts: dict[str, Any]) -> list[str]:
@@ -357,15 +336,46 @@ def ms(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def add_common_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
-                        help="the Beacon checkout to serve from, the server's cwd (default: this script's)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+def row(spec: str, *values: Any) -> str:
+    """One table line: one format spec per column ("<16 >5 >7.1f"); a text (a header, None: "-") takes its width only."""
+    return " ".join(format(v, s) if isinstance(v, int | float) else format("-" if v is None else v,
+                                                                          re.sub(r"(\.\d+)?[a-z%]$", "", s))
+                    for s, v in zip(spec.split(), values, strict=True))
+
+
+def parser(doc: str, *options: tuple, database: bool = False, postgres_help: str = "") -> argparse.ArgumentParser:
+    """The bench's options: ("--name", type, default, help) each, --database if asked, --root, --json."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    for name, kind, default, text in options:
+        p.add_argument(name, type=kind, default=default, help=f"{text} (default %(default)s)")
+    if database:
+        p.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite", help=postgres_help or None)
+    p.add_argument("--root", type=Path, default=DEFAULT_ROOT,
+                   help="the Beacon checkout to serve from, the server's cwd (default: this script's)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    return p
+
+
+def at_least_one(p: argparse.ArgumentParser, args: argparse.Namespace, *names: str) -> None:
+    if names and min(getattr(args, n) for n in names) < 1:
+        p.error(", ".join(f"--{n.replace('_', '-')}" for n in names) + " must be at least 1")
+
+
+def main(p: argparse.ArgumentParser, run: Callable, report: Callable, *positive: str, postgres: bool = False,
+         check: Callable | None = None, ok: Callable[[Any], bool] | None = None) -> None:
+    """Parse (options named in `positive` must be >= 1; `check(p, args)` for more), run, report, exit."""
+    args = p.parse_args()
+    at_least_one(p, args, *positive)
+    if check is not None:
+        check(p, args)
+    out = bench_main(args, run, report, postgres)
+    sys.exit(0 if ok is None or ok(out) else 1)
 
 
 def bench_main(args: argparse.Namespace, run: Callable[[argparse.Namespace], Any],
-               report: Callable[[argparse.Namespace, dict[str, Any], Any], str], postgres: bool = False) -> Any:
-    """Calibrate, load the project from --root, run, then print the report (or JSON) with the facts.
+               report: Callable[[argparse.Namespace, dict[str, Any], Any], str | list[str]],
+               postgres: bool = False) -> Any:
+    """Calibrate, load the project from --root, run, print the report (or JSON) with the facts.
     SIGTERM unwinds through the finally blocks: servers stop, databases are dropped."""
     global CALIBRATION_AT_START
     CALIBRATION_AT_START = round(calibrate_ms(), 1)
@@ -378,14 +388,15 @@ def bench_main(args: argparse.Namespace, run: Callable[[argparse.Namespace], Any
     load_project(args.root)
     out = run(args)
     facts = {**environment_facts(), "app_sources": app_fingerprint(args.root)}
-    if postgres:
+    if postgres or getattr(args, "database", "") == "postgres":
         facts["postgresql"] = postgres_version()
     if args.json:
         data = out if isinstance(out, dict) else {"results": out}
         print(json.dumps({**facts, "args": {k: str(v) for k, v in vars(args).items()}, **data}, indent=2,
                          default=lambda o: asdict(o) if is_dataclass(o) else str(o)))
     else:
-        print(report(args, facts, out))
+        text = report(args, facts, out)
+        print(text if isinstance(text, str) else "\n".join(text))
     return out
 
 
@@ -394,27 +405,23 @@ def bench_main(args: argparse.Namespace, run: Callable[[argparse.Namespace], Any
 # A page whose live link is up: connected, and its subscription names the worker serving it.
 FOLLOWING = "[data-testid=connection-status][data-state=connected]:not([data-worker=''])"
 
-# Every change of each watched card's badge text: window.__benchBadges[id] = [[text, t]], with t
-# on the page's clock (performance.timeOrigin + performance.now()).
-BADGE_LOG_JS = r"""(ids) => {
-  const log = (window.__benchBadges = {});
-  const last = {};
-  const read = (id) => {
-    const b = document.querySelector(`[data-testid=contact-card][data-contact-id="${id}"] [data-testid=task-badge]`);
-    return b ? b.textContent.trim() : '';
-  };
-  for (const id of ids) { log[id] = []; last[id] = read(id); }
+# Each change of a page's JS expression, logged as [value, page clock ms] in window.__watch[name].
+WATCH_JS = """(name) => {
+  const read = () => (%s);
+  const log = ((window.__watch ??= {})[name] = []);
+  let last = read();
   new MutationObserver(() => {
-    const now = performance.timeOrigin + performance.now();
-    for (const id of ids) {
-      const text = read(id);
-      if (text !== last[id]) { last[id] = text; log[id].push([text, now]); }
-    }
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    const value = read();
+    if (value !== last) { last = value; log.push([value, performance.timeOrigin + performance.now()]); }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
   return last;
 }"""
-# True once the page's badge log shows the badge of `id` emptied at or after `t`.
-BADGE_CLEARED_JS = "([id, t]) => window.__benchBadges[id].some(([text, at]) => text === '' && at >= t)"
+# True once watch `name` showed `value` (or, with `part`, a value containing it) at page time >= `after`.
+SHOWN_JS = ("([name, value, after, part]) => (window.__watch[name] || [])"
+            ".some(([v, at]) => at >= after && (part ? String(v).includes(value) : v === value))")
+BADGE_JS = "document.querySelector('[data-testid=contact-card][data-contact-id=\"%s\"] [data-testid=task-badge]')" \
+           "?.textContent.trim() ?? ''"
+CLOCK_TOLERANCE_MS = 5.0  # a DOM stamp this much before its commit is still that commit's (clocks)
 
 
 @contextlib.contextmanager
@@ -432,16 +439,14 @@ def chromium():
 
 
 def open_page(browser, url: str, email: str = VIEWER_EMAIL, path: str = "/", init_script: str = "",
-              before_navigation: Callable | None = None):
-    """A new browser context (its own cookies: another person), signed in, live on `path`.
-    `before_navigation(page)` runs before the first navigation (every socket of the page is seen)."""
+              cursor: list[int] | None = None, frames: bool = False):
+    """A new context (another person), signed in, live on `path`; with `frames`: (page, FrameCounter)."""
     context = browser.new_context()
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     page = context.new_page()
     if init_script:
         page.add_init_script(init_script)
-    if before_navigation is not None:
-        before_navigation(page)
+    counter = FrameCounter(page, cursor) if frames else None  # before navigating: every socket is seen
     page.goto(url + "/login")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -450,7 +455,7 @@ def open_page(browser, url: str, email: str = VIEWER_EMAIL, path: str = "/", ini
     if path != "/":
         page.goto(url + path)
     page.wait_for_selector(FOLLOWING)
-    return page
+    return (page, counter) if frames else page
 
 
 def clock_offset_ms(page) -> float:
@@ -465,9 +470,18 @@ def clock_offset_ms(page) -> float:
     return offset
 
 
+def wait_pages(pages: list, js: str, args: list, timeout_s: float, what: str) -> None:
+    """Each page until `js(arg)` holds, all within one deadline; a page that never does is logged."""
+    deadline = time.monotonic() + timeout_s
+    for page, arg in zip(pages, args, strict=True):
+        try:
+            page.wait_for_function(js, arg=arg, timeout=max(1.0, (deadline - time.monotonic()) * 1000))
+        except Exception as error:  # noqa: BLE001 - what a page did not show counts as missed
+            log(f"a page did not show {what}: {type(error).__name__}")
+
+
 class FrameCounter:
-    """Websocket frames a page received (every socket it opened), counted on Playwright's side;
-    while `counting`, also by the commit they followed (cursor[0]; -1: before any)."""
+    """Websocket frames a page received; while `counting`, also by the commit they followed (cursor[0])."""
 
     def __init__(self, page, cursor: list[int] | None = None) -> None:
         self.frames = self.events = self.bytes = 0
@@ -480,14 +494,10 @@ class FrameCounter:
     def _on_frame(self, payload) -> None:
         size = len(payload.encode() if isinstance(payload, str) else payload)
         event = isinstance(payload, str) and payload.startswith("42")  # socket.io EVENT packet
-        self.frames += 1
-        self.bytes += size
-        self.events += event
+        self.frames, self.bytes, self.events = self.frames + 1, self.bytes + size, self.events + event
         if self.counting:
             bucket = self.buckets.setdefault(self.cursor[0], [0, 0, 0])
-            bucket[0] += size
-            bucket[1] += 1
-            bucket[2] += event
+            bucket[0], bucket[1], bucket[2] = bucket[0] + size, bucket[1] + 1, bucket[2] + event
             if size > self.largest:
                 self.largest, self.largest_payload = size, payload if isinstance(payload, str) else ""
 
@@ -500,7 +510,7 @@ def wait_quiet(pump_page, counters: list[FrameCounter], quiet_s: float, timeout_
     deadline = time.monotonic() + timeout_s
     last_total, last_change = -1, time.monotonic()
     while time.monotonic() < deadline:
-        pump_page.wait_for_timeout(QUIET_POLL_MS)
+        pump_page.wait_for_timeout(100)
         total = sum(c.frames for c in counters)
         if total != last_total:
             last_total, last_change = total, time.monotonic()
@@ -509,31 +519,48 @@ def wait_quiet(pump_page, counters: list[FrameCounter], quiet_s: float, timeout_
     return False
 
 
-def match_badges(expected: list[dict[str, Any]], observed: list[list], tolerance_ms: float):
-    """Match each expected badge step of one contact ({text, committed (ms), deadline}) with the
-    first later change of the page's badge log to its text, before the step's deadline. Returns
-    ([(step, latency ms or None if missed, log index or None)], used): `used[k]` is False for a
-    log entry no step explains."""
-    used = [False] * len(observed)
-    cursor = 0
-    hits = []
-    for e in expected:
-        hit = next((k for k in range(cursor, len(observed))
-                    if observed[k][0] == e["text"] and observed[k][1] >= e["committed"] - tolerance_ms), None)
-        if hit is None or observed[hit][1] >= e["deadline"]:
-            hits.append((e, None, None))
-            continue
-        used[hit] = True
-        cursor = hit + 1
-        hits.append((e, observed[hit][1] - e["committed"], hit))
-    return hits, used
+def watch(page, name: str, expr: str) -> Any:
+    """Start logging each change of `expr` (see WATCH_JS); returns its value now."""
+    return page.evaluate(WATCH_JS % expr, name)
 
 
-def set_deadlines(expected: list[dict[str, Any]]) -> None:
-    """Each step must show before the same step of the same contact is committed again."""
+def watched(page, name: str) -> list[list]:
+    return page.evaluate("(name) => window.__watch[name]", name)
+
+
+def wait_shown(pages: list, name: str, value: Any, after: float, timeout_s: float, part: bool = False) -> None:
+    wait_pages(pages, SHOWN_JS, [[name, value, after, part]] * len(pages), timeout_s, f"{name} {value!r}")
+
+
+def watch_badges(page, ids: list[str]) -> dict[str, str]:
+    return {i: watch(page, f"badge-{i}", BADGE_JS % i) for i in ids}
+
+
+def badge_latencies(pages: list, expected: list[dict[str, Any]], settle_s: float):
+    """The end of the commit -> badge measurement: wait (bounded) for the last step, a cleared badge,
+    then match each expected step {contact, text, step, committed} with the first later change of
+    that contact's badge to its text, before the same step of that contact is committed again.
+    Yields (page index, step, latency ms or None: missed) and, last, ("unexpected", count, None)."""
+    last = expected[-1]
+    wait_shown(pages, f"badge-{last['contact']}", "", last["committed"] - CLOCK_TOLERANCE_MS, settle_s)
     for k, e in enumerate(expected):
         e["deadline"] = next((x["committed"] for x in expected[k + 1:]
                               if x["contact"] == e["contact"] and x["step"] == e["step"]), math.inf)
+    unexpected = 0
+    for n, page in enumerate(pages):
+        for contact in dict.fromkeys(e["contact"] for e in expected):
+            observed = watched(page, f"badge-{contact}")
+            used, cursor = [False] * len(observed), 0
+            for e in (x for x in expected if x["contact"] == contact):
+                hit = next((k for k in range(cursor, len(observed)) if observed[k][0] == e["text"]
+                            and observed[k][1] >= e["committed"] - CLOCK_TOLERANCE_MS), None)
+                if hit is None or observed[hit][1] >= e["deadline"]:
+                    yield n, e, None
+                    continue
+                used[hit], cursor = True, hit + 1
+                yield n, e, observed[hit][1] - e["committed"]
+            unexpected += used.count(False)
+    yield "unexpected", unexpected, None
 
 
 # --- the lightweight client --------------------------------------------------------------------
@@ -544,7 +571,7 @@ class Frontend:
     state_schema: str
     hashes: list[str]
 
-    def key(self, state: str) -> str:
+    def key(self, state: str) -> str:  # the e2e tests' name of a state under the root state
         return f"{self.root_state}.{state}"
 
 
@@ -563,9 +590,8 @@ def read_frontend(root: Path) -> Frontend:
 
 @functools.cache
 def state_classes() -> dict[str, type]:
-    """The states the light clients follow, by short name (their wire names come from the classes).
-    Imported once, in the main thread: a Reflex state class is created under the registration
-    context of the thread importing it (a test's worker thread has none)."""
+    """The states the light clients follow, by short name; imported once, in the main thread (a
+    Reflex state class is registered under the importing thread's context)."""
     from app.state.auth import AuthState
     from app.state.contacts import ContactsState
     from app.state.live import LiveLinkState
@@ -583,7 +609,7 @@ def state_keys() -> dict[str, str]:
 
 
 def __getattr__(name: str) -> str:
-    """SYSTEM_STATE, LIVE_STATE, AUTH_STATE, ... : a state's name under the root state, from its class."""
+    """SYSTEM_STATE, LIVE_STATE, AUTH_STATE, ... : a state's name under the root state."""
     short = name.removesuffix("_STATE").lower()
     if name.endswith("_STATE") and short in state_classes():
         return state_classes()[short].get_name()
@@ -622,8 +648,8 @@ class LightClient:
 
         self.live = asyncio.Event()
         self.keys = state_keys()
-        # The cookie goes in the websocket's request headers, as a browser sends it (a Cookie given
-        # to connect(headers=...) would go to the shared session's cookie jar, which keeps none).
+        # The cookie goes in the websocket's request headers, as a browser sends it (the shared
+        # session's cookie jar keeps none).
         cookie = {"headers": {"Cookie": f"{SESSION_COOKIE}={self.session_token}"}} if self.session_token else {}
         self.sio = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False,
                                         websocket_extra_options=cookie)
@@ -693,8 +719,7 @@ def shared_http_session():
 
 
 class Crowd:
-    """The light clients of one bench: the compiled frontend's names, one shared HTTP session; every
-    client it made leaves at the end."""
+    """The light clients of one bench; every client it made leaves at the end."""
 
     def __init__(self, root: Path, server, cls: type[LightClient] = LightClient) -> None:
         self.frontend, self.server, self.cls, self.made = read_frontend(root), server, cls, []
@@ -713,10 +738,16 @@ class Crowd:
         self.made += made
         return made
 
+    async def connect(self, tokens: list[str], count: int, concurrency: int,
+                      live_timeout: float) -> tuple[list[LightClient], list[str], float]:
+        """`count` new clients connected: (them, failures, seconds)."""
+        clients, started = self.clients(tokens, count), time.monotonic()
+        failures = await connect_clients(clients, concurrency, live_timeout)
+        return clients, failures, time.monotonic() - started
+
     async def warm_up(self, token: str, live_timeout: float, settle_s: float) -> None:
         """One page connects and leaves, so later readings include the app's lazy imports."""
-        warm = self.clients([token], 1)
-        failures = await connect_clients(warm, 1, live_timeout)
+        warm, failures, _ = await self.connect([token], 1, 1, live_timeout)
         if failures:
             raise RuntimeError(f"the warm-up client did not get its initial view: {failures}")
         await disconnect_clients(warm)
@@ -724,8 +755,7 @@ class Crowd:
 
 
 async def connect_clients(clients: list[LightClient], concurrency: int, live_timeout: float) -> list[str]:
-    """Connect every client, at most `concurrency` in flight, each until its initial view arrived
-    (LiveLinkState.worker: follow_changes subscribed). Returns the failures ("<index>: <reason>")."""
+    """Connect each (at most `concurrency` at once) until its initial view arrived; the failures."""
     gate = asyncio.Semaphore(concurrency)
     failures: list[str] = []
 

@@ -1,29 +1,20 @@
-"""What row-level security costs on a Supabase-like database: the same reads as Beacon's pages
-make, by the table owner (Beacon itself, no RLS) and through Supabase's API roles the way
-PostgREST runs them (SET LOCAL ROLE authenticated + request.jwt.claims), on a client with 20,000
-contacts and 50,000 tasks beside a small one.
+"""What row-level security costs: the reads of Beacon's pages by the table owner (Beacon, no RLS) and
+through Supabase's `authenticated` role as PostgREST runs them, on a large client beside a small one.
 
-Run: `source scripts/env.sh && python bench/supabase_rls.py [--contacts 20000] [--tasks 50000] [--rounds 30]`.
-Prints the median and p90 milliseconds per query for each reader.
+`python bench/supabase_rls.py [--contacts 20000] [--tasks 50000] [--rounds 30] [--json] [--root DIR]`.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from app.services.users import link_auth_user  # noqa: E402
-from app.seed.volume import seed_volume  # noqa: E402
-from tests.conftest import drop_postgres_database  # noqa: E402
-from tests.support.supabase import add_auth_user, claims_of, create_supabase_database  # noqa: E402
+import _support as S  # noqa: E402
 
 QUERIES = {
     "contacts page (100 by name)": "SELECT id, name FROM contacts WHERE client_id = %(client)s ORDER BY name, id LIMIT 100",
@@ -33,7 +24,7 @@ QUERIES = {
 }
 
 
-def timed(conn: psycopg.Connection, sql: str, params: dict, rounds: int, role: str | None, claims: dict | None) -> list[float]:
+def timed(conn, sql: str, params: dict, rounds: int, role: str | None, claims: dict | None) -> list[float]:
     times = []
     for _ in range(rounds):
         with conn.transaction(force_rollback=True):
@@ -46,41 +37,48 @@ def timed(conn: psycopg.Connection, sql: str, params: dict, rounds: int, role: s
     return times
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--contacts", type=int, default=20_000)
-    parser.add_argument("--tasks", type=int, default=50_000)
-    parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args()
+def run(args) -> list[str]:
+    import psycopg
+
+    from app.services.users import link_auth_user
+    from app.seed.volume import seed_volume
+    from tests.conftest import drop_postgres_database
+    from tests.support.supabase import add_auth_user, claims_of, create_supabase_database
+
     url = create_supabase_database()
     try:
         seed_volume("Acme", args.contacts, args.tasks)
-        readers = {}
+        readers = {"owner (Beacon)": (None, None)}
         for label, email in (("client admin", "ops@acme.demo"), ("platform admin", "admin@beacon.demo")):
             auth_user_id = add_auth_user(url, email)
             link_auth_user(None, email, str(auth_user_id))
             readers[label] = ("authenticated", claims_of(auth_user_id))
+        lines = []
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("ANALYZE")
             clients = dict(conn.execute("SELECT name, id FROM clients").fetchall())
-            print(f"Supabase-like PostgreSQL, Acme {args.contacts} contacts / {args.tasks} tasks, Globex demo-sized; "
-                  f"{args.rounds} rounds, ms median / p90")
             for client in ("Acme", "Globex"):
                 contact = conn.execute("SELECT max(contact_id) FROM agent_tasks WHERE client_id = %s",
                                        (clients[client],)).fetchone()[0] or 0
-                params = {"client": clients[client], "contact": contact}
                 for name, sql in QUERIES.items():
                     cells = []
-                    for label, (role, claims) in {"owner (Beacon)": (None, None), **readers}.items():
+                    for label, (role, claims) in readers.items():
                         if client == "Globex" and label == "client admin":
                             continue  # Acme's admin sees none of Globex: not a like-for-like read
-                        times = timed(conn, sql, params, args.rounds, role, claims)
-                        p90 = statistics.quantiles(times, n=10)[-1]
-                        cells.append(f"{label} {statistics.median(times):.2f} / {p90:.2f}")
-                    print(f"  {client:6} {name:28} " + " | ".join(cells))
+                        times = timed(conn, sql, {"client": clients[client], "contact": contact}, args.rounds, role, claims)
+                        cells.append(f"{label} {statistics.median(times):.2f} / {statistics.quantiles(times, n=10)[-1]:.2f}")
+                    lines.append(f"  {client:6} {name:28} " + " | ".join(cells))
+        return lines
     finally:
         drop_postgres_database(url)
 
 
+def report(args, facts, lines: list[str]) -> list[str]:
+    return [f"Supabase-like PostgreSQL, Acme {args.contacts} contacts / {args.tasks} tasks, Globex demo-sized; "
+            f"{args.rounds} rounds, ms median / p90", *lines]
+
+
 if __name__ == "__main__":
-    main()
+    S.main(S.parser(__doc__, ("--contacts", int, 20_000, "Acme's volume contacts"),
+                    ("--tasks", int, 50_000, "Acme's volume tasks"), ("--rounds", int, 30, "runs of each query")),
+           run, report, "rounds", postgres=True)
