@@ -318,31 +318,36 @@ def _history_card() -> rx.Component:
     )
 
 
+def _audit_filter(field: str):
+    """What a filter control sends when it changes: its field and the new value."""
+    return lambda value: AdminState.set_audit_filter(field, value)
+
+
 def _audit_filters() -> rx.Component:
     errors = AdminState.audit_errors
     return rx.hstack(
         labelled_field("Action", "audit-action", rx.el.select(
             rx.el.option("Any action", value=""),
             *[rx.el.option(action, value=action) for action in AUDIT_ACTIONS],
-            id="audit-action", value=AdminState.audit_action, on_change=AdminState.set_audit_action,
+            id="audit-action", value=AdminState.audit_action, on_change=_audit_filter("action"),
             style={"padding": "0.4em"},
         ), errors, "action", "audit", width=None),
         labelled_field("Actor", "audit-actor", rx.input(
             id="audit-actor", placeholder="Email or part of it", type="search", max_length=ACTOR_MAX_LENGTH,
-            value=AdminState.audit_actor, on_change=AdminState.set_audit_actor,
+            value=AdminState.audit_actor, on_change=_audit_filter("actor"),
             debounce_timeout=ACTOR_DEBOUNCE_MS,
         ), errors, "actor", "audit", width=None),
         labelled_field("Audit client", "audit-client",
-                       _client_select("audit-client", AdminState.audit_client, AdminState.set_audit_client),
+                       _client_select("audit-client", AdminState.audit_client, _audit_filter("client")),
                        errors, "client", "audit", width=None),
         # Whole days in UTC, as the table shows times; both ends included.
         labelled_field("From", "audit-since", rx.input(
             id="audit-since", type="date", default_value=AdminState.audit_since,
-            on_change=AdminState.set_audit_since,
+            on_change=_audit_filter("since"),
         ), errors, "since", "audit", width=None),
         labelled_field("To", "audit-until", rx.input(
             id="audit-until", type="date", default_value=AdminState.audit_until,
-            on_change=AdminState.set_audit_until,
+            on_change=_audit_filter("until"),
         ), errors, "until", "audit", width=None),
         rx.text("Dates are UTC days, both included.", size="1", color_scheme="gray"),
         width="100%", align="end", wrap="wrap", spacing="4",

@@ -51,6 +51,7 @@ FORM_FIELDS = ("client", "status", "message", "type", "expires_at")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what a date field sends: YYYY-MM-DD, or nothing
 DATE_ERROR = "Enter a date like 2026-11-22."
 ACTION_ERROR = "Choose one of the listed actions."
+AUDIT_FILTERS = ("action", "actor", "client", "since", "until")  # the audit card's controls, by field
 CLIENT_ERROR = "Choose one of the listed clients."
 BULK_CLIENT_PREFIX = "bulk_client_"  # the bulk card's checkboxes: bulk_client_<client id>
 TOKEN_ID_MAX_LENGTH = 18  # a token id is a positive bigint: at most 18 digits fit below 2**63
@@ -206,10 +207,14 @@ class AdminState(SignedIn, rx.State):
             self.history_reading = False
             self._apply_history(seq, window, page)
 
-    async def _set_audit_filter(self, field: str, value: Any):
+    @rx.event
+    async def set_audit_filter(self, field: str, value: Any):
+        """One of the audit log's filters (AUDIT_FILTERS) changed: check it, then re-read page one."""
         actor, refusal = await self._platform_admin()
         if actor is None:
             yield refusal
+            return
+        if field not in AUDIT_FILTERS:
             return
         text = str(value if value is not None else "")
         error = ""
@@ -256,31 +261,6 @@ class AdminState(SignedIn, rx.State):
         else:
             self.audit_until = text
         return ""
-
-    @rx.event
-    async def set_audit_action(self, value: str):
-        async for update in self._set_audit_filter("action", value):
-            yield update
-
-    @rx.event
-    async def set_audit_actor(self, value: str):
-        async for update in self._set_audit_filter("actor", value):
-            yield update
-
-    @rx.event
-    async def set_audit_client(self, value: str):
-        async for update in self._set_audit_filter("client", value):
-            yield update
-
-    @rx.event
-    async def set_audit_since(self, value: str):
-        async for update in self._set_audit_filter("since", value):
-            yield update
-
-    @rx.event
-    async def set_audit_until(self, value: str):
-        async for update in self._set_audit_filter("until", value):
-            yield update
 
     async def _page(self, kind: str, step: int):
         actor, refusal = await self._platform_admin()
