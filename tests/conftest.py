@@ -40,12 +40,48 @@ def fresh_sign_in_throttle() -> Iterator[None]:
     use_throttle(None)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite file migrated to the newest revision by the real `upgrade_database`, once per
+    run, with no rows: `database` copies it instead of running every migration per test."""
+    from app.schema import upgrade_database
+
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    previous = os.environ.get("BEACON_DATABASE_URL")
+    use_database(f"sqlite:///{path}")
+    upgrade_database()
+    dispose_engines()
+    if previous is None:
+        os.environ.pop("BEACON_DATABASE_URL", None)
+    else:
+        os.environ["BEACON_DATABASE_URL"] = previous
+    reset_settings_cache()
+    return path
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of an SQLite database (its WAL included), through SQLite's backup API."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch) -> Iterator[str]:
-    """A fresh SQLite database with the demo data, used by this test only."""
-    url = f"sqlite:///{tmp_path / 'beacon.db'}"
+def database(tmp_path: Path, monkeypatch, migrated_sqlite_template: Path) -> Iterator[str]:
+    """A fresh SQLite database with the demo data, used by this test only: a copy of the migrated
+    template (tests of the migrations themselves run them on files of their own), seeded now,
+    so the demo rows' timestamps are this test's."""
+    path = tmp_path / "beacon.db"
+    copy_sqlite(migrated_sqlite_template, path)
+    url = f"sqlite:///{path}"
     monkeypatch.setenv("BEACON_DATABASE_URL", url)  # restored after the test, with what it was
-    prepare_database(url)
+    from app.seed.demo import seed_demo_if_empty
+
+    use_database(url)
+    seed_demo_if_empty()
     yield url
     dispose_engines()
     monkeypatch.undo()

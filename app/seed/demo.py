@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlmodel import select
 
 from app.db import transaction
@@ -37,13 +39,21 @@ DEMO_CLIENTS = {
 }
 
 
+@functools.cache
+def _demo_password_hash(password: str) -> str:
+    """The argon2 hash (production parameters) of a published demo password, made once per
+    process: each hash takes a deliberately slow ~0.1 s, and a process that seeds many databases
+    (the test suite seeds one per test) needs no fresh salt for a password everybody knows."""
+    return hash_password(password)
+
+
 def seed_demo_if_empty() -> bool:
     """Seed the demo data when the database has no users; returns whether it seeded."""
     with transaction() as session:
         if session.exec(select(User).limit(1)).first() is not None:
             return False
-        admin_hash = hash_password(ADMIN_PASSWORD)
-        demo_hash = hash_password(DEMO_PASSWORD)
+        admin_hash = _demo_password_hash(ADMIN_PASSWORD)
+        demo_hash = _demo_password_hash(DEMO_PASSWORD)
         session.add(User(email="admin@beacon.demo", name="Platform Admin",
                          role=Role.PLATFORM_ADMIN, password_hash=admin_hash))
         for client_name, spec in DEMO_CLIENTS.items():

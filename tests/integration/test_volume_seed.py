@@ -11,13 +11,17 @@ import sqlalchemy as sa
 
 from app.db import get_engine
 from app.rules.work import BADGE_DRAFT_READY, BADGE_FAILED, ContactWork, contact_badge
-from tests.support.cli import beacon
+from tests.support.cli import beacon, beacon_in_process
 
-CONTACTS, TASKS = 300, 600
+# The smallest numbers whose deterministic spread shows every trait asserted below (failed and
+# draft-ready badges, a contact with several tasks, both AI agents at work); big volumes are
+# bench/'s business.
+CONTACTS, TASKS = 100, 200
 
 
-def seed(database: str, contacts: int = CONTACTS, tasks: int = TASKS, client: str = "Acme"):
-    return beacon(database, "seed", "volume", "--client", client, "--contacts", str(contacts), "--tasks", str(tasks))
+def seed(database: str, contacts: int = CONTACTS, tasks: int = TASKS, client: str = "Acme", run=beacon):
+    """`beacon seed volume` as a real process (`run=beacon_in_process`: through the real entry, in this one)."""
+    return run(database, "seed", "volume", "--client", client, "--contacts", str(contacts), "--tasks", str(tasks))
 
 
 def volume_state(client: str = "Acme") -> dict:
@@ -92,26 +96,30 @@ def test_seed_volume_adds_realistic_data_once(database):
 
 
 def test_seed_volume_tops_up_to_larger_numbers_and_leaves_other_clients_alone(database):
-    assert seed(database, 100, 150).returncode == 0
-    done = seed(database, 120, 200)
+    assert seed(database, 10, 15, run=beacon_in_process).returncode == 0
+    done = seed(database, 12, 20)
     assert done.returncode == 0, done.stderr
-    assert summary_line(done).startswith("Acme: added 20 contacts, 50 tasks")
+    assert summary_line(done).startswith("Acme: added 2 contacts, 5 tasks")
     state = volume_state()
-    assert len(state["contacts"]) == 120 and len(state["tasks"]) == 200
-    assert len({c.email for c in state["contacts"]}) == 120
+    assert len(state["contacts"]) == 12 and len(state["tasks"]) == 20
+    assert len({c.email for c in state["contacts"]}) == 12
     assert volume_state("Globex")["contacts"] == []
     # Smaller numbers than the client has: nothing is removed or added.
-    assert summary_line(seed(database, 10, 10)).startswith("Acme: added 0 contacts, 0 tasks")
+    smaller = seed(database, 5, 5, run=beacon_in_process)
+    assert summary_line(smaller).startswith("Acme: added 0 contacts, 0 tasks")
+    assert volume_state() == state
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--client", "Nope", "--contacts", "10", "--tasks", "10"), "No client named 'Nope'"),
-    (("--client", "Acme", "--contacts", "-1", "--tasks", "10"), "contacts: must be 0 or more"),
-    (("--client", "Acme", "--contacts", "10", "--tasks", "-5"), "tasks: must be 0 or more"),
-    (("--client", "Acme", "--contacts", "0", "--tasks", "10"), "no volume contacts"),
-])
-def test_seed_volume_fails_with_one_readable_line(database, args, message):
-    done = beacon(database, "seed", "volume", *args)
+# The first case runs the real process (its one line and exit code); the others, whose behaviour
+# is the message, run the same entry in this process.
+@pytest.mark.parametrize("args, message, run", [
+    (("--client", "Nope", "--contacts", "10", "--tasks", "10"), "No client named 'Nope'", beacon),
+    (("--client", "Acme", "--contacts", "-1", "--tasks", "10"), "contacts: must be 0 or more", beacon_in_process),
+    (("--client", "Acme", "--contacts", "10", "--tasks", "-5"), "tasks: must be 0 or more", beacon_in_process),
+    (("--client", "Acme", "--contacts", "0", "--tasks", "10"), "no volume contacts", beacon_in_process),
+], ids=["unknown-client", "negative-contacts", "negative-tasks", "tasks-without-contacts"])
+def test_seed_volume_fails_with_one_readable_line(database, args, message, run):
+    done = run(database, "seed", "volume", *args)
     assert done.returncode != 0
     assert done.stderr.strip().count("\n") == 0 and message in done.stderr, done.stderr
     assert done.stdout == ""

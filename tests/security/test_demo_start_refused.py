@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import ROOT, prepare_database
 from tests.e2e.conftest import SERVER_START_TIMEOUT_SECONDS, free_port, stop_server
-from tests.support.cli import beacon, python_module
+from tests.support.cli import beacon, beacon_in_process, python_module
 
 DEMO_ACCOUNTS = ["admin@beacon.demo", "ops@acme.demo", "ops@globex.demo",
                  "sam@acme.demo", "kim@acme.demo", "lee@globex.demo"]
@@ -138,10 +138,13 @@ def test_demo_start_on_a_non_loopback_host_is_refused_until_the_passwords_change
     assert REFUSAL.search(output), output[-3000:]
     assert not answers(port)
 
-    # 3. The fix the message names: change every demo password with the CLI.
+    # 3. The fix the message names: change every demo password with the CLI. The account the
+    #    message names runs it as the operator does, in its own process; the others go through
+    #    the same command entry in this process (a process start each adds time, not proof).
     for email in DEMO_ACCOUNTS:
-        changed = beacon(demo_database, "user", "password", "--email", email, "--password-stdin",
-                         stdin=f"not-the-demo-{email}\n")
+        run = beacon if email == DEMO_ACCOUNTS[0] else beacon_in_process
+        changed = run(demo_database, "user", "password", "--email", email, "--password-stdin",
+                      stdin=f"not-the-demo-{email}\n")
         assert changed.returncode == 0, changed.stderr
     assert python_module(demo_database, "app.startup_guard", "--host", "0.0.0.0").returncode == 0
 

@@ -35,3 +35,19 @@ def start_beacon(env: dict[str, str], *args: str, **popen) -> subprocess.Popen:
 def beacon(database_url: str | None, *args: str, **options) -> subprocess.CompletedProcess:
     """`beacon args...` (app.cli); options as python_module's."""
     return python_module(database_url, "app.cli", *args, **options)
+
+
+def beacon_in_process(database_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`beacon args...` run through the real command-line entry (app.cli's `main`, with its error
+    handling and exit codes) inside this process, against `database_url`: for tests whose
+    behaviour is the message and the exit code of a command, where another process adds a second
+    of start-up and nothing else. Each command family keeps a test that runs the real process
+    (`beacon` above), which proves the process itself says one line and exits non-zero."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from tests.conftest import use_database
+
+    use_database(database_url)
+    done = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+    return subprocess.CompletedProcess(["beacon", *args], done.exit_code, done.stdout, done.stderr)
