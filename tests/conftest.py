@@ -47,14 +47,12 @@ def migrated_sqlite_template(tmp_path_factory) -> Path:
     from app.schema import upgrade_database
 
     path = tmp_path_factory.mktemp("template") / "migrated.db"
-    previous = os.environ.get("BEACON_DATABASE_URL")
-    use_database(f"sqlite:///{path}")
-    upgrade_database()
-    dispose_engines()
-    if previous is None:
-        os.environ.pop("BEACON_DATABASE_URL", None)
-    else:
-        os.environ["BEACON_DATABASE_URL"] = previous
+    with pytest.MonkeyPatch.context() as patch:  # the run's own database setting comes back after
+        patch.setenv("BEACON_DATABASE_URL", f"sqlite:///{path}")
+        reset_settings_cache()
+        dispose_engines()
+        upgrade_database()
+        dispose_engines()
     reset_settings_cache()
     return path
 

@@ -175,7 +175,7 @@ def _uptime_card() -> rx.Component:
     return section_card(
         "Status history: uptime",
         rx.hstack(
-            rx.foreach(AdminState.uptime_days, lambda d: rx.box(
+            rx.foreach(AdminState.uptime_shown.days, lambda d: rx.box(
                 width="100%", height="32px", border_radius="2px",
                 background=tones.tone(d.state, tones.UPTIME_DAY, tones.UPTIME_DAY_DEFAULT),
                 title=d.tooltip,
@@ -189,9 +189,9 @@ def _uptime_card() -> rx.Component:
         ),
         rx.hstack(
             rx.text("90 days ago", size="1", color_scheme="gray"), rx.spacer(),
-            rx.text("Active: ", rx.el.strong(AdminState.uptime_30, custom_attrs={"data-testid": "uptime-30"}),
+            rx.text("Active: ", rx.el.strong(AdminState.uptime_shown.active_30_label, custom_attrs={"data-testid": "uptime-30"}),
                     " over 30 days, ",
-                    rx.el.strong(AdminState.uptime_90, custom_attrs={"data-testid": "uptime-90"}),
+                    rx.el.strong(AdminState.uptime_shown.active_90_label, custom_attrs={"data-testid": "uptime-90"}),
                     " over 90 days", size="2"),
             rx.spacer(), rx.text("today", size="1", color_scheme="gray"),
             width="100%",

@@ -26,7 +26,7 @@ from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 from app.state.windows import hold_and_read
 from app.views.access import not_found
-from app.views.maintenance import MessageStat, UptimeDay, UptimeSeries
+from app.views.maintenance import NO_UPTIME, MessageStat, UptimeSeries
 from app.views.audit import (
     ACTOR_MAX_LENGTH,
     ANY_CLIENT,
@@ -560,25 +560,7 @@ class AdminState(SignedIn, rx.State):
             self.uptime_scope = text
 
     @rx.var
-    def uptime_days(self) -> list[UptimeDay]:
+    def uptime_shown(self) -> UptimeSeries:
+        """The series of the scope the card shows (its bars and Active shares)."""
         scope, series = self.uptime_scope, self.uptime
-        for u in series:
-            if u.scope == scope:
-                return u.days
-        return []
-
-    @rx.var
-    def uptime_30(self) -> str:
-        scope, series = self.uptime_scope, self.uptime
-        for u in series:
-            if u.scope == scope:
-                return u.active_30_label
-        return ""
-
-    @rx.var
-    def uptime_90(self) -> str:
-        scope, series = self.uptime_scope, self.uptime
-        for u in series:
-            if u.scope == scope:
-                return u.active_90_label
-        return ""
+        return next((u for u in series if u.scope == scope), NO_UPTIME)

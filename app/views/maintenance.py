@@ -141,6 +141,11 @@ class UptimeSeries:
     active_90_label: str
 
 
+# What an uptime card shows before the first view arrives, or for a scope it has no series of.
+NO_UPTIME = UptimeSeries(scope="", name="", days=[], active_30=0.0, active_90=0.0, active_30_label="",
+                         active_90_label="")
+
+
 def intervals_since_in(session: Session, since: datetime) -> dict[int | None, list[mr.Interval]]:
     """Every scope's intervals overlapping [since, now): one indexed query (ended_at)."""
     query = select(StatusInterval).where(
