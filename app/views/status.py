@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
@@ -55,16 +56,19 @@ def status_row(session: Session, client_id: int | None) -> AgentStatus | None:
     return session.exec(query).first()
 
 
-def _live_message_rows(session: Session, client_id: int | None, now: datetime) -> list[SystemMessage]:
+def _in_scope(client_id: int | None):
+    """The messages a page of `client_id` may show: its own and the global ones (None: global only)."""
     scope = SystemMessage.client_id.is_(None)  # type: ignore[union-attr]
-    if client_id is not None:
-        scope = scope | (SystemMessage.client_id == client_id)
-    query = select(SystemMessage).where(
-        SystemMessage.is_active == True,  # noqa: E712 - SQL comparison
-        scope,
-        (SystemMessage.expires_at.is_(None)) | (SystemMessage.expires_at > now),  # type: ignore[union-attr,operator]
-    )
-    return list(session.exec(query))
+    return scope if client_id is None else scope | (SystemMessage.client_id == client_id)
+
+
+def _in_force(now: datetime):
+    return sa.and_(SystemMessage.is_active == True,  # noqa: E712 - SQL comparison
+                   SystemMessage.expires_at.is_(None) | (SystemMessage.expires_at > now))  # type: ignore[union-attr,operator]
+
+
+def _live_message_rows(session: Session, client_id: int | None, now: datetime) -> list[SystemMessage]:
+    return list(session.exec(select(SystemMessage).where(_in_scope(client_id), _in_force(now))))
 
 
 def system_snapshot_in(session: Session, client_id: int | None, now: datetime | None = None) -> SystemSnapshot:
@@ -151,15 +155,14 @@ def admin_messages_in(session: Session) -> list[SystemMessage]:
 
 
 def list_messages(actor: Actor, client_id: int | None = None, include_inactive: bool = False) -> list[MessageFacts]:
-    """Messages for the CLI and API: a platform admin sees all, others their client's and global."""
+    """Messages for the CLI and API, newest first (at most ADMIN_MESSAGE_LIMIT): a platform admin
+    sees all, others their client's and the global ones. Scope and liveness are part of the
+    query, so other clients' newer messages never crowd a client's own out of its list."""
     require_client_access(actor, client_id)
-    now = utc_now()
-    with read_session() as session:
-        rows = admin_messages_in(session)
-    facts = [message_facts(r) for r in rows]
+    query = select(SystemMessage).order_by(col(SystemMessage.id).desc()).limit(ADMIN_MESSAGE_LIMIT)
     if client_id is not None or not actor.is_platform_admin:
-        scope = client_id if client_id is not None else actor.client_id
-        facts = [f for f in facts if f.client_id in (None, scope)]
+        query = query.where(_in_scope(client_id if client_id is not None else actor.client_id))
     if not include_inactive:
-        facts = [f for f in facts if status_rules.is_live(f, now)]
-    return facts
+        query = query.where(_in_force(utc_now()))
+    with read_session() as session:
+        return [message_facts(r) for r in session.exec(query)]

@@ -120,3 +120,17 @@ def test_editing_a_message_changes_what_users_see(admin, client_ids):
 def test_a_client_user_cannot_read_another_clients_status(database, client_ids):
     with pytest.raises(Forbidden):
         system_snapshot(actor_for_email("ops@acme.demo"), client_ids["Globex"])
+
+
+def test_a_clients_message_list_holds_its_own_messages_however_many_other_clients_published(
+        admin, client_ids, monkeypatch):
+    from app.views import status as status_view
+
+    monkeypatch.setattr(status_view, "ADMIN_MESSAGE_LIMIT", 3)  # the smallest list that shows it
+    publish_system_status(admin, client_ids["Acme"], "active", "Acme's own news")
+    for i in range(4):  # newer than Acme's, more than a list holds
+        publish_system_status(admin, client_ids["Globex"], "active", f"Globex news {i}")
+    acme = actor_for_email("ops@acme.demo")
+    assert [m.message for m in status_view.list_messages(acme)] == ["Acme's own news"]
+    assert [m.message for m in status_view.list_messages(admin, client_ids["Acme"])] == ["Acme's own news"]
+    assert len(status_view.list_messages(admin)) == 3  # a platform admin's list: the newest of all
