@@ -3,13 +3,13 @@ by the feed when another writer adds audit rows."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from playwright.sync_api import Page, expect
 
 from tests.conftest import use_database
 from tests.e2e.conftest import LIVE_TIMEOUT_MS, BeaconServer, sign_in
+from tests.support.waiting import until
 
 PUBLISH = "system_status.publish"
 PAGE_SIZE = 50
@@ -63,13 +63,8 @@ def filter_by_action(admin: Page, action: str) -> None:
 def expect_total_matches(page: Page, testid: str, count_now) -> None:
     """The page's total equals the database's count (which other writers, like the presence
     sweeper, may move meanwhile: both are read again until they agree)."""
-    deadline = time.monotonic() + LIVE_TIMEOUT_MS / 1000
-    while True:
-        shown, expected = page.get_by_test_id(testid).inner_text(), str(count_now())
-        if shown == expected or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert shown == expected
+    until(lambda: page.get_by_test_id(testid).inner_text() == str(count_now()), LIVE_TIMEOUT_MS / 1000,
+          f"{testid} equal to the database's count")
 
 
 def test_an_admin_filters_the_audit_log_by_action(browser, server):
