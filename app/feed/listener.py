@@ -28,14 +28,16 @@ from app.config import get_settings
 from app.db import read_session
 from app.feed.registry import LIVE, POLLING, SessionRegistry, Subscription, registry
 from app.feed.resolve import ResolvedWork, resolve_work
+from app.feed.guard import UNREADABLE, WINDOW_FAILED_MESSAGE, build_views_guarded, read_window_guarded
 from app.feed.routing import Change
+from app.feed.stats import feed_stats
 from app.feed.signals import WakeSource, wake_source_for_settings
 from app.maintenance_timer import notify_windows_changed
 from app.models import ChangeLogEntry, Role, User, utc_now
 from app.rules.actors import ALL_TENANTS, audience_for
-from app.views.live import ADMIN_VIEW, TENANT_VIEW, build_views_in, client_id_of, views_for_entities
+from app.views.live import ADMIN_VIEW, TENANT_VIEW, client_id_of, views_for_entities
 from app.views.status import next_banner_instant
-from app.views.windows import CONTACT_BADGES, read_window, shown_ids, window_touch
+from app.views.windows import CONTACT_BADGES, shown_ids, window_touch
 
 log = logging.getLogger("beacon.feed")
 
@@ -44,8 +46,11 @@ log = logging.getLogger("beacon.feed")
 FEED_RECHECK_SECONDS = 5.0
 # Changes read per query; a burst larger than this is read in several rounds, in order.
 FEED_BATCH_LIMIT = 1000
-# Retry pause after an unexpected error reading the log (the database restarting, say).
+# Retry pause after an unexpected error reading the log (the database restarting, say); it
+# doubles on each failure in a row up to FEED_RETRY_MAX_SECONDS, so an outage is not hammered and
+# a recovered database is noticed within that long.
 FEED_ERROR_PAUSE_SECONDS = 0.5
+FEED_RETRY_MAX_SECONDS = 8.0
 
 
 def latest_seq() -> int:
@@ -105,16 +110,26 @@ class ChangeFeed:
             await self._find_the_end_of_the_log()
             await self._mark_applied()
             log.info("change feed listening after seq %s", self.last_seq)
+            retry_pause = 0.0
             while True:
-                await self.wake.wait(self._seconds_to_wait())
+                if not retry_pause:
+                    await self.wake.wait(self._seconds_to_wait())
                 try:
                     await self.apply_new_changes()
                     await self._mark_applied()
+                    retry_pause = 0.0
+                    feed_stats.retrying = False
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # noqa: BLE001 - keep listening; the log keeps what we missed
-                    log.exception("change feed: reading the log failed; retrying")
-                    await asyncio.sleep(FEED_ERROR_PAUSE_SECONDS)
+                except Exception as error:  # noqa: BLE001 - keep listening; the batch is read again
+                    # The applied position has not moved: the same changes are read and delivered
+                    # again after the pause, however long the database takes to come back.
+                    retry_pause = min(FEED_RETRY_MAX_SECONDS, max(FEED_ERROR_PAUSE_SECONDS, retry_pause * 2))
+                    feed_stats.failed_batches += 1
+                    feed_stats.retrying = True
+                    log.warning("change feed: delivering the changes after seq %s failed (%s); retrying in %.1f s",
+                                self.last_seq, type(error).__name__, retry_pause)
+                    await asyncio.sleep(retry_pause)
         finally:
             await self.wake.stop()
 
@@ -158,19 +173,22 @@ class ChangeFeed:
         return max(0.0, min(longest, until))
 
     async def apply_new_changes(self) -> None:
+        """Read the log after the applied position and deliver it; the position moves past the
+        changes only once they were delivered (an exception leaves it for the retry)."""
         self.sessions.set_mode(LIVE if self.wake.connected else POLLING, self.last_seq)
         changes: list[Change] = []
+        through = self.last_seq
         while True:
-            batch = await asyncio.to_thread(self.read_changes, self.last_seq)
+            batch = await asyncio.to_thread(self.read_changes, through)
             changes.extend(batch)
             if batch:
-                self.last_seq = batch[-1].seq
+                through = batch[-1].seq
             if len(batch) < FEED_BATCH_LIMIT:
                 break
         for change in changes:
             if change.entity == "auth_sessions" and change.entity_id:
                 self.sessions.end_session(int(change.entity_id), change.seq)
-        await self.end_links_of_changed_users(changes)
+        await self.end_links_of_changed_users(changes, through)
         audiences = self.sessions.audiences()
         stale = stale_views_by_audience(changes, audiences)
         expiry_due = self.next_expiry is not None and self.next_expiry <= utc_now()
@@ -183,9 +201,10 @@ class ChangeFeed:
             notify_windows_changed()  # the leader's maintenance timer (if this process leads) re-plans
         if expiry_due or any(c.entity in ("system_messages", "maintenance_windows") for c in changes):
             self.next_expiry = await asyncio.to_thread(next_banner_instant)
-        await self.publish(stale, changes)
+        await self.publish(stale, changes, through)
+        self.last_seq = through
 
-    async def end_links_of_changed_users(self, changes: list[Change]) -> None:
+    async def end_links_of_changed_users(self, changes: list[Change], seq: int) -> None:
         """A user disabled, or moved to another role or client, keeps no live link: one query per
         batch that changed users with open pages, none otherwise."""
         open_users = self.sessions.user_ids()
@@ -202,12 +221,15 @@ class ChangeFeed:
                 return audience_for(None if now.role == Role.PLATFORM_ADMIN else now.client_id) \
                     == subscription.audience
 
-            self.sessions.end_user(user_id, self.last_seq, still_valid)
+            self.sessions.end_user(user_id, seq, still_valid)
 
-    async def publish(self, stale: dict[str, set[str]], changes: list[Change] = ()) -> None:
+    async def publish(self, stale: dict[str, set[str]], changes: list[Change] = (), seq: int | None = None) -> None:
+        """Deliver what `changes` (up to `seq`, the last of them) made stale to the open pages."""
+        seq = self.last_seq if seq is None else seq
         if not changes and not stale:
             return  # a wake-up that found nothing new (or only an expiry no open page shows)
         holds = window_holds(self.sessions)
+        self.sessions.holds_taken_through = max(self.sessions.holds_taken_through, seq)
         for audience in list(stale):
             stale[audience] &= self.sessions.topics_of(audience)
             if not stale[audience]:
@@ -215,7 +237,6 @@ class ChangeFeed:
         if not stale and not holds:
             return
         batch = await asyncio.to_thread(build_batch, stale, list(changes), holds)
-        seq = self.last_seq
         for audience, views in batch.views.items():
             for kind, view in views.items():
                 self.sessions.deliver(audience, seq, kind, view)
@@ -224,7 +245,9 @@ class ChangeFeed:
                 hold.subscription.offer(seq, CONTACT_BADGES, badges)
         for hold in batch.reread:
             result = batch.results[(hold.kind, hold.window)]
-            if hold.subscription.windows.get(hold.kind) == hold.window:
+            if result is UNREADABLE:
+                hold.subscription.window_failed(seq, hold.kind, hold.window, WINDOW_FAILED_MESSAGE)
+            elif hold.subscription.windows.get(hold.kind) == hold.window:
                 hold.subscription.window_read(hold.kind, hold.window, shown_ids(hold.kind, result))
                 hold.subscription.offer(seq, hold.kind, (hold.window, result))
 
@@ -254,25 +277,6 @@ class Batch:
     queries: int = 0
 
 
-@dataclass
-class FeedStats:
-    """What the last batch cost this process (shown by /api/v1/health; benchmarks read it)."""
-
-    batches: int = 0
-    last_changes: int = 0
-    last_queries: int = 0
-    last_windows_held: int = 0
-    last_windows_reread: int = 0  # distinct windows read again
-    last_pages_reread: int = 0  # pages that received a re-read window
-    last_pages_patched: int = 0  # pages that received badge patches only
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-feed_stats = FeedStats()
-
-
 def build_batch(stale: dict[str, set[str]], changes: list[Change], holds: list[WindowHold]) -> Batch:
     """Everything one batch of changes costs, in one read session (runs in a worker thread)."""
     batch = Batch()
@@ -284,7 +288,9 @@ def build_batch(stale: dict[str, set[str]], changes: list[Change], holds: list[W
 
         sa_event.listen(connection, "before_cursor_execute", count)
         for audience, kinds in stale.items():
-            batch.views[audience] = build_views_in(session, audience, kinds)
+            views = build_views_guarded(session, audience, kinds)
+            if views is not None:  # else that audience's pages keep what they show; the others get theirs
+                batch.views[audience] = views
         resolved = resolve_work(session, changes) if holds else ResolvedWork()
         by_audience = {a: resolved.for_client(client_id_of(a)) for a in {h.audience for h in holds}}
         for hold in holds:
@@ -293,7 +299,7 @@ def build_batch(stale: dict[str, set[str]], changes: list[Change], holds: list[W
                 batch.reread.append(hold)
                 key = (hold.kind, hold.window)
                 if key not in batch.results:  # equal windows of many pages: one read
-                    batch.results[key] = read_window(session, hold.kind, hold.window)
+                    batch.results[key] = read_window_guarded(session, hold.kind, hold.window)
             elif touch.badges:
                 batch.patches.append((hold, touch.badges))
         sa_event.remove(connection, "before_cursor_execute", count)

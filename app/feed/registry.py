@@ -17,10 +17,11 @@ from typing import Any
 
 LINK_VIEW = "link"  # how this process gets its changes: {"mode": "live" | "polling"}
 SESSION_VIEW = "session"  # the page's sign-in session ended: {"ended": True}
+WINDOW_FAILED = "window_failed"  # windows of the page that could not be read: {kind: message}
 LIVE = "live"
 POLLING = "polling"
 # Kinds whose offers merge (dicts of id -> value) rather than replace each other.
-MERGED_KINDS = frozenset({"contact_badges"})
+MERGED_KINDS = frozenset({"contact_badges", WINDOW_FAILED})
 
 
 class Subscription:
@@ -63,6 +64,17 @@ class Subscription:
         if self.windows.get(kind) == window:
             self.shown[kind] = shown
 
+    def hold_window(self, kind: str, window: Hashable, shown: frozenset[int] | None) -> None:
+        """The page holds `window`, read already (`shown`: its ids; None: re-read on any change)."""
+        self.windows[kind] = window
+        self.shown[kind] = shown
+
+    def window_failed(self, seq: int, kind: str, window: Hashable, message: str) -> None:
+        """`window` could not be read: the page holds it no more and is told why."""
+        if self.windows.get(kind) == window:
+            self.close_window(kind)
+        self.offer(seq, WINDOW_FAILED, {kind: message})
+
     def close_window(self, kind: str) -> None:
         self.windows.pop(kind, None)
         self.shown.pop(kind, None)
@@ -99,6 +111,9 @@ class SessionRegistry:
         self._by_audience: dict[str, set[Subscription]] = defaultdict(set)
         self._by_token: dict[str, Subscription] = {}
         self.mode = LIVE
+        # The newest change whose batch has already taken the windows it re-reads: a window held
+        # from now on missed every change up to here that its own read did not see.
+        self.holds_taken_through = 0
 
     def set_mode(self, mode: str, seq: int) -> None:
         """Tell every open session whether changes arrive live or by the fallback timer."""

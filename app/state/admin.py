@@ -18,13 +18,15 @@ import reflex as rx
 from app.models import MessageType
 from app.rules.actors import Actor
 from app.rules.errors import InvalidInput, ServiceError
+from app.rules.text import text_problem
 from app.rules.timeparse import parse_local_datetime
 from app.services import maintenance, system_status, throttle
 from app.services import tokens as token_service
 from app.state.clock import BrowserClock
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
-from app.state.windows import hold_and_read
+from app.feed.guard import UNREADABLE
+from app.state.windows import hold_and_read, unreadable_notice
 from app.views.access import not_found
 from app.views.maintenance import NO_UPTIME, MessageStat, UptimeSeries
 from app.views.audit import (
@@ -202,9 +204,13 @@ class AdminState(SignedIn, rx.State):
         seq, page = await hold_and_read(self.router.session.client_token, kind, window)
         if kind == AUDIT_WINDOW:
             self.audit_reading = False
-            self._apply_audit(seq, window, page)
         else:
             self.history_reading = False
+        if page is UNREADABLE:
+            yield unreadable_notice()
+        elif kind == AUDIT_WINDOW:
+            self._apply_audit(seq, window, page)
+        else:
             self._apply_history(seq, window, page)
 
     @rx.event
@@ -224,7 +230,9 @@ class AdminState(SignedIn, rx.State):
             else:
                 error = ACTION_ERROR
         elif field == "actor":
-            self.audit_actor = text[:ACTOR_MAX_LENGTH]
+            error = text_problem(text[:ACTOR_MAX_LENGTH]) or ""  # before the window (its query) holds it
+            if not error:
+                self.audit_actor = text[:ACTOR_MAX_LENGTH]
         elif field == "client":
             if valid_client_filter(text):
                 self.audit_client = text

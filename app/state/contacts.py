@@ -15,6 +15,7 @@ import reflex as rx
 
 from app.db import read_session
 from app.rules.actors import Actor
+from app.rules.text import text_problem
 from app.services import tasks, throttle
 from app.state.signed_in import SignedIn
 from app.state.work import WorkState
@@ -30,7 +31,8 @@ from app.views.contacts import (
     ContactsWindow,
     read_contact,
 )
-from app.state.windows import hold_and_read, let_go
+from app.feed.guard import UNREADABLE
+from app.state.windows import hold_and_read, let_go, unreadable_notice
 from app.views.tasks import TaskRow, TasksPage, TasksWindow
 from app.views.paging import PagePosition, page_position
 from app.views.windows import CONTACT_TASKS_WINDOW, CONTACTS_WINDOW
@@ -49,6 +51,7 @@ class ContactsState(SignedIn, rx.State):
     badges: dict[str, str] = {}  # contact id -> its badge, for the shown cards that have one
     loaded: bool = False  # the first window has arrived (until then the page shows a spinner)
     reading: bool = False  # a search or page change is being read
+    search_error: str = ""  # why the last search typed was refused (the window keeps the one before)
 
     open_contact: ContactRow = NO_CONTACT
     open_contact_tasks: list[TaskRow] = []
@@ -133,6 +136,9 @@ class ContactsState(SignedIn, rx.State):
         yield
         seq, page = await hold_and_read(self.router.session.client_token, CONTACTS_WINDOW, window)
         self.reading = False
+        if page is UNREADABLE:
+            yield unreadable_notice()
+            return
         self._apply_page(seq, window, page)
 
     async def _refilter(self, search: str, badge: str, sort: str):
@@ -143,7 +149,15 @@ class ContactsState(SignedIn, rx.State):
 
     @rx.event
     async def set_search(self, value: str):
-        async for update in self._refilter(str(value)[:SEARCH_MAX_LENGTH], self.badge_filter, self.sort):
+        search = str(value)[:SEARCH_MAX_LENGTH]
+        # Before the window holds it or a query sees it: NUL breaks PostgreSQL's read, a lone
+        # surrogate SQLite's; a search is one line.
+        problem = text_problem(search)
+        if self.search_error != (problem or ""):
+            self.search_error = problem or ""
+        if problem is not None:
+            return
+        async for update in self._refilter(search, self.badge_filter, self.sort):
             yield update
 
     @rx.event
@@ -197,7 +211,7 @@ class ContactsState(SignedIn, rx.State):
             return refusal
         self.open_contact = contact
         self.open_contact_tasks = []
-        await self._read_contact_tasks(TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id))
+        return await self._read_contact_tasks(TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id))
 
     @rx.event
     async def more_contact_tasks(self):
@@ -205,12 +219,15 @@ class ContactsState(SignedIn, rx.State):
             actor, refusal = await self._signed_in()
             if actor is None:
                 return refusal
-            await self._read_contact_tasks(self._tasks_window.more())
+            return await self._read_contact_tasks(self._tasks_window.more())
 
-    async def _read_contact_tasks(self, window: TasksWindow) -> None:
+    async def _read_contact_tasks(self, window: TasksWindow):
         self._tasks_window = window
         seq, page = await hold_and_read(self.router.session.client_token, CONTACT_TASKS_WINDOW, window)
+        if page is UNREADABLE:
+            return unreadable_notice()
         self._apply_contact_tasks(seq, window, page)
+        return None
 
     @rx.event
     def hide_contact(self):

@@ -11,12 +11,14 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
+from app.rules.text import text_problem
 from app.rules.timeparse import parse_local_datetime
 from app.services import drafts, follow_ups, tasks, throttle
 from app.state.clock import BrowserClock
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
-from app.state.windows import hold_and_read
+from app.feed.guard import UNREADABLE
+from app.state.windows import hold_and_read, unreadable_notice
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
 from app.views.lists import ActivityRow, DraftRow, FollowUpRow, ListPage, ListWindow
 from app.views.live import client_id_of
@@ -90,6 +92,8 @@ class WorkState(SignedIn, rx.State):
         window = self._lists[name].more()
         self._lists = {**self._lists, name: window}
         seq, page = await hold_and_read(self.router.session.client_token, name, window)
+        if page is UNREADABLE:
+            return unreadable_notice()
         self._apply_list(seq, window, page)
 
     def _apply_view(self, kind: str, view: dict[str, Any]) -> list[dict[str, str]]:
@@ -135,6 +139,8 @@ class WorkState(SignedIn, rx.State):
         window = self._agent_tasks_window.more()
         self._agent_tasks_window = window
         seq, page = await hold_and_read(self.router.session.client_token, AGENT_TASKS_WINDOW, window)
+        if page is UNREADABLE:
+            return unreadable_notice()
         self._apply_agent_tasks(seq, window, page)
 
     # --- computed views -------------------------------------------------------------------
@@ -181,6 +187,10 @@ class WorkState(SignedIn, rx.State):
         form_data = form_data if isinstance(form_data, dict) else {}
         wanted = form_data.get("contact")
         wanted = wanted[:SEARCH_MAX_LENGTH].strip() if isinstance(wanted, str) else ""
+        problem = text_problem(wanted)  # before the contact is looked up by it
+        if problem is not None:
+            self.follow_up_errors = {"contact": problem}
+            return
         client_id = client_id_of(actor.audience)
 
         def find():
@@ -208,7 +218,11 @@ class WorkState(SignedIn, rx.State):
         actor, refusal = await self._signed_in()
         if actor is None:
             return refusal
-        window = ContactsWindow(client_id=client_id_of(actor.audience), search=_text(text)[:SEARCH_MAX_LENGTH])
+        search = _text(text)[:SEARCH_MAX_LENGTH]
+        if text_problem(search) is not None:  # nothing matches it; no query sees it
+            self.contact_suggestions = []
+            return
+        window = ContactsWindow(client_id=client_id_of(actor.audience), search=search)
 
         def read():
             with read_session() as session:

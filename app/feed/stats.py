@@ -1,0 +1,31 @@
+"""What the change feed has cost and what it could not do, in this process (/api/v1/health shows
+it; benchmarks read it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class FeedStats:
+    batches: int = 0
+    last_changes: int = 0
+    last_queries: int = 0
+    last_windows_held: int = 0
+    last_windows_reread: int = 0  # distinct windows read again
+    last_pages_reread: int = 0  # pages that received a re-read window
+    last_pages_patched: int = 0  # pages that received badge patches only
+    # Failures that stayed where they happened (app/feed/guard.py): a window that could not be read
+    # cost its own tabs a message; a shared view that could not be built, its own audience.
+    failed_window_reads: int = 0
+    failed_view_builds: int = 0
+    # A batch that could not be built at all is retried (never skipped): how many attempts failed,
+    # and whether the feed is waiting to retry one now.
+    failed_batches: int = 0
+    retrying: bool = False
+
+    def as_dict(self) -> dict[str, int | bool]:
+        return dict(self.__dict__)
+
+
+feed_stats = FeedStats()
