@@ -14,6 +14,7 @@ from app.state.event_guard import BoundedEventInput
 from app.state.auth import AuthState
 from app.state.live import LiveLinkState
 from app.state.presence import PresenceState
+from app.state.tab_owner import TabOwner
 from app.state.work import WorkState
 from app.preflight import refuse_unready_start
 from app.startup_guard import refuse_unsafe_start
@@ -39,8 +40,10 @@ app = rx.App(
     ],
 )
 
-# Before any other middleware (the hydrate one answers at once): bound what every event brings.
+# Before any other middleware (the hydrate one answers at once): bound what every event brings,
+# then make sure the tab's state belongs to the sign-in its connection brings (app/state/tab_owner.py).
 app.add_middleware(BoundedEventInput(), index=0)
+app.add_middleware(TabOwner(), index=1)
 
 _signed_in = [LiveLinkState.begin, AuthState.require_sign_in, PresenceState.load, WorkState.read_notification_permission,
               LiveLinkState.follow_changes]

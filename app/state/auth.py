@@ -12,6 +12,7 @@ from app.rules.actors import Actor
 from app.rules.errors import NotAuthenticated
 from app.services import auth as auth_service
 from app.services.auth import EMAIL_MAX_LENGTH
+from app.state.tab_owner import forget_everything
 from app.web_session import login_error_message, session_key_from_cookie_header
 
 LOGIN_ROUTE = "/login"
@@ -55,6 +56,8 @@ class AuthState(rx.State):
     login_error: str = ""  # the words for the error code /auth/sign-in sent the login page back with
     # The email typed before a refused sign-in (assets/login.js keeps it in the tab's sessionStorage).
     login_email: str = rx.SessionStorage("", name=LOGIN_EMAIL_STORAGE)
+    # The session key whose user the tab's state belongs to (app/state/tab_owner.py).
+    _tab_owner: str = ""
 
     def _session_key(self) -> str:
         """This tab's session, as the key the edge put in place of the cookie on the websocket's
@@ -78,7 +81,7 @@ class AuthState(rx.State):
     async def require_sign_in(self):
         actor = await self._actor()
         if actor is None:
-            self.role = ""
+            await forget_everything(self)  # whatever ended the session, its user's data goes with it
         else:
             self._show(actor)
         return refusal_for(actor)
@@ -86,7 +89,9 @@ class AuthState(rx.State):
     @rx.event
     async def require_platform_admin(self):
         actor = await self._actor()
-        if actor is not None:
+        if actor is None:
+            await forget_everything(self)
+        else:
             self._show(actor)
         return refusal_for(actor, platform_admin=True)
 
@@ -114,15 +119,4 @@ class AuthState(rx.State):
 
     async def _forget_everything(self) -> None:
         """Nothing the signed-out user could see stays in the tab for whoever signs in next."""
-        from app.state.admin import AdminState
-        from app.state.contacts import ContactsState
-        from app.state.live import LiveLinkState
-        from app.state.presence import PresenceState
-        from app.state.system import SystemState
-        from app.state.work import WorkState
-        from app.state.workforce import WorkforceState
-
-        for state in (AdminState, ContactsState, LiveLinkState, PresenceState, SystemState, WorkState,
-                      WorkforceState):
-            (await self.get_state(state)).reset()
-        self.reset()
+        await forget_everything(self)

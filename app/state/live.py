@@ -18,7 +18,8 @@ import reflex as rx
 from app.config import get_settings
 from app.db import read_session
 from app.feed.listener import latest_seq
-from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, registry
+from app.feed.guard import UNREADABLE, read_window_guarded
+from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, WINDOW_FAILED, registry
 from app.models import utc_now
 from app.rules.actors import Actor
 from app.services import presence
@@ -36,6 +37,8 @@ from app.state.admin import AdminState
 from app.state.auth import LOGIN_ROUTE, AuthState, actor_or_none
 from app.state.contacts import ContactsState
 from app.state.system import SystemState
+from app.state.tab_owner import forget_everything
+from app.state.windows import HOLD_READ_ATTEMPTS, missed_since, unreadable_notice
 from app.state.work import VIEW_VARS, WorkState, notification_scripts
 from app.state.workforce import WorkforceState
 from app.views.lists import (
@@ -56,19 +59,33 @@ from app.views.windows import (
     CONTACTS_WINDOW,
     LIST_WINDOWS,
     STATUS_HISTORY_WINDOW,
-    read_window,
     shown_ids,
 )
 
 
 def _snapshot(audience: str, kinds: frozenset[str], windows: dict[str, Hashable]) -> tuple[int, dict[str, Any]]:
-    """Everything a page shows, read at once: its shared views and its windows."""
+    """Everything a page shows, read at once: its shared views and its windows (a window that
+    cannot be read comes back as (window, UNREADABLE): it costs the page that window alone)."""
     seq = latest_seq()  # read first: what is read below is at least as new as this
     with read_session() as session:
         views: dict[str, Any] = build_views_in(session, audience, kinds)
         for kind, window in windows.items():
-            views[kind] = (window, read_window(session, kind, window))
+            views[kind] = (window, read_window_guarded(session, kind, window))
     return seq, views
+
+
+def _unreadable_kinds(views: dict[str, Any], windows: dict[str, Hashable]) -> list[str]:
+    """The windows of a snapshot whose read failed, taken out of it (the page is told instead)."""
+    failed = [kind for kind in windows if views[kind][1] is UNREADABLE]
+    for kind in failed:
+        del views[kind]
+    return failed
+
+
+def _same_sign_in(before: Actor, now: Actor | None) -> bool:
+    """The caller is still the one the page's data was read for: same session, user, role, tenant."""
+    return now is not None and (now.auth_session_id, now.user_id, now.role, now.audience) == \
+        (before.auth_session_id, before.user_id, before.role, before.audience)
 
 
 # The newest-first lists each page shows (each a window of its own).
@@ -153,7 +170,9 @@ class LiveLinkState(rx.State):
         if kind in VIEW_VARS:
             return notification_scripts((await self.get_state(WorkState))._apply_view(kind, view))
         if kind == SESSION_VIEW:
-            return [rx.redirect(LOGIN_ROUTE)]  # signed out in another tab: this page goes too
+            return await self._leave()  # signed out in another tab: this page goes too
+        if kind == WINDOW_FAILED:
+            return [rx.toast.error(message) for message in sorted(set(view.values()))]
         if kind == LINK_VIEW:
             self.mode = view["mode"]
         elif kind == TENANT_VIEW:
@@ -185,6 +204,15 @@ class LiveLinkState(rx.State):
                 TasksWindow(client_id=client_id, ai_agent_id=agent_id))
         return {}
 
+    async def _leave(self) -> list:
+        """The sign-in is over: nothing of it stays in the tab, which goes to the login page.
+        Called under the state lock."""
+        await forget_everything(self)
+        return [rx.redirect(LOGIN_ROUTE)]
+
+    async def _ended(self, session_key: str, actor: Actor) -> bool:
+        return not _same_sign_in(actor, await asyncio.to_thread(actor_or_none, session_key))
+
     @rx.event(background=True)
     async def follow_changes(self):
         async with self:
@@ -198,18 +226,30 @@ class LiveLinkState(rx.State):
         async with self:
             windows = await self._page_windows(actor, path)
         if not get_settings().live_updates:
-            async for action in self._poll(actor, kinds, windows, Heartbeat(session_key, actor.is_human_agent)):
+            async for action in self._poll(session_key, actor, kinds, windows):
                 yield action
             return
         subscription = registry.subscribe(actor.audience, actor.auth_session_id, client_token, kinds,
                                           user_id=actor.user_id, role=actor.role,
                                           expires_at=actor.session_expires_at)
-        for kind, window in windows.items():
-            subscription.open_window(kind, window)
         try:
-            seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, windows)
-            for kind, window in windows.items():
-                subscription.window_read(kind, window, shown_ids(kind, views[kind][1]))
+            # Asked again now that the link is registered: a session that ended between the first
+            # question and the subscription has no link (one ending later ends it through the feed).
+            if await self._ended(session_key, actor):
+                async with self:
+                    actions = await self._leave()
+                for action in actions:
+                    yield action
+                return
+            for attempt in range(HOLD_READ_ATTEMPTS):
+                seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, windows)
+                failed = _unreadable_kinds(views, windows)
+                last = attempt == HOLD_READ_ATTEMPTS - 1
+                for kind, window in windows.items():
+                    if kind not in failed:
+                        subscription.hold_window(kind, window, None if last else shown_ids(kind, views[kind][1]))
+                if not missed_since(seq):
+                    break  # else a change landed while the windows were read and before they were held
             async with self:
                 self.mode = registry.mode
                 self.worker = str(os.getpid())  # which backend process serves this live link
@@ -217,6 +257,8 @@ class LiveLinkState(rx.State):
                 for kind, view in views.items():
                     await self._apply(kind, seq, view)
                 self.synced = True
+            if failed:
+                yield unreadable_notice()
             beat = Heartbeat(session_key, actor.is_human_agent)
             while not subscription.closed:
                 try:
@@ -228,9 +270,12 @@ class LiveLinkState(rx.State):
                 if subscription.seconds_to_expiry(utc_now()) == 0:
                     subscription.end(seq)  # the sign-in session ran out (not a logged change)
                 if subscription.ended:
-                    # Signed out, expired or disabled: the page is sent away, and whatever it
-                    # does next, this link serves it nothing more.
-                    yield rx.redirect(LOGIN_ROUTE)
+                    # Signed out, expired, disabled or moved: the tab forgets everything and is sent
+                    # away, and whatever it does next, this link serves it nothing more.
+                    async with self:
+                        actions = await self._leave()
+                    for action in actions:
+                        yield action
                     break
                 await beat.maybe_send()
                 if not pending:
@@ -244,10 +289,20 @@ class LiveLinkState(rx.State):
         finally:
             registry.unsubscribe(subscription)
 
-    async def _poll(self, actor: Actor, kinds: frozenset[str], windows: dict[str, Hashable], beat: Heartbeat):
-        """The declared fallback: re-read what the page shows every poll interval."""
+    async def _poll(self, session_key: str, actor: Actor, kinds: frozenset[str], windows: dict[str, Hashable]):
+        """The declared fallback: re-read what the page shows every poll interval, under the same
+        guards as the live link: each poll asks who is calling first, and a sign-in that ended
+        (signed out anywhere, expired, disabled, moved) resets the tab and sends it away."""
         interval = get_settings().poll_seconds
+        beat = Heartbeat(session_key, actor.is_human_agent)
+        unreadable: set[tuple[str, Hashable]] = set()  # told once; not read again while the page holds them
         while True:
+            if await self._ended(session_key, actor):
+                async with self:
+                    actions = await self._leave()
+                for action in actions:
+                    yield action
+                return
             await beat.maybe_send()
             async with self:  # the person may have searched, paged or asked for more since the last poll
                 windows = {**windows, **(await self.get_state(WorkState))._lists}
@@ -256,8 +311,11 @@ class LiveLinkState(rx.State):
             if AUDIT_WINDOW in windows:
                 async with self:  # likewise the admin's audit and history filters and pages
                     windows = {**windows, **(await self.get_state(AdminState))._windows()}
-            seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, windows)
-            actions = []
+            readable = {kind: window for kind, window in windows.items() if (kind, window) not in unreadable}
+            seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, readable)
+            failed = _unreadable_kinds(views, readable)
+            unreadable |= {(kind, readable[kind]) for kind in failed}
+            actions = [unreadable_notice()] if failed else []
             async with self:
                 self.mode = POLLING
                 self.worker = str(os.getpid())
