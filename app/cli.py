@@ -14,6 +14,7 @@ from app.config import get_settings
 from app.models.enums import ALL_CLIENTS_LABEL, MessageType, Role, ServiceStatus, TokenScope
 from app.preflight import DEBUG_VARIABLE, NotReady, debug_enabled, first_line, require_database
 from app.rules.errors import ServiceError
+from app.rules.text import HOSTILE_TEXT, has_hostile_text
 
 EXIT_SERVICE_ERROR = 1
 EXIT_USAGE = 2
@@ -48,9 +49,21 @@ class _Command(click.Command):
         self.needs_database = needs_database
 
     def invoke(self, ctx: click.Context):
+        _refuse_hostile_arguments(self, ctx)
         if self.needs_database:
             require_database()
         return super().invoke(ctx)
+
+
+def _refuse_hostile_arguments(command: click.Command, ctx: click.Context) -> None:
+    """An argument holding a control character or a lone surrogate (undecodable bytes in argv
+    arrive as one) is one line naming the option and exit 2, before the database or a service
+    sees it (app/rules/text.py). Tabs and line breaks pass: a message may run over lines, and
+    the service refuses them where a field is single-line."""
+    for param in command.params:
+        if has_hostile_text(ctx.params.get(param.name)):
+            name = param.opts[0] if param.opts else param.name
+            _fail(f"{name}: {HOSTILE_TEXT}", EXIT_USAGE)
 
 
 class _Group(click.Group):

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from app.config import get_settings
-from app.rules.errors import NotAuthenticated
+from app.rules.errors import InvalidInput, NotAuthenticated
 from app.services import auth as auth_service
 from app.services.auth import SIGN_IN_REFUSED
 from app.services.signin_throttle import TooManyAttempts, minutes_left
@@ -125,6 +125,8 @@ async def sign_in(request: Request) -> Response:
         return _back_to_login(LOCKED, minutes=str(minutes_left(locked.retry_after_seconds)))
     except NotAuthenticated as refused:
         return _back_to_login(WRONG if refused.message == SIGN_IN_REFUSED else REFUSED)
+    except InvalidInput:  # an email or password holding NUL or another control character
+        return _back_to_login(INVALID)
     response = _see_other(HOME_ROUTE)
     response.headers.append("Set-Cookie", _cookie(request, token, get_settings().session_hours * 3600))
     return response

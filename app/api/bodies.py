@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
 
 from app.rules.errors import InvalidInput, ServiceError
+from app.rules.text import HOSTILE_TEXT, has_hostile_text
 
 CLIENT_ID_MAX_DIGITS = 40  # any well-formed number a prober tries; longer is not an id at all
 CLIENT_ID_HINT = "Give a client id (an integer), or null for all clients."
@@ -59,9 +60,26 @@ def _problem(model: type[RequestBody], error: dict) -> tuple[str, str]:
     return field, _PROBLEMS.get(error["type"], "Not a valid value.")
 
 
+def _hostile_fields(data: dict[str, Any]) -> dict[str, str]:
+    """Each top-level field holding, anywhere in its value, a string no field accepts (NUL,
+    another control character, a lone surrogate: app/rules/text.py), before pydantic or a
+    service reads it. Tabs and line breaks pass here; each service judges them per field. A
+    field whose very name is such a string is reported as "body" (it is never repeated back)."""
+    problems: dict[str, str] = {}
+    for name, value in data.items():
+        if has_hostile_text(name):
+            problems["body"] = HOSTILE_TEXT
+        elif has_hostile_text(value):
+            problems[name] = HOSTILE_TEXT
+    return problems
+
+
 def parse_body(model: type[Body], data: Any) -> Body:
     if not isinstance(data, dict):
         raise BadBody("The body must be a JSON object.")
+    hostile = _hostile_fields(data)
+    if hostile:
+        raise InvalidInput(hostile)
     try:
         return model.model_validate(data)
     except ValidationError as invalid:

@@ -77,6 +77,9 @@ def _controls() -> rx.Component:
             rx.input(id="contacts-search", placeholder="Name, email or company (press /)", width="100%",
                      max_length=100, type="search", value=ContactsState.search,
                      on_change=ContactsState.set_search, debounce_timeout=SEARCH_DEBOUNCE_MS),
+            rx.cond(ContactsState.search_error != "",
+                    rx.text(ContactsState.search_error, color_scheme="red", size="1", role="alert",
+                            custom_attrs={"data-testid": "error-search"})),
             spacing="1", flex="1 1 14em",
         ),
         rx.vstack(

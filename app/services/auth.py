@@ -17,6 +17,7 @@ from app.db import read_session, transaction
 from app.models import AuditAction, AuthSession, Client, HumanAgent, Role, TokenScope, User, utc_now
 from app.rules.actors import TENANTLESS_MESSAGE, Actor, require_platform_admin
 from app.rules.errors import InvalidInput, NotAuthenticated
+from app.rules.text import text_problems
 from app.services.audit import write_audit
 from app.services.presence import refresh_user
 from app.services.secrets_at_rest import token_digest
@@ -71,6 +72,10 @@ def sign_in(email: str, password: str, client_address: str = "") -> tuple[str, A
     SQLite's write lock that every tenant's writes wait for. An unknown email is checked against
     a dummy hash, so its answer takes as long as a wrong password's and says the same.
     """
+    # Refused before the throttle and any query: no password is tried, so nothing is counted.
+    problems = text_problems(single_line={"email": email, "password": password})
+    if problems:
+        raise InvalidInput(problems)
     email = (email or "").strip().lower()
     password = password or ""
     throttle = get_throttle()
@@ -173,11 +178,11 @@ def create_user(
     """Create a user; support staff also become human agents. `actor` None: the operator's CLI."""
     if actor is not None:
         require_platform_admin(actor)
+    problems = text_problems(single_line={"email": email, "name": name, "password": password})
     email = (email or "").strip().lower()
-    problems: dict[str, str] = {}
-    if not EMAIL_PATTERN.match(email):
+    if "email" not in problems and not EMAIL_PATTERN.match(email):
         problems["email"] = "Enter an email address like name@example.com."
-    if len(password or "") < PASSWORD_MIN_LENGTH:
+    if "password" not in problems and len(password or "") < PASSWORD_MIN_LENGTH:
         problems["password"] = f"Use at least {PASSWORD_MIN_LENGTH} characters."
     if role not in Role.values():
         problems["role"] = "Role must be one of " + ", ".join(Role.values()) + "."
@@ -224,6 +229,9 @@ def actor_for_api_token(token: str, scope: str = TokenScope.READ) -> Actor:
 
 def actor_for_email(email: str) -> Actor:
     """The CLI's actor: the operator names the account they act as."""
+    problems = text_problems(single_line={"email": email})
+    if problems:
+        raise InvalidInput(problems)
     email = (email or "").strip().lower()
     with read_session() as session:
         user = session.exec(select(User).where(User.email == email)).first()

@@ -11,6 +11,7 @@ from app.rules import status as status_rules
 from app.rules.actors import Actor, require_client_access
 from app.rules.errors import Conflict, Forbidden, InvalidInput
 from app.rules.status import HumanAgentFacts
+from app.rules.text import text_problems
 from app.services.audit import write_audit
 from app.views.access import as_row_id, client_by_name, visible_row
 
@@ -30,8 +31,12 @@ def create_chat(actor: Actor | None, client_name: str, subject: str) -> int:
     A person who is not a platform admin may name only their own client: the name is checked
     against theirs before any lookup, so another tenant's name and a made-up one get one answer.
     """
-    subject = (subject if isinstance(subject, str) else "").strip()
+    sent = subject if isinstance(subject, str) else ""
+    subject = sent.strip()
     client_name = client_name if isinstance(client_name, str) else ""
+    problems = text_problems(single_line={"subject": sent, "client": client_name})
+    if problems:  # before the name is compared or looked up
+        raise InvalidInput(problems)
     if actor is not None and not actor.is_platform_admin:
         if actor.role not in CHAT_ASSIGNERS:
             raise Forbidden("Only the client's admins may assign chats.")

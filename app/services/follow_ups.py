@@ -14,6 +14,7 @@ from app.models import AgentTask, AIAgent, AIAgentKind, AuditAction, Contact, Fo
 from app.rules import work as work_rules
 from app.rules.actors import Actor, require_system
 from app.rules.errors import Conflict, InvalidInput
+from app.rules.text import text_problems
 from app.services.audit import write_audit
 from app.views.access import visible_row
 
@@ -22,8 +23,9 @@ DUE_BATCH = 50  # follow-ups the worker executes per pass; the rest wait for the
 
 
 def schedule_follow_up(actor: Actor, contact_id: int | str, scheduled_for: datetime | None, note: str = "") -> int:
-    note = (note if isinstance(note, str) else "").strip()
-    problems = {}
+    sent = note if isinstance(note, str) else ""
+    note = sent.strip()
+    problems = text_problems(multiline={"note": sent})
     if scheduled_for is None:
         problems["scheduled_for"] = "Choose when to follow up."
     elif scheduled_for <= utc_now():

@@ -25,6 +25,7 @@ from app.models import (
 from app.rules import maintenance as mr
 from app.rules.actors import Actor, require_platform_admin, system_actor
 from app.rules.errors import InvalidInput
+from app.rules.text import text_problems
 from app.services.audit import write_audit
 from app.views.access import as_row_id, client_by_id, not_found
 
@@ -105,10 +106,12 @@ def schedule_window(actor: Actor, client_id: Any, starts_at: datetime | None, en
     """Schedule maintenance for one client (or all: None). Platform admins only. A window whose
     start has passed starts at once (in this transaction)."""
     require_platform_admin(actor)
-    message = (message if isinstance(message, str) else "").strip()
+    sent = message if isinstance(message, str) else ""
+    message = sent.strip()
     starts_at, ends_at = as_utc(starts_at), as_utc(ends_at)
     now = utc_now()
-    problems = mr.validate_window(starts_at, ends_at, message, now)
+    # The banner shows a window's message on one line (the notice in front of it, the time after).
+    problems = {**mr.validate_window(starts_at, ends_at, message, now), **text_problems(single_line={"message": sent})}
     if problems:
         raise InvalidInput(problems)
     with transaction() as session:

@@ -23,6 +23,7 @@ from app.models import (
 from app.rules.actors import Actor, require_platform_admin
 from app.rules.errors import Forbidden, InvalidInput
 from app.rules.status import MESSAGE_MAX_LENGTH
+from app.rules.text import text_problem, text_problems
 from app.services.audit import write_audit
 from app.services.maintenance import record_effective_statuses
 from app.views.access import CLIENT_NAME_MAX_LENGTH, client_by_id, visible_row
@@ -84,7 +85,9 @@ def _publication(status: str, message: str, message_type: str, expires_at: datet
     (one client's publish and the bulk publish read their input alike)."""
     cleaned = ((status or "").strip().lower(), (message or "").strip(),
                (message_type or MessageType.INFO).strip().lower(), as_utc(expires_at))
-    return cleaned, _validate(*cleaned)
+    # The message as sent (stripping would hide a control character at either end); a banner
+    # message may run over lines.
+    return cleaned, {**_validate(*cleaned), **text_problems(multiline={"message": message})}
 
 
 def _publish_in(session: Session, actor: Actor, client_id: int | None, status: str, message: str,
@@ -175,12 +178,14 @@ def update_system_message(
     actor: Actor, message_id: int, message: str, message_type: str, expires_at: datetime | None
 ) -> None:
     require_platform_admin(actor)
+    sent = message
     message = (message or "").strip()
     message_type = (message_type or "").strip().lower()
     expires_at = as_utc(expires_at)
     problems = _validate(ServiceStatus.ACTIVE, message, message_type, expires_at)
     if not message:
         problems["message"] = "A message cannot be empty; withdraw it instead."
+    problems.update(text_problems(multiline={"message": sent}))
     if problems:
         raise InvalidInput(problems)
     with transaction() as session:
@@ -225,7 +230,11 @@ def client_id_for_scope(actor: Actor, name: str, *, publishing: bool = False) ->
     """
     if publishing:
         require_platform_admin(actor)
-    name = (name if isinstance(name, str) else "").strip()
+    name = name if isinstance(name, str) else ""
+    problem = text_problem(name)
+    if problem is not None:  # before any lookup: a query never sees such a name
+        raise InvalidInput({"client": problem})
+    name = name.strip()
     if name in ("", ALL_CLIENTS_LABEL):
         return None
     if not actor.is_platform_admin:

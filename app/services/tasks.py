@@ -17,6 +17,7 @@ from app.models import AgentTask, AIAgent, AuditAction, Contact, Draft, TaskStat
 from app.rules import work as work_rules
 from app.rules.actors import Actor, require_system
 from app.rules.errors import Conflict, InvalidInput
+from app.rules.text import text_problems
 from app.services.audit import write_audit
 from app.services.system_status import paused_client_ids_in
 from app.views.access import as_row_id, visible_row
@@ -64,9 +65,13 @@ def _move(session: Session, actor: Actor, task: AgentTask, target: str, action: 
 
 def assign_task(actor: Actor, contact_id: int | str, ai_agent_id: int | str, instructions: str = "") -> int:
     """A person gives an AI agent a task on a contact; returns the task's id."""
-    instructions = (instructions if isinstance(instructions, str) else "").strip()
+    sent = instructions if isinstance(instructions, str) else ""
+    instructions = sent.strip()
+    problems = text_problems(multiline={"instructions": sent})
     if len(instructions) > INSTRUCTIONS_MAX_LENGTH:
-        raise InvalidInput({"instructions": f"Keep instructions to {INSTRUCTIONS_MAX_LENGTH} characters."})
+        problems["instructions"] = f"Keep instructions to {INSTRUCTIONS_MAX_LENGTH} characters."
+    if problems:
+        raise InvalidInput(problems)
     with transaction() as session:
         contact = visible_row(session, Contact, contact_id, actor, "contact")
         work_rules.require_work_manager(actor, contact.client_id, "direct its agents")

@@ -28,6 +28,7 @@ from app.db import read_session, transaction
 from app.models import ApiToken, AuditAction, TokenScope, User, utc_now
 from app.rules.actors import Actor, require_platform_admin
 from app.rules.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from app.rules.text import text_problems
 from app.services.audit import write_audit
 from app.services.auth import API_TOKEN_PREFIX, _actor
 from app.services.secrets_at_rest import token_digest
@@ -147,6 +148,7 @@ def create_token(
         problems["name"] = "Give the token a name."
     elif len(name) > NAME_MAX_LENGTH:
         problems["name"] = f"Use at most {NAME_MAX_LENGTH} characters."
+    problems.update(text_problems(single_line={"name": name}))
     expires_at = None
     try:
         expires_at = parse_token_expiry(expires)

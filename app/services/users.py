@@ -19,6 +19,7 @@ from app.db import get_engine, read_session, transaction
 from app.models import AuditAction, AuthSession, Role, User, utc_now
 from app.rules.actors import Actor
 from app.rules.errors import Conflict, Forbidden, InvalidInput
+from app.rules.text import text_problems
 from app.services.audit import write_audit
 from app.services.presence import refresh_user
 from app.views.access import user_by_email
@@ -86,6 +87,9 @@ def change_password(actor: Actor | None, email: str, new_password: str) -> int:
     new_password = new_password or ""
     if actor is not None and actor.email != email and actor.role != Role.PLATFORM_ADMIN:
         raise Forbidden("Only a platform admin may change another user's password.")
+    problems = text_problems(single_line={"password": new_password})  # what a password field can hold
+    if problems:
+        raise InvalidInput(problems)
     if len(new_password) < NEW_PASSWORD_MIN_LENGTH:
         raise InvalidInput({"password": f"Use at least {NEW_PASSWORD_MIN_LENGTH} characters."})
     if len(new_password) > NEW_PASSWORD_MAX_LENGTH:

@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 from app.models import Client, User
 
 from app.rules.actors import Actor
-from app.rules.errors import NotFound
+from app.rules.errors import InvalidInput, NotFound
+from app.rules.text import text_problem
 
 ID_MAX = 2**63 - 1  # a BIGINT (PostgreSQL) / INTEGER (SQLite): larger ids exist nowhere
 ID_MAX_DIGITS = len(str(ID_MAX))
@@ -64,7 +65,9 @@ def client_by_id(session: Session, client_id: Any) -> Client:
 
 
 def client_by_name(session: Session, name: str) -> Client:
-    """A client by its exact name; a name longer than any client's is looked up nowhere."""
+    """A client by its exact name; a name longer than any client's is looked up nowhere, and one
+    holding a control character or a lone surrogate is refused before any query sees it."""
+    _refuse_hostile("client", name)
     client = None
     if len(name) <= CLIENT_NAME_MAX_LENGTH:
         client = session.exec(select(Client).where(Client.name == name)).first()
@@ -75,7 +78,16 @@ def client_by_name(session: Session, name: str) -> Client:
 
 def user_by_email(session: Session, email: str) -> User:
     """A user by (normalized) email, for the operator's and platform admins' account commands."""
+    _refuse_hostile("email", email)
     user = session.exec(select(User).where(User.email == email)).first()
     if user is None:
         raise NotFound(f"No user with email {email!r}.")
     return user
+
+
+def _refuse_hostile(field: str, name: str) -> None:
+    """A name or email to look up holding what no field accepts (app/rules/text.py): InvalidInput
+    naming `field`, before a query sees it (PostgreSQL refuses NUL, the drivers lone surrogates)."""
+    problem = text_problem(name)
+    if problem is not None:
+        raise InvalidInput({field: problem})

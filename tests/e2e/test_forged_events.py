@@ -1,11 +1,15 @@
 """Forged events, sent as an attacker would: a raw socket.io client speaking Reflex's websocket
 protocol (bench/_support.py LightClient), signed in as Acme's client admin, calls every public
 event handler of every Beacon state, whatever the page shows, with Globex's ids (a contact, task,
-draft, chat, follow-up, agent, message), a string just under the 1 MB frame, markup and SQL.
+draft, chat, follow-up, agent, message), a string just under the 1 MB frame, markup, SQL, and
+text holding NUL, a lone surrogate or an ANSI escape.
 
 Afterwards the database shows that nothing of Globex changed and nothing at all was written, and
 the deltas the tab received hold no value longer than any value Beacon shows: nothing the page
-sent was kept whole in its state. A support agent's and a plain user's tabs never receive a chat.
+sent was kept whole in its state. Every event holding hostile text was refused at the door with
+a toast, before its handler ran (the same run on PostgreSQL, where a NUL reaching a query fails
+the statement: there only the hostile strings are sent). A support agent's and a plain user's
+tabs never receive a chat.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ BIG = "FORGED-BIG:" + "A" * 900_000  # under Reflex's 1 MB websocket frame with 
 MARKUP = '<script>alert("FORGED-XSS")</script><img src=x onerror=alert(1)>'
 SETVAR_MARK = "FORGED-SETVAR"
 SQL = "1; DROP TABLE contacts; -- ' OR '1'='1 FORGED-SQL"
+# Text no field accepts (app/rules/text.py): each must be refused before its handler runs.
+HOSTILE_TEXT = ("FORGED-NUL\x00", "FORGED-SURROGATE\ud800", "\x1b[31mFORGED-ANSI\x1b[0m")
+# What the door answers an event holding one (app/state/event_guard.py refusal_text).
+REFUSAL_MARK = "Nothing was changed:"
 # The longest text Beacon itself puts in a tab (a draft's body is cut to 8000 characters).
 STATE_STRING_LIMIT = 8_000
 # Anything the page sent may be kept only cut to a field's size (a search: 100, an actor: 254).
@@ -192,10 +200,14 @@ class Tab:
         self.state: dict[str, dict[str, Any]] = {}
         self.longest: dict[str, int] = {}  # "state.var" -> the longest string it ever held
         self.echoes: dict[str, int] = {}  # "state.var" -> longest value holding a forged marker
+        self.refusals = 0  # toasts saying the door refused an event's text
         self.client.sio.on("event", self._on_event, namespace="/_event")
 
     def _on_event(self, data) -> None:
         self.client._on_event(data)
+        events = (data.get("events") or []) if isinstance(data, dict) else []
+        self.refusals += sum(REFUSAL_MARK in str(event.get("payload", "")) for event in events
+                             if isinstance(event, dict))
         delta = (data.get("delta") or {}) if isinstance(data, dict) else {}
         for key, values in delta.items():
             part = self.state.setdefault(key, {})
@@ -235,17 +247,23 @@ def _strings(value: Any):
 
 
 
-def _forged_payloads(params: list[str], globex: dict[str, int]) -> list[dict[str, Any]]:
+def _forged_payloads(params: list[str], globex: dict[str, int], hostile_text_only: bool = False
+                     ) -> list[dict[str, Any]]:
     """What an attacker sends a handler taking `params`: each hostile value in every argument (a
-    form, a dict argument, in every field); the big string in one argument or field at a time."""
+    form, a dict argument, in every field); the big string in one argument or field at a time.
+    `hostile_text_only`: only the strings no field accepts (each in every argument and field)."""
     if not params:
-        return [{}]
-    values: list[Any] = [*globex.values(), str(globex["task"]), MARKUP, SQL, -1, 2**70, None,
-                         ["FORGED-LIST"], {"FORGED": "dict"}]
+        return [] if hostile_text_only else [{}]
+    values: list[Any] = list(HOSTILE_TEXT)
+    if not hostile_text_only:
+        values += [*globex.values(), str(globex["task"]), MARKUP, SQL, -1, 2**70, None,
+                   ["FORGED-LIST"], {"FORGED": "dict"}]
     payloads = []
     for value in values:
         form = {field: value for field in FORM_FIELDS}
         payloads.append({p: (form if _is_form(p) else value) for p in params})
+    if hostile_text_only:
+        return payloads
     for target in params:  # the big string in one place at a time (each event under 1 MB)
         fields = FORM_FIELDS if _is_form(target) else (None,)
         for field in fields:
@@ -265,26 +283,35 @@ def globex_rows(server):
     _undo(server, ids)
 
 
-def test_forged_events_change_nothing_of_globex_and_keep_nothing_whole(server, globex_rows):
+def _holds_hostile_text(payload: Any) -> bool:
+    return any(text in HOSTILE_TEXT for text in _strings(payload))
+
+
+def _attack(server: BeaconServer, globex_rows: dict[str, int], hostile_text_only: bool = False) -> None:
+    """Acme's admin's tab forges every handler (see _forged_payloads); then nothing of Globex and
+    nothing outside Acme's own permitted acts changed, the tab keeps nothing whole, and every
+    event holding hostile text got the door's refusal."""
     from app.state.contacts import ContactsState
 
     before = _database_snapshot(server, globex_rows["client"])
     last_audit = _last_audit_id(server)
     handlers = _handlers()
     token = server.session_token("ops@acme.demo")
-    sent = 0
+    sent = hostile_sent = 0
 
     async def scenario():
-        nonlocal sent
+        nonlocal sent, hostile_sent
         async with S.shared_http_session() as http:
             tab = Tab(server, token, http, "/agents")
             await tab.open()
             try:
                 for state, name, params in handlers:
-                    for payload in _forged_payloads(params, globex_rows):
+                    for payload in _forged_payloads(params, globex_rows, hostile_text_only):
                         await tab.send(state, name, payload)
                         sent += 1
-                    if name == "setvar":  # every var of the state, by name, as Reflex's setter would
+                        # setvar is refused whatever it holds, without a word (no page uses it).
+                        hostile_sent += name != "setvar" and _holds_hostile_text(payload)
+                    if name == "setvar" and not hostile_text_only:  # every var, as Reflex's setter would
                         for var in sorted(state.base_vars):
                             await tab.send(state, name, {"var_name": var, "value": SETVAR_MARK})
                             sent += 1
@@ -305,13 +332,48 @@ def test_forged_events_change_nothing_of_globex_and_keep_nothing_whole(server, g
     acme_acts = _acme_audit_since(server, last_audit)
     assert all(actor == "ops@acme.demo" and client == "Acme" and action in ACME_ADMIN_MAY
                for actor, action, _target, client in acme_acts), acme_acts
+    if hostile_text_only:
+        assert not acme_acts, f"an event holding hostile text wrote: {acme_acts}"
+    assert tab.refusals == hostile_sent > 0, f"{tab.refusals} refusals for {hostile_sent} events with hostile text"
     too_long = {name: length for name, length in tab.longest.items() if length > STATE_STRING_LIMIT}
     assert not too_long, f"state vars holding long strings: {too_long}"
     echoed = {name: length for name, length in tab.echoes.items() if length > ECHO_LIMIT}
     assert not echoed, f"state vars holding what the page sent, whole: {echoed}"
     shown = " ".join(_strings(tab.state))
+    assert not any(char in shown for char in ("\x00", "\ud800", "\x1b")), "hostile text reached the tab's state"
     assert SETVAR_MARK not in shown, "setvar set a var"
     assert "Globex private" not in shown and "Globex note" not in shown, "a Globex value reached Acme's tab"
+
+
+def test_forged_events_change_nothing_of_globex_and_keep_nothing_whole(server, globex_rows):
+    _attack(server, globex_rows)
+
+
+@pytest.fixture(scope="module")
+def postgres_server(tmp_path_factory):
+    """A Beacon server of its own on a PostgreSQL database of its own (dropped after)."""
+    from tests.conftest import create_postgres_database, drop_postgres_database
+    from tests.e2e.conftest import start_server, stop_server
+
+    database_url = create_postgres_database()
+    process = None
+    try:
+        process, running = start_server(tmp_path_factory.mktemp("beacon-forged-pg"), database_url=database_url)
+        yield running
+    finally:
+        stop_server(process)
+        drop_postgres_database(database_url)
+
+
+@pytest.mark.postgres
+def test_hostile_text_is_refused_at_the_door_on_postgresql(postgres_server):
+    """PostgreSQL refuses a statement holding NUL outright: every handler, sent only the hostile
+    strings (the rest of the attack is the database-independent SQLite run above)."""
+    ids = _globex_ids(postgres_server)
+    try:
+        _attack(postgres_server, ids, hostile_text_only=True)
+    finally:
+        _undo(postgres_server, ids)
 
 
 def test_a_forged_router_path_is_not_kept_whole(server):
