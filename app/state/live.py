@@ -210,6 +210,11 @@ class LiveLinkState(rx.State):
         await forget_everything(self)
         return [rx.redirect(LOGIN_ROUTE)]
 
+    async def _leave_from_background(self) -> list:
+        """`_leave`, from the live link's background event (which holds no lock until it asks)."""
+        async with self:
+            return await self._leave()
+
     async def _ended(self, session_key: str, actor: Actor) -> bool:
         return not _same_sign_in(actor, await asyncio.to_thread(actor_or_none, session_key))
 
@@ -236,9 +241,7 @@ class LiveLinkState(rx.State):
             # Asked again now that the link is registered: a session that ended between the first
             # question and the subscription has no link (one ending later ends it through the feed).
             if await self._ended(session_key, actor):
-                async with self:
-                    actions = await self._leave()
-                for action in actions:
+                for action in await self._leave_from_background():
                     yield action
                 return
             for attempt in range(HOLD_READ_ATTEMPTS):
@@ -272,9 +275,7 @@ class LiveLinkState(rx.State):
                 if subscription.ended:
                     # Signed out, expired, disabled or moved: the tab forgets everything and is sent
                     # away, and whatever it does next, this link serves it nothing more.
-                    async with self:
-                        actions = await self._leave()
-                    for action in actions:
+                    for action in await self._leave_from_background():
                         yield action
                     break
                 await beat.maybe_send()
@@ -298,9 +299,7 @@ class LiveLinkState(rx.State):
         unreadable: set[tuple[str, Hashable]] = set()  # told once; not read again while the page holds them
         while True:
             if await self._ended(session_key, actor):
-                async with self:
-                    actions = await self._leave()
-                for action in actions:
+                for action in await self._leave_from_background():
                     yield action
                 return
             await beat.maybe_send()
