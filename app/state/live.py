@@ -19,7 +19,7 @@ from app.config import get_settings
 from app.db import read_session
 from app.feed.listener import latest_seq
 from app.feed.guard import UNREADABLE, read_window_guarded
-from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, WINDOW_FAILED, registry
+from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, WINDOW_FAILED, Subscription, registry
 from app.models import utc_now
 from app.rules.actors import Actor
 from app.services import presence
@@ -230,13 +230,18 @@ class LiveLinkState(rx.State):
         kinds = views_for_page(path, actor.audience, actor.role)
         async with self:
             windows = await self._page_windows(actor, path)
-        if not get_settings().live_updates:
-            async for action in self._poll(session_key, actor, kinds, windows):
-                yield action
-            return
+        # One link per tab, live or polling: a newer one replaces (and closes) the tab's previous
+        # one, so calling follow_changes again and again never piles up links or pollers.
         subscription = registry.subscribe(actor.audience, actor.auth_session_id, client_token, kinds,
                                           user_id=actor.user_id, role=actor.role,
                                           expires_at=actor.session_expires_at)
+        if not get_settings().live_updates:
+            try:
+                async for action in self._poll(session_key, actor, kinds, windows, subscription):
+                    yield action
+            finally:
+                registry.unsubscribe(subscription)
+            return
         try:
             # Asked again now that the link is registered: a session that ended between the first
             # question and the subscription has no link (one ending later ends it through the feed).
@@ -290,14 +295,15 @@ class LiveLinkState(rx.State):
         finally:
             registry.unsubscribe(subscription)
 
-    async def _poll(self, session_key: str, actor: Actor, kinds: frozenset[str], windows: dict[str, Hashable]):
+    async def _poll(self, session_key: str, actor: Actor, kinds: frozenset[str], windows: dict[str, Hashable],
+                    subscription: Subscription):
         """The declared fallback: re-read what the page shows every poll interval, under the same
         guards as the live link: each poll asks who is calling first, and a sign-in that ended
         (signed out anywhere, expired, disabled, moved) resets the tab and sends it away."""
         interval = get_settings().poll_seconds
         beat = Heartbeat(session_key, actor.is_human_agent)
         unreadable: set[tuple[str, Hashable]] = set()  # told once; not read again while the page holds them
-        while True:
+        while not subscription.closed:
             if await self._ended(session_key, actor):
                 for action in await self._leave_from_background():
                     yield action
@@ -323,4 +329,7 @@ class LiveLinkState(rx.State):
                 self.synced = True
             for action in actions:
                 yield action
-            await asyncio.sleep(interval)
+            try:  # the interval, cut short when a newer link of this tab replaces this one
+                await asyncio.wait_for(subscription.next_views(), interval)
+            except TimeoutError:
+                pass
