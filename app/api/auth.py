@@ -118,9 +118,12 @@ async def sign_in(request: Request) -> Response:
     form = await _form(request)
     if form is None or not form.get("email") or not form.get("password"):
         return _back_to_login(INVALID)
+    # protect_session_cookie (app/web_session.py) has put the key of the session this browser held
+    # until now in place of its cookie: a successful sign-in ends that session.
+    previous = request.cookies.get(SESSION_KEY_COOKIE, "")
     try:
         token, _actor = await asyncio.to_thread(
-            auth_service.sign_in, form["email"], form["password"], client_address(request))
+            auth_service.sign_in, form["email"], form["password"], client_address(request), previous)
     except TooManyAttempts as locked:
         return _back_to_login(LOCKED, minutes=str(minutes_left(locked.retry_after_seconds)))
     except NotAuthenticated as refused:

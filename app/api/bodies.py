@@ -1,5 +1,9 @@
 """Request bodies: JSON objects read into pydantic models (unknown fields refused, no coercion),
-every problem a 422 naming its field in Beacon's own words (never echoing what was sent)."""
+every problem a 422 naming its field in Beacon's own words (never echoing what was sent).
+
+A body is streamed, never read whole first: more than MAX_BODY_BYTES (a Content-Length that says
+so, or the bytes as they arrive) is a 413 before the rest is read; JSON nested deeper than the
+parser can follow is a 400, never a 500."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from starlette.requests import Request
 from app.rules.errors import InvalidInput, ServiceError
 from app.rules.text import HOSTILE_TEXT, has_hostile_text
 
+MAX_BODY_BYTES = 64 * 1024  # PRODUCT.md's contract; Beacon's largest body (a bulk publish) is ~2 KB
 CLIENT_ID_MAX_DIGITS = 40  # any well-formed number a prober tries; longer is not an id at all
 CLIENT_ID_HINT = "Give a client id (an integer), or null for all clients."
 
@@ -28,6 +33,19 @@ class BadBody(ServiceError):
     """Not a JSON object at all: there is no field to name."""
 
     http_status = 422
+
+
+class BodyTooLarge(ServiceError):
+    http_status = 413
+
+
+class TooDeep(ServiceError):
+    """JSON nested deeper than the parser follows: a request no client makes (400)."""
+
+    http_status = 400
+
+
+TOO_LARGE = f"The body is larger than {MAX_BODY_BYTES // 1024} KB."
 
 
 class RequestBody(BaseModel):
@@ -90,9 +108,35 @@ def parse_body(model: type[Body], data: Any) -> Body:
         raise InvalidInput(problems) from None
 
 
-async def read_body(request: Request, model: type[Body]) -> Body:
+async def capped_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, at most `limit` bytes: BodyTooLarge (413) as soon as the Content-Length or
+    the bytes received say it is more, without reading the rest (the server then closes the
+    connection instead of draining it)."""
+    declared = request.headers.get("content-length", "").strip()
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(TOO_LARGE)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge(TOO_LARGE)
+    return bytes(body)
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON from a body: 422 when it is not JSON (as before), 400 when it is nested deeper than
+    the parser follows (json.loads raises RecursionError past ~1,000 levels; 65,000 '[' fit in 64 KB)."""
     try:
-        data = json.loads(await request.body() or b"null")
+        return json.loads(raw or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise BadBody("The body must be JSON.") from None
-    return parse_body(model, data)
+    except RecursionError:
+        raise TooDeep("The body's JSON is nested too deeply.") from None
+
+
+async def read_body(request: Request, model: type[Body]) -> Body:
+    """The request's JSON object as `model`: 413, 400 or 422 when it is not one.
+
+    Endpoints that only some callers may use check the caller first (no body is read for one
+    who may not write)."""
+    return parse_body(model, parse_json(await capped_body(request)))

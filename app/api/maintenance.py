@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from app.api.bodies import RequestBody, client_id_param, read_body
 from app.api.deps import caller
 from app.models import MessageType
+from app.rules.actors import require_platform_admin
 from app.rules.errors import InvalidInput
 from app.rules.timeparse import parse_expiry
 from app.services import maintenance, system_status
@@ -90,6 +91,7 @@ async def list_windows(request: Request) -> JSONResponse:
 
 async def create_window(request: Request) -> JSONResponse:
     actor = await caller(request)
+    require_platform_admin(actor)  # before the body is read (the service checks again)
     body = await read_body(request, WindowBody)
     moments = _moments(body)
     row = await asyncio.to_thread(maintenance.schedule_window, actor, body.client_id, moments["starts_at"],
@@ -99,6 +101,7 @@ async def create_window(request: Request) -> JSONResponse:
 
 async def change_window(request: Request) -> JSONResponse:
     actor = await caller(request)
+    require_platform_admin(actor)  # before the body is read (the service checks again)
     body = await read_body(request, ExtensionBody)
     row = await asyncio.to_thread(maintenance.extend_window, actor, request.path_params["window_id"],
                                   parse_expiry(body.ends_at, field="ends_at"))
@@ -113,6 +116,7 @@ async def cancel_window(request: Request) -> JSONResponse:
 
 async def publish_bulk(request: Request) -> JSONResponse:
     actor = await caller(request)
+    require_platform_admin(actor)  # before the body is read (the service checks again)
     body = await read_body(request, BulkPublishBody)
     results = await asyncio.to_thread(
         system_status.publish_to_clients, actor, body.client_ids, body.status or "", body.message or "",

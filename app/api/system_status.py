@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from app.api.bodies import RequestBody, client_id_param, read_body
 from app.api.deps import caller
 from app.models import MessageType
+from app.rules.actors import require_platform_admin
 from app.rules.status import MessageFacts
 from app.rules.timeparse import parse_expiry
 from app.services import system_status
@@ -71,6 +72,7 @@ async def get_system_status(request: Request) -> JSONResponse:
 
 async def post_system_status(request: Request) -> JSONResponse:
     actor = await caller(request)
+    require_platform_admin(actor)  # before the body: a caller who may not publish sends it for nothing
     body = await read_body(request, PublishBody)
     expires_at = parse_expiry(body.expires_at)
     result = await asyncio.to_thread(

@@ -22,10 +22,10 @@ from app.services.audit import write_audit
 from app.services.presence import refresh_user
 from app.services.secrets_at_rest import token_digest
 from app.services.signin_throttle import get_throttle
+from app.services.users import password_problem
 from app.views.access import client_by_name
 
 _hasher = PasswordHasher()
-PASSWORD_MIN_LENGTH = 8  # NIST SP 800-63B's floor for user-chosen secrets
 API_TOKEN_PREFIX = "bkn_"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -63,8 +63,12 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
-def sign_in(email: str, password: str, client_address: str = "") -> tuple[str, Actor]:
+def sign_in(email: str, password: str, client_address: str = "", replaces_session_key: str = "") -> tuple[str, Actor]:
     """Check the password and open a server-side session; returns its token.
+
+    `replaces_session_key`: the session the browser signed in with until now (its cookie's key).
+    A successful sign-in ends it in the same transaction, whoever's it was: the browser's cookie
+    is overwritten, so nothing should keep acting with it (a failed sign-in leaves it alone).
 
     Throttled per account and per `client_address` (app/services/signin_throttle.py). The argon2
     check (deliberately slow: tens of ms, more on a busy machine) runs outside any write transaction: the user is read in
@@ -106,6 +110,8 @@ def sign_in(email: str, password: str, client_address: str = "") -> tuple[str, A
             )
         )
         session.flush()
+        if replaces_session_key:
+            _end_session(session, replaces_session_key, "signed in again")
         actor = _actor(session, user)
         refresh_user(session, user.id, "signed in")
     return token, actor
@@ -157,13 +163,18 @@ def sign_out_session_key(key: str) -> None:
     if not key:
         return
     with transaction() as session:
-        row = session.exec(select(AuthSession).where(AuthSession.token_hash == key)).first()
-        if row is None or row.ended_at is not None:
-            return
-        row.ended_at = utc_now()
-        session.add(row)
-        session.flush()
-        refresh_user(session, row.user_id, "signed out")
+        _end_session(session, key, "signed out")
+
+
+def _end_session(session: Session, key: str, reason: str) -> None:
+    """End the open session named by `key` in this transaction (nothing for an unknown or ended one)."""
+    row = session.exec(select(AuthSession).where(AuthSession.token_hash == key)).first()
+    if row is None or row.ended_at is not None:
+        return
+    row.ended_at = utc_now()
+    session.add(row)
+    session.flush()
+    refresh_user(session, row.user_id, reason)
 
 
 def create_user(
@@ -182,8 +193,9 @@ def create_user(
     email = (email or "").strip().lower()
     if "email" not in problems and not EMAIL_PATTERN.match(email):
         problems["email"] = "Enter an email address like name@example.com."
-    if "password" not in problems and len(password or "") < PASSWORD_MIN_LENGTH:
-        problems["password"] = f"Use at least {PASSWORD_MIN_LENGTH} characters."
+    weak = None if "password" in problems else password_problem(password)  # `beacon user password`'s rule
+    if weak:
+        problems["password"] = weak
     if role not in Role.values():
         problems["role"] = "Role must be one of " + ", ".join(Role.values()) + "."
     if role != Role.PLATFORM_ADMIN and not client_name:

@@ -1,7 +1,8 @@
 """Changing a user's password, linking a user to Supabase Auth, and finding the demo accounts
 that still have a demo password.
 
-The operator's `beacon user password` calls `change_password`; the start-up guard
+The operator's `beacon user password` calls `change_password` (and `beacon user create`, through
+`create_user`, the same `password_problem` rule); the start-up guard
 (`app/startup_guard.py`) calls `demo_accounts_with_demo_password` before Beacon serves on a
 non-loopback address.
 """
@@ -9,6 +10,7 @@ non-loopback address.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -16,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import col, select
 
 from app.db import get_engine, read_session, transaction
-from app.models import AuditAction, AuthSession, Role, User, utc_now
+from app.models import ApiToken, AuditAction, AuthSession, Role, User, utc_now
 from app.rules.actors import Actor
 from app.rules.errors import Conflict, Forbidden, InvalidInput
 from app.rules.text import text_problems
@@ -24,8 +26,8 @@ from app.services.audit import write_audit
 from app.services.presence import refresh_user
 from app.views.access import user_by_email
 
-# A changed password is what stands between the open network and a platform admin: longer than
-# the floor `create_user` applies to new accounts.
+# A password is what stands between the open network and a platform admin: 12 characters at
+# least, for a changed password and a new account alike (password_problem).
 NEW_PASSWORD_MIN_LENGTH = 12
 NEW_PASSWORD_MAX_LENGTH = 1024  # argon2 takes any length; this only bounds the work per attempt
 
@@ -76,26 +78,44 @@ def demo_accounts_with_demo_password() -> list[str]:
             if email in hashes and any(_matches(hashes[email], p) for p in demo_passwords(email))]
 
 
-def change_password(actor: Actor | None, email: str, new_password: str) -> int:
-    """Set the password of the user with `email`, ending all of that user's sign-in sessions.
+def password_problem(password: str) -> str | None:
+    """What is wrong with `password` as a new password (None: nothing). The one rule for every
+    password a person is given: `beacon user password` and `beacon user create` alike."""
+    password = password or ""
+    problems = text_problems(single_line={"password": password})  # what a password field can hold
+    if problems:
+        return problems["password"]
+    if len(password) < NEW_PASSWORD_MIN_LENGTH:
+        return f"Use at least {NEW_PASSWORD_MIN_LENGTH} characters."
+    if len(password) > NEW_PASSWORD_MAX_LENGTH:
+        return f"Use at most {NEW_PASSWORD_MAX_LENGTH} characters."
+    if password in demo_passwords():
+        return "That is a demo password; choose another."
+    return None
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    sessions_ended: int
+    tokens_revoked: int
+
+
+def change_password(actor: Actor | None, email: str, new_password: str,
+                    revoke_tokens: bool = False) -> PasswordChange:
+    """Set the password of the user with `email`, ending all of that user's sign-in sessions,
+    and with `revoke_tokens` revoking their API tokens too (a password changed because it leaked:
+    a token made with it may have leaked as well).
 
     `actor` None is the operator's CLI (it has the database); otherwise the user themself or a
-    platform admin. Writes an audit row (never the password or its hash). Returns how many
-    sessions it ended.
+    platform admin. Writes an audit row (never the password or its hash).
     """
     email = (email or "").strip().lower()
     new_password = new_password or ""
     if actor is not None and actor.email != email and actor.role != Role.PLATFORM_ADMIN:
         raise Forbidden("Only a platform admin may change another user's password.")
-    problems = text_problems(single_line={"password": new_password})  # what a password field can hold
-    if problems:
-        raise InvalidInput(problems)
-    if len(new_password) < NEW_PASSWORD_MIN_LENGTH:
-        raise InvalidInput({"password": f"Use at least {NEW_PASSWORD_MIN_LENGTH} characters."})
-    if len(new_password) > NEW_PASSWORD_MAX_LENGTH:
-        raise InvalidInput({"password": f"Use at most {NEW_PASSWORD_MAX_LENGTH} characters."})
-    if new_password in demo_passwords():
-        raise InvalidInput({"password": "That is a demo password; choose another."})
+    problem = password_problem(new_password)
+    if problem:
+        raise InvalidInput({"password": problem})
     with read_session() as session:
         user_by_email(session, email)  # a missing user is told before the slow hash
     # argon2 is deliberately slow: hash before taking the write lock.
@@ -111,12 +131,19 @@ def change_password(actor: Actor | None, email: str, new_password: str) -> int:
         for row in open_sessions:
             row.ended_at = now
             session.add(row)
+        revoked = 0
+        if revoke_tokens:
+            for token in session.exec(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                             col(ApiToken.revoked_at).is_(None))):
+                token.revoked_at = now
+                session.add(token)
+                revoked += 1
         session.flush()
         if open_sessions:
             refresh_user(session, user.id, "password changed")
         write_audit(session, actor, AuditAction.USER_PASSWORD, "user", user.id, user.client_id, None,
-                    {"email": email, "sessions_ended": len(open_sessions)})
-    return len(open_sessions)
+                    {"email": email, "sessions_ended": len(open_sessions), "tokens_revoked": revoked})
+    return PasswordChange(sessions_ended=len(open_sessions), tokens_revoked=revoked)
 
 
 AUTH_USER_ID_HINT = "Give the Supabase Auth user's id (a UUID, as in Authentication > Users)."

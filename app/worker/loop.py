@@ -29,9 +29,10 @@ WORKER_IDLE_CHECK_SECONDS = 5.0
 # A claim is renewed every third of its lease while the runner works, so two missed renewals
 # still leave it valid.
 RENEWALS_PER_LEASE = 3
-# A runner's unexpected error becomes its task's reason, cut to this: the type and the start of
-# the message say what went wrong on the task's page; the full traceback goes to the log.
-RUNNER_ERROR_REASON_MAX_LENGTH = 300
+# A runner's unexpected error is told to users by its type alone: its message may hold what only
+# operators may read (a provider's URL, an API key, a customer's data); the message and the full
+# traceback go to the worker's log. A type name longer than this is cut.
+RUNNER_ERROR_TYPE_MAX_LENGTH = 80
 
 
 @dataclass
@@ -45,12 +46,12 @@ class WorkerStats:
 
 
 def runner_error_reason(error: BaseException) -> str:
-    """A readable one-line reason for a task whose runner raised `error`: "ValueError: ..."."""
-    message = " ".join(str(error).split())
-    reason = f"{type(error).__name__}: {message}" if message else type(error).__name__
-    if len(reason) > RUNNER_ERROR_REASON_MAX_LENGTH:
-        reason = reason[:RUNNER_ERROR_REASON_MAX_LENGTH - 1] + "…"
-    return reason
+    """The reason users see for a task whose runner raised `error`: its type, never its message
+    ("The agent's runner failed (ValueError); the details are in the worker's log.")."""
+    name = type(error).__name__
+    if len(name) > RUNNER_ERROR_TYPE_MAX_LENGTH:
+        name = name[:RUNNER_ERROR_TYPE_MAX_LENGTH - 1] + "…"
+    return f"The agent's runner failed ({name}); the details are in the worker's log."
 
 
 def _usable(output: object) -> tuple[str, str]:
@@ -118,6 +119,7 @@ class Worker:
                     raise renewal_error from error
                 # Any other error is this task's alone: fail it with its reason and go on, so
                 # one bad contact or one runner bug never stops the work of every tenant.
+                # The log has the message and the traceback; the task's reason only the type.
                 log.exception("worker: task #%s (%s, client %s): the runner raised %s; failing the task",
                               claimed.id, claimed.agent_name, claimed.client_id, type(error).__name__)
                 self._fail(slot, claimed.id, runner_error_reason(error))

@@ -164,7 +164,7 @@ def test_a_page_offers_to_enable_notifications_when_not_yet_asked(browser, serve
 
 def test_a_plain_user_cannot_assign_tasks(browser, server):
     created = server.beacon("user", "create", "--email", "viewer@acme.demo", "--role", "user",
-                            "--client", "Acme", "--password", "viewer-password")
+                            "--client", "Acme", "--password-stdin", stdin="viewer-password\n")
     assert created.returncode == 0 or "exists already" in created.stderr
     page = sign_in(browser, server, "viewer@acme.demo", "viewer-password", path="/contacts")
     card(page, "Ada Byrne").get_by_role("button", name="Assign task").click()

@@ -30,7 +30,7 @@ def test_ten_wrong_passwords_lock_the_account_on_the_form_and_spare_others(brows
     # An account of this test's own: a locked demo account would refuse the other tests' sign-ins.
     email = f"guess-target-{uuid.uuid4().hex[:8]}@acme.demo"
     created = server.beacon("user", "create", "--email", email, "--role", "user", "--client", "Acme",
-                            "--password", "the-right-one")
+                            "--password-stdin", stdin="the-right-one\n")
     assert created.returncode == 0, created.stderr
 
     guesser = browser.new_context().new_page()
@@ -66,7 +66,7 @@ def test_a_script_posting_guesses_in_parallel_is_locked_out_too(server: BeaconSe
 
     email = f"script-target-{uuid.uuid4().hex[:8]}@acme.demo"
     created = server.beacon("user", "create", "--email", email, "--role", "user", "--client", "Acme",
-                            "--password", "the-right-one")
+                            "--password-stdin", stdin="the-right-one\n")
     assert created.returncode == 0, created.stderr
 
     async def attack() -> tuple[list[dict], dict]:

@@ -36,7 +36,7 @@ def test_token_create_prints_a_token_the_api_accepts(database):
 
 def test_user_create_then_message_list(database):
     created = beacon(database, "user", "create", "--email", "pat@globex.demo", "--role", "user",
-                     "--client", "Globex", "--password", "long-enough-pw")
+                     "--client", "Globex", "--password-stdin", stdin="long-enough-pw\n")
     assert created.returncode == 0, created.stderr
     beacon(database, "status", "set", "--as", "admin@beacon.demo", "--status", "active", "--message", "Hi all")
     listed = beacon(database, "message", "list", "--as", "pat@globex.demo")

@@ -30,8 +30,8 @@ class BeaconServer:
     process: subprocess.Popen | None = None
     log_path: Path | None = None
 
-    def beacon(self, *args: str) -> subprocess.CompletedProcess:
-        return beacon(None, *args, env=self.env, timeout=60)
+    def beacon(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return beacon(None, *args, env=self.env, timeout=60, stdin=stdin)
 
     def session_token(self, email: str, password: str = "beacon-demo") -> str:
         """A sign-in session of `email`'s on this server's database (this process points at it after)."""

@@ -1,24 +1,27 @@
-"""The worker's pure helpers: a runner error as a task's reason, and the greeting's name."""
+"""The worker's pure helpers: a runner error as a task's reason (its type, never its message), and
+the greeting's name."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.worker.loop import RUNNER_ERROR_REASON_MAX_LENGTH, runner_error_reason
+from app.worker.loop import RUNNER_ERROR_TYPE_MAX_LENGTH, runner_error_reason
 from app.worker.runners import greeting_name
 
 
-def test_a_reason_names_the_error_type_and_its_message_on_one_line():
-    assert runner_error_reason(ValueError("bad\n  contact\tname")) == "ValueError: bad contact name"
+def test_a_reason_names_the_error_type_and_never_its_message():
+    reason = runner_error_reason(ValueError("https://llm.example/v1?key=sk-secret-key"))
+    assert reason == "The agent's runner failed (ValueError); the details are in the worker's log."
 
 
-def test_an_error_without_a_message_is_its_type():
-    assert runner_error_reason(KeyError()) == "KeyError"
+def test_an_error_without_a_message_is_told_the_same_way():
+    assert runner_error_reason(KeyError()) == "The agent's runner failed (KeyError); the details are in the worker's log."
 
 
-def test_a_long_message_is_cut_with_an_ellipsis():
-    reason = runner_error_reason(RuntimeError("y" * 5000))
-    assert len(reason) == RUNNER_ERROR_REASON_MAX_LENGTH and reason.endswith("…")
+def test_a_long_type_name_is_cut_with_an_ellipsis():
+    error = type("E" * 5000, (Exception,), {})("y" * 5000)
+    reason = runner_error_reason(error)
+    assert "E" * (RUNNER_ERROR_TYPE_MAX_LENGTH - 1) + "…)" in reason and "y" not in reason
 
 
 @pytest.mark.parametrize("name, expected", [
