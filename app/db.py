@@ -8,11 +8,14 @@ that to wake at once instead of waiting for the database's signal.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import threading
+from collections import Counter
 from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -23,6 +26,9 @@ from app.config import get_settings
 # A writer waits this long for SQLite's write lock before giving up: longer than any of our
 # transactions (a few ms) times the writers we run at once (UI, API, CLI, worker), with slack.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _CHANGED = "beacon_change_logged"
 _commit_callbacks: list[Callable[[], None]] = []
@@ -106,9 +112,37 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_CHANGED, None)
 
 
+# Who the write transactions of this process were for: "user:<id>" for a page action (set by the
+# states once they know the caller, app/state/signed_in.py), "" for everything else (API, jobs,
+# worker). On SQLite each one holds the database's single write lock from its BEGIN IMMEDIATE, so
+# these counts say who keeps the others waiting; /api/v1/health shows them.
+_write_origin: contextvars.ContextVar[str] = contextvars.ContextVar("beacon_write_origin", default="")
+_write_counts: Counter[str] = Counter()
+_write_counts_lock = threading.Lock()
+WRITE_ORIGINS_KEPT = 10_000  # past this many distinct origins the counts start again (bounded memory)
+
+
+def attribute_writes(origin: str) -> None:
+    """Count this context's write transactions (the rest of an event handler's) under `origin`."""
+    _write_origin.set(origin)
+
+
+def write_transaction_counts() -> dict[str, int]:
+    with _write_counts_lock:
+        return dict(_write_counts)
+
+
+def _count_write() -> None:
+    with _write_counts_lock:
+        if len(_write_counts) >= WRITE_ORIGINS_KEPT:
+            _write_counts.clear()
+        _write_counts[_write_origin.get()] += 1
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on any error."""
+    _count_write()
     with Session(get_engine(), expire_on_commit=False) as session:
         try:
             yield session
@@ -122,3 +156,22 @@ def transaction() -> Iterator[Session]:
 def read_session() -> Iterator[Session]:
     with Session(get_engine(for_writes=False), expire_on_commit=False) as session:
         yield session
+
+
+def write_if_needed(check: Callable[[Session], T | None], write: Callable[[Session, T], R]) -> R | None:
+    """Resolve and authorize in a read session; open a write transaction only to write.
+
+    `check(session)` finds the rows and raises the refusal (another tenant's id, not allowed,
+    nothing to move) or returns None when there is nothing to write; only otherwise does a write
+    transaction begin (on SQLite: BEGIN IMMEDIATE, the one write lock every writer waits for), where
+    `check` runs again, because the row may have changed since, before `write(session, found)`.
+    So a loop of refused or idle page actions reads, and never holds the writers' lock.
+    """
+    with read_session() as session:
+        if check(session) is None:
+            return None
+    with transaction() as session:
+        found = check(session)
+        if found is None:
+            return None
+        return write(session, found)

@@ -88,6 +88,7 @@ WRONG = "wrong"
 LOCKED = "locked"
 REFUSED = "refused"
 INVALID = "invalid"
+DEMO_PASSWORD = "demo"  # a demo account's published password, from anywhere but a browser on the server
 MAX_LOCKED_MINUTES = 24 * 60  # a claimed lockout longer than a day is not one we set
 
 
@@ -109,4 +110,8 @@ def login_error_message(code: str, minutes: str = "") -> str:
         return "This account cannot sign in. Ask a platform admin."
     if code == INVALID:
         return "Enter your email and password."
+    if code == DEMO_PASSWORD:
+        from app.services.auth import DEMO_PASSWORD_REFUSED
+
+        return DEMO_PASSWORD_REFUSED
     return ""

@@ -11,6 +11,7 @@ cookie (as its key only).
 from __future__ import annotations
 
 import asyncio
+import functools
 from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
@@ -19,9 +20,10 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from app.config import get_settings
 from app.rules.errors import InvalidInput, NotAuthenticated
 from app.services import auth as auth_service
-from app.services.auth import SIGN_IN_REFUSED
+from app.services.auth import SIGN_IN_REFUSED, DemoPasswordRefused
 from app.services.signin_throttle import TooManyAttempts, minutes_left
 from app.web_session import (
+    DEMO_PASSWORD,
     INVALID,
     LOCKED,
     REFUSED,
@@ -67,6 +69,22 @@ def client_address(request: Request) -> str:
         if len(values) >= hops:
             return values[-hops]
     return peer
+
+
+# Headers a reverse proxy writes about the client it relays (RFC 7239's Forwarded, the de-facto
+# X-Forwarded-* family, nginx's usual X-Real-IP, Via). Any of them means the request may come from
+# anywhere the proxy listens, whatever REFLEX_TRUSTED_PROXY_HOPS says: no demo password then.
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via")
+
+
+def from_local_browser(request: Request) -> bool:
+    """The request's TCP peer is this machine and no proxy says it relayed it: a browser here."""
+    from app.startup_guard import is_loopback
+
+    peer = request.client.host if request.client else ""
+    if not peer or not is_loopback(peer):
+        return False
+    return not any(request.headers.get(name) is not None for name in PROXY_HEADERS)
 
 
 def served_over_https(request: Request) -> bool:
@@ -123,9 +141,12 @@ async def sign_in(request: Request) -> Response:
     previous = request.cookies.get(SESSION_KEY_COOKIE, "")
     try:
         token, _actor = await asyncio.to_thread(
-            auth_service.sign_in, form["email"], form["password"], client_address(request), previous)
+            functools.partial(auth_service.sign_in, form["email"], form["password"], client_address(request),
+                              previous, from_local_browser=from_local_browser(request)))
     except TooManyAttempts as locked:
         return _back_to_login(LOCKED, minutes=str(minutes_left(locked.retry_after_seconds)))
+    except DemoPasswordRefused:
+        return _back_to_login(DEMO_PASSWORD)
     except NotAuthenticated as refused:
         return _back_to_login(WRONG if refused.message == SIGN_IN_REFUSED else REFUSED)
     except InvalidInput:  # an email or password holding NUL or another control character

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.api.deps import caller
+from app.db import write_transaction_counts
 from app.feed.listener import feed_stats
 from app.feed.registry import registry
 from app.rules.actors import require_platform_admin
@@ -22,4 +23,6 @@ async def get_health(request: Request) -> JSONResponse:
         "audiences": sorted(registry.audiences()),
         "open_windows": sum(len(s.windows) for s in registry.all()),
         "feed": feed_stats.as_dict(),
+        # Write transactions this worker opened, per page user ("user:<id>") and "" for the rest.
+        "write_transactions": write_transaction_counts(),
     })

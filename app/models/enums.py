@@ -102,6 +102,8 @@ class AuditAction(Vocabulary):
     USER_CREATE = "user.create"
     USER_PASSWORD = "user.password"
     USER_LINK_AUTH_USER = "user.link_auth_user"
+    # A demo account's published password tried from anywhere but a browser on this machine.
+    SIGN_IN_DEMO_PASSWORD_REFUSED = "sign_in.demo_password_refused"
     API_TOKEN_CREATE = "api_token.create"
     API_TOKEN_REVOKE = "api_token.revoke"
     PRESENCE_SET = "presence.set"

@@ -63,7 +63,17 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
-def sign_in(email: str, password: str, client_address: str = "", replaces_session_key: str = "") -> tuple[str, Actor]:
+class DemoPasswordRefused(NotAuthenticated):
+    """A demo account's published password, tried from anywhere but a browser on this machine."""
+
+
+DEMO_PASSWORD_REFUSED = ("This demo account still has its published demo password, so it signs in only "
+                         "from a browser on the server itself. Give it a password of its own first "
+                         "(beacon user password --email ...).")
+
+
+def sign_in(email: str, password: str, client_address: str = "", replaces_session_key: str = "", *,
+            from_local_browser: bool = True) -> tuple[str, Actor]:
     """Check the password and open a server-side session; returns its token.
 
     `replaces_session_key`: the session the browser signed in with until now (its cookie's key).
@@ -75,6 +85,14 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
     a read session and only the new session row is written in one, so a guessing loop never holds
     SQLite's write lock that every tenant's writes wait for. An unknown email is checked against
     a dummy hash, so its answer takes as long as a wrong password's and says the same.
+
+    A demo account (app/seed/demo.py) that still has its published password signs in only
+    `from_local_browser`: the HTTP endpoint (app/api/auth.py, the one door through which a password
+    crosses the network) says so only for a loopback TCP peer with no forwarding header, so the
+    demo admin is nobody's on the internet, whatever address Beacon listens on and whatever proxy
+    sits in front. Otherwise the attempt is refused (DemoPasswordRefused), audited, and counted by
+    the throttle like a failure (which bounds the audit rows a loop can write). In-process callers
+    (tests, benchmarks) cross no network.
     """
     # Refused before the throttle and any query: no password is tried, so nothing is counted.
     problems = text_problems(single_line={"email": email, "password": password})
@@ -95,6 +113,10 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
     if user_id is None or not matches:
         throttle.record_failure(email, client_address)  # raises TooManyAttempts if this one locks
         raise NotAuthenticated(SIGN_IN_REFUSED)
+    if not from_local_browser and _is_demo_password(email, password):
+        _audit_demo_password_refused(user_id, client_address)
+        throttle.record_failure(email, client_address)  # raises TooManyAttempts if this one locks
+        raise DemoPasswordRefused(DEMO_PASSWORD_REFUSED)
     throttle.record_success(email)
     with transaction() as session:
         user = session.get(User, user_id)
@@ -115,6 +137,23 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
         actor = _actor(session, user)
         refresh_user(session, user.id, "signed in")
     return token, actor
+
+
+def _is_demo_password(email: str, password: str) -> bool:
+    """`password` (just checked against `email`'s hash) is the demo password of a demo account: a
+    comparison of strings, no second argon2 check. The start-up guard asks the same two lists."""
+    from app.services.users import demo_emails, demo_passwords
+
+    return email in demo_emails() and password in demo_passwords(email)
+
+
+def _audit_demo_password_refused(user_id: int, client_address: str) -> None:
+    with transaction() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            return
+        write_audit(session, _actor(session, user), AuditAction.SIGN_IN_DEMO_PASSWORD_REFUSED, "user", user.id,
+                    user.client_id, None, {"client_address": client_address[:100]})
 
 
 def _password_matches(password_hash: str, password: str) -> bool:

@@ -3,9 +3,9 @@ the assigning transaction, so two admins racing for an agent's last slot cannot 
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from app.db import transaction
+from app.db import transaction, write_if_needed
 from app.models import AuditAction, Chat, ChatStatus, HumanAgent, Presence, Role, User, utc_now
 from app.rules import status as status_rules
 from app.rules.actors import Actor, require_client_access
@@ -89,8 +89,9 @@ def assign_chat(actor: Actor, chat_id: int | str, human_agent_id: int | str) -> 
 
 def close_chat(actor: Actor, chat_id: int | str) -> None:
     """The client's admins close any chat of their client; support staff only the chats
-    assigned to themselves."""
-    with transaction() as session:
+    assigned to themselves. Refusals and a chat closed already are found in a read session: only
+    a closing takes the write lock (db.write_if_needed)."""
+    def check(session: Session) -> Chat | None:
         chat = visible_row(session, Chat, chat_id, actor, "chat")
         if actor.role == Role.SUPPORT_STAFF:
             own = session.exec(select(HumanAgent.id).where(HumanAgent.user_id == actor.user_id)).first()
@@ -98,8 +99,9 @@ def close_chat(actor: Actor, chat_id: int | str) -> None:
                 raise Forbidden("You may close only the chats assigned to you.")
         elif actor.role not in CHAT_ASSIGNERS:
             raise Forbidden("Only the client's admins and agents may close chats.")
-        if chat.status == ChatStatus.CLOSED:
-            return
+        return None if chat.status == ChatStatus.CLOSED else chat
+
+    def close(session: Session, chat: Chat) -> None:
         if chat.human_agent_id is not None:
             agent = session.exec(select(HumanAgent).where(HumanAgent.id == chat.human_agent_id).with_for_update()).first()
             if agent is not None:
@@ -110,3 +112,5 @@ def close_chat(actor: Actor, chat_id: int | str) -> None:
         session.add(chat)
         write_audit(session, actor, AuditAction.CHAT_CLOSE, "chat", chat.id, chat.client_id,
                     {"status": ChatStatus.OPEN}, {"status": ChatStatus.CLOSED})
+
+    write_if_needed(check, close)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from app.db import transaction
+from app.db import write_if_needed
 from app.models import AuditAction, Draft, DraftStatus, utc_now
 from app.rules import work as work_rules
 from app.rules.actors import Actor
@@ -23,11 +23,16 @@ FOLLOW_UP_AFTER_SENT = timedelta(days=3)
 
 
 def _decide(actor: Actor, draft_id: int | str, target: str, action: str) -> Draft:
-    with transaction() as session:
+    """Refusals (another tenant's draft, a decided one) are found in a read session: only a
+    decision takes the write lock (db.write_if_needed)."""
+    def check(session: Session) -> Draft:
         draft = visible_row(session, Draft, draft_id, actor, "draft")
         work_rules.require_work_manager(actor, draft.client_id, "decide on drafts")
         if not work_rules.can_move(work_rules.DRAFT_TRANSITIONS, draft.status, target):
             raise Conflict(f"A {draft.status} draft cannot become {target}.")
+        return draft
+
+    def decide(session: Session, draft: Draft) -> Draft:
         old = {"status": draft.status}
         draft.status = target
         now = utc_now()
@@ -40,6 +45,8 @@ def _decide(actor: Actor, draft_id: int | str, target: str, action: str) -> Draf
         write_audit(session, actor, action, "draft", draft.id, draft.client_id, old,
                     {"status": target, "contact_id": draft.contact_id})
         return draft
+
+    return write_if_needed(check, decide)
 
 
 def _schedule_follow_up_after_sending(session: Session, actor: Actor, draft: Draft, now) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.db import transaction
+from app.db import transaction, write_if_needed
 from app.models import AgentTask, AIAgent, AIAgentKind, AuditAction, Contact, FollowUp, FollowUpStatus, utc_now
 from app.rules import work as work_rules
 from app.rules.actors import Actor, require_system
@@ -59,19 +59,31 @@ def add_follow_up(session: Session, actor: Actor, client_id: int, contact_id: in
 
 
 def cancel_follow_up(actor: Actor, follow_up_id: int | str) -> None:
-    with transaction() as session:
+    """Refusals (another tenant's follow-up, a done one) are found in a read session: only a
+    cancellation takes the write lock (db.write_if_needed)."""
+    def check(session: Session) -> FollowUp:
         follow_up = visible_row(session, FollowUp, follow_up_id, actor, "follow-up")
         work_rules.require_work_manager(actor, follow_up.client_id, "cancel follow-ups")
+        _require_move(follow_up, FollowUpStatus.CANCELLED)
+        return follow_up
+
+    def cancel(session: Session, follow_up: FollowUp) -> None:
         _move(follow_up, FollowUpStatus.CANCELLED)
         follow_up.cancelled_at = utc_now()
         session.add(follow_up)
         write_audit(session, actor, AuditAction.FOLLOW_UP_CANCEL, "follow_up", follow_up.id, follow_up.client_id,
                     {"status": FollowUpStatus.SCHEDULED}, {"status": follow_up.status})
 
+    write_if_needed(check, cancel)
 
-def _move(follow_up: FollowUp, target: str) -> None:
+
+def _require_move(follow_up: FollowUp, target: str) -> None:
     if not work_rules.can_move(work_rules.FOLLOW_UP_TRANSITIONS, follow_up.status, target):
         raise Conflict(f"A {follow_up.status} follow-up cannot become {target}.")
+
+
+def _move(follow_up: FollowUp, target: str) -> None:
+    _require_move(follow_up, target)
     follow_up.status = target
 
 

@@ -6,13 +6,14 @@ page of the client) only when it changes. History goes to presence_events.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
 from app.config import get_settings
-from app.db import read_session, transaction
+from app.db import read_session, transaction, write_if_needed
 from app.models import AuditAction, AuthSession, Chat, ChatStatus, HumanAgent, Presence, PresenceEvent, as_utc, utc_now
 from app.rules import presence as presence_rules
 from app.rules.actors import Actor
@@ -25,6 +26,12 @@ from app.views.access import visible_row
 # Activity from a page is written at most this often: enough to notice an agent who is back,
 # without a write per keystroke.
 ACTIVITY_WRITE_SECONDS = 30.0
+# A sign-in session's activity reports are taken at most this often (activity_report_due): its
+# pages send one per 30 s at most (app/state/presence.py ACTIVITY_REPORT_MS), so 25 s drops none
+# of theirs for timer jitter, while a script's loop gets one report through per 25 s.
+ACTIVITY_REPORT_MIN_SECONDS = 25.0
+_last_report: dict[str, float] = {}
+_reports_lock = threading.Lock()
 
 
 def timings() -> PresenceTimings:
@@ -129,19 +136,41 @@ def heartbeat_key(digest: str) -> bool:
         return True
 
 
+def activity_report_due(session_key: str) -> bool:
+    """Whether this process takes an activity report from the sign-in session `session_key` now:
+    at most one per ACTIVITY_REPORT_MIN_SECONDS, decided in memory before any query, so a script
+    sending report_activity in a loop costs neither a read nor a write lock."""
+    clock = time.monotonic()
+    with _reports_lock:
+        if clock - _last_report.get(session_key, float("-inf")) < ACTIVITY_REPORT_MIN_SECONDS:
+            return False
+        _last_report[session_key] = clock
+        if len(_last_report) > REMEMBERED_SESSIONS_LIMIT:
+            for key, reported in list(_last_report.items()):
+                if clock - reported >= ACTIVITY_REPORT_MIN_SECONDS:
+                    del _last_report[key]
+        return True
+
+
 def record_activity(actor: Actor) -> None:
-    """The agent touched a page: note it (throttled), and end auto-away."""
-    now = utc_now()
-    with transaction() as session:
+    """The agent touched a page: note it (at most every ACTIVITY_WRITE_SECONDS), and end auto-away.
+    Whether there is anything to note is read first: only a note takes the write lock."""
+    def check(session: Session) -> HumanAgent | None:
         agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == actor.user_id)).first()
         if agent is None:
-            return
+            return None
         last = as_utc(agent.last_activity_at)
-        if last is not None and now - last < timedelta(seconds=ACTIVITY_WRITE_SECONDS) and not agent.auto_away:
-            return
+        if last is not None and utc_now() - last < timedelta(seconds=ACTIVITY_WRITE_SECONDS) and not agent.auto_away:
+            return None
+        return agent
+
+    def note(session: Session, agent: HumanAgent) -> None:
+        now = utc_now()
         agent.last_activity_at = now
         session.add(agent)
         refresh_agent(session, agent, "activity", now)
+
+    write_if_needed(check, note)
 
 
 def set_manual_status(actor: Actor, status: str) -> str:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
-from app.db import transaction
+from app.db import transaction, write_if_needed
 from app.models import AgentTask, AIAgent, AuditAction, Contact, Draft, TaskStatus, utc_now
 from app.rules import work as work_rules
 from app.rules.actors import Actor, require_system
@@ -53,8 +53,7 @@ def _task(session: Session, task_id: int | str, actor: Actor | None = None) -> A
 
 
 def _move(session: Session, actor: Actor, task: AgentTask, target: str, action: str, **details) -> None:
-    if not work_rules.can_move(work_rules.TASK_TRANSITIONS, task.status, target):
-        raise Conflict(f"A {task.status} task cannot become {target}.")
+    _require_move(task, target)
     old = {"status": task.status}
     task.status = target
     task.updated_at = utc_now()
@@ -91,13 +90,26 @@ def assign_task(actor: Actor, contact_id: int | str, ai_agent_id: int | str, ins
         return task.id
 
 
+def _require_move(task: AgentTask, target: str) -> None:
+    if not work_rules.can_move(work_rules.TASK_TRANSITIONS, task.status, target):
+        raise Conflict(f"A {task.status} task cannot become {target}.")
+
+
 def cancel_task(actor: Actor, task_id: int | str) -> None:
-    with transaction() as session:
+    """Refusals (another tenant's task, a finished one) are found in a read session: only a
+    cancellation takes the write lock (db.write_if_needed)."""
+    def check(session: Session) -> AgentTask:
         task = _task(session, task_id, actor)
         work_rules.require_work_manager(actor, task.client_id, "direct its agents")
+        _require_move(task, TaskStatus.CANCELLED)
+        return task
+
+    def cancel(session: Session, task: AgentTask) -> None:
         _move(session, actor, task, TaskStatus.CANCELLED, AuditAction.TASK_CANCEL)
         task.finished_at = utc_now()
         task.claimed_by = None
+
+    write_if_needed(check, cancel)
 
 
 def claim_next_task(worker: Actor, lease_seconds: float | None = None) -> ClaimedTask | None:

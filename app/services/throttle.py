@@ -10,8 +10,10 @@ again in N s". Refused attempts do not count, so the allowance comes back as the
 The counters live in Redis when REFLEX_REDIS_URL is set (several backend workers share them), in
 this process's memory otherwise (the embedded default runs one backend worker).
 
-States call `check_write(actor, KIND)` just before the service call, inside the `try` that turns
-a ServiceError into the page's message.
+The signed-in states (app/state/signed_in.py `_call`) count every page action against a limit
+before its service runs: PAGE_ACTION unless the handler names its own kind. Handlers that write
+outside `_call` call `check_write(actor, KIND)` just before the service call, inside the `try`
+that turns a ServiceError into the page's message.
 """
 
 from __future__ import annotations
@@ -51,7 +53,14 @@ SCHEDULE_FOLLOW_UP = WriteLimit("schedule_follow_up", 30, "each follow-up is a f
 ASSIGN_CHAT = WriteLimit("assign_chat", 30, "a lead hands chats out one by one, a few a minute at a busy time")
 # Publishing a status or message, and editing a message (each reaches every page it concerns).
 PUBLISH = WriteLimit("publish", 30, "a status change reaches every page of every tenant it concerns")
-LIMITS = (PRESENCE, ASSIGN_TASK, SCHEDULE_FOLLOW_UP, ASSIGN_CHAT, PUBLISH)
+# Every other page action that writes (cancel a task or follow-up, approve, reject, mark sent,
+# close a chat, revoke a token): the signed-in states' default (app/state/signed_in.py), so no
+# handler writes unthrottled by forgetting to name a limit.
+PAGE_ACTION = WriteLimit("page_action", 60, "one click each; a person going down a list does not keep up one a second")
+# Activity reports reach the service at most once per ACTIVITY_REPORT_MIN_SECONDS per sign-in
+# session (services/presence.py); this bounds a user's sessions together.
+ACTIVITY = WriteLimit("activity", 20, "each session reports at most every 25 s: 20 a minute is 8 sessions at once")
+LIMITS = (PRESENCE, ASSIGN_TASK, SCHEDULE_FOLLOW_UP, ASSIGN_CHAT, PUBLISH, PAGE_ACTION, ACTIVITY)
 
 
 def too_many_message(seconds: float) -> str:

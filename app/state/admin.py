@@ -408,11 +408,12 @@ class AdminState(SignedIn, rx.State):
 
     @rx.event
     async def withdraw(self, message_id: str):
-        return await self._call(system_status.withdraw_system_message, message_id, success="Message withdrawn.")
+        return await self._call(system_status.withdraw_system_message, message_id, limit=throttle.PUBLISH,
+                                success="Message withdrawn.")
 
     @rx.event
     async def clear_override(self, client_id: str):
-        return await self._call(system_status.clear_status_override, client_id,
+        return await self._call(system_status.clear_status_override, client_id, limit=throttle.PUBLISH,
                                 success="The client follows the global status again.")
 
     # --- API tokens ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from app.services import presence, throttle
+from app.state.auth import AuthState
 from app.state.signed_in import SignedIn
 
 CHOICES = ["Available", "Away", "Busy", "Offline"]
@@ -32,8 +33,11 @@ class PresenceState(SignedIn, rx.State):
 
     @rx.event
     async def report_activity(self):
+        # Limited on the server, whatever the page's own throttle: one report per sign-in session
+        # per ACTIVITY_REPORT_MIN_SECONDS passes, before any query; then the write throttle.
         if not self.chosen:
             return
-        actor = await self._caller()
-        if actor is not None:
-            await asyncio.to_thread(presence.record_activity, actor)
+        key = (await self.get_state(AuthState))._session_key()
+        if not key or not presence.activity_report_due(key):
+            return
+        return await self._call(presence.record_activity, limit=throttle.ACTIVITY)

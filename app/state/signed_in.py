@@ -15,6 +15,7 @@ from typing import Any
 
 import reflex as rx
 
+from app.db import attribute_writes
 from app.rules.actors import Actor
 from app.rules.errors import InvalidInput, ServiceError
 from app.services import throttle
@@ -29,8 +30,12 @@ class SignedIn(rx.State, mixin=True):
     """A mixin: each state that inherits it stays a substate of its own name (WorkState, ...)."""
 
     async def _caller(self) -> Actor | None:
-        """The signed-in user of this tab as the database has them now, or None when signed out."""
-        return await (await self.get_state(AuthState))._actor()
+        """The signed-in user of this tab as the database has them now, or None when signed out.
+        The rest of the event's write transactions are counted as this user's (app/db.py)."""
+        actor = await (await self.get_state(AuthState))._actor()
+        if actor is not None:
+            attribute_writes(f"user:{actor.user_id}")
+        return actor
 
     async def _signed_in(self) -> tuple[Actor | None, Any]:
         """(the caller, None), or (None, the redirect to the login page) when signed out."""
@@ -48,25 +53,30 @@ class SignedIn(rx.State, mixin=True):
         setattr(self, errors, dict(error.fields) if isinstance(error, InvalidInput) else {"form": error.message})
 
     async def _call(self, operation: Callable, *args: Any, success: Success = None, errors: str | None = None,
-                    limit: throttle.WriteLimit | None = None):
+                    limit: throttle.WriteLimit = throttle.PAGE_ACTION, reads_only: bool = False):
         """Run `operation(caller, *args)` for the signed-in caller (see _call_as); signed out: to /login."""
         actor, refusal = await self._signed_in()
         if actor is None:
             return refusal
-        return await self._call_as(actor, operation, *args, success=success, errors=errors, limit=limit)
+        return await self._call_as(actor, operation, *args, success=success, errors=errors, limit=limit,
+                                   reads_only=reads_only)
 
     async def _call_as(self, actor: Actor, operation: Callable, *args: Any, success: Success = None,
-                       errors: str | None = None, limit: throttle.WriteLimit | None = None):
+                       errors: str | None = None, limit: throttle.WriteLimit = throttle.PAGE_ACTION,
+                       reads_only: bool = False):
         """Run `operation(actor, *args)` in a thread (services block on the database) and answer
         what the handler returns.
 
-        `limit`: the write throttle counted first (a refused write does not reach the service).
+        `limit`: the write throttle counted first (a refused write does not reach the service):
+        PAGE_ACTION unless the handler names its own kind. Only an operation that never writes
+        (a view's read) is called with `reads_only=True`, which counts nothing
+        (tests/unit/test_page_writes_throttled.py holds the list of those).
         `errors`: the name of the form's dict of field errors, which a refusal fills and a success
         empties; None shows a refusal as a toast. Ids go to the service as the page sent them: it
         answers one that is not a number like a missing one, and a missing one like another
         tenant's."""
         try:
-            if limit is not None:
+            if not reads_only:
                 await asyncio.to_thread(throttle.check_write, actor, limit)
             result = await asyncio.to_thread(operation, actor, *args)
         except ServiceError as error:

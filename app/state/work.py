@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
+from app.rules.errors import ServiceError
 from app.rules.text import text_problem
 from app.rules.timeparse import parse_local_datetime
 from app.services import drafts, follow_ups, tasks, throttle
@@ -203,14 +204,14 @@ class WorkState(SignedIn, rx.State):
             return
         offset = int((await self.get_state(BrowserClock)).utc_offset_minutes)
 
-        def schedule(actor, scheduled_for: str, note: str):
-            # The time is read before the write is counted: a mistyped date costs no allowance.
-            when = parse_local_datetime(scheduled_for, offset, "scheduled_for")
-            throttle.check_write(actor, throttle.SCHEDULE_FOLLOW_UP)
-            return follow_ups.schedule_follow_up(actor, contact.id, when, note)
-
-        return await self._call_as(actor, schedule, _text(form_data.get("scheduled_for")), _text(form_data.get("note")),
-                                   errors="follow_up_errors", success=f"Follow-up with {contact.name} scheduled.")
+        try:  # the time is read before the write is counted: a mistyped date costs no allowance
+            when = parse_local_datetime(_text(form_data.get("scheduled_for")), offset, "scheduled_for")
+        except ServiceError as error:
+            self._show_refusal("follow_up_errors", error)
+            return None
+        return await self._call_as(actor, follow_ups.schedule_follow_up, contact.id, when, _text(form_data.get("note")),
+                                   limit=throttle.SCHEDULE_FOLLOW_UP, errors="follow_up_errors",
+                                   success=f"Follow-up with {contact.name} scheduled.")
 
     @rx.event
     async def suggest_contacts(self, text: str):

@@ -80,7 +80,7 @@ class WorkforceState(SignedIn, rx.State):
             self.history = [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"), "status": e.status, "reason": e.reason}
                             for e in events]
 
-        return await self._call(presence.presence_history, agent_id, success=show)
+        return await self._call(presence.presence_history, agent_id, reads_only=True, success=show)
 
     @rx.event
     def hide_history(self):

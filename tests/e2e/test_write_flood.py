@@ -32,6 +32,7 @@ TOO_MANY = "Too many changes; try again in"
 
 PRESENCE_STATE = "app___state___presence____presence_state"
 WORK_STATE = "app___state___work____work_state"
+WORKFORCE_STATE = "app___state___workforce____workforce_state"
 CONTACTS_STATE = "app___state___contacts____contacts_state"
 ADMIN_STATE = "app___state___admin____admin_state"
 
@@ -194,5 +195,84 @@ def test_a_publish_flood_writes_no_more_than_the_limit(server):
                     "client": "Acme", "status": "Active", "message": "", "type": "Info", "expires_at": ""})
             await _until(lambda: tab.saw(TOO_MANY))  # under the form: form_errors["form"]
             await _settled(lambda: _audit_rows(attacker_id, AuditAction.SYSTEM_STATUS_PUBLISH), PUBLISH.per_minute)
+
+    run_async(scenario())
+
+
+LOOP_ROUNDS = 20  # rounds of the five work events below: 100 page actions, well past PAGE_ACTION's 60
+ACTIVITY_REPORTS = 40  # report_activity in a loop: one per ACTIVITY_REPORT_MIN_SECONDS gets through
+REFUSED_BY_SERVICE = ("No task with that id.", "No draft with that id.", "No chat with that id.",
+                      "cannot become cancelled")
+
+
+def _write_transactions(server: BeaconServer, token: str, user_id: int) -> int:
+    """The write transactions the server opened for `user_id`'s page actions (/api/v1/health)."""
+    import httpx
+
+    answer = httpx.get(f"{server.url}/api/v1/health", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["write_transactions"].get(f"user:{user_id}", 0)
+
+
+def test_a_loop_over_other_tenants_ids_and_finished_work_is_throttled_and_never_takes_the_write_lock(server):
+    """A client admin's script loops cancel_task / approve / reject / close_chat over Globex's ids
+    and cancel_task over its own task cancelled already; an agent's loops report_activity. Each
+    event of the first loop is answered (a refusal toast), past PAGE_ACTION's allowance with "Too
+    many changes"; none of them opens a write transaction on the server (counted there, per user),
+    and the activity loop opens at most one. Before issue 19 these handlers had no throttle and
+    each event took SQLite's write lock (BEGIN IMMEDIATE) before its checks."""
+    from app.services import tasks
+    from app.services.auth import actor_for_email
+    from app.services.chats import close_chat, create_chat
+    from app.services.throttle import PAGE_ACTION
+    from tests.support.factory import ADMIN, api_token, one_of_each
+
+    attacker, attacker_id = _new_user(server, "client_admin", "Acme", "loop-admin")
+    agent, agent_id = _new_user(server, "support_staff", "Acme", "loop-agent")
+    globex = one_of_each("Globex", instructions="loop target", note="loop target", draft_subject="loop target")
+    globex_chat = create_chat(None, "Globex", "loop target chat")
+    own = one_of_each("Acme", instructions="loop own", note="loop own", draft_subject="loop own")
+    tasks.cancel_task(actor_for_email(attacker), own["task"])
+    own_chat = create_chat(None, "Acme", "loop own chat, closed")
+    close_chat(actor_for_email(attacker), own_chat)
+    token = api_token(ADMIN)
+    events = [("cancel_task", {"task_id": globex["task"]}), ("approve", {"draft_id": globex["draft"]}),
+              ("reject", {"draft_id": globex["draft"]}), ("cancel_task", {"task_id": own["task"]})]
+
+    async def scenario():
+        async with _tabs(server, "/", attacker, agent) as (tab, agent_tab):
+            await agent_tab.send(PRESENCE_STATE, "choose", value="Available")  # the tab knows it is an agent's
+            await _settled(lambda: _audit_rows(agent_id, "presence.set"), 1)
+            before = await asyncio.to_thread(_write_transactions, server, token, attacker_id)
+            agent_before = await asyncio.to_thread(_write_transactions, server, token, agent_id)
+
+            for _ in range(LOOP_ROUNDS):
+                for handler, payload in events:
+                    await tab.send(WORK_STATE, handler, **payload)
+                await tab.send(WORKFORCE_STATE, "close_chat", chat_id=globex_chat)
+            for _ in range(ACTIVITY_REPORTS):
+                await agent_tab.send(PRESENCE_STATE, "report_activity")
+
+            sent = LOOP_ROUNDS * (len(events) + 1)
+
+            def answered() -> int:
+                return tab.told_too_many() + sum(
+                    any(words in message for words in REFUSED_BY_SERVICE) for message in tab.received)
+
+            await _until(lambda: answered() >= sent)
+            await agent_tab.send(PRESENCE_STATE, "choose", value="Busy")  # queued behind the reports
+            await _settled(lambda: _audit_rows(agent_id, "presence.set"), 2)
+            await asyncio.sleep(QUIET_S)
+            assert answered() == sent
+            assert tab.told_too_many() >= sent - PAGE_ACTION.per_minute
+            after = await asyncio.to_thread(_write_transactions, server, token, attacker_id)
+            agent_after = await asyncio.to_thread(_write_transactions, server, token, agent_id)
+            assert after - before == 0, f"{after - before} write transactions for {sent} events with nothing to write"
+            # The activity reports: at most one written, plus the "Busy" choice's own.
+            assert agent_after - agent_before <= 2, agent_after - agent_before
+            # Closing the own closed chat again, as the page's button would: nothing to write either.
+            await tab.send(WORKFORCE_STATE, "close_chat", chat_id=own_chat)
+            await asyncio.sleep(QUIET_S)
+            assert await asyncio.to_thread(_write_transactions, server, token, attacker_id) == after
 
     run_async(scenario())

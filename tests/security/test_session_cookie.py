@@ -83,11 +83,15 @@ def test_over_https_the_cookie_is_secure(database):
 
 
 def test_https_named_by_a_trusted_proxy_makes_it_secure_and_by_anyone_else_not(database, monkeypatch):
+    from app.services.users import change_password
+
+    # Through a proxy a demo account signs in only with a password of its own (test_demo_password_remote.py).
+    change_password(None, "ops@acme.demo", "an-own-long-password")
     forwarded = {"X-Forwarded-Proto": "https"}
-    _, flags, _ = set_cookie(sign_in(headers=forwarded))
+    _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers=forwarded))
     assert "Secure" not in flags  # no proxy is trusted (REFLEX_TRUSTED_PROXY_HOPS=0): the header is the client's
     monkeypatch.setattr(auth_api, "trusted_proxy_hops", lambda: 1)
-    _, flags, _ = set_cookie(sign_in(headers=forwarded))
+    _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers=forwarded))
     assert "Secure" in flags
 
 
