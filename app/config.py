@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         description="A Supabase project's JWKS (https://<ref>.supabase.co/auth/v1/.well-known/jwks.json): "
         "access tokens signed with its asymmetric keys are accepted on the API. Empty: not accepted.",
     )
+    supabase_issuer: str = Field(
+        default="",
+        description="The `iss` a Supabase project puts in its access tokens (https://<ref>.supabase.co/auth/v1); "
+        "a token with another issuer is refused. Empty: taken from BEACON_SUPABASE_JWKS_URL (the URL "
+        "before /.well-known/jwks.json); with neither, Supabase access tokens are not accepted.",
+    )
 
     @field_validator("change_log_retention", mode="before")
     @classmethod
@@ -101,6 +107,16 @@ class Settings(BaseSettings):
         if value < MIN_CHANGE_LOG_RETENTION:
             raise ValueError(f"keep the change log at least {MIN_CHANGE_LOG_RETENTION} (listeners read it)")
         return value
+
+    @property
+    def supabase_token_issuer(self) -> str:
+        """The issuer Supabase access tokens must name: the setting, or the JWKS URL's auth base."""
+        if self.supabase_issuer:
+            return self.supabase_issuer.rstrip("/")
+        suffix = "/.well-known/jwks.json"
+        if self.supabase_jwks_url.endswith(suffix):
+            return self.supabase_jwks_url[: -len(suffix)]
+        return ""
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,7 +9,9 @@ as Supabase signs it:
   not know (a rotation), at most once per JWKS_MIN_REFRESH_SECONDS whatever callers send.
 The algorithm the token names picks the way, never a key of the other kind (an RS256 public key
 used as an HS256 secret is the classic forgery). Audience `authenticated` (the anon and
-service_role keys are not users), expiry checked with a small leeway.
+service_role keys are not users), issuer the configured project's (BEACON_SUPABASE_ISSUER, or the
+JWKS URL's auth base: another project's token, even one signed with a shared or leaked legacy
+secret, is refused), expiry checked with a small leeway.
 
 Unknown, expired, forged or unlinked tokens are NotAuthenticated (401); what the user may do is
 the services' business as for any caller (403).
@@ -17,6 +19,7 @@ the services' business as for any caller (403).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -30,6 +33,8 @@ from app.models import User
 from app.rules.actors import Actor
 from app.rules.errors import NotAuthenticated
 from app.services.auth import _actor
+
+log = logging.getLogger("beacon.supabase_auth")
 
 AUDIENCE = "authenticated"  # what Supabase Auth puts in a signed-in user's access token
 SYMMETRIC_ALGORITHM = "HS256"
@@ -46,6 +51,8 @@ NOT_VALID = "This Supabase access token is not valid."
 EXPIRED = "This Supabase access token has expired."
 NOT_LINKED = "This Supabase user is not linked to a Beacon user (beacon user link)."
 NOT_ACCEPTED = "Supabase access tokens are not accepted here."
+# What a caller learns when the key set cannot be read: nothing of the URL or the error (logged).
+KEYS_UNAVAILABLE = "This Supabase access token could not be checked now; try again later."
 
 
 def looks_like_jwt(token: str) -> bool:
@@ -54,39 +61,63 @@ def looks_like_jwt(token: str) -> bool:
 
 
 class SigningKeys:
-    """A Supabase project's JWKS: cached, fetched again for an unknown key id (rate-limited)."""
+    """A Supabase project's JWKS: cached, fetched again for an unknown key id (rate-limited).
+
+    The fetch runs outside the lock and single-flight: one caller fetches, those that need the
+    same fetch wait for it (at most its timeout), and a caller whose key is already known never
+    waits behind the network. A failed fetch is logged here; the caller gets a 401 that says
+    nothing of the URL or the error, and keys fetched before stay in use."""
 
     def __init__(self, url: str, min_refresh_seconds: float = JWKS_MIN_REFRESH_SECONDS):
         self.url = url
         self.min_refresh_seconds = min_refresh_seconds
-        self._client = jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=JWKS_CACHE_SECONDS,
+        # No cache in PyJWT's client: this class caches, so that nothing of it is read under a lock.
+        self._client = jwt.PyJWKClient(url, cache_jwk_set=False, cache_keys=False,
                                        timeout=JWKS_FETCH_TIMEOUT_SECONDS)
-        self._lock = threading.Lock()
-        self._last_fetch = float("-inf")
+        self._lock = threading.Lock()  # guards the fields below; never held over the network
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = float("-inf")  # the last successful fetch
+        self._last_fetch = float("-inf")  # the last attempt, successful or not
+        self._in_flight: threading.Event | None = None
 
-    def _keys(self, refresh: bool) -> dict[str, jwt.PyJWK]:
+    def _fetch(self) -> dict[str, jwt.PyJWK] | None:
         try:
-            return {key.key_id: key for key in self._client.get_signing_keys(refresh=refresh) if key.key_id}
-        except jwt.PyJWKClientError as error:
-            raise NotAuthenticated(f"Could not read the Supabase project's signing keys ({error}).") from None
+            return {key.key_id: key for key in self._client.get_signing_keys() if key.key_id}
+        except Exception as error:  # noqa: BLE001 - whatever the network or the body did
+            log.warning("Could not read the Supabase signing keys at %s: %s", self.url, error)
+            return None
 
     def key_for(self, kid: str | None) -> jwt.PyJWK:
         if not kid:
             raise NotAuthenticated(NOT_VALID)
         with self._lock:
-            first = self._last_fetch == float("-inf")
-            keys = self._keys(refresh=False)
-            if first:
-                self._last_fetch = time.monotonic()
-            if kid in keys:
-                return keys[kid]
-            if time.monotonic() - self._last_fetch < self.min_refresh_seconds:
-                raise NotAuthenticated(NOT_VALID)
-            self._last_fetch = time.monotonic()
-            keys = self._keys(refresh=True)
-        if kid not in keys:
-            raise NotAuthenticated(NOT_VALID)
-        return keys[kid]
+            now = time.monotonic()
+            fresh = now - self._fetched_at < JWKS_CACHE_SECONDS
+            if kid in self._keys and (fresh or self._in_flight is not None):
+                return self._keys[kid]  # a known key never waits for a refresh of the set
+            if self._in_flight is not None:
+                flight, leader = self._in_flight, False
+            elif now - self._last_fetch < self.min_refresh_seconds:
+                flight, leader = None, False  # rate-limited: what we have is the answer
+            else:
+                flight, leader = threading.Event(), True
+                self._in_flight = flight
+                self._last_fetch = now
+        if leader:
+            keys = self._fetch()
+            with self._lock:
+                if keys is not None:
+                    self._keys, self._fetched_at = keys, time.monotonic()
+                self._in_flight = None
+                flight.set()
+        elif flight is not None:
+            flight.wait(JWKS_FETCH_TIMEOUT_SECONDS + 1)
+        with self._lock:
+            key = self._keys.get(kid)
+            unavailable = not self._keys and self._fetched_at == float("-inf")
+        if key is None:
+            raise NotAuthenticated(KEYS_UNAVAILABLE if unavailable else NOT_VALID)
+        return key
 
 
 _signing_keys: dict[str, SigningKeys] = {}
@@ -123,10 +154,13 @@ def verified_claims(token: str) -> dict:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError:
         raise NotAuthenticated(NOT_VALID) from None
+    issuer = get_settings().supabase_token_issuer
+    if not issuer:
+        raise NotAuthenticated(NOT_ACCEPTED)  # no project named: no token is this project's
     key, algorithm = _verification_key(header)
     try:
-        return jwt.decode(token, key, algorithms=[algorithm], audience=AUDIENCE,
-                          leeway=CLOCK_LEEWAY_SECONDS, options={"require": ["exp", "sub", "aud"]})
+        return jwt.decode(token, key, algorithms=[algorithm], audience=AUDIENCE, issuer=issuer,
+                          leeway=CLOCK_LEEWAY_SECONDS, options={"require": ["exp", "sub", "aud", "iss"]})
     except jwt.ExpiredSignatureError:
         raise NotAuthenticated(EXPIRED) from None
     except jwt.InvalidTokenError:

@@ -14,6 +14,7 @@ from supabase_functions.errors import FunctionsHttpError
 from tests.conftest import drop_postgres_database, use_database
 from tests.e2e.conftest import reset_system_status, sign_in, start_server, stop_server
 from tests.support.supabase import (
+    ISSUER,
     JWT_SECRET,
     access_token,
     add_auth_user,
@@ -29,7 +30,8 @@ def project(tmp_path_factory):
 
     database_url = create_supabase_database()
     process, running = start_server(tmp_path_factory.mktemp("beacon-supabase"),
-                                    {"BEACON_SUPABASE_JWT_SECRET": JWT_SECRET}, database_url=database_url,
+                                    {"BEACON_SUPABASE_JWT_SECRET": JWT_SECRET, "BEACON_SUPABASE_ISSUER": ISSUER},
+                                    database_url=database_url,
                                     prepare=False)
     try:
         people = {}

@@ -8,7 +8,9 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +24,7 @@ from app.config import reset_settings_cache
 from app.services import supabase_auth
 from app.services.users import link_auth_user
 from tests.support.api import call_api
-from tests.support.supabase import JWT_SECRET, access_token, claims_of
+from tests.support.supabase import ISSUER, JWT_SECRET, access_token, claims_of
 
 FUNCTION = "/functions/v1/set-system-status"
 MAINTENANCE = {"client_id": None, "status": "maintenance", "message": "Through Supabase", "type": "warning"}
@@ -32,6 +34,7 @@ MAINTENANCE = {"client_id": None, "status": "maintenance", "message": "Through S
 def linked(database, monkeypatch) -> dict[str, uuid.UUID]:
     """The demo users linked to Supabase Auth users, and the project's JWT secret configured."""
     monkeypatch.setenv("BEACON_SUPABASE_JWT_SECRET", JWT_SECRET)
+    monkeypatch.setenv("BEACON_SUPABASE_ISSUER", ISSUER)
     reset_settings_cache()
     people = {email: uuid.uuid4() for email in ("admin@beacon.demo", "ops@acme.demo", "sam@acme.demo")}
     for email, auth_user_id in people.items():
@@ -69,6 +72,7 @@ def test_the_function_checks_its_body_as_the_api_does(linked):
 
 @pytest.mark.parametrize("forgery", [
     "another secret", "expired", "the anon key", "unsigned", "a garbled token", "no subject", "another audience",
+    "another project", "no issuer",
 ])
 def test_a_forged_or_stale_token_is_401(linked, forgery):
     admin = linked["admin@beacon.demo"]
@@ -81,6 +85,10 @@ def test_a_forged_or_stale_token_is_401(linked, forgery):
         "no subject": lambda: jwt.encode({k: v for k, v in claims_of(admin).items() if k != "sub"}, JWT_SECRET,
                                          algorithm="HS256"),
         "another audience": lambda: access_token(admin, aud="service_role"),
+        # Another Supabase project's token, signed with the same (shared, leaked or default) secret.
+        "another project": lambda: access_token(admin, iss="https://someoneelse.supabase.co/auth/v1"),
+        "no issuer": lambda: jwt.encode({k: v for k, v in claims_of(admin).items() if k != "iss"}, JWT_SECRET,
+                                        algorithm="HS256"),
     }[forgery]()
     answer = call_api("POST", FUNCTION, token, json=MAINTENANCE)
     assert answer.status_code == 401, forgery
@@ -119,6 +127,14 @@ def test_without_a_configured_secret_supabase_tokens_are_401(linked, monkeypatch
     assert answer.json()["error"]["message"] == supabase_auth.NOT_ACCEPTED
 
 
+def test_without_a_known_issuer_supabase_tokens_are_401(linked, monkeypatch):
+    monkeypatch.delenv("BEACON_SUPABASE_ISSUER")
+    reset_settings_cache()
+    answer = call_api("GET", "/api/v1/system-status", access_token(linked["admin@beacon.demo"]))
+    assert answer.status_code == 401
+    assert answer.json()["error"]["message"] == supabase_auth.NOT_ACCEPTED
+
+
 def test_beacons_own_api_tokens_work_beside_them(linked):
     from app.services.tokens import create_token
 
@@ -142,11 +158,13 @@ class KeyServer:
     def __init__(self):
         self.keys: dict[str, ec.EllipticCurvePrivateKey] = {}
         self.fetches = 0
+        self.delay = 0.0  # seconds each fetch takes
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the http.server API
                 server.fetches += 1
+                time.sleep(server.delay)
                 body = json.dumps({"keys": [server.public_jwk(kid) for kid in server.keys]}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -224,3 +242,54 @@ def test_the_public_key_used_as_an_hs256_secret_is_refused(linked, key_server):
     forged = hs256_by_hand({"alg": "HS256", "typ": "JWT", "kid": kid}, claims_of(linked["admin@beacon.demo"]),
                            public_pem)  # PyJWT itself refuses to sign with a public key
     assert call_api("POST", FUNCTION, forged, json=MAINTENANCE).status_code == 401
+
+
+def test_the_issuer_is_taken_from_the_jwks_url(linked, key_server, monkeypatch):
+    monkeypatch.delenv("BEACON_SUPABASE_ISSUER")
+    reset_settings_cache()
+    kid = key_server.add_key()
+    project = key_server.url.removesuffix("/.well-known/jwks.json")
+    own = jwt.encode({**claims_of(linked["sam@acme.demo"]), "iss": project}, key_server.keys[kid],
+                     algorithm="ES256", headers={"kid": kid})
+    assert call_api("GET", "/api/v1/system-status", own).status_code == 200
+    other = key_server.sign(kid, linked["sam@acme.demo"])  # iss: the CLI's local project, not this one
+    assert call_api("GET", "/api/v1/system-status", other).status_code == 401
+
+
+def test_a_key_set_that_cannot_be_read_is_logged_not_told(linked, monkeypatch, caplog):
+    """The attacker sends a token with a key id while the JWKS URL fails: the 401 says nothing of
+    the URL, the host or the error; the log does."""
+    monkeypatch.delenv("BEACON_SUPABASE_JWT_SECRET")
+    monkeypatch.setenv("BEACON_SUPABASE_JWKS_URL", "http://127.0.0.1:9/internal-secret-path/.well-known/jwks.json")
+    reset_settings_cache()
+    token = jwt.encode(claims_of(linked["admin@beacon.demo"]), ec.generate_private_key(ec.SECP256R1()),
+                       algorithm="ES256", headers={"kid": "k1"})
+    with caplog.at_level(logging.WARNING, logger="beacon.supabase_auth"):
+        answer = call_api("GET", "/api/v1/system-status", token)
+    assert answer.status_code == 401
+    assert answer.json()["error"]["message"] == supabase_auth.KEYS_UNAVAILABLE
+    for leak in ("127.0.0.1", "internal-secret-path", "refused", "Errno", "jwks"):
+        assert leak not in answer.text
+    assert "internal-secret-path" in caplog.text
+
+
+def test_a_slow_key_set_fetch_is_single_flight_and_holds_no_lock(key_server):
+    """Twenty callers with a rotated key id while the key server takes a second: one fetch, and a
+    caller with a known key is answered meanwhile instead of queueing behind the network."""
+    keys = supabase_auth.SigningKeys(key_server.url, min_refresh_seconds=0)
+    known = key_server.add_key()
+    keys.key_for(known)
+    rotated = key_server.add_key()
+    key_server.delay = 1.0
+    found: list[str] = []
+    callers = [threading.Thread(target=lambda: found.append(keys.key_for(rotated).key_id)) for _ in range(20)]
+    for caller in callers:
+        caller.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    assert keys.key_for(known).key_id == known
+    assert time.monotonic() - started < 0.2
+    for caller in callers:
+        caller.join()
+    assert found == [rotated] * 20
+    assert key_server.fetches == 2

@@ -25,6 +25,7 @@ from tests.conftest import create_postgres_database, prepare_database
 
 JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"  # Supabase CLI's local default
 ACCESS_TOKEN_SECONDS = 3600  # Supabase's default access token lifetime
+ISSUER = "http://127.0.0.1:54321/auth/v1"  # what the Supabase CLI's local project signs as `iss`
 
 ROLES_SQL = """
 DO $$
@@ -115,8 +116,8 @@ def claims_of(auth_user_id: uuid.UUID | None, role: str = "authenticated") -> di
     """The claims Supabase Auth signs into an access token (None: the anon key's)."""
     now = int(time.time())
     if auth_user_id is None:
-        return {"iss": "supabase", "role": "anon", "iat": now, "exp": now + ACCESS_TOKEN_SECONDS}
-    return {"iss": "supabase", "sub": str(auth_user_id), "aud": "authenticated", "role": role,
+        return {"iss": ISSUER, "role": "anon", "iat": now, "exp": now + ACCESS_TOKEN_SECONDS}
+    return {"iss": ISSUER, "sub": str(auth_user_id), "aud": "authenticated", "role": role,
             "iat": now, "exp": now + ACCESS_TOKEN_SECONDS, "aal": "aal1", "session_id": str(uuid.uuid4())}
 
 
