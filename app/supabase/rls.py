@@ -124,13 +124,34 @@ def _create_helpers(bind) -> None:
         bind.execute(sa.text(f"GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.{name} TO {READER_ROLE}"))
 
 
+def sequences_of(bind, table: str) -> list[str]:
+    """The sequences behind `table`'s serial and identity columns."""
+    return list(bind.execute(sa.text(
+        "SELECT s.relname FROM pg_class s "
+        "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid "
+        "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+        "JOIN pg_class t ON t.oid = d.refobjid "
+        "WHERE s.relkind = 'S' AND t.relnamespace = 'public'::regnamespace AND t.relname = :table "
+        "ORDER BY 1"
+    ), {"table": table}).scalars())
+
+
+def revoke_sequences(bind, table: str) -> None:
+    """Supabase's default privileges give the API roles ALL on every new sequence: with them
+    `anon` could call setval() on users_id_seq and make every insert collide, or read how many
+    rows a table ever had. Beacon's own connection owns them and is the only one to use them."""
+    for sequence in sequences_of(bind, table):
+        bind.execute(sa.text(f'REVOKE ALL ON SEQUENCE public."{sequence}" FROM {", ".join(API_ROLES)}'))
+
+
 def protect_table(bind, table: str, access: str) -> None:
-    """RLS on `table`; no privilege for the API roles, but SELECT for `authenticated` under a
-    policy when `access` lets it read something. Later migrations call it for their new tables
-    (on a Supabase database: `if rls.is_protected(bind)`)."""
+    """RLS on `table`; no privilege for the API roles (on the table and its sequences), but
+    SELECT for `authenticated` under a policy when `access` lets it read something. Later
+    migrations call it for their new tables (on a Supabase database: `if rls.is_protected(bind)`)."""
     condition = READ_CONDITIONS[access]
     bind.execute(sa.text(f"ALTER TABLE public.{table} ENABLE ROW LEVEL SECURITY"))
     bind.execute(sa.text(f"REVOKE ALL ON TABLE public.{table} FROM {', '.join(API_ROLES)}"))
+    revoke_sequences(bind, table)
     if condition is not None:
         bind.execute(sa.text(f"GRANT SELECT ON TABLE public.{table} TO {READER_ROLE}"))
         bind.execute(sa.text(
@@ -140,10 +161,13 @@ def protect_table(bind, table: str, access: str) -> None:
 
 
 def unprotect_table(bind, table: str) -> None:
-    """Undo `protect_table`: the grants go back to Supabase's defaults for a new public table."""
+    """Undo `protect_table`'s policy, and leave the table shut: RLS stays on (no policy: no row)
+    and the API roles get no privilege back. A downgrade of a security migration must never
+    hand password hashes, session digests or a tenant's rows to the public anon key."""
     bind.execute(sa.text(f"DROP POLICY IF EXISTS {READ_POLICY} ON public.{table}"))
-    bind.execute(sa.text(f"ALTER TABLE public.{table} DISABLE ROW LEVEL SECURITY"))
-    bind.execute(sa.text(f"GRANT ALL ON TABLE public.{table} TO {', '.join(API_ROLES)}"))
+    bind.execute(sa.text(f"ALTER TABLE public.{table} ENABLE ROW LEVEL SECURITY"))
+    bind.execute(sa.text(f"REVOKE ALL ON TABLE public.{table} FROM {', '.join(API_ROLES)}"))
+    revoke_sequences(bind, table)
 
 
 def _publication_state(bind) -> tuple[bool, bool, set[str]]:

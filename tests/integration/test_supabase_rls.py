@@ -237,7 +237,9 @@ def test_a_downgrade_removes_it_cleanly_and_an_upgrade_puts_it_back():
     try:
         command.downgrade(alembic_config(), "0006")
         before = database_protection(url)
-        assert before["rls"] == [] and before["publication"] == []
+        assert before["policies"] == [] and before["publication"] == [] and before["schemas"] == []
+        # Shut, not re-opened: RLS stays on without a policy, and the API roles hold nothing.
+        assert before["rls"] and {grantee for _, grantee, _ in before["grants"]} <= {"service_role"}
         upgrade_database()
         protected = database_protection(url)
         assert protected["rls"] and protected["policies"]
@@ -248,6 +250,40 @@ def test_a_downgrade_removes_it_cleanly_and_an_upgrade_puts_it_back():
     finally:
         drop_postgres_database(url)
         reset_settings_cache()
+
+
+def test_after_a_downgrade_the_anon_key_still_reads_no_secret():
+    """The attacker holds the project's public anon key and waits for a rollback below 0007."""
+    url = create_supabase_database()
+    try:
+        command.downgrade(alembic_config(), "0006")
+        for table in ("users", "auth_sessions", "api_tokens", "contacts", "chats"):
+            for role in ("anon", "authenticated"):
+                with pytest.raises(pg_errors.InsufficientPrivilege):
+                    seen_by(url, role, claims_of(None), table)
+                assert refused(url, role, claims_of(None), f"TRUNCATE {table} CASCADE")
+        with pytest.raises(pg_errors.InsufficientPrivilege):
+            seen_by(url, "anon", claims_of(None), "users_id_seq")
+    finally:
+        drop_postgres_database(url)
+        reset_settings_cache()
+
+
+@pytest.mark.parametrize("table", EVERY_BEACON_TABLE)
+def test_no_api_role_touches_a_beacon_sequence(project, table):
+    """setval() on users_id_seq by the anon key would make every later insert collide."""
+    with psycopg.connect(project["url"]) as conn:
+        sequences = [row[0] for row in conn.execute(
+            "SELECT s.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+            "JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S' AND t.relname = %s", (table,))]
+    assert sequences or table == "alembic_version"
+    for sequence in sequences:
+        for role, claims in (("anon", claims_of(None)),
+                             ("authenticated", claims_of(project["people"]["admin@beacon.demo"]))):
+            for statement in (f"SELECT setval('public.{sequence}', 1)", f"SELECT nextval('public.{sequence}')",
+                              f"SELECT last_value FROM public.{sequence}"):
+                with pytest.raises(pg_errors.InsufficientPrivilege), as_api_role(project["url"], role, claims) as conn:
+                    conn.execute(statement)
 
 
 def test_plain_postgres_gets_the_column_and_nothing_of_supabase(postgres_database):

@@ -6,8 +6,9 @@ Beacon user signs in as (`beacon user link`). On a database prepared as Supabase
 every Beacon table with the policies of app/supabase/rls.py and adds the live tables to the
 supabase_realtime publication; on SQLite and plain PostgreSQL that part does nothing.
 
-The downgrade removes all of it; on a Supabase database the tables' grants go back to what
-Supabase gives a new public table (everything, to anon and authenticated).
+The downgrade removes the column, the policies, the helpers and the publication entries, and
+leaves every table shut to the API roles (RLS on without a policy, no privilege): it never gives
+anon and authenticated back the grants Supabase gives a new public table.
 
 Revision ID: 0007
 Revises: 0006
