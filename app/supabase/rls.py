@@ -50,6 +50,9 @@ LIVE_TABLES = ("agent_status", "system_messages", "agent_tasks", "drafts", "foll
 
 IS_PLATFORM_ADMIN = f"(SELECT {HELPER_SCHEMA}.caller_is_platform_admin())"
 CALLER_CLIENT = f"(SELECT {HELPER_SCHEMA}.caller_client_id())"  # a sub-select: evaluated once per query
+# Migration 0009's helpers (see ROLE_AWARE_ACCESS).
+CALLER_ROLE = f"(SELECT {HELPER_SCHEMA}.caller_role())"
+CALLER_HUMAN_AGENT = f"(SELECT {HELPER_SCHEMA}.caller_human_agent_id())"
 
 
 def readable_tables() -> tuple[str, ...]:
@@ -83,7 +86,18 @@ CLIENT_ROWS = "client rows"  # rows of the caller's client
 SHARED_ROWS = "shared rows"  # rows of the caller's client and the global rows (client_id NULL)
 OWN_CLIENT = "own client"  # the clients table: the caller's client's row
 PRIVATE = "private"  # nothing
+# Since migration 0009: what Beacon's own pages show a role, no more.
+CHATS_OF_ADMINS_AND_ASSIGNEE = "chats of admins and the assigned agent"  # subjects are for admins
+LIVE_MESSAGES = "live messages"  # shared rows, but withdrawn or expired messages only to platform admins
+PLATFORM_ADMINS_ONLY = "platform admins only"  # the uptime history: the admin page's
+_SHARED = f"(client_id = {CALLER_CLIENT} OR (client_id IS NULL AND {CALLER_CLIENT} IS NOT NULL))"
 READ_CONDITIONS = {
+    CHATS_OF_ADMINS_AND_ASSIGNEE:
+        f"{IS_PLATFORM_ADMIN} OR (client_id = {CALLER_CLIENT} "
+        f"AND ({CALLER_ROLE} = '{Role.CLIENT_ADMIN}' OR human_agent_id = {CALLER_HUMAN_AGENT}))",
+    LIVE_MESSAGES:
+        f"{IS_PLATFORM_ADMIN} OR ({_SHARED} AND is_active AND (expires_at IS NULL OR expires_at > now()))",
+    PLATFORM_ADMINS_ONLY: IS_PLATFORM_ADMIN,
     CLIENT_ROWS: f"{IS_PLATFORM_ADMIN} OR client_id = {CALLER_CLIENT}",
     SHARED_ROWS: f"{IS_PLATFORM_ADMIN} OR client_id = {CALLER_CLIENT} "
                  f"OR (client_id IS NULL AND {CALLER_CLIENT} IS NOT NULL)",
@@ -101,6 +115,46 @@ def access_of(table: str) -> str:
     return OWN_CLIENT if table == CLIENTS_TABLE else PRIVATE
 
 
+# Migration 0009: the policies that follow the caller's role, and what they replaced (its downgrade).
+ROLE_AWARE_ACCESS = {
+    "chats": (CHATS_OF_ADMINS_AND_ASSIGNEE, CLIENT_ROWS),
+    "system_messages": (LIVE_MESSAGES, SHARED_ROWS),
+    "status_intervals": (PLATFORM_ADMINS_ONLY, SHARED_ROWS),
+}
+ROLE_HELPERS = {
+    "caller_role() RETURNS text":
+        "SELECT u.role FROM public.users u WHERE u.auth_user_id = auth.uid() AND u.is_active",
+    "caller_human_agent_id() RETURNS integer":
+        "SELECT h.id FROM public.human_agents h JOIN public.users u ON u.id = h.user_id "
+        "WHERE u.auth_user_id = auth.uid() AND u.is_active",
+}
+
+
+def create_helper(bind, signature: str, body: str) -> None:
+    """A SECURITY DEFINER function of the helper schema that only `authenticated` may call."""
+    bind.execute(sa.text(
+        f"CREATE FUNCTION {HELPER_SCHEMA}.{signature} LANGUAGE sql STABLE SECURITY DEFINER "
+        f"SET search_path = '' AS $$ {body} $$"
+    ))
+    name = signature.split(" RETURNS")[0]
+    bind.execute(sa.text(f"REVOKE ALL ON FUNCTION {HELPER_SCHEMA}.{name} FROM PUBLIC"))
+    bind.execute(sa.text(f"GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.{name} TO {READER_ROLE}"))
+
+
+def drop_helper(bind, signature: str) -> None:
+    bind.execute(sa.text(f"DROP FUNCTION IF EXISTS {HELPER_SCHEMA}.{signature.split(' RETURNS')[0]}"))
+
+
+def replace_policy(bind, table: str, access: str) -> None:
+    """`table`'s read policy, now with the condition of `access` (one statement's transaction)."""
+    condition = READ_CONDITIONS[access]
+    bind.execute(sa.text(f"DROP POLICY IF EXISTS {READ_POLICY} ON public.{table}"))
+    bind.execute(sa.text(
+        f"CREATE POLICY {READ_POLICY} ON public.{table} AS PERMISSIVE FOR SELECT TO {READER_ROLE} "
+        f"USING ({condition})"
+    ))
+
+
 def _create_helpers(bind) -> None:
     bind.execute(sa.text(f"CREATE SCHEMA {HELPER_SCHEMA}"))
     bind.execute(sa.text(f"REVOKE ALL ON SCHEMA {HELPER_SCHEMA} FROM PUBLIC"))
@@ -115,13 +169,7 @@ def _create_helpers(bind) -> None:
             f"AND u.is_active AND u.role = '{Role.PLATFORM_ADMIN}')",
     }
     for signature, body in helpers.items():
-        bind.execute(sa.text(
-            f"CREATE FUNCTION {HELPER_SCHEMA}.{signature} LANGUAGE sql STABLE SECURITY DEFINER "
-            f"SET search_path = '' AS $$ {body} $$"
-        ))
-        name = signature.split(" RETURNS")[0]
-        bind.execute(sa.text(f"REVOKE ALL ON FUNCTION {HELPER_SCHEMA}.{name} FROM PUBLIC"))
-        bind.execute(sa.text(f"GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.{name} TO {READER_ROLE}"))
+        create_helper(bind, signature, body)
 
 
 def sequences_of(bind, table: str) -> list[str]:

@@ -37,6 +37,13 @@ INSERT INTO agent_status (client_id, status, updated_at) VALUES (NULL, 'active',
 INSERT INTO system_messages (client_id, type, message, is_active, created_at, updated_at)
     VALUES (NULL, 'info', 'For all', true, now(), now()), (%(acme)s, 'warning', 'For Acme', true, now(), now()),
            (%(globex)s, 'error', 'For Globex', true, now(), now());
+INSERT INTO system_messages (client_id, type, message, is_active, created_at, updated_at)
+    VALUES (%(acme)s, 'warning', 'Withdrawn for Acme', false, now(), now()),
+           (NULL, 'info', 'Withdrawn for all', false, now(), now());
+INSERT INTO system_messages (client_id, type, message, is_active, expires_at, created_at, updated_at)
+    VALUES (%(acme)s, 'info', 'Expired for Acme', true, now() - interval '1 hour', now(), now());
+UPDATE chats SET human_agent_id = (SELECT h.id FROM human_agents h JOIN users u ON u.id = h.user_id
+    WHERE u.email = 'kim@acme.demo') WHERE id = (SELECT min(id) FROM chats WHERE client_id = %(acme)s);
 INSERT INTO agent_tasks (client_id, ai_agent_id, contact_id, kind, status, instructions, attempts, created_at, updated_at)
     SELECT c.client_id, a.id, c.id, 'outreach', 'completed', '', 1, now(), now()
     FROM contacts c JOIN ai_agents a ON a.client_id = c.client_id;
@@ -78,8 +85,9 @@ def refused(url: str, role: str, claims: dict | None, statement: str) -> bool:
 
 @pytest.fixture(scope="module")
 def project() -> dict:
-    """A Supabase-like database, migrated and seeded, with rows in every tenant table and three
-    Supabase Auth users: one linked to Acme's client admin, one to the platform admin, one not."""
+    """A Supabase-like database, migrated and seeded, with rows in every tenant table and four
+    Supabase Auth users: linked to Acme's client admin, to the platform admin, to Acme's support
+    staff kim (assigned one of Acme's chats), and one linked to nobody."""
     url = create_supabase_database()
     try:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -87,9 +95,9 @@ def project() -> dict:
             for statement in filter(str.strip, TEST_ROWS_SQL.split(";")):
                 conn.execute(statement, {"acme": ids["Acme"], "globex": ids["Globex"]})
         people = {}
-        for email in ("ops@acme.demo", "admin@beacon.demo", "stranger@example.com"):
+        for email in ("ops@acme.demo", "admin@beacon.demo", "kim@acme.demo", "stranger@example.com"):
             people[email] = add_auth_user(url, email)
-        for email in ("ops@acme.demo", "admin@beacon.demo"):
+        for email in ("ops@acme.demo", "admin@beacon.demo", "kim@acme.demo"):
             result = CliRunner().invoke(main, ["user", "link", "--email", email,
                                                "--auth-user-id", str(people[email])])
             assert result.exit_code == 0, result.output
@@ -113,15 +121,52 @@ def test_anon_reads_no_row(project, table):
         seen_by(project["url"], "anon", claims_of(None), table)
 
 
-@pytest.mark.parametrize("table", TENANT_TABLES)
+LIVE = "is_active AND (expires_at IS NULL OR expires_at > now())"
+
+
+@pytest.mark.parametrize("table", [table for table in TENANT_TABLES if table != "status_intervals"])
 def test_an_acme_client_admin_reads_exactly_acmes_rows(project, table):
     url, acme, globex = project["url"], project["clients"]["Acme"], project["clients"]["Globex"]
     claims = claims_of(project["people"]["ops@acme.demo"])
     shared = table in rls.SHARED_TABLES + LATER_SHARED_TABLES
     own = f"client_id = {acme}" + (" OR client_id IS NULL" if shared else "")
+    if table == "system_messages":
+        own = f"({own}) AND {LIVE}"  # withdrawn and expired messages: platform admins only
     assert owner_count(url, table, f"client_id = {acme}") > 0
     assert seen_by(url, "authenticated", claims, table) == owner_count(url, table, own)
     assert seen_by(url, "authenticated", claims, table, f"client_id = {globex}") == 0
+
+
+def test_support_staff_read_only_the_chats_assigned_to_them(project):
+    """kim, Acme's support staff, queries /rest/v1/chats with her own access token."""
+    url, acme = project["url"], project["clients"]["Acme"]
+    kim = claims_of(project["people"]["kim@acme.demo"])
+    with as_api_role(url, "authenticated", kim) as conn:
+        seen = conn.execute("SELECT c.id FROM chats c ORDER BY 1").fetchall()
+    with psycopg.connect(url) as conn:
+        assigned = conn.execute(
+            "SELECT c.id FROM chats c JOIN human_agents h ON h.id = c.human_agent_id JOIN users u ON u.id = h.user_id "
+            "WHERE u.email = 'kim@acme.demo' ORDER BY 1").fetchall()
+    assert assigned and seen == assigned
+    assert owner_count(url, "chats", f"client_id = {acme}") > len(assigned)
+    assert seen_by(url, "authenticated", claims_of(project["people"]["ops@acme.demo"]), "chats") == \
+        owner_count(url, "chats", f"client_id = {acme}")
+
+
+def test_support_staff_read_live_messages_only(project):
+    url, acme = project["url"], project["clients"]["Acme"]
+    kim = claims_of(project["people"]["kim@acme.demo"])
+    assert owner_count(url, "system_messages", f"(client_id = {acme} OR client_id IS NULL) AND NOT ({LIVE})") > 0
+    assert seen_by(url, "authenticated", kim, "system_messages", f"NOT ({LIVE})") == 0
+    assert seen_by(url, "authenticated", kim, "system_messages") == \
+        owner_count(url, "system_messages", f"(client_id = {acme} OR client_id IS NULL) AND {LIVE}")
+
+
+@pytest.mark.parametrize("who", ["ops@acme.demo", "kim@acme.demo"])
+def test_only_platform_admins_read_the_uptime_history(project, who):
+    url = project["url"]
+    assert owner_count(url, "status_intervals") > 0
+    assert seen_by(url, "authenticated", claims_of(project["people"][who]), "status_intervals") == 0
 
 
 def test_a_client_admin_reads_their_own_client_row_only(project):
@@ -182,7 +227,8 @@ def test_the_policy_helpers_are_security_definer_with_a_fixed_search_path(projec
         callable_by_anon = conn.execute(
             "SELECT bool_or(has_function_privilege('anon', oid, 'EXECUTE')) FROM pg_proc "
             "WHERE pronamespace = 'beacon_rls'::regnamespace").fetchone()[0]
-    assert [name for name, _, _ in helpers] == ["caller_client_id", "caller_is_platform_admin"]
+    assert [name for name, _, _ in helpers] == ["caller_client_id", "caller_human_agent_id",
+                                                 "caller_is_platform_admin", "caller_role"]
     assert all(definer and config == ['search_path=""'] for _, definer, config in helpers)
     assert callable_by_anon is False
 
