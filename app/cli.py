@@ -452,6 +452,27 @@ def db_upgrade(create) -> None:
     click.echo("Database is at the newest schema.")
 
 
+@db.command("protect")
+def db_protect() -> None:
+    """On a Supabase database: shut Beacon's tables to its API roles as migrations 0007-0009 do
+    (for a database migrated elsewhere and restored into a project, or opened by hand)."""
+    from app.db import get_engine
+    from app.supabase import rls
+
+    with get_engine().begin() as connection:
+        if not rls.is_supabase_database(connection):
+            click.echo("Not a Supabase database (no auth.uid() and API roles): nothing to protect.")
+            return
+        before = rls.protection_problems(connection)
+        rls.secure(connection)
+        after = rls.protection_problems(connection)
+    if after:
+        _fail("still open: " + "; ".join(after), EXIT_SERVICE_ERROR)
+    for problem in before:
+        click.echo(f"shut: {problem}")
+    click.echo("Every Beacon table is shut to Supabase's API roles but for the read policies.")
+
+
 @main.command("doctor", needs_database=False)
 @click.option("--host", default=None, help="The address to check (default: HOST, else Reflex's backend_host).")
 @click.option("--port", default=None, type=click.IntRange(1, 65535),

@@ -2,7 +2,8 @@
 what to run or change. It reads and probes; it creates, migrates and writes nothing.
 
 The checks: the BEACON_ configuration; the database (there, answering, at the newest migration:
-app/preflight.py, the same check every command, the worker and the server make); Redis when
+app/preflight.py, the same check every command, the worker and the server make; on a Supabase
+database, its Beacon tables shut to the API roles, as the server checks at start); Redis when
 REFLEX_REDIS_URL is set; the wake signal the change feed and the worker sleep on (inotify on the
 SQLite database's folder, or LISTEN/NOTIFY on PostgreSQL: one test notification); the port
 `make run` would serve on (free, or Beacon already serving there); and, on a non-loopback
@@ -19,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 
 from app.preflight import (CONNECT_TIMEOUT_SECONDS, NotReady, first_line, inspect_database, load_settings,
-                           migration_problem, redis_url, require_redis, sqlite_file)
+                           migration_problem, redis_url, require_redis, sqlite_file, supabase_problem)
 
 DEFAULT_PORT = 3000  # what `make run` serves on unless PORT says otherwise
 # How long the PostgreSQL wake check waits for its own test notification; one arrives in well
@@ -51,6 +52,13 @@ def _database() -> tuple[Check, bool]:
     except NotReady as error:
         return Check("database", False, error.problem, error.fix), False
     if (problem := migration_problem(state)) is not None:
+        return Check("database", False, problem.problem, problem.fix), True
+    try:
+        problem = supabase_problem(state, detailed=True)
+    except Exception as error:  # noqa: BLE001 - a catalog read that fails is this check's failure
+        return Check("database", False, f"cannot read its Supabase protection ({first_line(error)})",
+                     "check the database user's rights"), True
+    if problem is not None:
         return Check("database", False, problem.problem, problem.fix), True
     return Check("database", True, f"{state.shown_url} answers, at migration {', '.join(state.current)} "
                                    "(the newest)"), True

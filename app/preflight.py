@@ -16,7 +16,8 @@ already created an empty file (and its folder, in app/db.py) on the way. So the 
 Who calls it: every `beacon` command that uses the database (app/cli.py; `beacon db upgrade`
 checks only what it cannot fix itself), hence `beacon worker`; the server when `reflex run`
 imports the app (app/app.py), before it builds or binds anything, with Redis too when
-REFLEX_REDIS_URL is set; and `beacon doctor`, which reports every check (app/doctor.py).
+REFLEX_REDIS_URL is set, and on a Supabase database that its tables are shut to the API roles;
+and `beacon doctor`, which reports every check (app/doctor.py).
 """
 
 from __future__ import annotations
@@ -290,6 +291,36 @@ def require_database() -> DatabaseState:
     return state
 
 
+PROTECT = "`beacon db protect`"
+def supabase_problems(state: DatabaseState) -> list[str]:
+    """On a Supabase database, what of Beacon's its API roles can reach beyond what the
+    migrations allow (app/supabase/rls.py: protection_problems); [] elsewhere or when protected."""
+    settings = load_settings()
+    if settings.is_sqlite:
+        return []
+    from app.supabase import rls
+
+    engine = _postgres_engine(settings.sqlalchemy_url)
+    try:
+        with engine.connect() as connection:
+            return rls.protection_problems(connection)
+    finally:
+        engine.dispose()
+
+
+def supabase_problem(state: DatabaseState, detailed: bool = False) -> NotReady | None:
+    """A Supabase database whose Beacon tables are open to its anon key and signed-in users
+    (one migrated on plain PostgreSQL and restored into a project, or opened by hand). The one
+    line names the tables; `detailed` (doctor) says what is open in each."""
+    problems = supabase_problems(state)
+    if not problems:
+        return None
+    shown = "; ".join(problems) if detailed else ", ".join(problem.split(":")[0] for problem in problems)
+    return NotReady(f"the database {state.shown_url} is a Supabase project's whose Beacon tables are open to "
+                    f"its API roles ({shown})",
+                    f"run {PROTECT} (row-level security and grants as the migrations set them; no row changes)")
+
+
 def check_before_upgrade(creating: bool = False) -> None:
     """What `beacon db upgrade` cannot fix itself: a bad URL, an unreachable server, a database
     newer than this code. A missing SQLite file or folder is fine: the upgrade creates them; so
@@ -353,7 +384,9 @@ def refuse_unready_start() -> None:
     """The server's start (app/app.py, imported by `reflex run` before it builds or binds):
     exit 1 with one line when the database or Redis cannot be used."""
     try:
-        require_database()
+        state = require_database()
+        if (problem := supabase_problem(state)) is not None:
+            raise problem
         require_redis()
     except NotReady as error:
         if debug_enabled():

@@ -130,10 +130,24 @@ ROLE_HELPERS = {
 }
 
 
-def create_helper(bind, signature: str, body: str) -> None:
+# Migration 0008's tables, which it protected as SHARED_ROWS.
+LATER_SHARED_TABLES = ("maintenance_windows", "status_intervals")
+LATER_LIVE_TABLES = ("maintenance_windows",)
+
+
+def head_access() -> dict[str, str]:
+    """What `authenticated` may read of each Beacon table once every migration has run."""
+    access = {table: access_of(table) for table in beacon_tables()}
+    access.update(dict.fromkeys(LATER_SHARED_TABLES, SHARED_ROWS))
+    access.update({table: now for table, (now, _before) in ROLE_AWARE_ACCESS.items()})
+    return access
+
+
+def create_helper(bind, signature: str, body: str, replace: bool = False) -> None:
     """A SECURITY DEFINER function of the helper schema that only `authenticated` may call."""
     bind.execute(sa.text(
-        f"CREATE FUNCTION {HELPER_SCHEMA}.{signature} LANGUAGE sql STABLE SECURITY DEFINER "
+        f"CREATE {'OR REPLACE ' if replace else ''}FUNCTION {HELPER_SCHEMA}.{signature} "
+        "LANGUAGE sql STABLE SECURITY DEFINER "
         f"SET search_path = '' AS $$ {body} $$"
     ))
     name = signature.split(" RETURNS")[0]
@@ -155,20 +169,22 @@ def replace_policy(bind, table: str, access: str) -> None:
     ))
 
 
+# SECURITY DEFINER: they read users, which the API roles cannot. search_path '' so that no
+# object a caller creates can stand in for public.users or auth.uid().
+CLIENT_HELPERS = {
+    "caller_client_id() RETURNS integer":
+        "SELECT u.client_id FROM public.users u WHERE u.auth_user_id = auth.uid() AND u.is_active",
+    "caller_is_platform_admin() RETURNS boolean":
+        "SELECT EXISTS (SELECT 1 FROM public.users u WHERE u.auth_user_id = auth.uid() "
+        f"AND u.is_active AND u.role = '{Role.PLATFORM_ADMIN}')",
+}
+
+
 def _create_helpers(bind) -> None:
     bind.execute(sa.text(f"CREATE SCHEMA {HELPER_SCHEMA}"))
     bind.execute(sa.text(f"REVOKE ALL ON SCHEMA {HELPER_SCHEMA} FROM PUBLIC"))
     bind.execute(sa.text(f"GRANT USAGE ON SCHEMA {HELPER_SCHEMA} TO {READER_ROLE}"))
-    # SECURITY DEFINER: they read users, which the API roles cannot. search_path '' so that no
-    # object a caller creates can stand in for public.users or auth.uid().
-    helpers = {
-        "caller_client_id() RETURNS integer":
-            "SELECT u.client_id FROM public.users u WHERE u.auth_user_id = auth.uid() AND u.is_active",
-        "caller_is_platform_admin() RETURNS boolean":
-            "SELECT EXISTS (SELECT 1 FROM public.users u WHERE u.auth_user_id = auth.uid() "
-            f"AND u.is_active AND u.role = '{Role.PLATFORM_ADMIN}')",
-    }
-    for signature, body in helpers.items():
+    for signature, body in CLIENT_HELPERS.items():
         create_helper(bind, signature, body)
 
 
@@ -268,3 +284,75 @@ def unprotect(bind) -> None:
         unprotect_table(bind, table)
     bind.execute(sa.text(f"DROP SCHEMA IF EXISTS {HELPER_SCHEMA} CASCADE"))
     bind.execute(sa.text(f"ALTER TABLE public.users DROP CONSTRAINT IF EXISTS {AUTH_USER_FOREIGN_KEY}"))
+
+
+# -- Is a Supabase database protected? (the server's start, `beacon doctor`, `beacon db protect`) --
+
+TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+SEQUENCE_PRIVILEGES = ("USAGE", "SELECT", "UPDATE")
+
+
+def protection_problems(bind) -> list[str]:
+    """On a Supabase database, each Beacon table or sequence its API roles can reach beyond what
+    the migrations allow ("users: row-level security off, anon may SELECT, ..."); [] elsewhere.
+
+    The migrations protect a database that was Supabase's when they ran. One migrated on a
+    plain PostgreSQL and restored into a Supabase project is at head and wide open (the restore
+    gives the API roles Supabase's default grants); a hand-made GRANT or DISABLE ROW LEVEL
+    SECURITY opens one table. The catalog says which, whatever the revision says."""
+    if not is_supabase_database(bind):
+        return []
+    problems = []
+    for table, access in head_access().items():
+        row = bind.execute(sa.text(
+            "SELECT oid, relrowsecurity FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+            "AND relname = :table AND relkind IN ('r', 'p')"), {"table": table}).first()
+        if row is None:
+            continue
+        found = [] if row.relrowsecurity else ["row-level security off"]
+        for role in API_ROLES:
+            allowed = {"SELECT"} if role == READER_ROLE and READ_CONDITIONS[access] is not None else set()
+            held = [privilege for privilege in TABLE_PRIVILEGES if privilege not in allowed and bind.execute(
+                sa.text("SELECT has_table_privilege(:role, CAST(:oid AS oid), :privilege)"),
+                {"role": role, "oid": row.oid, "privilege": privilege}).scalar()]
+            if held:
+                found.append(f"{role} may {'/'.join(held)}")
+        for sequence in sequences_of(bind, table):
+            for role in API_ROLES:
+                if any(bind.execute(sa.text("SELECT has_sequence_privilege(:role, :sequence, :privilege)"),
+                                    {"role": role, "sequence": f'public."{sequence}"', "privilege": privilege}
+                                    ).scalar() for privilege in SEQUENCE_PRIVILEGES):
+                    found.append(f"{role} may use {sequence}")
+        if found:
+            problems.append(f"{table}: {', '.join(found)}")
+    return problems
+
+
+def secure(bind) -> None:
+    """What migrations 0007 to 0009 do on a Supabase database, made idempotent: for a database
+    they ran on before it was Supabase's (restored into a project), or one opened by hand since.
+    Changes no row; the helpers and policies are (re)created as at head."""
+    if not is_supabase_database(bind):
+        return
+    has_key = bind.execute(sa.text("SELECT 1 FROM pg_constraint WHERE conname = :name"),
+                           {"name": AUTH_USER_FOREIGN_KEY}).first()
+    if not has_key:
+        bind.execute(sa.text(
+            f"ALTER TABLE public.users ADD CONSTRAINT {AUTH_USER_FOREIGN_KEY} FOREIGN KEY (auth_user_id) "
+            "REFERENCES auth.users (id) ON DELETE SET NULL"
+        ))
+    bind.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {HELPER_SCHEMA}"))
+    bind.execute(sa.text(f"REVOKE ALL ON SCHEMA {HELPER_SCHEMA} FROM PUBLIC"))
+    bind.execute(sa.text(f"GRANT USAGE ON SCHEMA {HELPER_SCHEMA} TO {READER_ROLE}"))
+    for signature, body in {**CLIENT_HELPERS, **ROLE_HELPERS}.items():
+        create_helper(bind, signature, body, replace=True)
+    for table, access in head_access().items():
+        bind.execute(sa.text(f"ALTER TABLE public.{table} ENABLE ROW LEVEL SECURITY"))
+        bind.execute(sa.text(f"REVOKE ALL ON TABLE public.{table} FROM {', '.join(API_ROLES)}"))
+        revoke_sequences(bind, table)
+        if READ_CONDITIONS[access] is None:
+            bind.execute(sa.text(f"DROP POLICY IF EXISTS {READ_POLICY} ON public.{table}"))
+        else:
+            bind.execute(sa.text(f"GRANT SELECT ON TABLE public.{table} TO {READER_ROLE}"))
+            replace_policy(bind, table, access)
+    publish_live_tables(bind, LIVE_TABLES + LATER_LIVE_TABLES)

@@ -18,7 +18,7 @@ import pytest
 
 from app.config import reset_settings_cache
 from app.db import dispose_engines
-from tests.conftest import ROOT, prepare_database
+from tests.conftest import ROOT, drop_postgres_database, prepare_database
 
 STOPPED_POSTGRES = "postgresql://postgres@127.0.0.1:1/beacon"
 STOPPED_REDIS = "redis://127.0.0.1:1"
@@ -301,6 +301,32 @@ def test_the_app_refuses_to_start_on_what_it_cannot_use(tmp_path, own_database, 
     assert {"stopped-postgresql": "cannot reach PostgreSQL", "stopped-redis": "cannot reach Redis at redis://127.0.0.1:1",
             "missing-folder": "does not exist"}[case] in line
     assert files_under(tmp_path) == before
+
+
+@pytest.mark.postgres
+def test_a_supabase_database_open_to_its_api_roles_is_not_served_and_doctor_says_so():
+    """A Beacon migrated on plain PostgreSQL, restored into a Supabase project: at head, and its
+    users table answers the public anon key. The server refuses it, doctor names it, `beacon db
+    protect` shuts it, and then both are content."""
+    from tests.support.supabase import create_restored_supabase_database
+
+    url = create_restored_supabase_database()
+    try:
+        done = run(url, "-c", "import app.app", timeout=SERVER_REFUSAL_SECONDS)
+        line = assert_one_line(done, "beacon: cannot serve: ", "is a Supabase project's whose Beacon tables are open",
+                               "run `beacon db protect`")
+        assert "users, auth_sessions, api_tokens" in line
+        doctor = beacon(url, "doctor", "--port", str(free_port()), "--host", "127.0.0.1")
+        assert doctor.returncode != 0
+        database = doctor_lines(doctor)["database"]
+        assert database.startswith("✗ ") and "api_tokens: row-level security off" in database
+        assert "to fix: run `beacon db protect`" in database
+        protect = beacon(url, "db", "protect")
+        assert protect.returncode == 0, protect.stderr
+        doctor = beacon(url, "doctor", "--port", str(free_port()), "--host", "127.0.0.1")
+        assert doctor_lines(doctor)["database"].startswith("✓ "), doctor.stdout
+    finally:
+        drop_postgres_database(url)
 
 
 # --- beacon doctor ---------------------------------------------------------------------------

@@ -20,7 +20,13 @@ from app.cli import main
 from app.schema import alembic_config, upgrade_database
 from app.supabase import rls
 from tests.conftest import drop_postgres_database, reset_settings_cache, use_database
-from tests.support.supabase import add_auth_user, as_api_role, claims_of, create_supabase_database
+from tests.support.supabase import (
+    add_auth_user,
+    as_api_role,
+    claims_of,
+    create_restored_supabase_database,
+    create_supabase_database,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -330,6 +336,47 @@ def test_no_api_role_touches_a_beacon_sequence(project, table):
                               f"SELECT last_value FROM public.{sequence}"):
                 with pytest.raises(pg_errors.InsufficientPrivilege), as_api_role(project["url"], role, claims) as conn:
                     conn.execute(statement)
+
+
+def test_a_migrated_supabase_database_has_no_protection_problem(project):
+    engine = _engine(project["url"])
+    with engine.connect() as connection:
+        assert rls.protection_problems(connection) == []
+    engine.dispose()
+
+
+def _engine(url: str):
+    import sqlalchemy as sa
+
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
+def test_beacon_db_protect_shuts_a_restored_database_as_the_migrations_would(project):
+    """A Beacon migrated on plain PostgreSQL and restored into a Supabase project: anon reads
+    the password hashes until `beacon db protect`, which leaves it as the migrations leave one."""
+    url = create_restored_supabase_database()
+    try:
+        assert seen_by(url, "anon", claims_of(None), "users") > 0  # the attack: /rest/v1/users with the anon key
+        engine = _engine(url)
+        with engine.connect() as connection:
+            problems = rls.protection_problems(connection)
+        assert any(problem.startswith("users: row-level security off, anon may SELECT") for problem in problems)
+        use_database(url)
+        result = CliRunner().invoke(main, ["db", "protect"])
+        assert result.exit_code == 0, result.output
+        assert "shut: users: row-level security off" in result.output
+        with engine.connect() as connection:
+            assert rls.protection_problems(connection) == []
+        engine.dispose()
+        with pytest.raises(pg_errors.InsufficientPrivilege):
+            seen_by(url, "anon", claims_of(None), "users")
+        restored, migrated = database_protection(url), database_protection(project["url"])
+        assert restored == migrated
+        again = CliRunner().invoke(main, ["db", "protect"])  # idempotent
+        assert again.exit_code == 0 and "shut:" not in again.output
+    finally:
+        drop_postgres_database(url)
+        reset_settings_cache()
 
 
 def test_plain_postgres_gets_the_column_and_nothing_of_supabase(postgres_database):

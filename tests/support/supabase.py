@@ -104,6 +104,26 @@ def create_supabase_database(migrate: bool = True) -> str:
     return url
 
 
+# What a restore into a Supabase project gives tables it did not create itself: its default
+# grants, to every API role (a pg_dump made with --no-privileges, as Supabase's guide restores).
+RESTORE_GRANTS_SQL = """
+GRANT ALL ON ALL TABLES IN SCHEMA public TO anon, authenticated, service_role;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO anon, authenticated, service_role;
+"""
+
+
+def create_restored_supabase_database() -> str:
+    """A database migrated and seeded on plain PostgreSQL, then made a Supabase project's: what
+    restoring a plain PostgreSQL Beacon into a project gives. At head, and no migration ran on it
+    as a Supabase database."""
+    url = create_postgres_database()
+    prepare_database(url)
+    prepare_like_supabase(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(RESTORE_GRANTS_SQL)
+    return url
+
+
 def add_auth_user(url: str, email: str) -> uuid.UUID:
     """A Supabase Auth user (as sign-up writes auth.users)."""
     auth_user_id = uuid.uuid4()
