@@ -89,8 +89,11 @@ def test_https_named_by_a_trusted_proxy_makes_it_secure_and_by_anyone_else_not(d
     change_password(None, "ops@acme.demo", "an-own-long-password")
     forwarded = {"X-Forwarded-Proto": "https"}
     _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers=forwarded))
-    assert "Secure" not in flags  # no proxy is trusted (REFLEX_TRUSTED_PROXY_HOPS=0): the header is the client's
-    monkeypatch.setattr(auth_api, "trusted_proxy_hops", lambda: 1)
+    assert "Secure" not in flags  # no proxy is trusted (BEACON_TRUSTED_PROXIES empty): the header is the client's
+    monkeypatch.setenv("REFLEX_TRUSTED_PROXY_HOPS", "1")  # Reflex's hops alone trust no peer
+    _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers=forwarded))
+    assert "Secure" not in flags
+    monkeypatch.setattr(auth_api, "is_trusted_proxy", lambda address: address == "127.0.0.1")
     _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers=forwarded))
     assert "Secure" in flags
 
