@@ -20,8 +20,7 @@ IPv4-mapped IPv6 address by its IPv4 address.
 
 An attempt is counted BEFORE its password is checked (`admit`), so parallel guesses cannot all
 pass the check before the lock: the (account, address) allowance admits exactly its number of
-checks. A right password refunds the account's and the pair's counts (`succeeded`), which then
-re-checks the locks: a lock set by a parallel guess meanwhile refuses the right password too.
+checks. A right password refunds the pair's count (`succeeded`), which then re-checks the locks: a lock set by a parallel guess meanwhile refuses the right password too.
 
 The counters live in Redis when REFLEX_REDIS_URL is set (several backend workers share them), in
 this process's memory otherwise (app/preflight.py refuses several workers without Redis).
@@ -185,7 +184,8 @@ class SignInThrottle:
             raise TooManyAttempts(left)
 
     def admit(self, email: str, address: str = "") -> None:
-        """Before a password check: refuse a lock or the account's delay, else count the attempt.
+        """Before a password check: refuse a lock or the account's delay, else count the attempt
+        against the (account, address) allowance.
 
         Calls with no address (in-process services, the CLI) meet no address or pair rule."""
         self.check(email, address)
@@ -204,12 +204,14 @@ class SignInThrottle:
                 self._limiter.hit(PAIR_LOCK, pair)
                 self._limiter.clear(PAIR_FAILURES, pair)
                 self.check(email, address)
-        self._limiter.hit(ACCOUNT_FAILURES, account)
 
     def failed(self, email: str, address: str = "") -> Outcome:
         """After a wrong password (already counted by `admit`). Raises TooManyAttempts when this
         failure sets a lock; the outcome (the locks set) is on the exception as `.outcome`."""
         outcome = Outcome()
+        # The account's count (for its delay) takes failures only: a right password must not
+        # reset it, or an owner signing in during a flood would reset the delay for the flood.
+        self._limiter.hit(ACCOUNT_FAILURES, self._account(email))
         if address:
             pair = self._pair(email, address)
             self._limiter.hit(PAIR_SUSPECT, pair)
@@ -232,10 +234,10 @@ class SignInThrottle:
         return outcome
 
     def succeeded(self, email: str, address: str = "") -> None:
-        """After a right password: refund the account's and this pair's counts (not the
-        address's: an attacker who owns one account must not reset their address's count), then
-        re-check the locks a parallel guess may have set meanwhile."""
-        self._limiter.clear(ACCOUNT_FAILURES, self._account(email))
+        """After a right password: refund this pair's counts (not the address's: an attacker who
+        owns one account must not reset their address's count; nor the account's failures, which
+        only slow down addresses that guessed wrong), then re-check the locks a parallel guess may
+        have set meanwhile."""
         if address:
             self._limiter.clear(PAIR_FAILURES, self._pair(email, address))
         self.check(email, address)

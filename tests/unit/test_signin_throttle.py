@@ -121,12 +121,15 @@ def test_failures_older_than_the_window_are_forgiven(throttle, clock):
     throttle.check("ops@acme.demo", ADDRESS)
 
 
-def test_a_correct_password_refunds_the_accounts_and_the_pairs_failures(throttle):
+def test_a_correct_password_refunds_the_pairs_count_but_not_the_accounts_failures(throttle, clock):
     fail(throttle, "ops@acme.demo", ACCOUNT_FAILURES_BEFORE_LOCK - 1)
     throttle.admit("ops@acme.demo", ADDRESS)
     throttle.succeeded("ops@acme.demo", ADDRESS)
-    assert throttle.account_failures("ops@acme.demo") == 0
-    fail(throttle, "ops@acme.demo", ACCOUNT_FAILURES_BEFORE_LOCK - 1)
+    # The owner signing in during a flood does not reset the flood's delay.
+    assert throttle.account_failures("ops@acme.demo") == ACCOUNT_FAILURES_BEFORE_LOCK - 1
+    for _ in range(ACCOUNT_FAILURES_BEFORE_LOCK - 1):  # the pair's allowance is whole again
+        clock.advance(MAX_DELAY_SECONDS + 1)  # (the account's delay applies: this address guessed wrong)
+        fail(throttle, "ops@acme.demo", 1)
     throttle.check("ops@acme.demo", ADDRESS)
 
 
@@ -152,12 +155,13 @@ def test_the_per_account_delay_grows_is_bounded_and_spares_addresses_that_never_
     waits = []
     for n in range(30):  # spread over the bots, each under its pair's lock
         bot = bots[2 + n % 8]
-        try:
-            throttle.admit("admin@beacon.demo", bot)
-        except SignInDelayed as delayed:
-            waits.append(delayed.retry_after_seconds)
-            clock.advance(delayed.retry_after_seconds + 0.01)
-            throttle.admit("admin@beacon.demo", bot)
+        while True:  # as the window moves the step can change: wait as told, again if told
+            try:
+                throttle.admit("admin@beacon.demo", bot)
+                break
+            except SignInDelayed as delayed:
+                waits.append(delayed.retry_after_seconds)
+                clock.advance(delayed.retry_after_seconds + 0.01)
         throttle.failed("admin@beacon.demo", bot)
     assert max(waits) == MAX_DELAY_SECONDS and all(w <= MAX_DELAY_SECONDS for w in waits)
     with pytest.raises(SignInDelayed):
