@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import ipaddress
+import re
+import secrets
 from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
@@ -36,6 +38,9 @@ from app.web_session import (
 
 LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/"
+DEVICE_COOKIE = "beacon_device"  # OWASP's device cookie: a browser that signed in here before
+DEVICE_COOKIE_SECONDS = 30 * 24 * 3600  # as long as the throttle remembers it
+_DEVICE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 MAX_FORM_BYTES = 4096  # an email (<= 254) and a password: anything bigger is not a sign-in
 
 
@@ -155,10 +160,13 @@ async def sign_in(request: Request) -> Response:
     # protect_session_cookie (app/web_session.py) has put the key of the session this browser held
     # until now in place of its cookie: a successful sign-in ends that session.
     previous = request.cookies.get(SESSION_KEY_COOKIE, "")
+    device = request.cookies.get(DEVICE_COOKIE, "")
+    if not _DEVICE_TOKEN.match(device):
+        device = secrets.token_urlsafe(24)  # a new browser: remembered only if this sign-in succeeds
     try:
         token, _actor = await asyncio.to_thread(
             functools.partial(auth_service.sign_in, form["email"], form["password"], client_address(request),
-                              previous, from_local_browser=from_local_browser(request)))
+                              previous, from_local_browser=from_local_browser(request), device=device))
     except SignInDelayed as delayed:
         return _back_to_login(DELAYED, seconds=str(seconds_left(delayed.retry_after_seconds)))
     except TooManyAttempts as locked:
@@ -171,7 +179,17 @@ async def sign_in(request: Request) -> Response:
         return _back_to_login(INVALID)
     response = _see_other(HOME_ROUTE)
     response.headers.append("Set-Cookie", _cookie(request, token, get_settings().session_hours * 3600))
+    response.headers.append("Set-Cookie", _device_cookie(request, device))
     return response
+
+
+def _device_cookie(request: Request, device: str) -> str:
+    """Sent only to the sign-in (Path=/auth), never readable by a page script."""
+    attributes = [f"{DEVICE_COOKIE}={device}", "HttpOnly", "SameSite=Strict", "Path=/auth",
+                  f"Max-Age={DEVICE_COOKIE_SECONDS}"]
+    if served_over_https(request):
+        attributes.append("Secure")
+    return "; ".join(attributes)
 
 
 async def sign_out(request: Request) -> Response:

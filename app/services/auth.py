@@ -73,8 +73,11 @@ DEMO_PASSWORD_REFUSED = ("This demo account still has its published demo passwor
 
 
 def sign_in(email: str, password: str, client_address: str = "", replaces_session_key: str = "", *,
-            from_local_browser: bool = True) -> tuple[str, Actor]:
+            from_local_browser: bool = True, device: str = "") -> tuple[str, Actor]:
     """Check the password and open a server-side session; returns its token.
+
+    `device`: the browser's device cookie (app/api/auth.py); after a successful sign-in the
+    throttle trusts it for this account (OWASP's device cookies).
 
     `replaces_session_key`: the session the browser signed in with until now (its cookie's key).
     A successful sign-in ends it in the same transaction, whoever's it was: the browser's cookie
@@ -102,7 +105,7 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
     email = (email or "").strip().lower()
     password = password or ""
     throttle = get_throttle()
-    throttle.admit(email, client_address)  # counted before the hash is checked (refunded on success)
+    throttle.admit(email, client_address, device)  # counted before the hash is checked (refunded on success)
     user_id = None
     password_hash = _dummy_hash()
     if len(email) <= EMAIL_MAX_LENGTH:
@@ -112,13 +115,13 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
                 user_id, password_hash = user.id, user.password_hash
     matches = _password_matches(password_hash, password)
     if user_id is None or not matches:
-        _failed(throttle, email, client_address, user_id)
+        _failed(throttle, email, client_address, user_id, device)
         raise NotAuthenticated(SIGN_IN_REFUSED)
     if not from_local_browser and _is_demo_password(email, password):
         _audit_demo_password_refused(user_id, client_address)
-        _failed(throttle, email, client_address, user_id)
+        _failed(throttle, email, client_address, user_id, device)
         raise DemoPasswordRefused(DEMO_PASSWORD_REFUSED)
-    throttle.succeeded(email, client_address)  # refunds, then re-checks the locks: may refuse
+    throttle.succeeded(email, client_address, device)  # refunds, then re-checks the locks: may refuse
     with transaction() as session:
         user = session.get(User, user_id)
         # Disabled, or the password changed, between the check and now: refuse as before.
@@ -137,13 +140,14 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
             _end_session(session, replaces_session_key, "signed in again")
         actor = _actor(session, user)
         refresh_user(session, user.id, "signed in")
+    throttle.remember_device(email, device)  # this browser now passes the account's address rules
     return token, actor
 
 
-def _failed(throttle, email: str, client_address: str, user_id: int | None) -> None:
+def _failed(throttle, email: str, client_address: str, user_id: int | None, device: str = "") -> None:
     """Tell the throttle; a lock this failure set is audited (on the account, when it exists)."""
     try:
-        throttle.failed(email, client_address)
+        throttle.failed(email, client_address, device)
     except TooManyAttempts as locked:
         outcome = getattr(locked, "outcome", None)
         if outcome is not None and outcome.locks:

@@ -15,6 +15,11 @@ Three rules (OWASP's "Blocking Brute Force Attacks"; issue 19 point 2):
 - Per address: ADDRESS_FAILURES_BEFORE_LOCK failures across all accounts lock the address for every
   account (one address cannot sweep many accounts a few guesses each).
 
+- Per device (OWASP's device cookie): a browser that signed in to an account before sends its
+  device cookie; for that account it skips the three rules above (a flood from the owner's own
+  network cannot keep them out) and meets a lock of its own after ACCOUNT_FAILURES_BEFORE_LOCK
+  failures (a stolen cookie buys as many guesses as an address).
+
 An IPv6 address is keyed by its /64 (one subscriber's prefix holds 2**64 addresses); an
 IPv4-mapped IPv6 address by its IPv4 address.
 
@@ -56,6 +61,9 @@ MAX_DELAY_SECONDS = 60  # bounded: an owner who mistyped waits a minute at most;
 DELAY_STEPS = (1, 2, 4, 8, 16, 32, MAX_DELAY_SECONDS)
 # An address that guessed wrong at an account is subject to that account's delay this long.
 SUSPECT_SECONDS = 60 * 60
+# A browser that signed in to an account keeps a device cookie (OWASP's "device cookies"): with it
+# the account's address locks and delay do not apply; its own failures lock that cookie instead.
+DEVICE_TRUST_SECONDS = 30 * 24 * 3600  # remembered this long after its last successful sign-in
 IPV6_PREFIX = 64  # what one subscriber gets: keyed whole, a /64 would be 2**64 addresses
 # Keys in a shared Redis are namespaced so they never mix with Reflex's own state keys.
 REDIS_KEY_PREFIX = "beacon-signin"
@@ -136,6 +144,9 @@ PAIR_SUSPECT = _item(1, SUSPECT_SECONDS, "suspect-pair")
 ADDRESS_FAILURES = _item(ADDRESS_FAILURES_BEFORE_LOCK, FAILURE_WINDOW_SECONDS, "fail-address")
 ADDRESS_LOCK = _item(1, LOCKOUT_SECONDS, "lock-address")
 ACCOUNT_FAILURES = _item(_MANY, FAILURE_WINDOW_SECONDS, "fail-account")
+DEVICE_TRUST = _item(1, DEVICE_TRUST_SECONDS, "device")
+DEVICE_FAILURES = _item(ACCOUNT_FAILURES_BEFORE_LOCK, FAILURE_WINDOW_SECONDS, "fail-device")
+DEVICE_LOCK = _item(1, LOCKOUT_SECONDS, "lock-device")
 DELAY_GATES = {seconds: _item(1, seconds, f"delay-{seconds}") for seconds in DELAY_STEPS}
 
 
@@ -163,6 +174,21 @@ class SignInThrottle:
     def _pair(self, email: str, address: str) -> str:
         return _digest(f"{email}\n{address_key(address)}")
 
+    def _device(self, email: str, device: str) -> str:
+        return _digest(f"{email}\ndevice\n{device}")
+
+    def trusted_device(self, email: str, device: str) -> bool:
+        """`device` (a browser's device cookie) signed in to this account before."""
+        return bool(device) and not self._limiter.test(DEVICE_TRUST, self._device(email, device))
+
+    def remember_device(self, email: str, device: str) -> None:
+        """After a successful sign-in: this browser is trusted for this account (for
+        DEVICE_TRUST_SECONDS from now)."""
+        if device:
+            key = self._device(email, device)
+            self._limiter.clear(DEVICE_TRUST, key)
+            self._limiter.hit(DEVICE_TRUST, key)
+
     def _left(self, item: RateLimitItemPerSecond, key: str) -> float:
         """Seconds until `item` (a 1-per-window lock or gate) is free again (0: free now)."""
         if self._limiter.test(item, key):
@@ -183,11 +209,21 @@ class SignInThrottle:
         if left > 0:
             raise TooManyAttempts(left)
 
-    def admit(self, email: str, address: str = "") -> None:
+    def admit(self, email: str, address: str = "", device: str = "") -> None:
         """Before a password check: refuse a lock or the account's delay, else count the attempt
         against the (account, address) allowance.
 
-        Calls with no address (in-process services, the CLI) meet no address or pair rule."""
+        Calls with no address (in-process services, the CLI) meet no address or pair rule. A
+        trusted device meets only its own lock (its failures are counted, as a pair's are)."""
+        if self.trusted_device(email, device):
+            key = self._device(email, device)
+            if self._left(DEVICE_LOCK, key) > 0:
+                raise TooManyAttempts(self._left(DEVICE_LOCK, key))
+            if not self._limiter.hit(DEVICE_FAILURES, key):
+                self._limiter.hit(DEVICE_LOCK, key)
+                self._limiter.clear(DEVICE_FAILURES, key)
+                raise TooManyAttempts(self._left(DEVICE_LOCK, key))
+            return
         self.check(email, address)
         account = self._account(email)
         if address:
@@ -205,13 +241,22 @@ class SignInThrottle:
                 self._limiter.clear(PAIR_FAILURES, pair)
                 self.check(email, address)
 
-    def failed(self, email: str, address: str = "") -> Outcome:
+    def failed(self, email: str, address: str = "", device: str = "") -> Outcome:
         """After a wrong password (already counted by `admit`). Raises TooManyAttempts when this
         failure sets a lock; the outcome (the locks set) is on the exception as `.outcome`."""
         outcome = Outcome()
         # The account's count (for its delay) takes failures only: a right password must not
         # reset it, or an owner signing in during a flood would reset the delay for the flood.
         self._limiter.hit(ACCOUNT_FAILURES, self._account(email))
+        if self.trusted_device(email, device):
+            key = self._device(email, device)
+            if not self._limiter.test(DEVICE_FAILURES, key):
+                self._limiter.hit(DEVICE_LOCK, key)
+                self._limiter.clear(DEVICE_FAILURES, key)
+                locked = TooManyAttempts(self._left(DEVICE_LOCK, key))
+                locked.outcome = Outcome(["device"])
+                raise locked
+            return outcome
         if address:
             pair = self._pair(email, address)
             self._limiter.hit(PAIR_SUSPECT, pair)
@@ -233,11 +278,17 @@ class SignInThrottle:
                 raise
         return outcome
 
-    def succeeded(self, email: str, address: str = "") -> None:
+    def succeeded(self, email: str, address: str = "", device: str = "") -> None:
         """After a right password: refund this pair's counts (not the address's: an attacker who
         owns one account must not reset their address's count; nor the account's failures, which
         only slow down addresses that guessed wrong), then re-check the locks a parallel guess may
         have set meanwhile."""
+        if self.trusted_device(email, device):
+            key = self._device(email, device)
+            self._limiter.clear(DEVICE_FAILURES, key)
+            if self._left(DEVICE_LOCK, key) > 0:
+                raise TooManyAttempts(self._left(DEVICE_LOCK, key))
+            return
         if address:
             self._limiter.clear(PAIR_FAILURES, self._pair(email, address))
         self.check(email, address)

@@ -52,18 +52,19 @@ async def _post(client: httpx.AsyncClient, email: str, password: str, headers: d
     return await client.post("/auth/sign-in", data={"email": email, "password": password}, headers=headers)
 
 
-def post_many(peer: tuple[str, int], attempts: list[tuple[str, str, dict | None]]) -> list[httpx.Response]:
+def post_many(peer: tuple[str, int], attempts: list[tuple[str, str, dict | None]],
+              cookies: dict | None = None) -> list[httpx.Response]:
     """All attempts in flight at once, as a script would send them."""
     async def go():
         transport = httpx.ASGITransport(app=APP, client=peer)
-        async with httpx.AsyncClient(transport=transport, base_url="http://beacon.example") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://beacon.example", cookies=cookies) as client:
             return await asyncio.gather(*(_post(client, e, p, h) for e, p, h in attempts))
 
     return run_async(go())
 
 
-def post(peer, email, password, headers=None) -> httpx.Response:
-    return post_many(peer, [(email, password, headers)])[0]
+def post(peer, email, password, headers=None, cookies=None) -> httpx.Response:
+    return post_many(peer, [(email, password, headers)], cookies)[0]
 
 
 def answer(response: httpx.Response) -> dict:
@@ -128,3 +129,20 @@ def test_parallel_guesses_get_exactly_the_allowance_of_password_checks(own_passw
     answers = [answer(r) for r in post_many(ATTACKER, attempts)]
     assert len(checks) <= ACCOUNT_FAILURES_BEFORE_LOCK, len(checks)  # before: one per guess that passed the check
     assert sum(1 for a in answers if a == LOCKED) >= 30 - ACCOUNT_FAILURES_BEFORE_LOCK
+
+
+def test_a_browser_that_signed_in_before_gets_in_from_an_address_the_attacker_locked(own_passwords):
+    """The attacker shares the owner's address (an office NAT, one IPv6 /64): the owner's browser,
+    which signed in there before, keeps its device cookie and still gets in (OWASP's device cookie)."""
+    office = ("198.51.100.40", 40000)
+    first = post(office, "ops@acme.demo", "ops-own-long-password")
+    device = next(h for h in first.headers.get_list("set-cookie") if h.startswith("beacon_device="))
+    assert {"HttpOnly", "SameSite=Strict", "Path=/auth"} <= {p.strip() for p in device.split(";")}
+    cookie = {"beacon_device": device.split(";")[0].split("=", 1)[1]}
+    answers = [answer(post(office, "ops@acme.demo", f"guess-{n}")) for n in range(ACCOUNT_FAILURES_BEFORE_LOCK)]
+    assert answers[-1] == LOCKED
+    assert answer(post(office, "ops@acme.demo", "ops-own-long-password")) == LOCKED  # a browser without it
+    assert answer(post(office, "ops@acme.demo", "ops-own-long-password", cookies=cookie)) == {"in": True}
+    # A forged or another account's device cookie is no key.
+    assert answer(post(office, "ops@acme.demo", "ops-own-long-password",
+                       cookies={"beacon_device": "forged-device-cookie-000000"})) == LOCKED

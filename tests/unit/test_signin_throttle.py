@@ -206,3 +206,24 @@ def test_a_success_does_not_forgive_the_addresss_failures(throttle):
     fail(throttle, "last@acme.demo", remaining - 1)
     with pytest.raises(TooManyAttempts):
         fail(throttle, "last@acme.demo", 1)
+
+
+def test_a_trusted_device_skips_the_address_rules_and_has_a_lock_of_its_own(throttle):
+    device = "a-device-cookie-value-0001"
+    # The attacker, behind the owner's own NAT, locks the account for that address.
+    with pytest.raises(TooManyAttempts):
+        fail(throttle, "ops@acme.demo", ACCOUNT_FAILURES_BEFORE_LOCK)
+    with pytest.raises(TooManyAttempts):
+        throttle.admit("ops@acme.demo", ADDRESS, "an-unknown-device-cookie-01")  # a new browser: locked
+    throttle.remember_device("ops@acme.demo", device)  # the owner's browser signed in last week
+    throttle.admit("ops@acme.demo", ADDRESS, device)  # it still gets in, from the locked address
+    throttle.succeeded("ops@acme.demo", ADDRESS, device)
+    assert not throttle.trusted_device("ops@globex.demo", device)  # trusted for that account only
+    # A stolen device cookie buys no more than an address: 10 failures lock the cookie.
+    with pytest.raises(TooManyAttempts) as raised:
+        for _ in range(ACCOUNT_FAILURES_BEFORE_LOCK):
+            throttle.admit("ops@acme.demo", "198.51.100.9", device)
+            throttle.failed("ops@acme.demo", "198.51.100.9", device)
+    assert raised.value.outcome.locks == ["device"]
+    with pytest.raises(TooManyAttempts):
+        throttle.admit("ops@acme.demo", "198.51.100.9", device)
