@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -92,6 +93,28 @@ class Settings(BaseSettings):
         "a token with another issuer is refused. Empty: taken from BEACON_SUPABASE_JWKS_URL (the URL "
         "before /.well-known/jwks.json); with neither, Supabase access tokens are not accepted.",
     )
+
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDR ranges of the reverse proxies in front "
+        "(\"127.0.0.1,10.0.0.0/8\"). X-Forwarded-For/-Proto are read only from a TCP peer in this "
+        "list; empty: never (the TCP peer is the client address).",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",")):
+            if part:
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(f"not an address or CIDR range: {part!r}") from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip())
 
     @field_validator("change_log_retention", mode="before")
     @classmethod

@@ -374,6 +374,26 @@ def require_redis() -> str | None:
     return shown
 
 
+def backend_workers() -> int:
+    """How many backend worker processes Reflex's granian will start: GRANIAN_WORKERS when set
+    (Reflex itself starts one without Redis)."""
+    try:
+        return max(1, int(os.environ.get("GRANIAN_WORKERS", "").strip() or 1))
+    except ValueError:
+        return 1
+
+
+def require_shared_counters() -> None:
+    """Several backend workers need Redis: the sign-in throttle's and the write throttle's
+    counters would otherwise live in each worker's memory, and N workers would give an attacker
+    N times every allowance (app/services/signin_throttle.py)."""
+    workers = backend_workers()
+    if workers > 1 and not redis_url():
+        raise NotReady(f"GRANIAN_WORKERS={workers} without REFLEX_REDIS_URL: each worker would keep its own "
+                       "sign-in counters (every lock and allowance times the workers)",
+                       "set REFLEX_REDIS_URL (make run-scaled does), or run one worker")
+
+
 # --- entry points ----------------------------------------------------------------------------
 
 def say(line: str) -> None:
@@ -388,6 +408,7 @@ def refuse_unready_start() -> None:
         if (problem := supabase_problem(state)) is not None:
             raise problem
         require_redis()
+        require_shared_counters()
     except NotReady as error:
         if debug_enabled():
             raise

@@ -86,13 +86,15 @@ def protect_session_cookie(app: ASGIApp) -> ASGIApp:
 
 WRONG = "wrong"
 LOCKED = "locked"
+DELAYED = "delayed"  # the account's growing delay (app/services/signin_throttle.py): whole seconds
 REFUSED = "refused"
 INVALID = "invalid"
 DEMO_PASSWORD = "demo"  # a demo account's published password, from anywhere but a browser on the server
 MAX_LOCKED_MINUTES = 24 * 60  # a claimed lockout longer than a day is not one we set
+MAX_DELAY_SECONDS_SHOWN = 10 * 60  # a claimed delay longer than this is not one we set
 
 
-def login_error_message(code: str, minutes: str = "") -> str:
+def login_error_message(code: str, minutes: str = "", seconds: str = "") -> str:
     from app.services.auth import SIGN_IN_REFUSED
     from app.services.signin_throttle import lockout_message
 
@@ -105,6 +107,16 @@ def login_error_message(code: str, minutes: str = "") -> str:
             whole = 0
         if 1 <= whole <= MAX_LOCKED_MINUTES:
             return lockout_message(whole * 60)
+        return "Too many attempts, try again later"
+    if code == DELAYED:
+        from app.services.signin_throttle import delay_message
+
+        try:
+            whole = int(seconds)
+        except ValueError:
+            whole = 0
+        if 1 <= whole <= MAX_DELAY_SECONDS_SHOWN:
+            return delay_message(whole)
         return "Too many attempts, try again later"
     if code == REFUSED:
         return "This account cannot sign in. Ask a platform admin."

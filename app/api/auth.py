@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
+import re
+import secrets
 from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
@@ -21,8 +24,9 @@ from app.config import get_settings
 from app.rules.errors import InvalidInput, NotAuthenticated
 from app.services import auth as auth_service
 from app.services.auth import SIGN_IN_REFUSED, DemoPasswordRefused
-from app.services.signin_throttle import TooManyAttempts, minutes_left
+from app.services.signin_throttle import SignInDelayed, TooManyAttempts, minutes_left, seconds_left
 from app.web_session import (
+    DELAYED,
     DEMO_PASSWORD,
     INVALID,
     LOCKED,
@@ -34,46 +38,63 @@ from app.web_session import (
 
 LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/"
+DEVICE_COOKIE = "beacon_device"  # OWASP's device cookie: a browser that signed in here before
+DEVICE_COOKIE_SECONDS = 30 * 24 * 3600  # as long as the throttle remembers it
+_DEVICE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 MAX_FORM_BYTES = 4096  # an email (<= 254) and a password: anything bigger is not a sign-in
 
 
-def trusted_proxy_hops() -> int:
-    """Reflex's REFLEX_TRUSTED_PROXY_HOPS: how many reverse proxies may speak for the client."""
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        from reflex.config import get_config
+        ip = ipaddress.ip_address(text.strip().strip("[]").split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
 
-        return max(0, int(get_config().trusted_proxy_hops or 0))
-    except Exception:
-        return 0
+
+def is_trusted_proxy(address: str) -> bool:
+    """The address is one of BEACON_TRUSTED_PROXIES (addresses or CIDR ranges)."""
+    ip = _ip(address)
+    return ip is not None and any(ip in network for network in get_settings().trusted_proxy_networks)
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 def _forwarded(request: Request, header: str) -> str | None:
-    """The entry the outermost trusted proxy wrote in a comma-separated X-Forwarded-* header, as
-    Reflex reads X-Forwarded-For for the websocket; None when no proxy is trusted or none wrote."""
-    hops = trusted_proxy_hops()
-    if not hops:
+    """The last entry of a comma-separated X-Forwarded-* header, only when the TCP peer is a
+    trusted proxy (BEACON_TRUSTED_PROXIES); None otherwise or when it wrote none."""
+    if not is_trusted_proxy(_peer(request)):
         return None
     values = [v.strip() for v in request.headers.get(header, "").split(",") if v.strip()]
-    if not values:
-        return None
-    return values[-hops] if len(values) >= hops else values[0]
+    return values[-1] if values else None
 
 
 def client_address(request: Request) -> str:
-    """The TCP peer, or X-Forwarded-For only through REFLEX_TRUSTED_PROXY_HOPS trusted proxies:
-    a client cannot pick its own address to escape the per-address throttle."""
-    peer = request.client.host if request.client else ""
-    hops = trusted_proxy_hops()
-    if hops:  # the same rule as Reflex's for the websocket (reflex/app.py _build_static_router_data)
-        values = [v.strip() for v in request.headers.get("x-forwarded-for", "").split(",") if v.strip()]
-        if len(values) >= hops:
-            return values[-hops]
-    return peer
+    """The TCP peer; X-Forwarded-For only when that peer is a trusted proxy (BEACON_TRUSTED_PROXIES),
+    read from the right past every trusted proxy: the first address no trusted proxy owns is the
+    client (entries to its left were written by the client itself and could be anything). A
+    client cannot pick its own address to escape the per-address throttle, and
+    REFLEX_TRUSTED_PROXY_HOPS alone makes no peer trusted."""
+    peer = _peer(request)
+    if not is_trusted_proxy(peer):
+        return peer
+    hops = [v.strip() for v in request.headers.get("x-forwarded-for", "").split(",") if v.strip()]
+    for entry in reversed(hops):
+        ip = _ip(entry)
+        if ip is None:  # garbage where a proxy should have written an address: stop at the proxy
+            return peer
+        if not is_trusted_proxy(str(ip)):
+            return str(ip)
+    return str(_ip(hops[0])) if hops else peer
 
 
 # Headers a reverse proxy writes about the client it relays (RFC 7239's Forwarded, the de-facto
 # X-Forwarded-* family, nginx's usual X-Real-IP, Via). Any of them means the request may come from
-# anywhere the proxy listens, whatever REFLEX_TRUSTED_PROXY_HOPS says: no demo password then.
+# anywhere the proxy listens, whatever BEACON_TRUSTED_PROXIES says: no demo password then.
 PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via")
 
 
@@ -139,10 +160,15 @@ async def sign_in(request: Request) -> Response:
     # protect_session_cookie (app/web_session.py) has put the key of the session this browser held
     # until now in place of its cookie: a successful sign-in ends that session.
     previous = request.cookies.get(SESSION_KEY_COOKIE, "")
+    device = request.cookies.get(DEVICE_COOKIE, "")
+    if not _DEVICE_TOKEN.match(device):
+        device = secrets.token_urlsafe(24)  # a new browser: remembered only if this sign-in succeeds
     try:
         token, _actor = await asyncio.to_thread(
             functools.partial(auth_service.sign_in, form["email"], form["password"], client_address(request),
-                              previous, from_local_browser=from_local_browser(request)))
+                              previous, from_local_browser=from_local_browser(request), device=device))
+    except SignInDelayed as delayed:
+        return _back_to_login(DELAYED, seconds=str(seconds_left(delayed.retry_after_seconds)))
     except TooManyAttempts as locked:
         return _back_to_login(LOCKED, minutes=str(minutes_left(locked.retry_after_seconds)))
     except DemoPasswordRefused:
@@ -153,7 +179,17 @@ async def sign_in(request: Request) -> Response:
         return _back_to_login(INVALID)
     response = _see_other(HOME_ROUTE)
     response.headers.append("Set-Cookie", _cookie(request, token, get_settings().session_hours * 3600))
+    response.headers.append("Set-Cookie", _device_cookie(request, device))
     return response
+
+
+def _device_cookie(request: Request, device: str) -> str:
+    """Sent only to the sign-in (Path=/auth), never readable by a page script."""
+    attributes = [f"{DEVICE_COOKIE}={device}", "HttpOnly", "SameSite=Strict", "Path=/auth",
+                  f"Max-Age={DEVICE_COOKIE_SECONDS}"]
+    if served_over_https(request):
+        attributes.append("Secure")
+    return "; ".join(attributes)
 
 
 async def sign_out(request: Request) -> Response:

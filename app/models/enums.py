@@ -104,6 +104,8 @@ class AuditAction(Vocabulary):
     USER_LINK_AUTH_USER = "user.link_auth_user"
     # A demo account's published password tried from anywhere but a browser on this machine.
     SIGN_IN_DEMO_PASSWORD_REFUSED = "sign_in.demo_password_refused"
+    # The sign-in throttle locked an (account, address) or an address (app/services/signin_throttle.py).
+    SIGN_IN_LOCKED = "sign_in.locked"
     API_TOKEN_CREATE = "api_token.create"
     API_TOKEN_REVOKE = "api_token.revoke"
     PRESENCE_SET = "presence.set"

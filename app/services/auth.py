@@ -21,7 +21,7 @@ from app.rules.text import text_problems
 from app.services.audit import write_audit
 from app.services.presence import refresh_user
 from app.services.secrets_at_rest import token_digest
-from app.services.signin_throttle import get_throttle
+from app.services.signin_throttle import TooManyAttempts, get_throttle
 from app.services.users import password_problem
 from app.views.access import client_by_name
 
@@ -73,14 +73,18 @@ DEMO_PASSWORD_REFUSED = ("This demo account still has its published demo passwor
 
 
 def sign_in(email: str, password: str, client_address: str = "", replaces_session_key: str = "", *,
-            from_local_browser: bool = True) -> tuple[str, Actor]:
+            from_local_browser: bool = True, device: str = "") -> tuple[str, Actor]:
     """Check the password and open a server-side session; returns its token.
+
+    `device`: the browser's device cookie (app/api/auth.py); after a successful sign-in the
+    throttle trusts it for this account (OWASP's device cookies).
 
     `replaces_session_key`: the session the browser signed in with until now (its cookie's key).
     A successful sign-in ends it in the same transaction, whoever's it was: the browser's cookie
     is overwritten, so nothing should keep acting with it (a failed sign-in leaves it alone).
 
-    Throttled per account and per `client_address` (app/services/signin_throttle.py). The argon2
+    Throttled per (account, address), per address, and per account by a growing delay only
+    (app/services/signin_throttle.py); lock events are audited (sign_in.locked). The argon2
     check (deliberately slow: tens of ms, more on a busy machine) runs outside any write transaction: the user is read in
     a read session and only the new session row is written in one, so a guessing loop never holds
     SQLite's write lock that every tenant's writes wait for. An unknown email is checked against
@@ -101,7 +105,7 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
     email = (email or "").strip().lower()
     password = password or ""
     throttle = get_throttle()
-    throttle.check(email, client_address)
+    throttle.admit(email, client_address, device)  # counted before the hash is checked (refunded on success)
     user_id = None
     password_hash = _dummy_hash()
     if len(email) <= EMAIL_MAX_LENGTH:
@@ -111,13 +115,13 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
                 user_id, password_hash = user.id, user.password_hash
     matches = _password_matches(password_hash, password)
     if user_id is None or not matches:
-        throttle.record_failure(email, client_address)  # raises TooManyAttempts if this one locks
+        _failed(throttle, email, client_address, user_id, device)
         raise NotAuthenticated(SIGN_IN_REFUSED)
     if not from_local_browser and _is_demo_password(email, password):
         _audit_demo_password_refused(user_id, client_address)
-        throttle.record_failure(email, client_address)  # raises TooManyAttempts if this one locks
+        _failed(throttle, email, client_address, user_id, device)
         raise DemoPasswordRefused(DEMO_PASSWORD_REFUSED)
-    throttle.record_success(email)
+    throttle.succeeded(email, client_address, device)  # refunds, then re-checks the locks: may refuse
     with transaction() as session:
         user = session.get(User, user_id)
         # Disabled, or the password changed, between the check and now: refuse as before.
@@ -136,7 +140,31 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
             _end_session(session, replaces_session_key, "signed in again")
         actor = _actor(session, user)
         refresh_user(session, user.id, "signed in")
+    throttle.remember_device(email, device)  # this browser now passes the account's address rules
     return token, actor
+
+
+def _failed(throttle, email: str, client_address: str, user_id: int | None, device: str = "") -> None:
+    """Tell the throttle; a lock this failure set is audited (on the account, when it exists)."""
+    try:
+        throttle.failed(email, client_address, device)
+    except TooManyAttempts as locked:
+        outcome = getattr(locked, "outcome", None)
+        if outcome is not None and outcome.locks:
+            _audit_lock(user_id, client_address, outcome.locks)
+        raise
+
+
+def _audit_lock(user_id: int | None, client_address: str, locks: list[str]) -> None:
+    from app.services.signin_throttle import LOCKOUT_SECONDS, address_key
+
+    details = {"client_address": client_address[:100], "address_key": address_key(client_address)[:100],
+               "locks": locks, "seconds": LOCKOUT_SECONDS}
+    # The throttle acted, not the user: actor "system"; the target is the account when it exists.
+    with transaction() as session:
+        user = session.get(User, user_id) if user_id is not None else None
+        write_audit(session, None, AuditAction.SIGN_IN_LOCKED, "user", user.id if user else None,
+                    user.client_id if user else None, None, details)
 
 
 def _is_demo_password(email: str, password: str) -> bool:

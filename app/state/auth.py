@@ -102,7 +102,8 @@ class AuthState(rx.State):
         if await self._actor() is not None:
             return rx.redirect(HOME_ROUTE)
         params = self.router.url.query_parameters
-        self.login_error = login_error_message(str(params.get("error", "")), str(params.get("minutes", "")))
+        self.login_error = login_error_message(str(params.get("error", "")), str(params.get("minutes", "")),
+                                               str(params.get("seconds", "")))
         if not self.login_error:
             self.login_email = ""  # offered again only right after a refusal
         elif len(self.login_email) > EMAIL_MAX_LENGTH:

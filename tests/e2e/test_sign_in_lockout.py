@@ -41,7 +41,8 @@ def test_ten_wrong_passwords_lock_the_account_on_the_form_and_spare_others(brows
     refused(guesser, email, f"guess-{ACCOUNT_FAILURES_BEFORE_LOCK}", LOCKED)
     expect(guesser.get_by_label("Email", exact=True)).to_have_value(email)
 
-    # The right password, from a fresh browser, is refused as well while the lock lasts.
+    # The right password, from a fresh browser at the same address, is refused as well while the
+    # lock lasts (the lock is per account and address: from elsewhere the owner would sign in).
     owner = browser.new_context().new_page()
     owner.goto(server.url + "/login")
     refused(owner, email, "the-right-one", LOCKED)

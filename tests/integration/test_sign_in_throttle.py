@@ -42,16 +42,31 @@ def sessions_of(email: str) -> int:
         return len(session.exec(select(AuthSession).where(AuthSession.user_id == user.id)).all())
 
 
-def test_ten_wrong_passwords_lock_the_account_even_for_the_right_one(database):
+def test_ten_wrong_passwords_lock_the_account_for_that_address_even_for_the_right_one(database):
     locked = guess_until_locked("ops@acme.demo")
     assert locked.message == "Too many attempts, try again in 15 minutes"
     with pytest.raises(TooManyAttempts, match="try again in 15 minutes"):
         auth.sign_in("ops@acme.demo", "beacon-demo", ADDRESS)
     with pytest.raises(TooManyAttempts):
-        auth.sign_in(" OPS@Acme.demo", "beacon-demo", "198.51.100.2")  # any spelling, any address
+        auth.sign_in(" OPS@Acme.demo", "beacon-demo", ADDRESS)  # any spelling
     assert sessions_of("ops@acme.demo") == 0
     token, actor = auth.sign_in("ops@globex.demo", "beacon-demo", ADDRESS)  # others unaffected
     assert actor.email == "ops@globex.demo" and token
+    # The owner, from another address, is neither locked nor delayed: a lock is no weapon.
+    _, actor = auth.sign_in(" OPS@Acme.demo", "beacon-demo", "198.51.100.2")
+    assert actor.email == "ops@acme.demo"
+
+
+def test_a_lock_is_audited_with_the_address(database):
+    from app.models import AuditAction, AuditLog
+
+    guess_until_locked("ops@acme.demo")
+    guess_until_locked("no-such-user@acme.demo")
+    with read_session() as session:
+        rows = session.exec(select(AuditLog).where(AuditLog.action == AuditAction.SIGN_IN_LOCKED)).all()
+    assert len(rows) == 2
+    known = [row for row in rows if row.target_id is not None]
+    assert len(known) == 1 and ADDRESS in str(known[0].new_value) and "pair" in str(known[0].new_value)
 
 
 def test_a_right_password_before_the_lock_forgives_the_earlier_failures(database):
@@ -136,11 +151,15 @@ def test_workers_sharing_redis_share_the_lock(redis_url):
     worker_b = SignInThrottle(storage_from_string(redis_url, key_prefix=prefix))
     try:
         for n in range(ACCOUNT_FAILURES_BEFORE_LOCK - 1):
-            (worker_a if n % 2 else worker_b).record_failure("ops@acme.demo", ADDRESS)
+            worker = worker_a if n % 2 else worker_b
+            worker.admit("ops@acme.demo", ADDRESS)
+            worker.failed("ops@acme.demo", ADDRESS)
+        worker_a.admit("ops@acme.demo", ADDRESS)
         with pytest.raises(TooManyAttempts, match="15 minutes"):
-            worker_a.record_failure("ops@acme.demo", ADDRESS)
+            worker_a.failed("ops@acme.demo", ADDRESS)
         with pytest.raises(TooManyAttempts, match="15 minutes"):
-            worker_b.check("ops@acme.demo", "198.51.100.3")
+            worker_b.check("ops@acme.demo", ADDRESS)
+        worker_b.check("ops@acme.demo", "198.51.100.3")  # the owner elsewhere: not locked
         worker_b.check("ops@globex.demo", ADDRESS)
     finally:
         worker_a.storage.reset()  # deletes this prefix's keys only

@@ -285,13 +285,15 @@ def test_reflex_run_refuses_a_database_that_does_not_exist(tmp_path):
     assert files_under(data) == []
 
 
-@pytest.mark.parametrize("case", ["stopped-postgresql", "stopped-redis", "missing-folder"])
+@pytest.mark.parametrize("case", ["stopped-postgresql", "stopped-redis", "missing-folder", "workers-without-redis"])
 def test_the_app_refuses_to_start_on_what_it_cannot_use(tmp_path, own_database, case):
     """What each backend process does when it imports the app (`reflex run` and its workers)."""
     url, extra = {
         "stopped-postgresql": (STOPPED_POSTGRES, {}),
         "stopped-redis": (None, {"REFLEX_REDIS_URL": STOPPED_REDIS}),
         "missing-folder": (sqlite_url(tmp_path / "missing" / "beacon.db"), {}),
+        # Each worker would keep its own sign-in counters: every allowance times the workers.
+        "workers-without-redis": (None, {"GRANIAN_WORKERS": "3", "REFLEX_REDIS_URL": ""}),
     }[case]
     if url is None:
         url = own_database(sqlite_url(tmp_path / "beacon.db"))
@@ -299,7 +301,8 @@ def test_the_app_refuses_to_start_on_what_it_cannot_use(tmp_path, own_database, 
     done = run(url, "-c", "import app.app", extra_env=extra, timeout=SERVER_REFUSAL_SECONDS)
     line = assert_one_line(done, "beacon: cannot serve: ")
     assert {"stopped-postgresql": "cannot reach PostgreSQL", "stopped-redis": "cannot reach Redis at redis://127.0.0.1:1",
-            "missing-folder": "does not exist"}[case] in line
+            "missing-folder": "does not exist",
+            "workers-without-redis": "GRANIAN_WORKERS=3 without REFLEX_REDIS_URL"}[case] in line
     assert files_under(tmp_path) == before
 
 

@@ -2,8 +2,9 @@
 
 An attacker guesses in parallel (threads, like parallel connections), first at one account from
 one address, then sweeping many accounts from several addresses (a small botnet). What must hold:
-the account locks after 10 failures and stays locked for the right password too, with "Too many
-attempts, try again in 15 minutes"; other accounts still sign in; one address gets at most 50
+the account locks for the guessing address after 10 failures and stays locked there for the right
+password too, with "Too many attempts, try again in 15 minutes"; its owner elsewhere and other
+accounts still sign in; one address gets at most 50
 guesses; unknown emails cost the same time as wrong passwords; and an admin's publish during the
 loop lands fast (argon2 runs outside the write transaction every tenant's writes wait for).
 """
@@ -53,16 +54,16 @@ def test_guessing_one_account_in_parallel_locks_it_and_spares_the_others(databas
         answers = Counter(pool.map(lambda pw: attempt("ops@acme.demo", pw, address), guesses))
     print(f"\n40 parallel guesses at one account: {dict(answers)}")
     assert answers["in"] == 0
-    # Each guess that reached argon2 was checked against the lock first; parallel ones may pass
-    # that check together before the 10th failure is recorded: at most THREADS - 1 extra.
-    assert ACCOUNT_FAILURES_BEFORE_LOCK <= answers["wrong"] <= ACCOUNT_FAILURES_BEFORE_LOCK + ATTACKER_THREADS - 1
+    # Each guess is counted before argon2: parallel ones cannot pass together past the allowance
+    # (the 10th wrong guess already answers with the lock).
+    assert answers["wrong"] == ACCOUNT_FAILURES_BEFORE_LOCK - 1
     assert answers["locked"] == 40 - answers["wrong"]
 
     with pytest.raises(TooManyAttempts) as refused:
         auth.sign_in("ops@acme.demo", "beacon-demo", address)  # the right password: refused too
     assert refused.value.message == "Too many attempts, try again in 15 minutes"
-    with pytest.raises(TooManyAttempts):
-        auth.sign_in("ops@acme.demo", "beacon-demo", "198.51.100.77")  # the owner, elsewhere: the account is locked
+    _, actor = auth.sign_in("ops@acme.demo", "beacon-demo", "198.51.100.77")
+    assert actor.email == "ops@acme.demo"  # the owner, elsewhere: the lock is the attacker's only
     _, actor = auth.sign_in("ops@globex.demo", "beacon-demo", address)
     assert actor.email == "ops@globex.demo"  # another account, even from the attacker's address
     _, actor = auth.sign_in("sam@acme.demo", "beacon-demo", "198.51.100.77")
