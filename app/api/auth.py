@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import re
 import secrets
 from urllib.parse import parse_qs, urlencode
@@ -21,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from app.config import get_settings
+from app.rules.addresses import parse_address
 from app.rules.errors import InvalidInput, NotAuthenticated
 from app.services import auth as auth_service
 from app.services.auth import SIGN_IN_REFUSED, DemoPasswordRefused
@@ -44,19 +44,9 @@ _DEVICE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 MAX_FORM_BYTES = 4096  # an email (<= 254) and a password: anything bigger is not a sign-in
 
 
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        ip = ipaddress.ip_address(text.strip().strip("[]").split("%", 1)[0])
-    except ValueError:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
-
-
 def is_trusted_proxy(address: str) -> bool:
     """The address is one of BEACON_TRUSTED_PROXIES (addresses or CIDR ranges)."""
-    ip = _ip(address)
+    ip = parse_address(address)
     return ip is not None and any(ip in network for network in get_settings().trusted_proxy_networks)
 
 
@@ -84,12 +74,12 @@ def client_address(request: Request) -> str:
         return peer
     hops = [v.strip() for v in request.headers.get("x-forwarded-for", "").split(",") if v.strip()]
     for entry in reversed(hops):
-        ip = _ip(entry)
+        ip = parse_address(entry)
         if ip is None:  # garbage where a proxy should have written an address: stop at the proxy
             return peer
         if not is_trusted_proxy(str(ip)):
             return str(ip)
-    return str(_ip(hops[0])) if hops else peer
+    return str(parse_address(hops[0])) if hops else peer
 
 
 # Headers a reverse proxy writes about the client it relays (RFC 7239's Forwarded, the de-facto
@@ -102,7 +92,7 @@ def from_local_browser(request: Request) -> bool:
     """The request's TCP peer is this machine and no proxy says it relayed it: a browser here."""
     from app.startup_guard import is_loopback
 
-    peer = request.client.host if request.client else ""
+    peer = _peer(request)
     if not peer or not is_loopback(peer):
         return False
     return not any(request.headers.get(name) is not None for name in PROXY_HEADERS)

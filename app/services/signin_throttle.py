@@ -45,6 +45,7 @@ from limits import RateLimitItemPerSecond
 from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from app.rules.addresses import parse_address
 from app.rules.errors import ServiceError
 from app.services.limit_storage import counters_for_environment
 
@@ -118,14 +119,10 @@ def delay_seconds(account_failures: int) -> int:
 
 def address_key(address: str) -> str:
     """The throttle's key for a client address: IPv4 whole, IPv6 by its /64."""
-    text = (address or "").strip()
-    try:
-        ip = ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        return text
+    ip = parse_address(address)
+    if ip is None:
+        return (address or "").strip()
     if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network(f"{ip}/{IPV6_PREFIX}", strict=False))
     return str(ip)
 
