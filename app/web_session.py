@@ -94,6 +94,18 @@ MAX_LOCKED_MINUTES = 24 * 60  # a claimed lockout longer than a day is not one w
 MAX_DELAY_SECONDS_SHOWN = 10 * 60  # a claimed delay longer than this is not one we set
 
 
+TRY_LATER = "Too many attempts, try again later"  # a lock or delay whose length the address does not say
+
+
+def _whole_up_to(text: str, most: int) -> int | None:
+    """A whole number from the address between 1 and `most`; None for anything else."""
+    try:
+        whole = int(text)
+    except ValueError:
+        return None
+    return whole if 1 <= whole <= most else None
+
+
 def login_error_message(code: str, minutes: str = "", seconds: str = "") -> str:
     from app.services.auth import SIGN_IN_REFUSED
     from app.services.signin_throttle import lockout_message
@@ -101,23 +113,13 @@ def login_error_message(code: str, minutes: str = "", seconds: str = "") -> str:
     if code == WRONG:
         return SIGN_IN_REFUSED
     if code == LOCKED:
-        try:
-            whole = int(minutes)
-        except ValueError:
-            whole = 0
-        if 1 <= whole <= MAX_LOCKED_MINUTES:
-            return lockout_message(whole * 60)
-        return "Too many attempts, try again later"
+        whole = _whole_up_to(minutes, MAX_LOCKED_MINUTES)
+        return lockout_message(whole * 60) if whole else TRY_LATER
     if code == DELAYED:
         from app.services.signin_throttle import delay_message
 
-        try:
-            whole = int(seconds)
-        except ValueError:
-            whole = 0
-        if 1 <= whole <= MAX_DELAY_SECONDS_SHOWN:
-            return delay_message(whole)
-        return "Too many attempts, try again later"
+        whole = _whole_up_to(seconds, MAX_DELAY_SECONDS_SHOWN)
+        return delay_message(whole) if whole else TRY_LATER
     if code == REFUSED:
         return "This account cannot sign in. Ask a platform admin."
     if code == INVALID:
