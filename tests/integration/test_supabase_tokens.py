@@ -26,6 +26,8 @@ from app.services.users import link_auth_user
 from tests.support.api import call_api
 from tests.support.supabase import ISSUER, JWT_SECRET, access_token, claims_of
 
+HELD_FETCH_TIMEOUT_S = 20.0  # a held key-server fetch is released long before this; only a hang reaches it
+
 FUNCTION = "/functions/v1/set-system-status"
 MAINTENANCE = {"client_id": None, "status": "maintenance", "message": "Through Supabase", "type": "warning"}
 
@@ -158,13 +160,16 @@ class KeyServer:
     def __init__(self):
         self.keys: dict[str, ec.EllipticCurvePrivateKey] = {}
         self.fetches = 0
-        self.delay = 0.0  # seconds each fetch takes
+        self.held = threading.Event()  # fetches wait on it while `holding`: a key server that is slow
+        self.held.set()
+        self.in_flight = threading.Event()  # a fetch has arrived (and may be held)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the http.server API
                 server.fetches += 1
-                time.sleep(server.delay)
+                server.in_flight.set()
+                server.held.wait(HELD_FETCH_TIMEOUT_S)
                 body = json.dumps({"keys": [server.public_jwk(kid) for kid in server.keys]}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -274,22 +279,27 @@ def test_a_key_set_that_cannot_be_read_is_logged_not_told(linked, monkeypatch, c
 
 
 def test_a_slow_key_set_fetch_is_single_flight_and_holds_no_lock(key_server):
-    """Twenty callers with a rotated key id while the key server takes a second: one fetch, and a
-    caller with a known key is answered meanwhile instead of queueing behind the network."""
+    """Twenty callers with a rotated key id while the key server is held mid-fetch: one fetch, and
+    a caller with a known key is answered meanwhile instead of queueing behind the network."""
     keys = supabase_auth.SigningKeys(key_server.url, min_refresh_seconds=0)
     known = key_server.add_key()
     keys.key_for(known)
     rotated = key_server.add_key()
-    key_server.delay = 1.0
+    key_server.in_flight.clear()
+    key_server.held.clear()  # the next fetch hangs until released
     found: list[str] = []
     callers = [threading.Thread(target=lambda: found.append(keys.key_for(rotated).key_id)) for _ in range(20)]
     for caller in callers:
         caller.start()
-    time.sleep(0.2)
-    started = time.monotonic()
-    assert keys.key_for(known).key_id == known
-    assert time.monotonic() - started < 0.2
+    assert key_server.in_flight.wait(HELD_FETCH_TIMEOUT_S), "no caller fetched the rotated key"
+    answered: list[str] = []
+    known_caller = threading.Thread(target=lambda: answered.append(keys.key_for(known).key_id))
+    known_caller.start()
+    known_caller.join(HELD_FETCH_TIMEOUT_S)  # returns at once unless it waits behind the held fetch
+    still_held = not key_server.held.is_set()
+    key_server.held.set()
     for caller in callers:
         caller.join()
+    assert still_held and answered == [known], "the known key waited for the held fetch"
     assert found == [rotated] * 20
     assert key_server.fetches == 2
