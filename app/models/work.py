@@ -1,6 +1,6 @@
 """Contacts and the AI agents' work on them: tasks, drafts and follow-ups.
 
-The composite indexes serve the read side (migration 0004 creates them under the same names)."""
+The composite indexes serve the read side (migrations 0004 and 0010 create them under the same names)."""
 
 from datetime import datetime
 
@@ -16,6 +16,9 @@ class Contact(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_contacts_client_id_name", "client_id", "name"),
         sa.Index("ix_contacts_client_id_id", "client_id", "id"),
+        # A contact named by what a person typed, in any case (migration 0010).
+        sa.Index("ix_contacts_client_id_lower_email", "client_id", sa.text("lower(email)")),
+        sa.Index("ix_contacts_client_id_lower_name", "client_id", sa.text("lower(name)")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

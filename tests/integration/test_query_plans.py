@@ -84,3 +84,45 @@ def test_no_page_query_scans_a_clients_table_on_postgresql(postgres_database):
             plan = [row[0] for row in raw.execute(f"EXPLAIN {statement}", parameters)]
             scans = [line for line in plan if "Seq Scan" in line and any(t in line for t in TENANT_TABLES)]
             assert not scans, f"{statement}\n{parameters}\n" + "\n".join(plan)
+
+
+LOOKUP_INDEXES = {"email": "ix_contacts_client_id_lower_email", "name": "ix_contacts_client_id_lower_name"}
+
+
+def contact_lookup_queries() -> dict[str, tuple[str, object]]:
+    """The SQL of finding a contact by what a person typed (email first, then name), as executed."""
+    from app.views.contacts import find_contact
+
+    captured: list[tuple[str, object]] = []
+    with read_session() as session:
+        connection = session.connection()
+        acme = session.exec(select(Client).where(Client.name == "Acme")).one()
+
+        def capture(_conn, _cursor, statement, parameters, _context, _many):
+            captured.append((statement, parameters))
+
+        sa.event.listen(connection, "before_cursor_execute", capture)
+        find_contact(session, acme.id, "Nobody Of That Name")  # no email matches: the name is tried too
+        sa.event.remove(connection, "before_cursor_execute", capture)
+    assert len(captured) == 2
+    return dict(zip(("email", "name"), captured))
+
+
+def test_a_contact_is_looked_up_by_its_lowered_email_or_name_index_on_sqlite(database):
+    _seed_volume()
+    with read_session() as session:
+        raw = session.connection().connection.driver_connection
+        for column, (statement, parameters) in contact_lookup_queries().items():
+            plan = [row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters or ())]
+            assert any(LOOKUP_INDEXES[column] in line for line in plan), f"{statement}\n{plan}"
+
+
+@pytest.mark.postgres
+def test_a_contact_is_looked_up_by_its_lowered_email_or_name_index_on_postgresql(postgres_database):
+    _seed_volume()
+    with read_session() as session:
+        raw = session.connection().connection.driver_connection
+        raw.execute("SET enable_seqscan = off")
+        for column, (statement, parameters) in contact_lookup_queries().items():
+            plan = "\n".join(row[0] for row in raw.execute(f"EXPLAIN {statement}", parameters))
+            assert LOOKUP_INDEXES[column] in plan, f"{statement}\n{plan}"
