@@ -10,9 +10,11 @@ Badge patches merge instead, since each names only the cards that changed.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import defaultdict
 from datetime import datetime
 from collections.abc import Hashable, Iterator
+from operator import attrgetter
 from typing import Any
 
 LINK_VIEW = "link"  # how this process gets its changes: {"mode": "live" | "polling"}
@@ -20,8 +22,18 @@ SESSION_VIEW = "session"  # the page's sign-in session ended: {"ended": True}
 WINDOW_FAILED = "window_failed"  # windows of the page that could not be read: {kind: message}
 LIVE = "live"
 POLLING = "polling"
+PAUSED = "paused"  # this page's link was closed to make room for newer pages of the same user
+# Live links one sign-in session, and one user, may hold in a backend process: each holds windows
+# the listener re-reads on every change that touches them, so a script opening pages in a loop
+# would make every change cost more for everyone. A person works in a few tabs (ten is more than
+# any desk uses) on a few browsers or devices; past the limit the oldest link of that session or
+# user closes and its page says so (reload to resume). Counted per process, as that is where
+# the cost falls: each backend process's listener reads only its own links' windows.
+LINKS_PER_SESSION = 10
+LINKS_PER_USER = 30
 # Kinds whose offers merge (dicts of id -> value) rather than replace each other.
 MERGED_KINDS = frozenset({"contact_badges", WINDOW_FAILED})
+_opened_order = itertools.count()
 
 
 class Subscription:
@@ -38,6 +50,8 @@ class Subscription:
         self.role = role
         self.expires_at = expires_at
         self.ended = False
+        self.evicted = False  # closed to make room for newer links of its session or user
+        self.opened = next(_opened_order)  # older links have smaller numbers
         # kind -> the window this page holds, and the ids it shows (None: being read).
         self.windows: dict[str, Hashable] = {}
         self.shown: dict[str, frozenset[int] | None] = {}
@@ -83,6 +97,11 @@ class Subscription:
         """Replaced by a newer live link of the same tab: the old one stops at its next wait."""
         self.closed = True
         self._ready.set()
+
+    def evict(self) -> None:
+        """Closed because its session or user opened too many newer links: the page is told."""
+        self.evicted = True
+        self.close()
 
     def end(self, seq: int) -> None:
         """Its sign-in is over: the page is told to leave, and the link stops serving it at once,
@@ -135,7 +154,20 @@ class SessionRegistry:
                 previous.close()
             self._by_token[client_token] = subscription
         self._by_audience[audience].add(subscription)
+        self._limit_links(subscription)
         return subscription
+
+    def _limit_links(self, newest: Subscription) -> None:
+        """The newest link stays; the oldest of its session's, then its user's, links beyond the
+        limits close."""
+        for owner, limit in ((attrgetter("auth_session_id"), LINKS_PER_SESSION), (attrgetter("user_id"), LINKS_PER_USER)):
+            mine = owner(newest)
+            if mine is None:
+                continue
+            links = sorted((s for s in self.all() if owner(s) == mine), key=attrgetter("opened"))
+            for oldest in links[:max(0, len(links) - limit)]:
+                self.unsubscribe(oldest)
+                oldest.evict()
 
     def unsubscribe(self, subscription: Subscription) -> None:
         members = self._by_audience.get(subscription.audience)

@@ -4,6 +4,7 @@ import reflex as rx
 
 from app.components.labels import label
 from app.components.layout import page_shell
+from app.components.lists import more_or_note
 from app.components.loading import loaded
 from app.components.work import activity_list, task_table
 from app.models import AIAgentKind
@@ -26,9 +27,8 @@ def agent_detail_page() -> rx.Component:
                 rx.cond(WorkState.page_agent_tasks.length() > 0, task_table(WorkState.page_agent_tasks),
                         rx.text("No tasks yet. Assign one from a contact on the Contacts page.",
                                 color_scheme="gray", size="2", custom_attrs={"data-testid": "empty-state"})),
-                rx.cond(WorkState.page_agent_has_more,
-                        rx.button("Show more", size="1", variant="soft", on_click=WorkState.more_agent_tasks,
-                                  custom_attrs={"data-testid": "show-more-agent-tasks"})),
+                more_or_note(WorkState.page_agent_has_more, WorkState.page_agent_older_hidden,
+                             WorkState.more_agent_tasks, "show-more-agent-tasks"),
                 rx.heading("Activity", size="4", as_="h2"),
                 activity_list(),
                 width="100%",

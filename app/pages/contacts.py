@@ -6,6 +6,7 @@ import reflex as rx
 from app.components import tones
 from app.components.forms import field_error, form_dialog
 from app.components.layout import page_shell
+from app.components.lists import more_or_note
 from app.components.loading import page_loading, skeleton_rows
 from app.components.work import task_table
 from app.rules import work as work_rules
@@ -142,9 +143,8 @@ def _contact_modal() -> rx.Component:
                     ContactsState.open_contact_tasks.length() > 0,
                     rx.vstack(
                         task_table(ContactsState.open_contact_tasks),
-                        rx.cond(ContactsState.open_contact_has_more,
-                                rx.button("Show more", size="1", variant="soft",
-                                          on_click=ContactsState.more_contact_tasks)),
+                        more_or_note(ContactsState.open_contact_has_more, ContactsState.open_contact_older_hidden,
+                                     ContactsState.more_contact_tasks),
                         width="100%",
                     ),
                     rx.text("No tasks yet. Assign a task to give one of the AI agents work on this contact.",

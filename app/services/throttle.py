@@ -1,4 +1,5 @@
-"""Throttles on the page actions that write: per signed-in user, per kind of action.
+"""Throttles on the page actions that write, and on the windows a tab asks for: per signed-in
+user, per kind of action.
 
 A person changes their status, assigns a task or schedules a follow-up a few times a minute at
 most; a script sending the same event in a loop does it hundreds of times a second, and every
@@ -11,7 +12,8 @@ The counters live in Redis when REFLEX_REDIS_URL is set (several backend workers
 this process's memory otherwise (the embedded default runs one backend worker).
 
 The signed-in states (app/state/signed_in.py `_call`) count every page action against a limit
-before its service runs: PAGE_ACTION unless the handler names its own kind. Handlers that write
+before its service runs: PAGE_ACTION unless the handler names its own kind. A handler that opens a
+new window (a search, a page, "Show more") asks `_window_reader` instead, which counts WINDOW_READ. Handlers that write
 outside `_call` call `check_write(actor, KIND)` just before the service call, inside the `try`
 that turns a ServiceError into the page's message.
 """
@@ -34,37 +36,46 @@ from app.services.limit_storage import counters_for_environment
 
 # Keys in a shared Redis are namespaced so they never mix with Reflex's state or other limits.
 REDIS_KEY_PREFIX = "beacon-writes"
+TOO_MANY_CHANGES = "Too many changes"
 
 
 @dataclass(frozen=True)
-class WriteLimit:
+class ActionLimit:
     kind: str
     per_minute: int
     reason: str
+    too_many: str = TOO_MANY_CHANGES  # what the refusal says, before "; try again in N s"
     item: RateLimitItem = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "item", RateLimitItemPerMinute(self.per_minute, namespace=f"write-{self.kind}"))
 
 
-PRESENCE = WriteLimit("presence", 30, "a person sets their status a few times an hour; 30 a minute is a script")
-ASSIGN_TASK = WriteLimit("assign_task", 30, "each assignment is a dialog to fill: seconds of a person's time")
-SCHEDULE_FOLLOW_UP = WriteLimit("schedule_follow_up", 30, "each follow-up is a form to fill")
-ASSIGN_CHAT = WriteLimit("assign_chat", 30, "a lead hands chats out one by one, a few a minute at a busy time")
+PRESENCE = ActionLimit("presence", 30, "a person sets their status a few times an hour; 30 a minute is a script")
+ASSIGN_TASK = ActionLimit("assign_task", 30, "each assignment is a dialog to fill: seconds of a person's time")
+SCHEDULE_FOLLOW_UP = ActionLimit("schedule_follow_up", 30, "each follow-up is a form to fill")
+ASSIGN_CHAT = ActionLimit("assign_chat", 30, "a lead hands chats out one by one, a few a minute at a busy time")
 # Publishing a status or message, and editing a message (each reaches every page it concerns).
-PUBLISH = WriteLimit("publish", 30, "a status change reaches every page of every tenant it concerns")
+PUBLISH = ActionLimit("publish", 30, "a status change reaches every page of every tenant it concerns")
 # Every other page action that writes (cancel a task or follow-up, approve, reject, mark sent,
 # close a chat, revoke a token): the signed-in states' default (app/state/signed_in.py), so no
 # handler writes unthrottled by forgetting to name a limit.
-PAGE_ACTION = WriteLimit("page_action", 60, "one click each; a person going down a list does not keep up one a second")
+PAGE_ACTION = ActionLimit("page_action", 60, "one click each; a person going down a list does not keep up one a second")
 # Activity reports reach the service at most once per ACTIVITY_REPORT_MIN_SECONDS per sign-in
 # session (services/presence.py); this bounds a user's sessions together.
-ACTIVITY = WriteLimit("activity", 20, "each session reports at most every 25 s: 20 a minute is 8 sessions at once")
-LIMITS = (PRESENCE, ASSIGN_TASK, SCHEDULE_FOLLOW_UP, ASSIGN_CHAT, PUBLISH, PAGE_ACTION, ACTIVITY)
+ACTIVITY = ActionLimit("activity", 20, "each session reports at most every 25 s: 20 a minute is 8 sessions at once")
+# A new window asked for by a tab: a search (typed, or the follow-up form's suggestions), a filter,
+# a sort, a page, "Show more", a contact opened. Each is a read of the client's rows that the feed
+# then re-reads on every change touching it, so a script sending searches in a loop costs every
+# page of the tenant. The search box sends one after the typing pauses (300 ms): a person
+# searching, paging and filtering asks for a few a second in a burst, not two a second for a minute.
+WINDOW_READ = ActionLimit("window_read", 120, "a person asks for a few windows a second in a burst, not 2/s for a minute",
+                          too_many="Too many searches")
+LIMITS = (PRESENCE, ASSIGN_TASK, SCHEDULE_FOLLOW_UP, ASSIGN_CHAT, PUBLISH, PAGE_ACTION, ACTIVITY, WINDOW_READ)
 
 
-def too_many_message(seconds: float) -> str:
-    return f"Too many changes; try again in {max(1, math.ceil(seconds))} s"
+def too_many_message(seconds: float, too_many: str = TOO_MANY_CHANGES) -> str:
+    return f"{too_many}; try again in {max(1, math.ceil(seconds))} s"
 
 
 class TooManyChanges(ServiceError):
@@ -72,9 +83,9 @@ class TooManyChanges(ServiceError):
 
     http_status = 429
 
-    def __init__(self, retry_after_seconds: float):
+    def __init__(self, retry_after_seconds: float, too_many: str = TOO_MANY_CHANGES):
         self.retry_after_seconds = max(0.0, retry_after_seconds)
-        super().__init__(too_many_message(self.retry_after_seconds))
+        super().__init__(too_many_message(self.retry_after_seconds, too_many))
 
 
 class WriteThrottle:
@@ -83,15 +94,15 @@ class WriteThrottle:
         self._limiter = MovingWindowRateLimiter(storage)
         self._clock = clock  # the storage's clock: the retry time is read against it
 
-    def check(self, actor: Actor, limit: WriteLimit) -> None:
+    def check(self, actor: Actor, limit: ActionLimit) -> None:
         """Count one `limit.kind` write of `actor`; raise TooManyChanges (not counted) past the limit."""
         key = _key(actor)
         if self._limiter.hit(limit.item, key):
             return
         reset_at, _remaining = self._limiter.get_window_stats(limit.item, key)
-        raise TooManyChanges(reset_at - self._clock())
+        raise TooManyChanges(reset_at - self._clock(), limit.too_many)
 
-    def reset(self, actor: Actor, limit: WriteLimit) -> None:
+    def reset(self, actor: Actor, limit: ActionLimit) -> None:
         self._limiter.clear(limit.item, _key(actor))
 
 
@@ -123,6 +134,6 @@ def use_throttle(throttle: WriteThrottle | None) -> None:
         _throttle = throttle
 
 
-def check_write(actor: Actor, limit: WriteLimit) -> None:
+def check_write(actor: Actor, limit: ActionLimit) -> None:
     """The states' one call, before the service: raises TooManyChanges past `limit`."""
     get_throttle().check(actor, limit)

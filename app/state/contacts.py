@@ -56,6 +56,7 @@ class ContactsState(SignedIn, rx.State):
     open_contact: ContactRow = NO_CONTACT
     open_contact_tasks: list[TaskRow] = []
     open_contact_has_more: bool = False
+    open_contact_older_hidden: bool = False
     assign_contact: ContactRow = NO_CONTACT
     assign_errors: dict[str, str] = {}
     assignable_agents: list[str] = []  # enabled AI agents of the assign dialog's contact's client
@@ -111,6 +112,7 @@ class ContactsState(SignedIn, rx.State):
             if self.open_contact_tasks != page.rows:
                 self.open_contact_tasks = page.rows
             self.open_contact_has_more = page.has_more
+            self.open_contact_older_hidden = page.older_hidden
 
     def _opened(self, actor: Actor) -> dict[str, Hashable]:
         """The live link starts: its windows are of the caller's audience, from the current controls."""
@@ -124,11 +126,15 @@ class ContactsState(SignedIn, rx.State):
 
     # --- the caller's own changes to the window -------------------------------------------------
 
-    async def _reopen(self):
-        actor, refusal = await self._signed_in()
+    async def _reopen(self, **controls: Any):
+        """Show the window `controls` (search, badge_filter, sort, offset) describe, once the
+        caller may open another (app/state/signed_in.py `_window_reader`)."""
+        actor, refusal = await self._window_reader()
         if actor is None:
             yield refusal
             return
+        for name, value in controls.items():
+            setattr(self, name, value)
         self._client_id = client_id_of(actor.audience)
         window = self._window()
         self.offset = window.offset
@@ -143,8 +149,7 @@ class ContactsState(SignedIn, rx.State):
 
     async def _refilter(self, search: str, badge: str, sort: str):
         """A new search, filter or sort: back to the first page of the new window."""
-        self.search, self.badge_filter, self.sort, self.offset = search, badge, sort, 0
-        async for update in self._reopen():
+        async for update in self._reopen(search=search, badge_filter=badge, sort=sort, offset=0):
             yield update
 
     @rx.event
@@ -175,23 +180,23 @@ class ContactsState(SignedIn, rx.State):
     @rx.event
     async def next_page(self):
         if self.page.has_next:
-            self.offset += CONTACTS_PAGE_SIZE
-            async for update in self._reopen():
+            async for update in self._reopen(offset=self.offset + CONTACTS_PAGE_SIZE):
                 yield update
 
     @rx.event
     async def previous_page(self):
         if self.page.has_previous:
-            self.offset = max(0, self.offset - CONTACTS_PAGE_SIZE)
-            async for update in self._reopen():
+            async for update in self._reopen(offset=max(0, self.offset - CONTACTS_PAGE_SIZE)):
                 yield update
 
     # --- one contact: its tasks, assigning a task --------------------------------------------
 
-    async def _visible_contact(self, contact_id: Any) -> tuple[Actor | None, ContactRow | None, Any]:
+    async def _visible_contact(self, contact_id: Any, opens_window: bool = False
+                               ) -> tuple[Actor | None, ContactRow | None, Any]:
         """(the caller, their contact of that id, None), or with no contact what to answer instead:
-        the redirect to /login when signed out, else that the contact is not theirs."""
-        actor, refusal = await self._signed_in()
+        the redirect to /login when signed out, too many windows asked for (`opens_window`: the
+        contact's tasks are a window), else that the contact is not theirs."""
+        actor, refusal = await (self._window_reader() if opens_window else self._signed_in())
         if actor is None:
             return None, None, refusal
         wanted = as_row_id(contact_id)  # text, a huge number, an object: no contact has that id
@@ -206,7 +211,7 @@ class ContactsState(SignedIn, rx.State):
 
     @rx.event
     async def show_contact(self, contact_id: int):
-        actor, contact, refusal = await self._visible_contact(contact_id)
+        actor, contact, refusal = await self._visible_contact(contact_id, opens_window=True)
         if contact is None:
             return refusal
         self.open_contact = contact
@@ -216,7 +221,7 @@ class ContactsState(SignedIn, rx.State):
     @rx.event
     async def more_contact_tasks(self):
         if self._tasks_window is not None:
-            actor, refusal = await self._signed_in()
+            actor, refusal = await self._window_reader()
             if actor is None:
                 return refusal
             return await self._read_contact_tasks(self._tasks_window.more())

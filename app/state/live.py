@@ -19,11 +19,12 @@ from app.config import get_settings
 from app.db import read_session
 from app.feed.listener import latest_seq
 from app.feed.guard import UNREADABLE, read_window_guarded
-from app.feed.registry import LINK_VIEW, LIVE, POLLING, SESSION_VIEW, WINDOW_FAILED, Subscription, registry
-from app.models import utc_now
+from app.feed.registry import LINK_VIEW, LIVE, PAUSED, POLLING, SESSION_VIEW, WINDOW_FAILED, Subscription, registry
+from app.models import AIAgent, utc_now
 from app.rules.actors import Actor
+from app.rules.errors import NotFound
 from app.services import presence
-from app.views.access import as_row_id
+from app.views.access import as_row_id, visible_row
 from app.views.live import (
     ADMIN_VIEW,
     CHATS_VIEW,
@@ -88,18 +89,38 @@ def _same_sign_in(before: Actor, now: Actor | None) -> bool:
         (before.auth_session_id, before.user_id, before.role, before.audience)
 
 
+AGENT_PAGE = "/agents/[id]"
 # The newest-first lists each page shows (each a window of its own).
 PAGE_LISTS: dict[str, tuple[str, ...]] = {
     "/": (ACTIVITY,),
-    "/agents/[id]": (ACTIVITY,),
+    AGENT_PAGE: (ACTIVITY,),
     "/approvals": (PENDING_DRAFTS, APPROVED_DRAFTS, DECIDED_DRAFTS),
     "/follow-ups": (SCHEDULED_FOLLOW_UPS, FOLLOW_UP_HISTORY),
 }
 
 
+LINK_PAUSED_MESSAGE = "Live updates paused on this page: your newer pages took its place. Reload it to resume."
+LINK_PAUSED_TOAST_MS = 60_000  # read at leisure; the indicator keeps saying "Paused" after it goes
+
+
 def _agent_id_of(path: str) -> int | None:
     parts = path.strip("/").split("/")
-    return as_row_id(parts[1]) if route_pattern(path) == "/agents/[id]" else None  # no agent has a bad id
+    return as_row_id(parts[1]) if route_pattern(path) == AGENT_PAGE else None  # no agent has a bad id
+
+
+def visible_agent_id(actor: Actor, path: str) -> int | None:
+    """The AI agent of /agents/<id> when it is one of the caller's client's (any, for a platform
+    admin); None for another client's or a made-up id. Such a page opens no window: its activity is
+    a filter over the client's whole audit log, re-read on every change, for an agent that is not
+    there (runs in a worker thread)."""
+    agent_id = _agent_id_of(path)
+    if agent_id is None:
+        return None
+    with read_session() as session:
+        try:
+            return visible_row(session, AIAgent, agent_id, actor, "agent").id
+        except NotFound:
+            return None
 
 
 def _next_wait(beat: Heartbeat, subscription) -> float | None:
@@ -184,21 +205,24 @@ class LiveLinkState(rx.State):
             (await self.get_state(AdminState))._apply_view(view)
         return []
 
-    async def _page_windows(self, actor: Actor, path: str) -> dict[str, Hashable]:
-        """The windows the page at `path` opens with (read under the state lock)."""
+    async def _page_windows(self, actor: Actor, path: str, agent_id: int | None) -> dict[str, Hashable]:
+        """The windows the page at `path` opens with (read under the state lock); `agent_id`: the
+        page's agent as `visible_agent_id` found it (an agent page without one opens none)."""
         client_id = client_id_of(actor.audience)
-        lists = {name: ListWindow(name, client_id, ai_agent_id=_agent_id_of(path)).normalized()
+        if route_pattern(path) == AGENT_PAGE and agent_id is None:
+            (await self.get_state(WorkState))._open_lists({})
+            return {}
+        lists = {name: ListWindow(name, client_id, ai_agent_id=agent_id).normalized()
                  for name in PAGE_LISTS.get(route_pattern(path), ())}
         (await self.get_state(WorkState))._open_lists(lists)
-        return {**lists, **await self._route_windows(actor, path)}
+        return {**lists, **await self._route_windows(actor, path, agent_id)}
 
-    async def _route_windows(self, actor: Actor, path: str) -> dict[str, Hashable]:
+    async def _route_windows(self, actor: Actor, path: str, agent_id: int | None) -> dict[str, Hashable]:
         client_id = client_id_of(actor.audience)
         if route_pattern(path) == "/contacts":
             return (await self.get_state(ContactsState))._opened(actor)
         if route_pattern(path) == "/admin" and actor.is_platform_admin:
             return (await self.get_state(AdminState))._opened(actor)
-        agent_id = _agent_id_of(path)
         if agent_id is not None:
             return (await self.get_state(WorkState))._open_agent_tasks(
                 TasksWindow(client_id=client_id, ai_agent_id=agent_id))
@@ -228,8 +252,9 @@ class LiveLinkState(rx.State):
         if actor is None:
             return
         kinds = views_for_page(path, actor.audience, actor.role)
+        agent_id = await asyncio.to_thread(visible_agent_id, actor, path)
         async with self:
-            windows = await self._page_windows(actor, path)
+            windows = await self._page_windows(actor, path, agent_id)
         # One link per tab, live or polling: a newer one replaces (and closes) the tab's previous
         # one, so calling follow_changes again and again never piles up links or pollers.
         subscription = registry.subscribe(actor.audience, actor.auth_session_id, client_token, kinds,
@@ -239,6 +264,9 @@ class LiveLinkState(rx.State):
             try:
                 async for action in self._poll(session_key, actor, kinds, windows, subscription):
                     yield action
+                if subscription.evicted:
+                    for action in await self._pause_from_background():
+                        yield action
             finally:
                 registry.unsubscribe(subscription)
             return
@@ -274,7 +302,7 @@ class LiveLinkState(rx.State):
                 except TimeoutError:
                     pending = {}
                 if subscription.closed:
-                    break  # a newer live link of this tab took over
+                    break  # a newer live link of this tab took over, or of its user (evicted)
                 if subscription.seconds_to_expiry(utc_now()) == 0:
                     subscription.end(seq)  # the sign-in session ran out (not a logged change)
                 if subscription.ended:
@@ -292,8 +320,18 @@ class LiveLinkState(rx.State):
                         actions += await self._apply(kind, seq, view)
                 for action in actions:
                     yield action
+            if subscription.evicted:
+                for action in await self._pause_from_background():
+                    yield action
         finally:
             registry.unsubscribe(subscription)
+
+    async def _pause_from_background(self) -> list:
+        """This page's link was closed to make room for its user's newer pages (feed/registry.py
+        LINKS_PER_SESSION): it stops changing, and says so rather than going quietly stale."""
+        async with self:
+            self.mode = PAUSED
+        return [rx.toast.warning(LINK_PAUSED_MESSAGE, duration=LINK_PAUSED_TOAST_MS)]
 
     async def _poll(self, session_key: str, actor: Actor, kinds: frozenset[str], windows: dict[str, Hashable],
                     subscription: Subscription):

@@ -42,6 +42,20 @@ class SignedIn(rx.State, mixin=True):
         actor = await self._caller()
         return actor, refusal_for(actor)
 
+    async def _window_reader(self) -> tuple[Actor | None, Any]:
+        """(the caller, None) when they may open another window now (a search, a filter, a page,
+        "Show more", a contact); else (None, what to answer): the redirect to /login when signed
+        out, a toast when they asked for too many (throttle.WINDOW_READ). Asked before the handler
+        changes anything, so a refused ask leaves the page showing, and following, what it did."""
+        actor, refusal = await self._signed_in()
+        if actor is None:
+            return None, refusal
+        try:
+            await asyncio.to_thread(throttle.check_write, actor, throttle.WINDOW_READ)
+        except throttle.TooManyChanges as refused:
+            return None, rx.toast.error(refused.message)
+        return actor, None
+
     async def _platform_admin(self) -> tuple[Actor | None, Any]:
         """(the caller, None) for a platform admin; else (None, where the page's own guard sends them)."""
         actor = await self._caller()
@@ -53,7 +67,7 @@ class SignedIn(rx.State, mixin=True):
         setattr(self, errors, dict(error.fields) if isinstance(error, InvalidInput) else {"form": error.message})
 
     async def _call(self, operation: Callable, *args: Any, success: Success = None, errors: str | None = None,
-                    limit: throttle.WriteLimit = throttle.PAGE_ACTION, reads_only: bool = False):
+                    limit: throttle.ActionLimit = throttle.PAGE_ACTION, reads_only: bool = False):
         """Run `operation(caller, *args)` for the signed-in caller (see _call_as); signed out: to /login."""
         actor, refusal = await self._signed_in()
         if actor is None:
@@ -62,7 +76,7 @@ class SignedIn(rx.State, mixin=True):
                                    reads_only=reads_only)
 
     async def _call_as(self, actor: Actor, operation: Callable, *args: Any, success: Success = None,
-                       errors: str | None = None, limit: throttle.WriteLimit = throttle.PAGE_ACTION,
+                       errors: str | None = None, limit: throttle.ActionLimit = throttle.PAGE_ACTION,
                        reads_only: bool = False):
         """Run `operation(actor, *args)` in a thread (services block on the database) and answer
         what the handler returns.

@@ -21,7 +21,7 @@ from app.state.views import assign_changed
 from app.feed.guard import UNREADABLE
 from app.state.windows import hold_and_read, unreadable_notice
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
-from app.views.lists import ActivityRow, DraftRow, FollowUpRow, ListPage, ListWindow
+from app.views.lists import ActivityRow, DraftBody, DraftRow, FollowUpRow, ListPage, ListWindow, read_draft_body
 from app.views.live import client_id_of
 from app.views.tasks import TaskRow, TasksPage, TasksWindow
 from app.views.windows import AGENT_TASKS_WINDOW
@@ -40,6 +40,7 @@ class WorkState(SignedIn, rx.State):
     ai_agents: list[AIAgentLine] = []
     page_agent_tasks: list[TaskRow] = []
     page_agent_has_more: bool = False
+    page_agent_older_hidden: bool = False
     pending_count: int = 0
     # The newest-first lists this page shows (views/lists.py), each a window of its own.
     pending_drafts: list[DraftRow] = []
@@ -50,6 +51,9 @@ class WorkState(SignedIn, rx.State):
     activity: list[ActivityRow] = []
     lists_loaded: list[str] = []  # lists whose first read has arrived (until then: a spinner)
     has_more: dict[str, bool] = {}  # list name -> older rows exist ("Show more")
+    older_hidden: list[str] = []  # lists with older rows past the most a list holds
+    open_draft_id: int = 0  # the draft shown whole on /approvals (0: none)
+    open_draft_body: str = ""
 
     # The follow-up form.
     follow_up_errors: dict[str, str] = {}
@@ -79,6 +83,9 @@ class WorkState(SignedIn, rx.State):
             setattr(self, window.name, page.rows)
         if self.has_more.get(window.name) != page.has_more:
             self.has_more = {**self.has_more, window.name: page.has_more}
+        if (window.name in self.older_hidden) != page.older_hidden:
+            others = [name for name in self.older_hidden if name != window.name]
+            self.older_hidden = [*others, window.name] if page.older_hidden else others
         if window.name not in self.lists_loaded:
             self.lists_loaded = [*self.lists_loaded, window.name]
 
@@ -87,7 +94,7 @@ class WorkState(SignedIn, rx.State):
         """Older rows of one list: its window grows by a page and is read again."""
         if not isinstance(name, str) or name not in self._lists:
             return
-        actor, refusal = await self._signed_in()
+        actor, refusal = await self._window_reader()
         if actor is None:
             return refusal
         window = self._lists[name].more()
@@ -128,13 +135,14 @@ class WorkState(SignedIn, rx.State):
             if self.page_agent_tasks != page.rows:
                 self.page_agent_tasks = page.rows
             self.page_agent_has_more = page.has_more
+            self.page_agent_older_hidden = page.older_hidden
 
     @rx.event
     async def more_agent_tasks(self):
         """Older tasks of the page's agent: its window grows by a page and is read again."""
         if self._agent_tasks_window is None:
             return
-        actor, refusal = await self._signed_in()
+        actor, refusal = await self._window_reader()
         if actor is None:
             return refusal
         window = self._agent_tasks_window.more()
@@ -163,6 +171,18 @@ class WorkState(SignedIn, rx.State):
         return await self._call(tasks.cancel_task, task_id, success="Task cancelled.")
 
     # --- drafts -----------------------------------------------------------------------------
+
+    @rx.event
+    async def open_draft(self, draft_id: str):
+        """Show one draft whole (lists carry each draft's opening only)."""
+        def shown(draft: DraftBody) -> None:
+            self.open_draft_id, self.open_draft_body = draft.id, draft.body
+
+        return await self._call(read_draft_body, draft_id, limit=throttle.WINDOW_READ, success=shown)
+
+    @rx.event
+    def close_draft(self):
+        self.open_draft_id, self.open_draft_body = 0, ""
 
     @rx.event
     async def approve(self, draft_id: str):
@@ -215,14 +235,14 @@ class WorkState(SignedIn, rx.State):
 
     @rx.event
     async def suggest_contacts(self, text: str):
-        """Offer matching contact names while the person types one (a bounded, indexed search)."""
-        actor, refusal = await self._signed_in()
-        if actor is None:
-            return refusal
+        """Offer matching contact names while the person types one (a bounded search)."""
         search = _text(text)[:SEARCH_MAX_LENGTH]
         if text_problem(search) is not None:  # nothing matches it; no query sees it
             self.contact_suggestions = []
-            return
+            return None
+        actor, refusal = await self._window_reader()  # too many: the suggestions stay as they were
+        if actor is None:
+            return refusal
         window = ContactsWindow(client_id=client_id_of(actor.audience), search=search)
 
         def read():

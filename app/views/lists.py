@@ -7,15 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
+from app.db import read_session
 from app.models import AIAgent, AuditLog, Client, Contact, Draft, DraftStatus, FollowUp, FollowUpStatus
+from app.rules.actors import Actor
+from app.views.access import visible_row
+from app.views.paging import WINDOW_MAX_ROWS, more_allowed
 from app.views.work import WORK_ACTIONS, activity_text, names_of, scoped
 
 LIST_PAGE_SIZE = 50  # rows a list shows at first and adds per "Show more"
 ACTIVITY_PAGE_SIZE = 10  # the dashboard's feed: a glance, and a small push per change
-LIST_MAX_ROWS = 1000  # "Show more" stops here: older rows are in the audit log
 
 PENDING_DRAFTS = "pending_drafts"
 APPROVED_DRAFTS = "approved_drafts"
@@ -38,11 +42,18 @@ LIST_ENTITY = {**{name: "drafts" for name in DRAFT_LISTS}, **{name: "follow_ups"
 FIRST_PAGE = {**{name: LIST_PAGE_SIZE for name in (*DRAFT_LISTS, *FOLLOW_UP_LISTS)}, ACTIVITY: ACTIVITY_PAGE_SIZE}
 
 
+# A draft in a list shows its opening; the whole body (up to 8,000 characters) is read when the
+# person opens it. A list is pushed whole to every open copy on each draft change: 200 previews
+# are tens of KB, 200 whole bodies 1.6 MB. An agent's usual draft (a few short paragraphs) fits.
+DRAFT_PREVIEW_CHARS = 400
+
+
 @dataclass
 class DraftRow:
     id: int
     subject: str
-    body: str
+    preview: str  # the body's first DRAFT_PREVIEW_CHARS characters
+    truncated: bool  # the body is longer than its preview
     status: str
     contact: str
     agent: str
@@ -79,7 +90,7 @@ class ListWindow:
 
     def normalized(self) -> ListWindow:
         limit = self.limit or FIRST_PAGE[self.name]
-        return ListWindow(self.name, self.client_id, max(1, min(limit, LIST_MAX_ROWS)), self.ai_agent_id)
+        return ListWindow(self.name, self.client_id, max(1, min(limit, WINDOW_MAX_ROWS)), self.ai_agent_id)
 
     def more(self) -> ListWindow:
         return ListWindow(self.name, self.client_id, self.normalized().limit + FIRST_PAGE[self.name],
@@ -89,7 +100,8 @@ class ListWindow:
 @dataclass
 class ListPage:
     rows: list
-    has_more: bool
+    has_more: bool  # "Show more" has older rows to show
+    older_hidden: bool = False  # older rows exist past WINDOW_MAX_ROWS
 
 
 def read_list(session: Session, window: ListWindow) -> ListPage:
@@ -101,19 +113,40 @@ def read_list(session: Session, window: ListWindow) -> ListPage:
     else:
         rows = _activity_rows(session, window)
     # One row past the limit is read to know whether "Show more" has anything to show.
-    return ListPage(rows=rows[:window.limit], has_more=len(rows) > window.limit)
+    has_more, older_hidden = more_allowed(len(rows), window.limit)
+    return ListPage(rows=rows[:window.limit], has_more=has_more, older_hidden=older_hidden)
 
 
 def _draft_rows(session: Session, window: ListWindow) -> list[DraftRow]:
-    drafts = list(session.exec(scoped(select(Draft), Draft, window.client_id)
+    # The body's opening only (one character past the preview tells whether there is more).
+    opening = func.substr(Draft.body, 1, DRAFT_PREVIEW_CHARS + 1).label("opening")
+    drafts = list(session.exec(scoped(select(Draft.id, Draft.subject, opening, Draft.status, Draft.contact_id,
+                                             Draft.ai_agent_id, Draft.client_id, Draft.created_at), Draft,
+                                      window.client_id)
                                .where(col(Draft.status).in_(DRAFT_LISTS[window.name]))
                                .order_by(col(Draft.id).desc()).limit(window.limit + 1)))
     contacts = names_of(session, Contact, (d.contact_id for d in drafts))
     agents = names_of(session, AIAgent, (d.ai_agent_id for d in drafts))
     clients = names_of(session, Client, (d.client_id for d in drafts))
-    return [DraftRow(id=d.id, subject=d.subject, body=d.body, status=d.status, contact=contacts.get(d.contact_id, ""),
-                     agent=agents.get(d.ai_agent_id, ""), client=clients.get(d.client_id, ""), created_at=d.created_at)
+    return [DraftRow(id=d.id, subject=d.subject, preview=d.opening[:DRAFT_PREVIEW_CHARS],
+                     truncated=len(d.opening) > DRAFT_PREVIEW_CHARS, status=d.status,
+                     contact=contacts.get(d.contact_id, ""), agent=agents.get(d.ai_agent_id, ""),
+                     client=clients.get(d.client_id, ""), created_at=d.created_at)
             for d in drafts]
+
+
+@dataclass
+class DraftBody:
+    id: int
+    body: str
+
+
+def read_draft_body(actor: Actor, draft_id: Any) -> DraftBody:
+    """The whole body of one of the caller's client's drafts, read when the person opens it (lists
+    carry previews); another client's or a made-up id: not found, alike."""
+    with read_session() as session:
+        draft = visible_row(session, Draft, draft_id, actor, "draft")
+        return DraftBody(id=draft.id, body=draft.body)
 
 
 def _follow_up_rows(session: Session, window: ListWindow) -> list[FollowUpRow]:

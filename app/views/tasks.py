@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.models import AgentTask, AIAgent, Contact, TaskStatus
+from app.views.paging import WINDOW_MAX_ROWS, more_allowed
 
 TASKS_PAGE_SIZE = 50  # a contact's or an agent's newest tasks at first, and per "Show more"
-TASKS_MAX_ROWS = 1000  # "Show more" stops here; older tasks stay in the audit log
 
 TASK_STATUS_LABELS = {TaskStatus.PENDING: "Pending", TaskStatus.IN_PROGRESS: "In progress",
                       TaskStatus.COMPLETED: "Completed", TaskStatus.FAILED: "Failed",
@@ -44,17 +44,18 @@ class TasksWindow:
 
     def more(self) -> TasksWindow:
         return TasksWindow(self.client_id, self.contact_id, self.ai_agent_id,
-                           min(self.limit + TASKS_PAGE_SIZE, TASKS_MAX_ROWS))
+                           min(self.limit + TASKS_PAGE_SIZE, WINDOW_MAX_ROWS))
 
 
 @dataclass
 class TasksPage:
     rows: list[TaskRow]
-    has_more: bool
+    has_more: bool  # "Show more" has older tasks to show
+    older_hidden: bool = False  # older tasks exist past WINDOW_MAX_ROWS
 
 
 def read_tasks(session: Session, window: TasksWindow) -> TasksPage:
-    limit = max(1, min(window.limit, TASKS_MAX_ROWS))
+    limit = max(1, min(window.limit, WINDOW_MAX_ROWS))
     query = (select(AgentTask, AIAgent.name, Contact.name)
              .where(AgentTask.ai_agent_id == AIAgent.id, AgentTask.contact_id == Contact.id)
              .order_by(col(AgentTask.id).desc()).limit(limit + 1))
@@ -72,4 +73,5 @@ def read_tasks(session: Session, window: TasksWindow) -> TasksPage:
                 created_at=t.created_at, finished_at=t.finished_at, error=t.error or "", attempts=t.attempts)
         for t, agent, contact in session.exec(query)
     ]
-    return TasksPage(rows=rows[:limit], has_more=len(rows) > limit)
+    has_more, older_hidden = more_allowed(len(rows), limit)
+    return TasksPage(rows=rows[:limit], has_more=has_more, older_hidden=older_hidden)

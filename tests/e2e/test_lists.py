@@ -32,7 +32,7 @@ def no_drafts_left_behind(server):
         reject_draft(ops, draft_id)
 
 
-def drafts_for_globex(server: BeaconServer, count: int) -> None:
+def drafts_for_globex(server: BeaconServer, count: int, body: str = "A short note.") -> None:
     """`count` drafts waiting for approval, written by this process as the task worker would."""
     from sqlmodel import select
 
@@ -52,7 +52,7 @@ def drafts_for_globex(server: BeaconServer, count: int) -> None:
     for n in range(count):
         assign_task(ops, contact.id, agent.id)
         claimed = claim_next_task(worker)
-        complete_task(worker, claimed.id, f"List draft {n}", "A short note.")
+        complete_task(worker, claimed.id, f"List draft {n}", body)
 
 
 def test_approvals_show_one_page_then_more_and_new_drafts_arrive_on_top(browser, server):
@@ -67,6 +67,18 @@ def test_approvals_show_one_page_then_more_and_new_drafts_arrive_on_top(browser,
     drafts_for_globex(server, 1)
     expect(pending).to_have_count(min(waiting + 1, 2 * FIRST_PAGE))
     expect(pending.first).to_contain_text("List draft 0")  # the newest: the one just written
+
+
+def test_a_long_draft_shows_its_opening_and_is_read_whole_on_request(browser, server):
+    drafts_for_globex(server, 1, body="Opening words of a long draft. " + "More words. " * 600 + "THE END")
+    page = sign_in(browser, server, "ops@globex.demo", path="/approvals")
+    card = page.get_by_test_id("draft-card").filter(has_text="List draft 0")
+    expect(card.get_by_test_id("draft-preview")).to_contain_text("Opening words of a long draft.")
+    expect(card).not_to_contain_text("THE END")  # the list carries the opening only
+    card.get_by_role("button", name="Read all").click()
+    expect(card.get_by_test_id("draft-body")).to_contain_text("THE END")
+    card.get_by_role("button", name="Show less").click()
+    expect(card).not_to_contain_text("THE END")
 
 
 def test_the_dashboard_shows_the_newest_activity_and_more_on_request(browser, server):

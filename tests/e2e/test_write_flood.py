@@ -10,41 +10,29 @@ keep their allowances.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 from sqlmodel import col
 
-from bench import _support as S
-from tests.conftest import ROOT, run_async, use_database
+from tests.conftest import run_async
 from tests.e2e.conftest import BeaconServer
 from tests.support.factory import contact_ids, count, row
+from tests.support.raw_tabs import (
+    ADMIN_STATE,
+    CONTACTS_STATE,
+    LINK_TIMEOUT_S,
+    PRESENCE_STATE,
+    WORK_STATE,
+    WORKFORCE_STATE,
+    Tab,
+    new_user,
+    tabs,
+)
 from tests.support.waiting import until_async
-
-LINK_TIMEOUT_S = 15.0  # connect and receive the first views, on a busy 2-core machine
 SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy machine
 QUIET_S = 2.0  # the count must hold this long after the last refusal
 FLOOD = 80  # events sent in a loop; well past every limit (30 a minute)
-PASSWORD = "flood-test-password-1"
 TOO_MANY = "Too many changes; try again in"
-
-PRESENCE_STATE = "app___state___presence____presence_state"
-WORK_STATE = "app___state___work____work_state"
-WORKFORCE_STATE = "app___state___workforce____workforce_state"
-CONTACTS_STATE = "app___state___contacts____contacts_state"
-ADMIN_STATE = "app___state___admin____admin_state"
-
-
-def _new_user(server: BeaconServer, role: str, client: str | None, label: str) -> tuple[str, int]:
-    """A user of this attack alone; returns (email, user id)."""
-    from app.services.auth import create_user
-
-    use_database(server.database_url)
-    email = f"{label}-{time.monotonic_ns()}@flood.test"
-    user = create_user(None, email, label, PASSWORD, role, client)
-    return email, user.id
 
 
 def _audit_rows(user_id: int, action: str) -> int:
@@ -57,55 +45,8 @@ def _rows_created_by(model, user_id: int) -> int:
     return count(model, col(model.created_by) == user_id)
 
 
-class Tab:
-    """One tab driven by a script: every message it receives is kept as JSON text."""
-
-    def __init__(self, client: S.LightClient):
-        self.client = client
-        self.received: list[str] = []
-
-    @classmethod
-    async def open(cls, server: BeaconServer, email: str, http, route: str) -> Tab:
-        token = await asyncio.to_thread(server.session_token, email, PASSWORD)
-        client = S.LightClient(url=server.url, frontend=S.read_frontend(ROOT), session_token=token, http=http,
-                               route=route)
-        tab = cls(client)
-
-        def keep(data) -> None:
-            client._on_event(data)
-            tab.received.append(json.dumps(data))
-
-        client.sio.on("event", keep, namespace="/_event")
-        await client.connect()
-        await asyncio.wait_for(client.live.wait(), LINK_TIMEOUT_S)
-        return tab
-
-    async def send(self, state: str, handler: str, **payload) -> None:
-        route = self.client.route
-        await self.client.sio.emit("event", {
-            "name": f"{self.client.frontend.root_state}.{state}.{handler}", "payload": payload,
-            "router_data": {"pathname": route, "asPath": route},
-        }, namespace="/_event")
-
-    def told_too_many(self) -> int:
-        return sum(TOO_MANY in text for text in self.received)
-
-    def saw(self, text: str) -> bool:
-        return any(text in message for message in self.received)
-
-
-@contextlib.asynccontextmanager
-async def _tabs(server: BeaconServer, route: str, *emails: str) -> AsyncIterator[list[Tab]]:
-    """A tab on `route` for each of `emails` (over one HTTP session), disconnected afterwards."""
-    async with S.shared_http_session() as http:
-        tabs = []
-        try:
-            for email in emails:
-                tabs.append(await Tab.open(server, email, http, route))
-            yield tabs
-        finally:
-            for tab in tabs:
-                await tab.client.disconnect()
+def _told_too_many(tab: Tab) -> int:
+    return tab.received_count(TOO_MANY)
 
 
 async def _until(condition: Callable[[], bool], timeout: float = SETTLE_TIMEOUT_S) -> None:
@@ -122,19 +63,19 @@ async def _settled(count: Callable[[], int], expected: int) -> None:
 def test_a_presence_flood_writes_no_more_than_the_limit_and_others_are_unaffected(server):
     from app.services.throttle import PRESENCE
 
-    attacker, attacker_id = _new_user(server, "support_staff", "Acme", "flood-agent")
-    other, other_id = _new_user(server, "support_staff", "Acme", "calm-agent")
+    attacker, attacker_id = new_user(server, "support_staff", "Acme", "flood-agent")
+    other, other_id = new_user(server, "support_staff", "Acme", "calm-agent")
 
     async def scenario():
-        async with _tabs(server, "/", attacker, other) as (tab, calm):
+        async with tabs(server, "/", attacker, other) as (tab, calm):
             for i in range(FLOOD):
                 await tab.send(PRESENCE_STATE, "choose", value="Busy" if i % 2 else "Available")
-            await _until(lambda: tab.told_too_many() >= FLOOD - PRESENCE.per_minute)
+            await _until(lambda: _told_too_many(tab) >= FLOOD - PRESENCE.per_minute)
             await _settled(lambda: _audit_rows(attacker_id, "presence.set"), PRESENCE.per_minute)
 
             await calm.send(PRESENCE_STATE, "choose", value="Busy")  # during the attacker's lockout
             await _settled(lambda: _audit_rows(other_id, "presence.set"), 1)
-            assert calm.told_too_many() == 0
+            assert _told_too_many(calm) == 0
 
     run_async(scenario())
 
@@ -143,13 +84,13 @@ def test_a_follow_up_flood_writes_no_more_than_the_limit_and_others_are_unaffect
     from app.models import Contact, FollowUp
     from app.services.throttle import SCHEDULE_FOLLOW_UP
 
-    attacker, attacker_id = _new_user(server, "client_admin", "Acme", "flood-admin")
-    other, other_id = _new_user(server, "client_admin", "Acme", "calm-admin")
+    attacker, attacker_id = new_user(server, "client_admin", "Acme", "flood-admin")
+    other, other_id = new_user(server, "client_admin", "Acme", "calm-admin")
     contact = row(Contact, contact_ids("Acme")[0])
     form = {"contact": contact.email, "scheduled_for": "2035-01-01T10:00", "note": "flood"}
 
     async def scenario():
-        async with _tabs(server, "/follow-ups", attacker, other) as (tab, calm):
+        async with tabs(server, "/follow-ups", attacker, other) as (tab, calm):
             for _ in range(FLOOD):
                 await tab.send(WORK_STATE, "schedule_follow_up", form_data=form)
             await _until(lambda: tab.saw(TOO_MANY))  # next to the form: follow_up_errors["form"]
@@ -167,11 +108,11 @@ def test_an_assignment_flood_writes_no_more_than_the_limit(server):
     from app.models import AgentTask
     from app.services.throttle import ASSIGN_TASK
 
-    attacker, attacker_id = _new_user(server, "client_admin", "Acme", "flood-assigner")
+    attacker, attacker_id = new_user(server, "client_admin", "Acme", "flood-assigner")
     contact_id = contact_ids("Acme")[0]
 
     async def scenario():
-        async with _tabs(server, "/contacts", attacker) as (tab,):
+        async with tabs(server, "/contacts", attacker) as (tab,):
             await _until(lambda: tab.saw("Outreach Agent"), LINK_TIMEOUT_S)  # the AI agents' view arrived
             for _ in range(FLOOD):
                 await tab.send(CONTACTS_STATE, "start_assign", contact_id=contact_id)
@@ -186,10 +127,10 @@ def test_a_publish_flood_writes_no_more_than_the_limit(server):
     from app.models import AuditAction
     from app.services.throttle import PUBLISH
 
-    attacker, attacker_id = _new_user(server, "platform_admin", None, "flood-publisher")
+    attacker, attacker_id = new_user(server, "platform_admin", None, "flood-publisher")
 
     async def scenario():
-        async with _tabs(server, "/admin", attacker) as (tab,):
+        async with tabs(server, "/admin", attacker) as (tab,):
             for i in range(FLOOD):
                 await tab.send(ADMIN_STATE, "publish", form_data={
                     "client": "Acme", "status": "Active", "message": "", "type": "Info", "expires_at": ""})
@@ -227,8 +168,8 @@ def test_a_loop_over_other_tenants_ids_and_finished_work_is_throttled_and_never_
     from app.services.throttle import PAGE_ACTION
     from tests.support.factory import ADMIN, api_token, one_of_each
 
-    attacker, attacker_id = _new_user(server, "client_admin", "Acme", "loop-admin")
-    agent, agent_id = _new_user(server, "support_staff", "Acme", "loop-agent")
+    attacker, attacker_id = new_user(server, "client_admin", "Acme", "loop-admin")
+    agent, agent_id = new_user(server, "support_staff", "Acme", "loop-agent")
     globex = one_of_each("Globex", instructions="loop target", note="loop target", draft_subject="loop target")
     globex_chat = create_chat(None, "Globex", "loop target chat")
     own = one_of_each("Acme", instructions="loop own", note="loop own", draft_subject="loop own")
@@ -240,7 +181,7 @@ def test_a_loop_over_other_tenants_ids_and_finished_work_is_throttled_and_never_
               ("reject", {"draft_id": globex["draft"]}), ("cancel_task", {"task_id": own["task"]})]
 
     async def scenario():
-        async with _tabs(server, "/", attacker, agent) as (tab, agent_tab):
+        async with tabs(server, "/", attacker, agent) as (tab, agent_tab):
             await agent_tab.send(PRESENCE_STATE, "choose", value="Available")  # the tab knows it is an agent's
             await _settled(lambda: _audit_rows(agent_id, "presence.set"), 1)
             before = await asyncio.to_thread(_write_transactions, server, token, attacker_id)
@@ -256,7 +197,7 @@ def test_a_loop_over_other_tenants_ids_and_finished_work_is_throttled_and_never_
             sent = LOOP_ROUNDS * (len(events) + 1)
 
             def answered() -> int:
-                return tab.told_too_many() + sum(
+                return _told_too_many(tab) + sum(
                     any(words in message for words in REFUSED_BY_SERVICE) for message in tab.received)
 
             await _until(lambda: answered() >= sent)
@@ -264,7 +205,7 @@ def test_a_loop_over_other_tenants_ids_and_finished_work_is_throttled_and_never_
             await _settled(lambda: _audit_rows(agent_id, "presence.set"), 2)
             await asyncio.sleep(QUIET_S)
             assert answered() == sent
-            assert tab.told_too_many() >= sent - PAGE_ACTION.per_minute
+            assert _told_too_many(tab) >= sent - PAGE_ACTION.per_minute
             after = await asyncio.to_thread(_write_transactions, server, token, attacker_id)
             agent_after = await asyncio.to_thread(_write_transactions, server, token, agent_id)
             assert after - before == 0, f"{after - before} write transactions for {sent} events with nothing to write"
