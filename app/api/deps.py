@@ -10,7 +10,7 @@ from app.models import TokenScope
 from app.rules.actors import Actor
 from app.rules.errors import NotAuthenticated
 from app.services import tokens
-from app.services.auth import API_TOKEN_PREFIX
+from app.services.actors import API_TOKEN_PREFIX
 from app.services.supabase_auth import actor_for_supabase_token, looks_like_jwt
 
 # Methods that only read: a "read" token may call them; every other method needs a "publish" token.

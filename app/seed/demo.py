@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app.db import transaction
 from app.models import AIAgent, AIAgentKind, Chat, Client, Contact, HumanAgent, Role, User
-from app.services.auth import hash_password
+from app.services.passwords import hash_password
 
 ADMIN_PASSWORD = "beacon-admin"
 DEMO_PASSWORD = "beacon-demo"

@@ -3,64 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 import secrets
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import AuditAction, AuthSession, Client, HumanAgent, Role, TokenScope, User, utc_now
-from app.rules.actors import TENANTLESS_MESSAGE, Actor, require_platform_admin
+from app.models import AuditAction, AuthSession, HumanAgent, Role, TokenScope, User, utc_now
+from app.rules.actors import Actor, require_platform_admin
 from app.rules.errors import InvalidInput, NotAuthenticated
 from app.rules.text import text_problems
+from app.services import passwords, tokens
+from app.services.actors import actor_for_user
 from app.services.audit import write_audit
 from app.services.presence import refresh_user
 from app.services.secrets_at_rest import token_digest
 from app.services.signin_throttle import TooManyAttempts, get_throttle
-from app.services.users import password_problem
 from app.views.access import client_by_name
 
-_hasher = PasswordHasher()
-API_TOKEN_PREFIX = "bkn_"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-
-def _actor(session: Session, user: User) -> Actor:
-    # Every Actor of a person is built here. Only a platform admin belongs to no client: refuse
-    # any other tenantless row (the database refuses it too, migration 0006) rather than let a
-    # missing client read as every client.
-    if user.client_id is None and user.role != Role.PLATFORM_ADMIN:
-        raise NotAuthenticated(TENANTLESS_MESSAGE)
-    client_name = None
-    if user.client_id is not None:
-        client = session.get(Client, user.client_id)
-        client_name = client.name if client else None
-    is_agent = session.exec(select(HumanAgent.id).where(HumanAgent.user_id == user.id)).first() is not None
-    return Actor(
-        user_id=user.id, email=user.email, name=user.name, role=user.role,
-        client_id=user.client_id, client_name=client_name, is_human_agent=is_agent,
-    )
 
 
 # Emails longer than RFC 5321 allows cannot be accounts: they are not even looked up.
 EMAIL_MAX_LENGTH = 254
 SIGN_IN_REFUSED = "Wrong email or password."  # the same words for an unknown email and a wrong password
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """A hash with the real parameters, checked for unknown emails so they cost the same time."""
-    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class DemoPasswordRefused(NotAuthenticated):
@@ -107,17 +75,17 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
     throttle = get_throttle()
     throttle.admit(email, client_address, device)  # counted before the hash is checked (refunded on success)
     user_id = None
-    password_hash = _dummy_hash()
+    password_hash = passwords.dummy_hash()
     if len(email) <= EMAIL_MAX_LENGTH:
         with read_session() as session:
             user = session.exec(select(User).where(User.email == email)).first()
             if user is not None and user.is_active:
                 user_id, password_hash = user.id, user.password_hash
-    matches = _password_matches(password_hash, password)
+    matches = passwords.password_matches(password_hash, password)
     if user_id is None or not matches:
         _failed(throttle, email, client_address, user_id, device)
         raise NotAuthenticated(SIGN_IN_REFUSED)
-    if not from_local_browser and _is_demo_password(email, password):
+    if not from_local_browser and passwords.is_demo_password(email, password):
         _audit_demo_password_refused(user_id, client_address)
         _failed(throttle, email, client_address, user_id, device)
         raise DemoPasswordRefused(DEMO_PASSWORD_REFUSED)
@@ -138,7 +106,7 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
         session.flush()
         if replaces_session_key:
             _end_session(session, replaces_session_key, "signed in again")
-        actor = _actor(session, user)
+        actor = actor_for_user(session, user)
         refresh_user(session, user.id, "signed in")
     throttle.remember_device(email, device)  # this browser now passes the account's address rules
     return token, actor
@@ -167,28 +135,13 @@ def _audit_lock(user_id: int | None, client_address: str, locks: list[str]) -> N
                     user.client_id if user else None, None, details)
 
 
-def _is_demo_password(email: str, password: str) -> bool:
-    """`password` (just checked against `email`'s hash) is the demo password of a demo account: a
-    comparison of strings, no second argon2 check. The start-up guard asks the same two lists."""
-    from app.services.users import demo_emails, demo_passwords
-
-    return email in demo_emails() and password in demo_passwords(email)
-
-
 def _audit_demo_password_refused(user_id: int, client_address: str) -> None:
     with transaction() as session:
         user = session.get(User, user_id)
         if user is None:
             return
-        write_audit(session, _actor(session, user), AuditAction.SIGN_IN_DEMO_PASSWORD_REFUSED, "user", user.id,
+        write_audit(session, actor_for_user(session, user), AuditAction.SIGN_IN_DEMO_PASSWORD_REFUSED, "user", user.id,
                     user.client_id, None, {"client_address": client_address[:100]})
-
-
-def _password_matches(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def session_key(token: str) -> str:
@@ -216,7 +169,7 @@ def actor_for_session_key(key: str) -> Actor:
         user = session.get(User, row.user_id)
         if user is None or not user.is_active:
             raise NotAuthenticated("Your account is disabled.")
-        return dataclasses.replace(_actor(session, user), auth_session_id=row.id, session_expires_at=row.expires_at)
+        return dataclasses.replace(actor_for_user(session, user), auth_session_id=row.id, session_expires_at=row.expires_at)
 
 
 def sign_out(token: str) -> None:
@@ -260,7 +213,7 @@ def create_user(
     email = (email or "").strip().lower()
     if "email" not in problems and not EMAIL_PATTERN.match(email):
         problems["email"] = "Enter an email address like name@example.com."
-    weak = None if "password" in problems else password_problem(password)  # `beacon user password`'s rule
+    weak = None if "password" in problems else passwords.password_problem(password)  # `beacon user password`'s rule
     if weak:
         problems["password"] = weak
     if role not in Role.values():
@@ -277,7 +230,7 @@ def create_user(
             client_id = client_by_name(session, client_name).id
         user = User(
             email=email, name=(name or email.split("@")[0]).strip(), role=role,
-            client_id=client_id, password_hash=hash_password(password),
+            client_id=client_id, password_hash=passwords.hash_password(password),
         )
         session.add(user)
         session.flush()
@@ -294,16 +247,12 @@ def create_user(
 
 def create_api_token(email: str, name: str = "cli") -> str:
     """Issue a publish token for `email` as the operator would (90 days); see services/tokens.py."""
-    from app.services.tokens import create_token
-
-    return create_token(None, email, name=name)[1]
+    return tokens.create_token(None, email, name=name)[1]
 
 
 def actor_for_api_token(token: str, scope: str = TokenScope.READ) -> Actor:
     """The user of a valid, unexpired, unrevoked API token; see services/tokens.py."""
-    from app.services.tokens import actor_for_api_token as check
-
-    return check(token, scope)
+    return tokens.actor_for_api_token(token, scope)
 
 
 def actor_for_email(email: str) -> Actor:
@@ -316,4 +265,4 @@ def actor_for_email(email: str) -> Actor:
         user = session.exec(select(User).where(User.email == email)).first()
         if user is None or not user.is_active:
             raise NotAuthenticated(f"No active user with email {email!r}.")
-        return _actor(session, user)
+        return actor_for_user(session, user)

@@ -32,7 +32,7 @@ from app.db import read_session
 from app.models import User
 from app.rules.actors import Actor
 from app.rules.errors import NotAuthenticated
-from app.services.auth import _actor
+from app.services.actors import actor_for_user
 
 log = logging.getLogger("beacon.supabase_auth")
 
@@ -180,4 +180,4 @@ def actor_for_supabase_token(token: str) -> Actor:
             raise NotAuthenticated(NOT_LINKED)
         if not user.is_active:
             raise NotAuthenticated("This Supabase user's Beacon account is disabled.")
-        return _actor(session, user)
+        return actor_for_user(session, user)

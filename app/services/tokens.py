@@ -30,7 +30,7 @@ from app.rules.actors import Actor, require_platform_admin
 from app.rules.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from app.rules.text import text_problems
 from app.services.audit import write_audit
-from app.services.auth import API_TOKEN_PREFIX, _actor
+from app.services.actors import API_TOKEN_PREFIX, actor_for_user
 from app.services.secrets_at_rest import token_digest
 from app.views.access import user_by_email
 
@@ -249,7 +249,7 @@ def actor_for_api_token(token: str, scope: str = TokenScope.READ) -> Actor:
             raise NotAuthenticated("This API token's user is disabled.")
         if scope != TokenScope.READ and row.scope != scope:
             raise Forbidden(f"This API token is {row.scope}-only; this call needs a {scope} token.")
-        actor = _actor(session, user)
+        actor = actor_for_user(session, user)
         token_id, last_used = row.id, row.last_used_at
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
         with transaction() as session:

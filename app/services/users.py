@@ -13,51 +13,16 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import col, select
 
 from app.db import get_engine, read_session, transaction
 from app.models import ApiToken, AuditAction, AuthSession, Role, User, utc_now
 from app.rules.actors import Actor
 from app.rules.errors import Conflict, Forbidden, InvalidInput
-from app.rules.text import text_problems
 from app.services.audit import write_audit
+from app.services.passwords import demo_emails, demo_passwords, hash_password, password_matches, password_problem
 from app.services.presence import refresh_user
 from app.views.access import user_by_email
-
-# A password is what stands between the open network and a platform admin: 12 characters at
-# least, for a changed password and a new account alike (password_problem).
-NEW_PASSWORD_MIN_LENGTH = 12
-NEW_PASSWORD_MAX_LENGTH = 1024  # argon2 takes any length; this only bounds the work per attempt
-
-_hasher = PasswordHasher()
-
-
-def demo_passwords(email: str = "") -> tuple[str, ...]:
-    """Both demo passwords; the one the seed gave `email` first (each check is a slow argon2)."""
-    from app.seed.demo import ADMIN_PASSWORD, DEMO_PASSWORD
-
-    return (ADMIN_PASSWORD, DEMO_PASSWORD) if email == "admin@beacon.demo" else (DEMO_PASSWORD, ADMIN_PASSWORD)
-
-
-def demo_emails() -> list[str]:
-    """The accounts `beacon seed demo` creates, the platform admin first."""
-    from app.seed.demo import DEMO_CLIENTS
-
-    emails = ["admin@beacon.demo"]
-    for spec in DEMO_CLIENTS.values():
-        emails.append(spec["admin"][0])
-        emails.extend(email for email, _name in spec["staff"])
-    return emails
-
-
-def _matches(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
 
 def demo_accounts_with_demo_password() -> list[str]:
     """Emails of active demo accounts whose password is still one of the demo passwords.
@@ -75,23 +40,7 @@ def demo_accounts_with_demo_password() -> list[str]:
         ))
     hashes = dict(rows)
     return [email for email in emails
-            if email in hashes and any(_matches(hashes[email], p) for p in demo_passwords(email))]
-
-
-def password_problem(password: str) -> str | None:
-    """What is wrong with `password` as a new password (None: nothing). The one rule for every
-    password a person is given: `beacon user password` and `beacon user create` alike."""
-    password = password or ""
-    problems = text_problems(single_line={"password": password})  # what a password field can hold
-    if problems:
-        return problems["password"]
-    if len(password) < NEW_PASSWORD_MIN_LENGTH:
-        return f"Use at least {NEW_PASSWORD_MIN_LENGTH} characters."
-    if len(password) > NEW_PASSWORD_MAX_LENGTH:
-        return f"Use at most {NEW_PASSWORD_MAX_LENGTH} characters."
-    if password in demo_passwords():
-        return "That is a demo password; choose another."
-    return None
+            if email in hashes and any(password_matches(hashes[email], p) for p in demo_passwords(email))]
 
 
 @dataclass(frozen=True)
@@ -119,7 +68,7 @@ def change_password(actor: Actor | None, email: str, new_password: str,
     with read_session() as session:
         user_by_email(session, email)  # a missing user is told before the slow hash
     # argon2 is deliberately slow: hash before taking the write lock.
-    new_hash = _hasher.hash(new_password)
+    new_hash = hash_password(new_password)
     with transaction() as session:
         user = user_by_email(session, email)
         user.password_hash = new_hash

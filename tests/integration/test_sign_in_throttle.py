@@ -13,7 +13,7 @@ from sqlmodel import select
 from app.db import read_session, transaction
 from app.models import AuthSession, User
 from app.rules.errors import NotAuthenticated
-from app.services import auth
+from app.services import auth, passwords
 from app.services.signin_throttle import (
     ACCOUNT_FAILURES_BEFORE_LOCK,
     SignInThrottle,
@@ -98,7 +98,7 @@ def test_the_password_check_holds_no_write_lock(database, admin, monkeypatch):
     """While argon2 runs, another writer (a publish) commits at once instead of queueing."""
     from app.services.system_status import publish_system_status
 
-    real_verify = auth._password_matches
+    real_verify = passwords.password_matches
     publish_seconds: list[float] = []
 
     def verify_while_someone_publishes(password_hash, password):
@@ -112,13 +112,13 @@ def test_the_password_check_holds_no_write_lock(database, admin, monkeypatch):
         writer.join(timeout=5)  # a sign-in holding the write lock would make it wait 10 s and fail
         return real_verify(password_hash, password)
 
-    monkeypatch.setattr(auth, "_password_matches", verify_while_someone_publishes)
+    monkeypatch.setattr(passwords, "password_matches", verify_while_someone_publishes)
     auth.sign_in("ops@acme.demo", "beacon-demo", ADDRESS)
     assert publish_seconds and publish_seconds[0] < 2, publish_seconds
 
 
 def test_a_user_disabled_during_the_password_check_is_not_signed_in(database, monkeypatch):
-    real_verify = auth._password_matches
+    real_verify = passwords.password_matches
 
     def verify_then_disable(password_hash, password):
         result = real_verify(password_hash, password)
@@ -128,7 +128,7 @@ def test_a_user_disabled_during_the_password_check_is_not_signed_in(database, mo
             session.add(user)
         return result
 
-    monkeypatch.setattr(auth, "_password_matches", verify_then_disable)
+    monkeypatch.setattr(passwords, "password_matches", verify_then_disable)
     with pytest.raises(NotAuthenticated):
         auth.sign_in("ops@acme.demo", "beacon-demo", ADDRESS)
     assert sessions_of("ops@acme.demo") == 0

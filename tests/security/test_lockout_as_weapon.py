@@ -119,11 +119,11 @@ def test_rotating_addresses_inside_one_ipv6_64_is_one_address(own_passwords, beh
 
 
 def test_parallel_guesses_get_exactly_the_allowance_of_password_checks(own_passwords, monkeypatch):
-    from app.services import auth
+    from app.services import passwords
 
     checks = []
-    real = auth._password_matches
-    monkeypatch.setattr(auth, "_password_matches", lambda h, p: checks.append(p) or real(h, p))
+    real = passwords.password_matches
+    monkeypatch.setattr(passwords, "password_matches", lambda h, p: checks.append(p) or real(h, p))
     # 30 guesses in flight at once from one address.
     attempts = [("ops@acme.demo", f"guess-{n}", None) for n in range(30)]
     answers = [answer(r) for r in post_many(ATTACKER, attempts)]

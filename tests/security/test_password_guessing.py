@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from app.rules.errors import NotAuthenticated
-from app.services import auth
+from app.services import auth, passwords
 from app.services.signin_throttle import (
     ACCOUNT_FAILURES_BEFORE_LOCK,
     ADDRESS_FAILURES_BEFORE_LOCK,
@@ -80,13 +80,13 @@ def test_a_sweep_from_several_addresses_is_capped_per_address_and_publishing_sta
     # What the attacker cannot see but we can: how many guesses reached the password check.
     checked: Counter = Counter()
     attacker = threading.local()
-    real_check = auth._password_matches
+    real_check = passwords.password_matches
 
     def counted_check(password_hash: str, password: str) -> bool:
         checked[getattr(attacker, "address", "")] += 1
         return real_check(password_hash, password)
 
-    monkeypatch.setattr(auth, "_password_matches", counted_check)
+    monkeypatch.setattr(passwords, "password_matches", counted_check)
 
     def sweep(address: str) -> None:
         attacker.address = address
@@ -137,7 +137,7 @@ def test_unknown_emails_cost_the_same_password_check_as_wrong_passwords(database
     email or not. That is asserted; the times themselves are printed (a shared machine is noisy).
     """
     verifications: list[str] = []
-    real = auth._hasher
+    real = passwords._hasher
 
     class CountingHasher:  # the real argon2 hasher, counting its verifications
         def verify(self, password_hash: str, password: str) -> bool:
@@ -147,7 +147,7 @@ def test_unknown_emails_cost_the_same_password_check_as_wrong_passwords(database
         def __getattr__(self, name):
             return getattr(real, name)
 
-    monkeypatch.setattr(auth, "_hasher", CountingHasher())
+    monkeypatch.setattr(passwords, "_hasher", CountingHasher())
 
     def seconds(email: str, address: str) -> float:
         started = time.perf_counter()

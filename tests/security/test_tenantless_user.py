@@ -22,7 +22,8 @@ from app.models.tenancy import USERS_TENANT_CHECK_NAME, USERS_TENANT_CHECK_SQL, 
 from app.rules.actors import ALL_TENANTS, TENANTLESS_MESSAGE, Actor, system_actor
 from app.rules.errors import Conflict, Forbidden, NotAuthenticated
 from app.schema import alembic_config, upgrade_database
-from app.services.auth import actor_for_email, actor_for_session, hash_password, sign_in
+from app.services.auth import actor_for_email, actor_for_session, sign_in
+from app.services.passwords import hash_password
 
 BACKENDS = ["database", pytest.param("postgres_database", marks=pytest.mark.postgres)]
 NON_ADMIN_ROLES = ["client_admin", "support_staff", "user"]
