@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.rules import presence as presence_rules# the thresholds and their arithmetic
+from app.rules.origins import normalized_origin
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'beacon.db'}"
@@ -101,6 +102,24 @@ class Settings(BaseSettings):
         "list; empty: never (the TCP peer is the client address).",
     )
 
+    public_origin: str = Field(
+        default="",
+        description="The one origin browsers reach Beacon at (\"https://beacon.example.com\"): the "
+        "websocket and the sign-in accept pages of this origin only, and CORS allows it alone. Empty: "
+        "each request's own origin (its Host header, https when it came over TLS or a trusted proxy "
+        "said so), and no cross-origin access at all.",
+    )
+
+    @field_validator("public_origin")
+    @classmethod
+    def _one_origin(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        origin = normalized_origin(value)
+        if origin is None:
+            raise ValueError(f"not an origin (scheme://host[:port], nothing after): {value!r}")
+        return origin
+
     @field_validator("trusted_proxies")
     @classmethod
     def _valid_networks(cls, value: str) -> str:
@@ -111,6 +130,12 @@ class Settings(BaseSettings):
                 except ValueError:
                     raise ValueError(f"not an address or CIDR range: {part!r}") from None
         return value
+
+    @property
+    def cors_allowed_origins(self) -> list[str]:
+        """The origins Reflex's CORS and its socket.io server may allow (rxconfig.py): the public
+        origin, or none. Beacon's pages are served from the origin they talk to: they need no CORS."""
+        return [self.public_origin] if self.public_origin else []
 
     @property
     def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

@@ -1,7 +1,15 @@
 """The browser's sign-in session: an HttpOnly cookie holding a random token, kept by the browser alone.
 
-- POST /auth/sign-in (app/api/auth.py) sets `beacon_session=<token>; HttpOnly; SameSite=Strict;
-  Path=/` (+ `Secure` over HTTPS): page scripts cannot read it, other sites' requests do not carry it.
+- POST /auth/sign-in (app/api/auth.py) sets the session cookie (`session_cookies` below):
+  `__Host-beacon_session=<token>; HttpOnly; SameSite=Strict; Path=/; Secure` over HTTPS, plain
+  `beacon_session=<token>; HttpOnly; SameSite=Strict; Path=/` over HTTP (a browser on localhost).
+  Page scripts cannot read it, other sites' requests do not carry it, and the `__Host-` prefix
+  makes the browser refuse that name from anything but this host over HTTPS with Path=/ and no
+  Domain: a sibling subdomain cannot set or overwrite it.
+- A request carrying two session cookies (the same name twice, or both names) is signed out:
+  one of them was planted (a sibling subdomain's `Domain=` cookie, or one on `Path=/_event`, which
+  the browser sends first) and nothing says which. Over HTTPS a plain-named one counts as a
+  second and is never a sign-in by itself; this module alone holds the name rule.
 - Every request reaching the backend passes through `protect_session_cookie` first, which replaces
   that cookie by `beacon_session_key=<SHA-256 of the token>` (the database's `token_hash`), and drops
   any `beacon_session_key` the client sent itself. So Reflex, which copies the websocket's request
@@ -18,7 +26,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-SESSION_COOKIE = "beacon_session"  # the raw token, in the browser only
+from starlette.requests import HTTPConnection
+
+from app.web_request import served_over_https
+
+SESSION_COOKIE = "beacon_session"  # the raw token, in the browser only: its name over plain HTTP
+SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE  # its name over HTTPS (see the module's docstring)
+SESSION_COOKIE_NAMES = (SESSION_COOKIE, SECURE_SESSION_COOKIE)
 SESSION_KEY_COOKIE = "beacon_session_key"  # what the backend sees instead: the token's digest
 
 Scope = MutableMapping[str, Any]
@@ -49,11 +63,39 @@ def session_key_from_cookie_header(header: str) -> str:
     return cookie_value(header or "", SESSION_KEY_COOKIE)
 
 
-def _rewritten_cookie_header(header: str) -> str:
+def session_cookie_name(over_https: bool) -> str:
+    """The session cookie's name for a browser that reached us over HTTPS or not."""
+    return SECURE_SESSION_COOKIE if over_https else SESSION_COOKIE
+
+
+def session_token(header: str, over_https: bool) -> str:
+    """The session token a Cookie header carries: its one session cookie, under the name of the
+    request's transport. "" (signed out) for none, for two or more of either name, and for a
+    plain-named one over HTTPS."""
+    found = [(name, value) for name, value in cookie_pairs(header) if name in SESSION_COOKIE_NAMES]
+    if len(found) != 1:
+        return ""
+    name, value = found[0]
+    return value if name == session_cookie_name(over_https) else ""
+
+
+def session_cookies(token: str, max_age: int, over_https: bool) -> list[str]:
+    """The Set-Cookie values that hand the browser `token` for `max_age` seconds (with "" and 0:
+    that take it away). Over HTTPS they also expire a plain-named cookie set before the `__Host-`
+    name (or over plain HTTP), which would otherwise make two and sign the browser out."""
+    attributes = ["HttpOnly", "SameSite=Strict", "Path=/", *(["Secure"] if over_https else [])]
+    cookies = ["; ".join([f"{session_cookie_name(over_https)}={token}", *attributes, f"Max-Age={max_age}"])]
+    if over_https:
+        cookies.append("; ".join([f"{SESSION_COOKIE}=", *attributes, "Max-Age=0"]))
+    return cookies
+
+
+def _rewritten_cookie_header(header: str, over_https: bool) -> str:
     from app.services.auth import session_key
 
-    token = cookie_value(header, SESSION_COOKIE)
-    kept = [(k, v) for k, v in cookie_pairs(header) if k not in (SESSION_COOKIE, SESSION_KEY_COOKIE)]
+    token = session_token(header, over_https)
+    dropped = (*SESSION_COOKIE_NAMES, SESSION_KEY_COOKIE)
+    kept = [(k, v) for k, v in cookie_pairs(header) if k not in dropped]
     if token:
         kept.append((SESSION_KEY_COOKIE, session_key(token)))
     return "; ".join(f"{k}={v}" for k, v in kept)
@@ -69,7 +111,7 @@ def protect_session_cookie(app: ASGIApp) -> ASGIApp:
             cookies = [value.decode("latin-1") for name, value in headers if name.lower() == b"cookie"]
             if cookies:
                 joined = "; ".join(cookies)  # several Cookie fields (HTTP/2) are one list (RFC 9113 8.2.3)
-                rewritten = _rewritten_cookie_header(joined)
+                rewritten = _rewritten_cookie_header(joined, served_over_https(HTTPConnection(scope)))
                 headers = [(n, v) for n, v in headers if n.lower() != b"cookie"]
                 if rewritten:
                     headers.append((b"cookie", rewritten.encode("latin-1")))

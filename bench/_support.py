@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent  # the checkout this script lives in
 LOG_TAIL_CHARS = 3000  # how much of the server log to show when it fails
@@ -623,6 +624,12 @@ def strip(values: dict[str, Any]) -> dict[str, Any]:
 _strip = strip  # the name the e2e tests use
 
 
+def origin_of(url: str) -> str:
+    """The origin (scheme://host[:port]) of `url`, as a browser names the page in `Origin`."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @dataclass(eq=False)
 class LightClient:
     """One signed-in tab on `route`, over Reflex's websocket protocol (see the module docstring)."""
@@ -642,6 +649,10 @@ class LightClient:
     redirects: list[str] = field(default_factory=list)
     disconnected: bool = False
     plan: str = ""  # what the bench made of this tab
+    # The websocket request's headers besides the cookie. None: what the compiled page's socket
+    # sends, its own Origin (Beacon refuses a websocket from any other origin, or from none:
+    # app/web_origin.py). A dict: exactly those (an attack test forges or leaves them out).
+    headers: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         import socketio
@@ -650,9 +661,11 @@ class LightClient:
         self.keys = state_keys()
         # The cookie goes in the websocket's request headers, as a browser sends it (the shared
         # session's cookie jar keeps none).
-        cookie = {"headers": {"Cookie": f"{SESSION_COOKIE}={self.session_token}"}} if self.session_token else {}
+        headers = {"Origin": origin_of(self.url)} if self.headers is None else dict(self.headers)
+        if self.session_token:
+            headers.setdefault("Cookie", f"{SESSION_COOKIE}={self.session_token}")
         self.sio = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False,
-                                        websocket_extra_options=cookie)
+                                        websocket_extra_options={"headers": headers})
         self.sio.on("event", self._on_event, namespace="/_event")
         self.sio.on("disconnect", self._on_disconnect, namespace="/_event")
 

@@ -1,11 +1,12 @@
 """POST /auth/sign-in and /auth/sign-out: the browser's sign-in, over plain HTTP.
 
 The session cookie is set and cleared here, by the server, so it can be HttpOnly (no page script
-reads it), SameSite=Strict (no other site's request carries it) and Secure when served over
-HTTPS. Both answer 303 (the browser then loads the next page afresh, and that page's websocket
-carries the new cookie). A failed sign-in goes back to /login with a short code, never text
-(app/web_session.py login_error_message). See app/web_session.py for how the backend sees the
-cookie (as its key only).
+reads it), SameSite=Strict (no other site's request carries it) and, over HTTPS, Secure and
+`__Host-` named (app/web_session.py session_cookies). Both answer 303 (the browser then loads the
+next page afresh, and that page's websocket carries the new cookie). A failed sign-in goes back to
+/login with a short code, never text (app/web_session.py login_error_message). See
+app/web_session.py for how the backend sees the cookie (as its key only). A post from any page
+but Beacon's own never reaches these: the edge refuses it (app/web_origin.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import secrets
 from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from app.config import get_settings
 from app.rules.addresses import parse_address
@@ -31,10 +32,12 @@ from app.web_session import (
     INVALID,
     LOCKED,
     REFUSED,
-    SESSION_COOKIE,
     SESSION_KEY_COOKIE,
     WRONG,
+    session_cookies,
 )
+from app.web_request import is_trusted_proxy, served_over_https
+from app.web_request import peer as _peer
 
 LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/"
@@ -42,25 +45,6 @@ DEVICE_COOKIE = "beacon_device"  # OWASP's device cookie: a browser that signed 
 DEVICE_COOKIE_SECONDS = 30 * 24 * 3600  # as long as the throttle remembers it
 _DEVICE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 MAX_FORM_BYTES = 4096  # an email (<= 254) and a password: anything bigger is not a sign-in
-
-
-def is_trusted_proxy(address: str) -> bool:
-    """The address is one of BEACON_TRUSTED_PROXIES (addresses or CIDR ranges)."""
-    ip = parse_address(address)
-    return ip is not None and any(ip in network for network in get_settings().trusted_proxy_networks)
-
-
-def _peer(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
-def _forwarded(request: Request, header: str) -> str | None:
-    """The last entry of a comma-separated X-Forwarded-* header, only when the TCP peer is a
-    trusted proxy (BEACON_TRUSTED_PROXIES); None otherwise or when it wrote none."""
-    if not is_trusted_proxy(_peer(request)):
-        return None
-    values = [v.strip() for v in request.headers.get(header, "").split(",") if v.strip()]
-    return values[-1] if values else None
 
 
 def client_address(request: Request) -> str:
@@ -98,17 +82,9 @@ def from_local_browser(request: Request) -> bool:
     return not any(request.headers.get(name) is not None for name in PROXY_HEADERS)
 
 
-def served_over_https(request: Request) -> bool:
-    if request.url.scheme in ("https", "wss"):
-        return True
-    return (_forwarded(request, "x-forwarded-proto") or "").lower() == "https"
-
-
-def _cookie(request: Request, value: str, max_age: int) -> str:
-    attributes = [f"{SESSION_COOKIE}={value}", "HttpOnly", "SameSite=Strict", "Path=/", f"Max-Age={max_age}"]
-    if served_over_https(request):
-        attributes.append("Secure")
-    return "; ".join(attributes)
+def _set_session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
+    for cookie in session_cookies(token, max_age, served_over_https(request)):
+        response.headers.append("Set-Cookie", cookie)
 
 
 def _see_other(path: str) -> Response:
@@ -117,12 +93,6 @@ def _see_other(path: str) -> Response:
 
 def _back_to_login(code: str, **extra: str) -> Response:
     return _see_other(f"{LOGIN_ROUTE}?{urlencode({'error': code, **extra})}")
-
-
-def _cross_site(request: Request) -> bool:
-    """Another site's page posting here (login CSRF: signing the victim into the attacker's
-    account). Browsers say so in Sec-Fetch-Site; scripts and old browsers send none."""
-    return request.headers.get("sec-fetch-site", "").lower() == "cross-site"
 
 
 async def _form(request: Request) -> dict[str, str] | None:
@@ -142,8 +112,6 @@ async def _form(request: Request) -> dict[str, str] | None:
 
 
 async def sign_in(request: Request) -> Response:
-    if _cross_site(request):
-        return PlainTextResponse("Sign in from Beacon's own page.", status_code=403)
     form = await _form(request)
     if form is None or not form.get("email") or not form.get("password"):
         return _back_to_login(INVALID)
@@ -168,7 +136,7 @@ async def sign_in(request: Request) -> Response:
     except InvalidInput:  # an email or password holding NUL or another control character
         return _back_to_login(INVALID)
     response = _see_other(HOME_ROUTE)
-    response.headers.append("Set-Cookie", _cookie(request, token, get_settings().session_hours * 3600))
+    _set_session_cookie(response, request, token, get_settings().session_hours * 3600)
     response.headers.append("Set-Cookie", _device_cookie(request, device))
     return response
 
@@ -183,11 +151,9 @@ def _device_cookie(request: Request, device: str) -> str:
 
 
 async def sign_out(request: Request) -> Response:
-    if _cross_site(request):
-        return PlainTextResponse("Sign out from Beacon's own page.", status_code=403)
     # protect_session_cookie (app/web_session.py) has put the session's key in place of the token.
     key = request.cookies.get(SESSION_KEY_COOKIE, "")
     await asyncio.to_thread(auth_service.sign_out_session_key, key)
     response = _see_other(LOGIN_ROUTE)
-    response.headers.append("Set-Cookie", _cookie(request, "", 0))
+    _set_session_cookie(response, request, "", 0)
     return response

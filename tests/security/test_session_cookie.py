@@ -1,11 +1,12 @@
 """Hostile: the sign-in session cookie, attacked over HTTP as a script or another site would.
 
 POST /auth/sign-in sets `beacon_session` HttpOnly (no page script, so no injected script, reads
-it), SameSite=Strict (no other site's request carries it), Path=/, Secure over HTTPS; a wrong
-password sets nothing; sign-out ends the session and clears the cookie. The backend never sees
-the raw token past the edge: protect_session_cookie turns it into its key (its SHA-256, the
-database's token_hash) on every request, and a key sent as a cookie is discarded, so a leaked
-database row or state store signs nobody in.
+it), SameSite=Strict (no other site's request carries it), Path=/; over HTTPS it is
+`__Host-beacon_session` and Secure; a wrong password sets nothing; sign-out ends the session and
+clears the cookie. The backend never sees the raw token past the edge: protect_session_cookie
+turns it into its key (its SHA-256, the database's token_hash) on every request, and a key sent
+as a cookie is discarded, so a leaked database row or state store signs nobody in. Two session
+cookies (one planted) sign nobody in.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from app.api import auth as auth_api
 from app.api.routes import api
+from app.config import reset_settings_cache
 from app.rules.errors import NotAuthenticated
 from app.services import auth
 from app.services.signin_throttle import ACCOUNT_FAILURES_BEFORE_LOCK
+from app.web_edge import browser_edge
 from app.web_session import (
+    SECURE_SESSION_COOKIE,
     SESSION_COOKIE,
     SESSION_KEY_COOKIE,
     login_error_message,
@@ -29,11 +32,14 @@ from app.web_session import (
 )
 from tests.conftest import run_async
 
-APP = protect_session_cookie(api)  # as app/app.py serves it (Reflex's backend sits beneath `api`)
+APP = browser_edge(api)  # as app/app.py serves it (Reflex's backend sits beneath `api`)
 
 
 def post(path: str, data: dict | None = None, base_url: str = "http://beacon", headers: dict | None = None,
          content: bytes | None = None) -> httpx.Response:
+    """A post from Beacon's own page at `base_url` (its Origin), unless `headers` say otherwise."""
+    headers = {"Origin": base_url, **(headers or {})}
+
     async def go():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=APP), base_url=base_url) as client:
             if content is not None:
@@ -47,14 +53,14 @@ def sign_in(email: str = "ops@acme.demo", password: str = "beacon-demo", **kwarg
     return post("/auth/sign-in", {"email": email, "password": password}, **kwargs)
 
 
-def set_cookie(response: httpx.Response) -> tuple[str, set[str], dict[str, str]]:
-    """The one session Set-Cookie of `response`: its value, its flag attributes, its valued
+def set_cookie(response: httpx.Response, name: str = SESSION_COOKIE) -> tuple[str, set[str], dict[str, str]]:
+    """The one Set-Cookie of cookie `name` in `response`: its value, its flag attributes, its valued
     attributes (the device cookie beside it is test_lockout_as_weapon.py's)."""
-    headers = [h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "=")]
+    headers = [h for h in response.headers.get_list("set-cookie") if h.startswith(name + "=")]
     assert len(headers) == 1, response.headers.get_list("set-cookie")
     first, *attributes = [part.strip() for part in headers[0].split(";")]
-    name, _, value = first.partition("=")
-    assert name == SESSION_COOKIE
+    cookie_name, _, value = first.partition("=")
+    assert cookie_name == name
     flags = {a for a in attributes if "=" not in a}
     valued = {k: v for k, _, v in (a.partition("=") for a in attributes if "=" in a)}
     return value, flags, valued
@@ -78,9 +84,16 @@ def test_signing_in_sets_an_httponly_strict_cookie_and_goes_home(database):
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_over_https_the_cookie_is_secure(database):
-    _, flags, _ = set_cookie(sign_in(base_url="https://beacon"))
-    assert {"HttpOnly", "Secure"} <= flags
+def test_over_https_the_cookie_is_host_prefixed_and_secure(database):
+    response = sign_in(base_url="https://beacon")
+    token, flags, valued = set_cookie(response, SECURE_SESSION_COOKIE)
+    # What the browser demands of a __Host- cookie: Secure, Path=/, no Domain.
+    assert {"HttpOnly", "Secure"} <= flags and valued["Path"] == "/" and "Domain" not in valued
+    assert valued["SameSite"] == "Strict"
+    assert auth.actor_for_session(token).email == "ops@acme.demo"
+    # A plain-named cookie from before the prefix would make two: it is expired in the same answer.
+    old, _, old_valued = set_cookie(response, SESSION_COOKIE)
+    assert old == "" and old_valued["Max-Age"] == "0" and old_valued["Path"] == "/"
 
 
 def test_https_named_by_a_trusted_proxy_makes_it_secure_and_by_anyone_else_not(database, monkeypatch):
@@ -88,14 +101,19 @@ def test_https_named_by_a_trusted_proxy_makes_it_secure_and_by_anyone_else_not(d
 
     # Through a proxy a demo account signs in only with a password of its own (test_demo_password_remote.py).
     change_password(None, "ops@acme.demo", "an-own-long-password")
-    forwarded = {"X-Forwarded-Proto": "https"}
-    _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers=forwarded))
+    forwarded = {"X-Forwarded-Proto": "https", "Origin": "https://beacon"}
+    _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers={"X-Forwarded-Proto": "https"}))
     assert "Secure" not in flags  # no proxy is trusted (BEACON_TRUSTED_PROXIES empty): the header is the client's
     monkeypatch.setenv("REFLEX_TRUSTED_PROXY_HOPS", "1")  # Reflex's hops alone trust no peer
-    _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers=forwarded))
+    _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers={"X-Forwarded-Proto": "https"}))
     assert "Secure" not in flags
-    monkeypatch.setattr(auth_api, "is_trusted_proxy", lambda address: address == "127.0.0.1")
-    _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers=forwarded))
+    monkeypatch.setenv("BEACON_TRUSTED_PROXIES", "127.0.0.1")  # the test client's address
+    reset_settings_cache()
+    try:
+        _, flags, _ = set_cookie(sign_in(password="an-own-long-password", headers=forwarded), SECURE_SESSION_COOKIE)
+    finally:
+        monkeypatch.delenv("BEACON_TRUSTED_PROXIES")
+        reset_settings_cache()
     assert "Secure" in flags
 
 
@@ -144,15 +162,18 @@ def test_signing_out_ends_the_session_and_clears_the_cookie(database):
         auth.actor_for_session(token)  # the old token signs nobody in, whatever the browser kept
 
 
+ANOTHER_SITE = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+
+
 def test_signing_out_from_another_site_is_refused(database):
     token, _, _ = set_cookie(sign_in())
-    refused = post("/auth/sign-out", headers={"Cookie": f"{SESSION_COOKIE}={token}", "Sec-Fetch-Site": "cross-site"})
+    refused = post("/auth/sign-out", headers={"Cookie": f"{SESSION_COOKIE}={token}", **ANOTHER_SITE})
     assert refused.status_code == 403 and "set-cookie" not in refused.headers
     assert auth.actor_for_session(token).email == "ops@acme.demo"
 
 
 def test_another_sites_form_cannot_sign_the_victim_into_the_attackers_account(database):
-    response = sign_in(headers={"Sec-Fetch-Site": "cross-site"})
+    response = sign_in(headers=ANOTHER_SITE)
     assert response.status_code == 403 and "set-cookie" not in response.headers
 
 
@@ -164,16 +185,20 @@ def test_a_huge_or_malformed_form_is_refused_without_a_cookie(database):
     assert "set-cookie" not in as_json.headers and login_redirect(as_json) == {"error": ["invalid"]}
 
 
-def _headers_seen_by_the_backend(cookie: str, scope_type: str = "http") -> dict[bytes, bytes]:
+def _headers_seen_by_the_backend(cookie: str, scope_type: str = "http", over_https: bool = False) -> dict[bytes, bytes]:
     """What anything beneath the edge (Reflex's websocket, its state, the API) is handed."""
     seen: dict[bytes, bytes] = {}
 
     async def backend(scope, receive, send):
         seen.update(dict(scope["headers"]))
 
+    scheme = {("http", False): "http", ("http", True): "https", ("websocket", False): "ws",
+              ("websocket", True): "wss"}[(scope_type, over_https)]
+
     async def go():
         await protect_session_cookie(backend)(
-            {"type": scope_type, "path": "/_event/", "headers": [(b"cookie", cookie.encode()), (b"host", b"x")]},
+            {"type": scope_type, "scheme": scheme, "path": "/_event/",
+             "headers": [(b"cookie", cookie.encode()), (b"host", b"x")]},
             None, None)
 
     run_async(go())
@@ -205,3 +230,36 @@ def test_a_key_from_a_leaked_database_or_state_store_signs_nobody_in(database):
     seen = _headers_seen_by_the_backend(f"{SESSION_KEY_COOKIE}={leaked_key}; {SESSION_COOKIE}=x", "websocket")
     assert seen[b"cookie"].decode().count(SESSION_KEY_COOKIE) == 1
     assert session_key_from_cookie_header(seen[b"cookie"].decode()) == auth.session_key("x")
+
+
+def _signed_in_as(cookie: str, scope_type: str = "websocket", over_https: bool = False) -> str | None:
+    """Whom the backend takes a request carrying this Cookie header for (None: nobody)."""
+    seen = _headers_seen_by_the_backend(cookie, scope_type, over_https)
+    key = session_key_from_cookie_header(seen.get(b"cookie", b"").decode())
+    try:
+        return auth.actor_for_session_key(key).email
+    except NotAuthenticated:
+        return None
+
+
+@pytest.mark.parametrize("planted,victims,over_https", [
+    (SESSION_COOKIE, SESSION_COOKIE, False),  # the same name twice: one on Path=/_event, sent first
+    (SECURE_SESSION_COOKIE, SESSION_COOKIE, False),
+    (SESSION_COOKIE, SECURE_SESSION_COOKIE, True),  # a sibling's Domain= cookie beside the __Host- one
+    (SECURE_SESSION_COOKIE, SECURE_SESSION_COOKIE, True),
+], ids=["plain-twice", "both-names-http", "both-names-https", "host-prefixed-twice"])
+@pytest.mark.parametrize("scope_type", ["http", "websocket"])
+def test_two_session_cookies_sign_the_request_in_as_nobody(database, planted, victims, over_https, scope_type):
+    victim, attacker = set_cookie(sign_in("kim@acme.demo"))[0], set_cookie(sign_in("ops@globex.demo"))[0]
+    assert _signed_in_as(f"{planted}={attacker}; {victims}={victim}", scope_type, over_https) is None
+    seen = _headers_seen_by_the_backend(f"theme=dark; {planted}={attacker}; {victims}={victim}", scope_type, over_https)
+    assert seen[b"cookie"] == b"theme=dark"  # the other cookies pass, the session ones do not
+    assert attacker.encode() not in seen.get(b"cookie", b"") and victim.encode() not in seen.get(b"cookie", b"")
+
+
+def test_over_https_a_plain_named_session_cookie_signs_nobody_in(database):
+    """Over HTTPS the session is `__Host-beacon_session`, which no sibling subdomain can set; a
+    plain `beacon_session` there is one it could have set (Domain=.example.com)."""
+    token = set_cookie(sign_in(base_url="https://beacon"), SECURE_SESSION_COOKIE)[0]
+    assert _signed_in_as(f"{SECURE_SESSION_COOKIE}={token}", over_https=True) == "ops@acme.demo"
+    assert _signed_in_as(f"{SESSION_COOKIE}={token}", over_https=True) is None
