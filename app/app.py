@@ -6,18 +6,18 @@ from app.api.routes import api
 from app.config import get_settings
 from app.feed.listener import run_change_feed
 from app.maintenance_timer import run_maintenance_timer
+from app.pages import admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
+from app.preflight import refuse_unready_start
 from app.presence_sweeper import run_presence_sweeper
 from app.retention import run_retention
-from app.pages import admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
+from app.startup_guard import refuse_unsafe_start
+from app.state.auth import AuthState
 from app.state.clock import BrowserClock
 from app.state.event_guard import BoundedEventInput
-from app.state.auth import AuthState
 from app.state.live import LiveLinkState
 from app.state.presence import PresenceState
 from app.state.tab_owner import TabOwner
 from app.state.work import WorkState
-from app.preflight import refuse_unready_start
-from app.startup_guard import refuse_unsafe_start
 from app.web_edge import browser_edge
 from app.web_origin import refuse_open_cors
 

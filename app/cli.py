@@ -120,8 +120,8 @@ def status() -> None:
 @click.option("--expires", default=None, help="ISO date-time (UTC) or a duration: 90s, 5m, 2h.")
 def status_set(acting, client, new_status, message, message_type, expires) -> None:
     """Publish a status (and optionally a message) through the one publish operation."""
-    from app.services.system_status import client_id_for_scope, publish_system_status
     from app.rules.timeparse import parse_expiry
+    from app.services.system_status import client_id_for_scope, publish_system_status
 
     actor = _actor(acting)
     result = publish_system_status(
@@ -209,9 +209,9 @@ def maintenance_schedule(acting, client, starts, ends, starts_in, lasts, message
     """Schedule a maintenance window; it prints the window's id first."""
     from app.models import utc_now
     from app.rules.errors import InvalidInput
+    from app.rules.timeparse import parse_duration, parse_expiry
     from app.services.maintenance import schedule_window
     from app.services.system_status import client_id_for_scope
-    from app.rules.timeparse import parse_duration, parse_expiry
 
     if starts and starts_in:
         _fail("give --starts or --starts-in, not both", EXIT_USAGE)
@@ -266,8 +266,8 @@ def _window_id(window_id: str) -> str:
 @click.argument("window_id")
 def maintenance_extend(acting, ends, window_id) -> None:
     """Change a scheduled or in-progress window's end."""
-    from app.services.maintenance import extend_window
     from app.rules.timeparse import parse_expiry
+    from app.services.maintenance import extend_window
 
     click.echo(_window_line(extend_window(_actor(acting), _window_id(window_id), parse_expiry(ends, "ends"))))
 
@@ -516,7 +516,8 @@ def seed_volume(client_name, contacts, tasks) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from app.seed.volume import check_volume_seed, seed_volume as run_seed
+    from app.seed.volume import check_volume_seed
+    from app.seed.volume import seed_volume as run_seed
 
     check_volume_seed(client_name, contacts, tasks)  # a bad client or number: one line, before any bar
     console = Console(stderr=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.rules import presence as presence_rules# the thresholds and their arithmetic
+from app.rules import presence as presence_rules  # the thresholds and their arithmetic
 from app.rules.origins import normalized_origin
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -12,9 +12,9 @@ import contextvars
 import functools
 import threading
 from collections import Counter
-from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import sqlalchemy as sa

@@ -19,8 +19,18 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from app.preflight import (CONNECT_TIMEOUT_SECONDS, NotReady, first_line, inspect_database, load_settings,
-                           migration_problem, redis_url, require_redis, sqlite_file, supabase_problem)
+from app.preflight import (
+    CONNECT_TIMEOUT_SECONDS,
+    NotReady,
+    first_line,
+    inspect_database,
+    load_settings,
+    migration_problem,
+    redis_url,
+    require_redis,
+    sqlite_file,
+    supabase_problem,
+)
 
 DEFAULT_PORT = 3000  # what `make run` serves on unless PORT says otherwise
 # How long the PostgreSQL wake check waits for its own test notification; one arrives in well

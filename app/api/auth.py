@@ -26,6 +26,8 @@ from app.rules.errors import InvalidInput, NotAuthenticated
 from app.services import auth as auth_service
 from app.services.auth import SIGN_IN_REFUSED, DemoPasswordRefused
 from app.services.signin_throttle import SignInDelayed, TooManyAttempts, minutes_left, seconds_left
+from app.web_request import is_trusted_proxy, served_over_https
+from app.web_request import peer as _peer
 from app.web_session import (
     DELAYED,
     DEMO_PASSWORD,
@@ -36,8 +38,6 @@ from app.web_session import (
     WRONG,
     session_cookies,
 )
-from app.web_request import is_trusted_proxy, served_over_https
-from app.web_request import peer as _peer
 
 LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/"

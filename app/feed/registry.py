@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
-from datetime import datetime
 from collections.abc import Hashable, Iterator
+from datetime import datetime
 from operator import attrgetter
 from typing import Any
 

@@ -1,6 +1,6 @@
 """Helpers shared by the table modules."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -10,7 +10,7 @@ from sqlmodel import Field
 
 def utc_now() -> datetime:
     """Aware UTC: SQLModel's datetime columns store and return UTC with its zone."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -18,7 +18,7 @@ def as_utc(value: datetime | None) -> datetime | None:
     give another zone); None stays None."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class StoredEnum(sa.types.TypeDecorator):

@@ -8,7 +8,6 @@ from datetime import datetime
 from app.models import Role
 from app.rules.errors import Forbidden
 
-
 SYSTEM_ROLE = "system"  # a Beacon process (the task worker), not a person
 TENANTLESS_MESSAGE = "This account belongs to no client; ask a platform admin to assign it one."
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from app.models import MaintenanceState, ServiceStatus, as_utc
 from app.rules import status as status_rules
@@ -164,14 +164,14 @@ def next_notice_at(windows: Iterable[WindowFacts], now: datetime, notice: timede
 
 
 def _clock(moment: datetime, day_too: bool) -> str:
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%a %H:%M") if day_too else moment.strftime("%H:%M")
 
 
 def notice_text(window: MergedWindow) -> str:
     """ "Scheduled maintenance Tue 02:00-03:00 UTC: <message>" (the end names its day when it is
     another one); "Maintenance until Tue 03:00 UTC: ..." once it is in progress."""
-    same_day = window.starts_at.astimezone(timezone.utc).date() == window.ends_at.astimezone(timezone.utc).date()
+    same_day = window.starts_at.astimezone(UTC).date() == window.ends_at.astimezone(UTC).date()
     message = "; ".join(window.messages)
     tail = f": {message}" if message else ""
     if window.in_progress:
@@ -237,7 +237,7 @@ def daily_shares(intervals: Sequence[Interval], last_day: date, now: datetime,
     result = []
     for back in range(days - 1, -1, -1):
         day = last_day - timedelta(days=back)
-        start = datetime.combine(day, time.min, tzinfo=timezone.utc)
+        start = datetime.combine(day, time.min, tzinfo=UTC)
         end = min(start + timedelta(days=1), now)
         result.append(DayShare(day, seconds_by_status(intervals, start, end, default) if end > start else {}))
     return result
@@ -255,7 +255,7 @@ def percent(share: float) -> str:
     """A share for people: 2 decimals, and never "0%" or "100%" for a share that is neither."""
     smallest = 10 ** -SHARE_DECIMALS
     value = round(share * 100, SHARE_DECIMALS)
-    if 0 < share and value < smallest:
+    if share > 0 and value < smallest:
         return f"<{smallest}%"
     if share < 1 and value >= 100:
         return f">{100 - smallest}%"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app.models import utc_now
 from app.rules.errors import InvalidInput
@@ -44,9 +44,9 @@ def parse_local_datetime(value: str, utc_offset_minutes: int, field: str = "expi
     try:
         local = datetime.fromisoformat(value)
         if local.tzinfo is not None:
-            moment = local.astimezone(timezone.utc)
+            moment = local.astimezone(UTC)
         else:
-            moment = (local + timedelta(minutes=int(utc_offset_minutes))).replace(tzinfo=timezone.utc)
+            moment = (local + timedelta(minutes=int(utc_offset_minutes))).replace(tzinfo=UTC)
     except (ValueError, OverflowError):
         raise InvalidInput({field: hint}) from None
     return _within_horizon(moment, field)
@@ -66,7 +66,7 @@ def parse_expiry(value: str | None, field: str = "expires_at") -> datetime | Non
                 raise InvalidInput({field: TOO_FAR})
             return utc_now() + timedelta(seconds=seconds)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except (ValueError, OverflowError):
         raise InvalidInput({field: hint}) from None
     return _within_horizon(moment, field)

@@ -37,6 +37,8 @@ def _existing_client(session: Session, client_id: Any) -> int:
 
 
 from app.views.maintenance import WindowRow, client_names, effective_statuses_in, facts, window_row
+
+
 def _window(session: Session, window_id: Any) -> MaintenanceWindow:
     """A window to change, locked (PostgreSQL) so the timer and an admin never both move it."""
     wanted = as_row_id(window_id)

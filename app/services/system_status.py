@@ -27,8 +27,7 @@ from app.rules.text import text_problem, text_problems
 from app.services.audit import write_audit
 from app.services.maintenance import record_effective_statuses
 from app.views.access import CLIENT_NAME_MAX_LENGTH, client_by_id, visible_row
-from app.views.status import status_row
-from app.views.status import status_by_client_in
+from app.views.status import status_by_client_in, status_row
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -29,8 +29,8 @@ from app.models import ApiToken, AuditAction, TokenScope, User, utc_now
 from app.rules.actors import Actor, require_platform_admin
 from app.rules.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from app.rules.text import text_problems
-from app.services.audit import write_audit
 from app.services.actors import API_TOKEN_PREFIX, actor_for_user
+from app.services.audit import write_audit
 from app.services.secrets_at_rest import token_digest
 from app.views.access import user_by_email
 
@@ -95,7 +95,7 @@ def parse_token_expiry(value: str | None, now: datetime | None = None) -> dateti
         moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput({"expires": EXPIRY_HINT}) from None
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     if moment <= now:
         raise InvalidInput({"expires": "The expiry must be in the future. " + EXPIRY_HINT})
     if moment - now > MAX_LIFETIME:

@@ -24,6 +24,7 @@ from app.services.passwords import demo_emails, demo_passwords, hash_password, p
 from app.services.presence import refresh_user
 from app.views.access import user_by_email
 
+
 def demo_accounts_with_demo_password() -> list[str]:
     """Emails of active demo accounts whose password is still one of the demo passwords.
 

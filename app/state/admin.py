@@ -15,6 +15,7 @@ from typing import Any
 
 import reflex as rx
 
+from app.feed.guard import UNREADABLE
 from app.models import MessageType
 from app.rules.actors import Actor
 from app.rules.errors import InvalidInput, ServiceError
@@ -25,10 +26,8 @@ from app.services import tokens as token_service
 from app.state.clock import BrowserClock
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
-from app.feed.guard import UNREADABLE
 from app.state.windows import hold_and_read, unreadable_notice
 from app.views.access import not_found
-from app.views.maintenance import NO_UPTIME, MessageStat, UptimeSeries
 from app.views.audit import (
     ACTOR_MAX_LENGTH,
     ANY_CLIENT,
@@ -43,6 +42,7 @@ from app.views.audit import (
     StatusHistoryWindow,
     valid_client_filter,
 )
+from app.views.maintenance import NO_UPTIME, MessageStat, UptimeSeries
 from app.views.paging import PagePosition, page_position
 from app.views.windows import AUDIT_WINDOW, STATUS_HISTORY_WINDOW
 

@@ -2,7 +2,6 @@
 
 import reflex as rx
 
-
 # Every zone on Earth is within UTC-12 .. UTC+14: a browser that says otherwise is not one.
 UTC_OFFSET_LIMIT_MINUTES = 14 * 60
 

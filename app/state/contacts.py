@@ -14,13 +14,14 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
+from app.feed.guard import UNREADABLE
 from app.rules.actors import Actor
 from app.rules.text import text_problem
 from app.services import tasks, throttle
 from app.state.signed_in import SignedIn
+from app.state.windows import hold_and_read, let_go, unreadable_notice
 from app.state.work import WorkState
 from app.views.access import as_row_id
-from app.views.live import client_id_of
 from app.views.contacts import (
     BADGE_FILTERS,
     CONTACTS_PAGE_SIZE,
@@ -31,10 +32,9 @@ from app.views.contacts import (
     ContactsWindow,
     read_contact,
 )
-from app.feed.guard import UNREADABLE
-from app.state.windows import hold_and_read, let_go, unreadable_notice
-from app.views.tasks import TaskRow, TasksPage, TasksWindow
+from app.views.live import client_id_of
 from app.views.paging import PagePosition, page_position
+from app.views.tasks import TaskRow, TasksPage, TasksWindow
 from app.views.windows import CONTACT_TASKS_WINDOW, CONTACTS_WINDOW
 
 NO_CONTACT = ContactRow(id=0, name="", email="", company="", client_id=0, client="")

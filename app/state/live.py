@@ -17,23 +17,13 @@ import reflex as rx
 
 from app.config import get_settings
 from app.db import read_session
-from app.feed.listener import latest_seq
 from app.feed.guard import UNREADABLE, read_window_guarded
+from app.feed.listener import latest_seq
 from app.feed.registry import LINK_VIEW, LIVE, PAUSED, POLLING, SESSION_VIEW, WINDOW_FAILED, Subscription, registry
 from app.models import AIAgent, utc_now
 from app.rules.actors import Actor
 from app.rules.errors import NotFound
 from app.services import presence
-from app.views.access import as_row_id, visible_row
-from app.views.live import (
-    ADMIN_VIEW,
-    CHATS_VIEW,
-    TENANT_VIEW,
-    build_views_in,
-    client_id_of,
-    route_pattern,
-    views_for_page,
-)
 from app.state.admin import AdminState
 from app.state.auth import LOGIN_ROUTE, AuthState, actor_or_none
 from app.state.contacts import ContactsState
@@ -42,6 +32,7 @@ from app.state.tab_owner import forget_everything
 from app.state.windows import HOLD_READ_ATTEMPTS, missed_since, unreadable_notice
 from app.state.work import VIEW_VARS, WorkState, notification_scripts
 from app.state.workforce import WorkforceState
+from app.views.access import as_row_id, visible_row
 from app.views.lists import (
     ACTIVITY,
     APPROVED_DRAFTS,
@@ -50,6 +41,15 @@ from app.views.lists import (
     PENDING_DRAFTS,
     SCHEDULED_FOLLOW_UPS,
     ListWindow,
+)
+from app.views.live import (
+    ADMIN_VIEW,
+    CHATS_VIEW,
+    TENANT_VIEW,
+    build_views_in,
+    client_id_of,
+    route_pattern,
+    views_for_page,
 )
 from app.views.tasks import TasksWindow
 from app.views.windows import (

@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import Hashable
 from typing import Any
 
-from app.db import read_session
 import reflex as rx
 
+from app.db import read_session
 from app.feed.guard import UNREADABLE, WINDOW_FAILED_MESSAGE, read_window_guarded
 from app.feed.listener import latest_seq
 from app.feed.registry import registry

@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from app.db import read_session
+from app.feed.guard import UNREADABLE
 from app.rules.errors import ServiceError
 from app.rules.text import text_problem
 from app.rules.timeparse import parse_local_datetime
@@ -18,7 +19,6 @@ from app.services import drafts, follow_ups, tasks, throttle
 from app.state.clock import BrowserClock
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
-from app.feed.guard import UNREADABLE
 from app.state.windows import hold_and_read, unreadable_notice
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
 from app.views.lists import ActivityRow, DraftBody, DraftRow, FollowUpRow, ListPage, ListWindow, read_draft_body

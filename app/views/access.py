@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 from sqlmodel import Session, select
 
 from app.models import Client, User
-
 from app.rules.actors import Actor
 from app.rules.errors import InvalidInput, NotFound
 from app.rules.text import text_problem

@@ -28,7 +28,6 @@ from app.models import (
 from app.rules import maintenance as mr
 from app.rules.actors import Actor
 
-
 # Lists (admin card, API, CLI) show the newest windows: the open ones and recent history.
 WINDOW_LIST_LIMIT = 200
 

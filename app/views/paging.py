@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 # The most rows a "Show more" list (drafts, follow-ups, activity, a contact's or an agent's tasks)
 # holds. Every open copy is re-read and re-pushed whole when its rows change: at 200 rows of a list
 # a change costs a page tens of KB, where 1,000 long drafts cost megabytes. Past it the list says

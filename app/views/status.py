@@ -12,13 +12,12 @@ from sqlmodel import Session, col, select
 from app.config import get_settings
 from app.db import read_session
 from app.models import ALL_CLIENTS_LABEL, AgentStatus, Client, SystemMessage, as_utc, utc_now
-from app.rules import status as status_rules
 from app.rules import maintenance as maintenance_rules
+from app.rules import status as status_rules
 from app.rules.actors import Actor, require_client_access
 from app.rules.status import MessageFacts
 from app.views.access import client_by_id
 from app.views.maintenance import banner_windows_in, effective_statuses_in, next_notice_at
-
 
 ADMIN_MESSAGE_LIMIT = 200  # the admin list shows the newest; withdrawn ones age out of view
 

@@ -10,12 +10,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from app.feed.signals import wake_source_for_settings
-from app.services import follow_ups, tasks
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.feed.signals import wake_source_for_settings
 from app.rules.actors import Actor, system_actor
 from app.rules.errors import Conflict
+from app.services import follow_ups, tasks
 from app.worker.runners import TaskFailed, TaskRunner
 
 log = logging.getLogger("beacon.worker")

@@ -14,7 +14,7 @@ the realtime publication.
 Revision ID: 0008
 Revises: 0007
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel
@@ -90,7 +90,7 @@ def _open_history(bind) -> None:
     global_row = rows.get(None)
     intervals = sa.table("status_intervals", sa.column("client_id", sa.Integer),
                          sa.column("status", sa.String), sa.column("started_at", sqlmodel.sql.sqltypes.UTCDateTime()))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     values = []
     scopes = [None, *bind.execute(sa.text("SELECT id FROM clients")).scalars()]
     for scope in scopes:
@@ -101,7 +101,7 @@ def _open_history(bind) -> None:
         if isinstance(since, str):  # SQLite hands raw SQL its text
             since = datetime.fromisoformat(since)
         since = since if isinstance(since, datetime) else now
-        since = since.replace(tzinfo=timezone.utc) if since.tzinfo is None else since
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since
         values.append({"client_id": scope, "status": row.status, "started_at": min(since, now)})
     if values:
         op.bulk_insert(intervals, values)
