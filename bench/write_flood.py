@@ -100,8 +100,37 @@ def flood_events(targets: dict[str, int]) -> list[tuple[str, str, dict]]:
             (workforce, "close_chat", {"chat_id": str(targets["globex_chat"])})]
 
 
+@contextlib.contextmanager
+def lock_waits():
+    """Yields a list that collects, in ms, how long each write transaction of this process waited
+    at its BEGIN IMMEDIATE (app/db.py: SQLite's write lock is taken there): the wait for the lock
+    alone, without the Python work of the call around it (which a busy CPU also slows)."""
+    from sqlalchemy import event
+
+    from app.db import get_engine
+
+    engine, waits, began = get_engine(for_writes=True), [], {}
+
+    def before(conn, _cursor, statement, *_args) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            began[id(conn)] = time.perf_counter()
+
+    def after(conn, _cursor, statement, *_args) -> None:
+        if statement == "BEGIN IMMEDIATE" and id(conn) in began:
+            waits.append((time.perf_counter() - began.pop(id(conn))) * 1000)
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield waits
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
 async def writers(server, api_token: str, seconds: float, pace_ms: float) -> dict[str, dict]:
-    """The two writers, alternating, one commit every `pace_ms`, for `seconds`: their waits."""
+    """The two writers, alternating, one commit every `pace_ms`, for `seconds`: their waits (and
+    the service writer's wait for the lock alone, "lock")."""
     import httpx
 
     from app.services.auth import actor_for_email
@@ -121,7 +150,10 @@ async def writers(server, api_token: str, seconds: float, pace_ms: float) -> dic
             open_task.append(assign_task(manager, contact, agent))
 
     async with httpx.AsyncClient(base_url=server.url, timeout=HTTP_TIMEOUT_S,
-                                 headers={"Authorization": f"Bearer {api_token}"}) as http:
+                                 headers={"Authorization": f"Bearer {api_token}"}) as http, \
+            contextlib.AsyncExitStack() as stack:
+        waits["lock"] = stack.enter_context(lock_waits())
+        failures["lock"] = []
         victim_client = S.client_id_of(VICTIM_CLIENT)
         deadline = time.monotonic() + seconds
         start = time.monotonic()
@@ -195,7 +227,8 @@ def run(args) -> dict[str, Any]:
 
 def report(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]:
     spec = "<40 >5 >9.1f >9.1f >9.1f >7 ^1 >5 >9.1f >9.1f >9.1f >7"
-    label = {"api": "API publish (HTTP request -> answer)", "service": "service call (assign/cancel a task)"}
+    label = {"api": "API publish (HTTP request -> answer)", "service": "service call (assign/cancel a task)",
+             "lock": "  of which BEGIN IMMEDIATE (the lock)"}
     quiet, flood, events = out["quiet"], out["flood"], out["flood_events"]
     lines = [
         *S.facts_header("Beacon write flood: other writers' commit wait while one user floods page actions", facts),
@@ -207,7 +240,7 @@ def report(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]:
               "n", "p50", "p99", "max", "failed"),
         *(S.row(spec, label[w], quiet[w]["n"], quiet[w]["p50"], quiet[w]["p99"], quiet[w]["max"], quiet[w]["failed"],
                 "|", flood[w]["n"], flood[w]["p50"], flood[w]["p99"], flood[w]["max"], flood[w]["failed"])
-          for w in ("api", "service")),
+          for w in ("api", "service", "lock")),
         *(f"  {w} failure: {f}" for w in ("api", "service") for f in flood[w]["failures"]),
         "",
         (f"flood: {events['sent']} events sent in {out['flood_seconds']:.1f} s ({events['sent'] / out['flood_seconds']:.0f}/s), "
