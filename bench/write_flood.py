@@ -1,12 +1,12 @@
 """One user hogs SQLite's write lock: other writers' commit wait while a client admin's script
 floods page actions that write (issue 19, point 3).
 
-`python bench/write_flood.py [--seconds 20] [--tabs 4] [--in-flight 8] [--pace-ms 100] [--json]
-[--root DIR]` (--root: serve another checkout, e.g. the one before the write throttle).
+`python bench/write_flood.py [--seconds 20] [--tabs 4] [--in-flight 8] [--pace-ms 100] [--workers 1]
+[--json] [--root DIR]` (--root: serve another checkout, e.g. the one before the write throttle).
 
-One server as `make run` starts it (SQLite, one backend worker). The flooder is Acme's client
-admin, signed in on `--tabs` tabs (raw socket.io clients, as tests/e2e/test_write_flood.py makes
-them), each keeping `--in-flight` events outstanding: cancel_task and approve/reject on Globex's
+One server as `make run` starts it (SQLite; one backend worker, or `--workers` with Redis). The
+flooder is Acme's client admin, signed in on `--tabs` tabs (raw socket.io clients, as
+tests/e2e/test_write_flood.py makes them), each keeping `--in-flight` events outstanding: cancel_task and approve/reject on Globex's
 task and draft, cancel_task on its own task cancelled already, close_chat on Globex's chat, in a
 loop. Each is refused; before issue 19 each took SQLite's write lock (BEGIN IMMEDIATE) before its
 checks, after it each is checked in a read session and, past PAGE_ACTION's allowance, refused by
@@ -218,7 +218,11 @@ def run(args) -> dict[str, Any]:
         tokens = S.sign_in_tokens(args.tabs, FLOODER)
         api_token = S.admin_api_token()
         flood_events(targets)  # the state classes' names, in the main thread (see _support.state_classes)
-        with S.served(args.root, tmp, url, drop_env=("REFLEX_REDIS_URL", "GRANIAN_WORKERS")) as server:
+        if args.workers > 1:  # several workers share Reflex's states and the throttle's counters in Redis
+            extra_env, drop_env = {"GRANIAN_WORKERS": str(args.workers), "REFLEX_REDIS_URL": args.redis_url}, ()
+        else:
+            extra_env, drop_env = {}, ("REFLEX_REDIS_URL", "GRANIAN_WORKERS")
+        with S.served(args.root, tmp, url, extra_env, drop_env) as server:
             out = asyncio.run(measure(args, server, targets, tokens, api_token))
             S.check_alive(server, "after the flood")
             out["server_log"] = S.server_log_problems(server.log_text())
@@ -232,7 +236,8 @@ def report(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]:
     quiet, flood, events = out["quiet"], out["flood"], out["flood_events"]
     lines = [
         *S.facts_header("Beacon write flood: other writers' commit wait while one user floods page actions", facts),
-        (f"SQLite, 1 backend worker; flooder {FLOODER} on {args.tabs} tabs, {args.in_flight} events in flight each; "
+        (f"SQLite, {args.workers} backend worker(s)" + (f" with REFLEX_REDIS_URL {args.redis_url}" if args.workers > 1
+                                                          else "") + f"; flooder {FLOODER} on {args.tabs} tabs, {args.in_flight} events in flight each; "
          f"writers: one commit every {args.pace_ms:g} ms (API and service alternating), {args.seconds:g} s each phase"),
         "",
         S.row("<40 >43 ^1 >43", "commit wait, ms", "nobody flooding", "|", "during the flood"),
@@ -247,7 +252,7 @@ def report(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]:
          f"{events['answered']} answers, {events['too_many']} of them \"Too many changes\""),
         ("write transactions the server opened per page user during the flood (health): "
          + (str(out["flooder_write_transactions"]) if out["flooder_write_transactions"] is not None
-            else "not counted by this checkout")),
+            else "not counted by this checkout") + (" (the worker that answered only)" if args.workers > 1 else "")),
         *S.log_report(out["server_log"]),
     ]
     return lines
@@ -257,5 +262,7 @@ if __name__ == "__main__":
     S.main(S.parser(__doc__, ("--seconds", float, 20.0, "each phase's length"),
                     ("--tabs", int, 4, "the flooder's websockets"),
                     ("--in-flight", int, 8, "events each tab keeps unanswered"),
-                    ("--pace-ms", float, 100.0, "between two writers' commits")),
-           run, report, "tabs", "in_flight")
+                    ("--pace-ms", float, 100.0, "between two writers' commits"),
+                    ("--workers", int, 1, "GRANIAN_WORKERS (more than 1: with Redis, as the README requires)"),
+                    ("--redis-url", str, "redis://127.0.0.1:6379", "REFLEX_REDIS_URL when --workers > 1")),
+           run, report, "tabs", "in_flight", "workers")
