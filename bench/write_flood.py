@@ -6,14 +6,16 @@ floods page actions that write (issue 19, point 3).
 
 One server as `make run` starts it (SQLite; one backend worker, or `--workers` with Redis). The
 flooder is Acme's client admin, signed in on `--tabs` tabs (raw socket.io clients, as
-tests/e2e/test_write_flood.py makes them), each keeping `--in-flight` events outstanding: cancel_task and approve/reject on Globex's
-task and draft, cancel_task on its own task cancelled already, close_chat on Globex's chat, in a
-loop. Each is refused; before issue 19 each took SQLite's write lock (BEGIN IMMEDIATE) before its
-checks, after it each is checked in a read session and, past PAGE_ACTION's allowance, refused by
-the throttle before the service runs. Meanwhile two writers commit every `--pace-ms`, alternating:
-the HTTP API (the platform admin publishes Globex's status: request -> answer) and a plain service
-call in this process (Globex's admin assigns, then cancels, a task: call -> return). Their times
-are the commit wait: almost all of it is waiting for the write lock when someone else holds it.
+tests/e2e/test_write_flood.py makes them), each keeping `--in-flight` events outstanding:
+cancel_task and approve/reject on Globex's task and draft, cancel_task on its own task cancelled
+already, close_chat on Globex's chat, in a loop. Each is refused; before issue 19 each took
+SQLite's write lock (BEGIN IMMEDIATE) before its checks; after it each is checked in a read
+session and, past PAGE_ACTION's allowance, refused by the throttle before the service runs.
+Meanwhile two writers commit every `--pace-ms`, alternating: the HTTP API (the platform admin
+publishes Globex's status: request -> answer) and a plain service call in this process (Globex's
+admin assigns, then cancels, a task: call -> return). Their times are the commit wait as each
+writer sees it: the wait for the write lock plus the call's own work, which a CPU busy with the
+flood slows too; the service writer's wait at BEGIN IMMEDIATE is shown apart (the lock alone).
 The same writers run first for `--seconds` with nobody flooding, then for `--seconds` during the
 flood.
 """
