@@ -259,7 +259,10 @@ class ChangeFeed:
         if not stale and not holds:
             self._wait_for([])  # no page holds a window: none is owed one
             return
-        plan = await asyncio.to_thread(plan_batch, stale, list(changes), holds, set(self.windows_waiting))
+        waiting = set(self.windows_waiting)
+        # A round for the windows left waiting alone builds and resolves nothing: no thread, no query.
+        plan = (await asyncio.to_thread(plan_batch, stale, list(changes), holds, waiting) if stale or changes
+                else plan_batch(stale, [], holds, waiting))
         # First what every page shares and the badge patches: no window read delays them.
         for audience, views in plan.views.items():
             for kind, view in views.items():
@@ -359,23 +362,27 @@ def counting_queries(session: Session):
 
 def plan_batch(stale: dict[str, set[str]], changes: list[Change], holds: list[WindowHold],
                waiting: set[WindowKey]) -> BatchPlan:
-    """The shared views, the badge patches and the windows to read, in one read session (runs in
-    a worker thread). A window waiting from an earlier round goes to every page holding it now."""
+    """The shared views, the badge patches and the windows to read, in one read session (in a
+    worker thread; without views to build or changes to resolve it reads nothing). A window
+    waiting from an earlier round goes to every page holding it now."""
     plan = BatchPlan()
-    with read_session() as session, counting_queries(session) as counted:
-        for audience, kinds in stale.items():
-            views = build_views_guarded(session, audience, kinds)
-            if views is not None:  # else that audience's pages keep what they show; the others get theirs
-                plan.views[audience] = views
-        resolved = resolve_work(session, changes) if holds and changes else ResolvedWork()
-        by_audience = {a: resolved.for_client(client_id_of(a)) for a in {h.audience for h in holds}}
-        for hold in holds:
-            touch = window_touch(hold.kind, hold.window, hold.shown, by_audience[hold.audience])
-            if touch.reread or hold.key in waiting:
-                plan.receivers.setdefault(hold.key, []).append(hold)
-            if touch.badges:  # a waiting window's page gets its new badges now, the read later
-                plan.patches.append((hold, touch.badges))
-        plan.queries = len(counted)
+    resolved = ResolvedWork()
+    if stale or changes:
+        with read_session() as session, counting_queries(session) as counted:
+            for audience, kinds in stale.items():
+                views = build_views_guarded(session, audience, kinds)
+                if views is not None:  # else that audience's pages keep what they show; the others get theirs
+                    plan.views[audience] = views
+            if holds and changes:
+                resolved = resolve_work(session, changes)
+            plan.queries = len(counted)
+    by_audience = {a: resolved.for_client(client_id_of(a)) for a in {h.audience for h in holds}}
+    for hold in holds:
+        touch = window_touch(hold.kind, hold.window, hold.shown, by_audience[hold.audience])
+        if touch.reread or hold.key in waiting:
+            plan.receivers.setdefault(hold.key, []).append(hold)
+        if touch.badges:  # a waiting window's page gets its new badges now, the read later
+            plan.patches.append((hold, touch.badges))
     return plan
 
 
