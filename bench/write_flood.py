@@ -200,7 +200,8 @@ async def measure(args, server, targets: dict[str, int], tokens: list[str], api_
             if not await S.wait_until(lambda: all(t.answered for t in tabs), FLOOD_START_TIMEOUT_S):
                 raise RuntimeError("the flood's events were never answered")
             started = time.monotonic()
-            S.log(f"writers for {args.seconds:g} s during the flood ({args.tabs} tabs, {args.in_flight} events in flight each)")
+            S.log(f"writers for {args.seconds:g} s during the flood "
+                  f"({args.tabs} tabs, {args.in_flight} events in flight each)")
             out["flood"] = await writers(server, api_token, args.seconds, args.pace_ms)
             out["flood_seconds"] = time.monotonic() - started
         finally:
@@ -238,8 +239,9 @@ def report(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]:
     quiet, flood, events = out["quiet"], out["flood"], out["flood_events"]
     lines = [
         *S.facts_header("Beacon write flood: other writers' commit wait while one user floods page actions", facts),
-        (f"SQLite, {args.workers} backend worker(s)" + (f" with REFLEX_REDIS_URL {args.redis_url}" if args.workers > 1
-                                                          else "") + f"; flooder {FLOODER} on {args.tabs} tabs, {args.in_flight} events in flight each; "
+        (f"SQLite, {args.workers} backend worker(s)"
+         + (f" with REFLEX_REDIS_URL {args.redis_url}" if args.workers > 1 else "")
+         + f"; flooder {FLOODER} on {args.tabs} tabs, {args.in_flight} events in flight each; "
          f"writers: one commit every {args.pace_ms:g} ms (API and service alternating), {args.seconds:g} s each phase"),
         "",
         S.row("<40 >43 ^1 >43", "commit wait, ms", "nobody flooding", "|", "during the flood"),
@@ -250,7 +252,8 @@ def report(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]:
           for w in ("api", "service", "lock")),
         *(f"  {w} failure: {f}" for w in ("api", "service") for f in flood[w]["failures"]),
         "",
-        (f"flood: {events['sent']} events sent in {out['flood_seconds']:.1f} s ({events['sent'] / out['flood_seconds']:.0f}/s), "
+        (f"flood: {events['sent']} events sent in {out['flood_seconds']:.1f} s "
+         f"({events['sent'] / out['flood_seconds']:.0f}/s), "
          f"{events['answered']} answers, {events['too_many']} of them \"Too many changes\""),
         ("write transactions the server opened per page user during the flood (health): "
          + (str(out["flooder_write_transactions"]) if out["flooder_write_transactions"] is not None
