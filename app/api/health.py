@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 
 from app.api.deps import caller
 from app.db import write_transaction_counts
+from app.feed import listener
 from app.feed.listener import feed_stats
 from app.feed.registry import registry
 from app.rules.actors import require_platform_admin
@@ -22,7 +23,8 @@ async def get_health(request: Request) -> JSONResponse:
         "open_sessions": registry.session_count(),
         "audiences": sorted(registry.audiences()),
         "open_windows": sum(len(s.windows) for s in registry.all()),
-        "feed": feed_stats.as_dict(),
+        # batches_over_budget, windows_waiting and longest_batch_ms measure the listener against it.
+        "feed": {**feed_stats.as_dict(), "window_read_budget_ms": listener.WINDOW_READ_BUDGET_SECONDS * 1000},
         # Write transactions this worker opened, per page user ("user:<id>") and "" for the rest.
         "write_transactions": write_transaction_counts(),
     })

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 @dataclass
 class FeedStats:
-    batches: int = 0
+    batches: int = 0  # rounds of the listener: one read of the log and what it delivered
     last_changes: int = 0
     last_queries: int = 0
     last_windows_held: int = 0
@@ -23,8 +23,15 @@ class FeedStats:
     # and whether the feed is waiting to retry one now.
     failed_batches: int = 0
     retrying: bool = False
+    # The window read budget (listener.WINDOW_READ_BUDGET_SECONDS): rounds whose window reads ran
+    # over it (and left windows to the next round, or one read alone took longer), the windows
+    # waiting for the next round now, and how long rounds took (views, reads and delivery).
+    batches_over_budget: int = 0
+    windows_waiting: int = 0
+    last_batch_ms: float = 0.0
+    longest_batch_ms: float = 0.0
 
-    def as_dict(self) -> dict[str, int | bool]:
+    def as_dict(self) -> dict[str, int | float | bool]:
         return dict(self.__dict__)
 
 
