@@ -32,12 +32,12 @@ from sqlmodel import Session, col, func, select
 
 from app.config import get_settings
 from app.db import read_session
+from app.feed.guard import UNREADABLE, WINDOW_FAILED_MESSAGE, build_views_guarded, read_window_guarded
 from app.feed.registry import LIVE, POLLING, SessionRegistry, Subscription, registry
 from app.feed.resolve import ResolvedWork, resolve_work
-from app.feed.guard import UNREADABLE, WINDOW_FAILED_MESSAGE, build_views_guarded, read_window_guarded
 from app.feed.routing import Change
-from app.feed.stats import feed_stats
 from app.feed.signals import WakeSource, wake_source_for_settings
+from app.feed.stats import feed_stats
 from app.maintenance_timer import notify_windows_changed
 from app.models import ChangeLogEntry, Role, User, utc_now
 from app.rules.actors import ALL_TENANTS, audience_for
@@ -99,10 +99,8 @@ def stale_views_by_audience(changes: list[Change], open_audiences: list[str]) ->
         kinds = views_for_entities([change.entity])
         if not kinds:
             continue
-        if change.client_id is None:
-            targets = open_audiences
-        else:
-            targets = [audience_for(change.client_id), ALL_TENANTS]
+        # A global change concerns every open audience; a tenant's, that tenant and the platform admins.
+        targets = open_audiences if change.client_id is None else [audience_for(change.client_id), ALL_TENANTS]
         for audience in targets:
             if audience in open_audiences:
                 stale[audience] |= kinds if audience == ALL_TENANTS else kinds - {ADMIN_VIEW}
