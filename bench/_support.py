@@ -84,7 +84,7 @@ def app_fingerprint(root: Path) -> str:
 def bench_database(kind: str) -> Iterator[tuple[Path, str]]:
     """(a temporary folder, a migrated demo database): SQLite in the folder, or a new PostgreSQL one."""
     from app.config import reset_settings_cache
-    from tests.conftest import create_postgres_database, drop_postgres_database, prepare_database
+    from tests.support.database import create_postgres_database, drop_postgres_database, prepare_database
 
     with tempfile.TemporaryDirectory(prefix="beacon-bench-") as folder:
         url = create_postgres_database() if kind == "postgres" else f"sqlite:///{Path(folder) / 'db' / 'beacon.db'}"
@@ -172,7 +172,7 @@ def health(server, api_token: str) -> dict[str, Any] | None:
 def postgres_version() -> str:
     import psycopg
 
-    from tests.conftest import POSTGRES_ADMIN_URL
+    from tests.support.database import POSTGRES_ADMIN_URL
 
     try:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
@@ -429,7 +429,7 @@ CLOCK_TOLERANCE_MS = 5.0  # a DOM stamp this much before its commit is still tha
 def chromium():
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

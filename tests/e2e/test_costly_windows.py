@@ -19,9 +19,10 @@ from app.feed.registry import LINKS_PER_SESSION, PAUSED
 from app.services.throttle import WINDOW_READ
 from app.state.live import LINK_PAUSED_MESSAGE
 from bench import _support as S
-from tests.conftest import run_async, use_database
-from tests.e2e.conftest import BeaconServer
+from tests.support.database import use_database
+from tests.support.loops import run_async
 from tests.support.raw_tabs import CONTACTS_STATE, PASSWORD, Tab, new_user, tabs
+from tests.support.server import BeaconServer
 from tests.support.waiting import until_async
 
 SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy 2-core machine

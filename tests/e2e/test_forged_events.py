@@ -24,8 +24,10 @@ from typing import Any
 import pytest
 
 from bench import _support as S
-from tests.conftest import ROOT, run_async, use_database
-from tests.e2e.conftest import BeaconServer
+from tests.support.database import use_database
+from tests.support.loops import run_async
+from tests.support.project import ROOT
+from tests.support.server import BeaconServer
 from tests.support.waiting import until_async as _until
 
 LINK_TIMEOUT_S = 30.0  # connect and receive the first views, on a busy 2-core machine
@@ -352,8 +354,8 @@ def test_forged_events_change_nothing_of_globex_and_keep_nothing_whole(server, g
 @pytest.fixture(scope="module")
 def postgres_server(tmp_path_factory):
     """A Beacon server of its own on a PostgreSQL database of its own (dropped after)."""
-    from tests.conftest import create_postgres_database, drop_postgres_database
-    from tests.e2e.conftest import start_server, stop_server
+    from tests.support.database import create_postgres_database, drop_postgres_database
+    from tests.support.server import start_server, stop_server
 
     database_url = create_postgres_database()
     process = None

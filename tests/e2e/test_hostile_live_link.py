@@ -20,8 +20,10 @@ import pytest
 import sqlalchemy as sa
 
 from bench import _support as S
-from tests.conftest import ROOT, run_async, use_database
-from tests.e2e.conftest import BeaconServer, start_server, stop_server
+from tests.support.database import use_database
+from tests.support.loops import run_async
+from tests.support.project import ROOT
+from tests.support.server import BeaconServer, start_server, stop_server
 from tests.support.waiting import until_async
 
 LINK_TIMEOUT_S = 30.0  # connect and receive the first views (the admin view carries 90 days of bars), on a busy 2-core machine

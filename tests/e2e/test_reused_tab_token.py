@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 from bench import _support as S
-from tests.conftest import ROOT, run_async, use_database
-from tests.e2e.conftest import BeaconServer
+from tests.support.database import use_database
+from tests.support.loops import run_async
+from tests.support.project import ROOT
+from tests.support.server import BeaconServer
 
 LINK_TIMEOUT_S = 30.0  # connect and receive the first views (the admin view carries 90 days of bars), on a busy 2-core machine
 SETTLE_S = 2.0  # how long the newcomer's tab is watched after its own page synced

@@ -14,9 +14,8 @@ from collections.abc import Callable
 
 from sqlmodel import col
 
-from tests.conftest import run_async
-from tests.e2e.conftest import BeaconServer
 from tests.support.factory import contact_ids, count, row
+from tests.support.loops import run_async
 from tests.support.raw_tabs import (
     ADMIN_STATE,
     CONTACTS_STATE,
@@ -28,6 +27,7 @@ from tests.support.raw_tabs import (
     new_user,
     tabs,
 )
+from tests.support.server import BeaconServer
 from tests.support.waiting import until_async
 SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy machine
 QUIET_S = 2.0  # the count must hold this long after the last refusal

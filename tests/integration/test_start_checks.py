@@ -18,7 +18,8 @@ import pytest
 
 from app.config import reset_settings_cache
 from app.db import dispose_engines
-from tests.conftest import ROOT, drop_postgres_database, prepare_database
+from tests.support.database import drop_postgres_database, prepare_database
+from tests.support.project import ROOT
 
 STOPPED_POSTGRES = "postgresql://postgres@127.0.0.1:1/beacon"
 STOPPED_REDIS = "redis://127.0.0.1:1"
@@ -132,7 +133,7 @@ def test_a_stopped_postgresql(command):
 
 @pytest.mark.postgres
 def test_an_unmigrated_postgresql_database():
-    from tests.conftest import create_postgres_database, drop_postgres_database
+    from tests.support.database import create_postgres_database, drop_postgres_database
 
     url = create_postgres_database()
     try:

@@ -10,7 +10,8 @@ import time
 from collections.abc import AsyncIterator
 
 from bench import _support as S
-from tests.conftest import ROOT, use_database
+from tests.support.database import use_database
+from tests.support.project import ROOT
 from tests.support.server import BeaconServer
 
 PASSWORD = "flood-test-password-1"  # the attack users' password (not a demo one: they sign in anywhere)
