@@ -54,21 +54,18 @@ def fresh_status(request):
     yield
 
 
-def _uses_the_session_server(item) -> bool:
-    definitions = getattr(item, "_fixtureinfo", None)
-    chain = definitions.name2fixturedefs.get("server", ()) if definitions else ()
-    return bool(chain) and chain[-1].scope == "session"
-
-
 def pytest_collection_modifyitems(session, config, items):
     """Tests on the shared session server run before those that start servers of their own.
 
     Every server builds its frontend into the project's one .web folder, with its own port baked
     in: once another server has started, the session server's pages would dial the wrong port.
+    A test uses the session server when it asks for `server` and its module does not define a
+    `server` fixture of its own (test_contacts_window.py, test_hostile_live_link.py do).
     """
     def order(item) -> int:
         if "e2e" not in item.path.parts:
             return 0  # unit and integration tests keep their place, before every browser test
-        return 1 if _uses_the_session_server(item) else 2
+        own_server = "server" in vars(getattr(item, "module", None) or object)
+        return 1 if "server" in item.fixturenames and not own_server else 2
 
     items.sort(key=order)
