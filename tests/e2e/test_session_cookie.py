@@ -11,7 +11,7 @@ import time
 
 from playwright.sync_api import Browser, expect
 
-from bench import _support as S
+from tests.support import websocket_client as S
 from tests.support.browser import sign_in, wait_until_following
 from tests.support.loops import run_async
 from tests.support.project import ROOT

@@ -1,5 +1,5 @@
 """Write floods, sent as a script would send them: a raw socket.io client speaking Reflex's
-websocket protocol (bench/_support.py LightClient) fires the same page action in a loop.
+websocket protocol (tests/support/websocket_client.py LightClient) fires the same page action in a loop.
 
 Past each action's limit (services/throttle.py) nothing more is written (rows counted in the
 database), the page is told "Too many changes; try again in N s", and another user acting at the
