@@ -1,8 +1,12 @@
-"""What every bench shares: project, database, server, pages, light clients, readings and reports.
+"""What every bench shares: project, database, server, pages, crowds of light clients, readings
+and reports.
 
-The light client speaks Reflex's websocket protocol as the compiled page does (.web/utils/state.js
-`connect()`): socket.io on "/_event", `token=<tab uuid>`, the session cookie in the request
-headers, `<root>.hydrate_and_load` in the CONNECT auth; deltas come back as "event" messages.
+The harness shared with the tests lives in tests/support/ and is imported from there (bench
+imports tests/support, never the other way): the light client (tests/support/websocket_client.py,
+re-exported here, so `S.LightClient`, `S.read_frontend`, `S.shared_http_session` ... work), the
+databases (tests/support/database.py), the server (tests/support/server.py) and Chromium's
+settings (tests/support/browser.py). They come from this bench's own checkout; `--root` chooses
+only which checkout's `app` is served and measured.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
 import hashlib
 import importlib.metadata
 import itertools
@@ -24,25 +27,38 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent  # the checkout this script lives in
+if str(DEFAULT_ROOT) not in sys.path:  # tests/support, the harness this bench shares with the tests
+    sys.path.insert(1, str(DEFAULT_ROOT))
+
+from tests.support.websocket_client import (  # noqa: E402, F401 - re-exported: S.LightClient and the rest
+    CONNECT_TIMEOUT_S,
+    SESSION_COOKIE,
+    VAR_SUFFIX,
+    Frontend,
+    LightClient,
+    origin_of,
+    read_frontend,
+    shared_http_session,
+    state_classes,
+    state_keys,
+    state_name,
+    strip,
+)
+
 LOG_TAIL_CHARS = 3000  # how much of the server log to show when it fails
-CONNECT_TIMEOUT_S = 30  # socket.io handshake + namespace CONNECT of one client
 PAGE_TIMEOUT_MS = 60_000  # sign-in and first render of one page on a busy 2-CPU machine
 CLOCK_SAMPLES = 5  # round trips per page when measuring its clock offset; the fastest one wins
 
 VIEWER_EMAIL = "ops@acme.demo"  # seeded Acme client admin: an Acme page
 PASSWORD = "beacon-demo"
 ADMIN_EMAIL = "admin@beacon.demo"  # seeded platform admin: the only role that may publish
-SESSION_COOKIE = "beacon_session"  # app/web_session.py
-VAR_SUFFIX = "_rx_state_"  # Reflex suffixes every state var name with this on the wire
 LOAD_AT_START = round(os.getloadavg()[0], 2)  # others' work on the machine skews every figure here
 LEAK_WARNING = "Attempting to send delta to disconnected client"  # Reflex's log line (app.py)
 
@@ -62,14 +78,15 @@ def load_now() -> float:
 # --- the project under test, its database and server ---------------------------------------------
 
 def load_project(root: Path) -> None:
-    """Import `app` and `tests` from `root` (the checkout being served), not wherever pip points."""
+    """Import `app` from `root` (the checkout being served), not wherever pip points; `tests`
+    (the harness) is this bench's own checkout's."""
     sys.path.insert(0, str(root))
     import app
     import tests
 
-    for package in (app, tests):
-        if not Path(package.__file__).resolve().is_relative_to(root.resolve()):
-            raise RuntimeError(f"imported {package.__name__} from {package.__file__}, not from {root}")
+    for package, home in ((app, root), (tests, DEFAULT_ROOT)):
+        if not Path(package.__file__).resolve().is_relative_to(home.resolve()):
+            raise RuntimeError(f"imported {package.__name__} from {package.__file__}, not from {home}")
     state_keys()  # the state classes, imported in the main thread
 
 
@@ -84,7 +101,7 @@ def app_fingerprint(root: Path) -> str:
 def bench_database(kind: str) -> Iterator[tuple[Path, str]]:
     """(a temporary folder, a migrated demo database): SQLite in the folder, or a new PostgreSQL one."""
     from app.config import reset_settings_cache
-    from tests.conftest import create_postgres_database, drop_postgres_database, prepare_database
+    from tests.support.database import create_postgres_database, drop_postgres_database, prepare_database
 
     with tempfile.TemporaryDirectory(prefix="beacon-bench-") as folder:
         url = create_postgres_database() if kind == "postgres" else f"sqlite:///{Path(folder) / 'db' / 'beacon.db'}"
@@ -172,7 +189,7 @@ def health(server, api_token: str) -> dict[str, Any] | None:
 def postgres_version() -> str:
     import psycopg
 
-    from tests.conftest import POSTGRES_ADMIN_URL
+    from tests.support.database import POSTGRES_ADMIN_URL
 
     try:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
@@ -429,7 +446,7 @@ CLOCK_TOLERANCE_MS = 5.0  # a DOM stamp this much before its commit is still tha
 def chromium():
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -564,172 +581,7 @@ def badge_latencies(pages: list, expected: list[dict[str, Any]], settle_s: float
     yield "unexpected", unexpected, None
 
 
-# --- the lightweight client --------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Frontend:
-    root_state: str  # "reflex___state____state"
-    state_schema: str
-    hashes: list[str]
-
-    def key(self, state: str) -> str:  # the e2e tests' name of a state under the root state
-        return f"{self.root_state}.{state}"
-
-
-def read_frontend(root: Path) -> Frontend:
-    """What the browser sends on connect, read from `<root>/.web/utils/context.jsx`."""
-    source = (root / ".web" / "utils" / "context.jsx").read_text()
-
-    def value(name: str) -> Any:
-        match = re.search(rf"export const {name} = (.+?)\n", source)
-        if match is None:
-            raise RuntimeError(f"{name} not found in the compiled frontend")
-        return json.loads(match.group(1).rstrip(";"))
-
-    return Frontend(value("state_name"), value("stateSchema"), value("initialStateHashes"))
-
-
-@functools.cache
-def state_classes() -> dict[str, type]:
-    """The states the light clients follow, by short name; imported once, in the main thread (a
-    Reflex state class is registered under the importing thread's context)."""
-    from app.state.auth import AuthState
-    from app.state.contacts import ContactsState
-    from app.state.live import LiveLinkState
-    from app.state.system import SystemState
-    from app.state.workforce import WorkforceState
-
-    return {"system": SystemState, "live": LiveLinkState, "auth": AuthState, "workforce": WorkforceState,
-            "contacts": ContactsState}
-
-
-@functools.cache
-def state_keys() -> dict[str, str]:
-    """The state's full name on the wire -> its short name."""
-    return {cls.get_full_name(): name for name, cls in state_classes().items()}
-
-
-def __getattr__(name: str) -> str:
-    """SYSTEM_STATE, LIVE_STATE, AUTH_STATE, ... : a state's name under the root state."""
-    short = name.removesuffix("_STATE").lower()
-    if name.endswith("_STATE") and short in state_classes():
-        return state_classes()[short].get_name()
-    raise AttributeError(name)
-
-
-def strip(values: dict[str, Any]) -> dict[str, Any]:
-    return {k.removesuffix(VAR_SUFFIX): v for k, v in values.items()}
-
-
-_strip = strip  # the name the e2e tests use
-
-
-def origin_of(url: str) -> str:
-    """The origin (scheme://host[:port]) of `url`, as a browser names the page in `Origin`."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-@dataclass(eq=False)
-class LightClient:
-    """One signed-in tab on `route`, over Reflex's websocket protocol (see the module docstring)."""
-
-    url: str
-    frontend: Frontend
-    session_token: str
-    http: Any  # a shared aiohttp.ClientSession
-    route: str = "/"
-    # Called as watch(client, received_at, {short state name: changed vars}) after each delta.
-    watch: Callable[[LightClient, float, dict[str, dict[str, Any]]], None] | None = None
-    client_token: str = field(default_factory=lambda: str(uuid.uuid4()))
-    states: dict[str, dict[str, Any]] = field(default_factory=dict)  # short name -> vars merged so far
-    worker: str = ""  # LiveLinkState.worker: set once follow_changes applied the initial view
-    mode: str = ""
-    messages: int = 0  # "event" messages received
-    redirects: list[str] = field(default_factory=list)
-    disconnected: bool = False
-    plan: str = ""  # what the bench made of this tab
-    # The websocket request's headers besides the cookie. None: what the compiled page's socket
-    # sends, its own Origin (Beacon refuses a websocket from any other origin, or from none:
-    # app/web_origin.py). A dict: exactly those (an attack test forges or leaves them out).
-    headers: dict[str, str] | None = None
-
-    def __post_init__(self) -> None:
-        import socketio
-
-        self.live = asyncio.Event()
-        self.keys = state_keys()
-        # The cookie goes in the websocket's request headers, as a browser sends it (the shared
-        # session's cookie jar keeps none).
-        headers = {"Origin": origin_of(self.url)} if self.headers is None else dict(self.headers)
-        if self.session_token:
-            headers.setdefault("Cookie", f"{SESSION_COOKIE}={self.session_token}")
-        self.sio = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False,
-                                        websocket_extra_options={"headers": headers})
-        self.sio.on("event", self._on_event, namespace="/_event")
-        self.sio.on("disconnect", self._on_disconnect, namespace="/_event")
-
-    def state(self, name: str) -> dict[str, Any]:
-        return self.states.setdefault(name, {})
-
-    system = property(lambda self: self.state("system"))
-    auth = property(lambda self: self.state("auth"))
-    workforce = property(lambda self: self.state("workforce"))
-    contacts = property(lambda self: self.state("contacts"))
-
-    async def connect(self) -> None:
-        boot = {"event": {"name": f"{self.frontend.root_state}.hydrate_and_load",
-                          "payload": {"hashes": self.frontend.hashes},
-                          "router_data": {"pathname": self.route, "asPath": self.route}},
-                "state_schema": self.frontend.state_schema}
-        await self.sio.connect(f"{self.url}?token={self.client_token}", auth=boot, transports=["websocket"],
-                               namespaces=["/_event"], socketio_path="/_event", wait_timeout=CONNECT_TIMEOUT_S)
-
-    async def disconnect(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.sio.disconnect()
-
-    async def send(self, state_full_name: str, handler: str, payload: dict[str, Any]) -> None:
-        """An event as the compiled page sends it."""
-        await self.sio.emit("event", {"name": f"{state_full_name}.{handler}", "payload": payload,
-                                      "router_data": {"pathname": self.route, "asPath": self.route}},
-                            namespace="/_event")
-
-    def _on_disconnect(self, *_args) -> None:
-        self.disconnected = True
-
-    def _on_event(self, data: Any) -> None:
-        received = time.time()
-        self.messages += 1
-        if not isinstance(data, dict):
-            return
-        for event in data.get("events") or ():
-            if isinstance(event, dict) and "redirect" in str(event.get("name", "")):
-                self.redirects.append(str(event.get("payload", {}).get("path", "")))
-        changed = {self.keys[k]: strip(v) for k, v in (data.get("delta") or {}).items() if k in self.keys}
-        for name, part in changed.items():
-            self.state(name).update(part)
-        live = changed.get("live", {})
-        self.mode = live.get("mode", self.mode)
-        if live.get("worker"):
-            self.worker = str(live["worker"])
-            self.live.set()
-        if changed and self.watch is not None:
-            self.watch(self, received, changed)
-
-    def message_texts(self) -> list[str]:
-        """Every message text this tab shows now (the banner's and the "+N more")."""
-        shown = self.system.get("shown_message") or {}
-        texts = [shown.get("message", "")] if shown.get("message") else []
-        return texts + [m.get("message", "") for m in self.system.get("other_messages") or []]
-
-
-def shared_http_session():
-    """One aiohttp session for all clients: no per-client pool, no connection limit, no cookies."""
-    import aiohttp
-
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar())
-
+# --- crowds of light clients (tests/support/websocket_client.py) -------------------------------
 
 class Crowd:
     """The light clients of one bench; every client it made leaves at the end."""
@@ -805,6 +657,3 @@ async def wait_until(condition: Callable[[], bool], timeout_s: float, poll_s: fl
         await asyncio.sleep(poll_s)
     return True
 
-
-if "app" in sys.modules:  # imported by a test module: the app is loaded, take its state classes now
-    state_keys()

@@ -36,7 +36,7 @@ def per_minute(window: dict[str, float], key: str) -> float:
 def read_counters(database_url: str) -> tuple[int, int]:
     import psycopg
 
-    from tests.conftest import POSTGRES_ADMIN_URL
+    from tests.support.database import POSTGRES_ADMIN_URL
 
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
         row = conn.execute("SELECT xact_commit + xact_rollback, tup_returned + tup_fetched FROM pg_stat_database "

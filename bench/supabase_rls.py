@@ -42,7 +42,7 @@ def run(args) -> list[str]:
 
     from app.services.users import link_auth_user
     from app.seed.volume import seed_volume
-    from tests.conftest import drop_postgres_database
+    from tests.support.database import drop_postgres_database
     from tests.support.supabase import add_auth_user, claims_of, create_supabase_database
 
     url = create_supabase_database()

@@ -1,8 +1,9 @@
-"""Shared fixtures: every test that touches the database gets its own, migrated and seeded."""
+"""Shared fixtures: every test that touches the database gets its own, migrated and seeded.
+
+Fixtures and hooks only; the helpers they use are in tests/support/ (database.py and the rest)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,24 +11,15 @@ import pytest
 
 from app.config import reset_settings_cache
 from app.db import dispose_engines
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def use_database(url: str) -> None:
-    """Point this process's services at `url`."""
-    os.environ["BEACON_DATABASE_URL"] = url
-    reset_settings_cache()
-    dispose_engines()
-
-
-def prepare_database(url: str) -> None:
-    from app.schema import upgrade_database
-    from app.seed.demo import seed_demo_if_empty
-
-    use_database(url)
-    upgrade_database()
-    seed_demo_if_empty()
+from tests.support.database import (
+    REDIS_URL,
+    copy_sqlite,
+    create_postgres_database,
+    drop_postgres_database,
+    prepare_database,
+    unavailable,
+    use_database,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -55,16 +47,6 @@ def migrated_sqlite_template(tmp_path_factory) -> Path:
         dispose_engines()
     reset_settings_cache()
     return path
-
-
-def copy_sqlite(source: Path, target: Path) -> None:
-    """A consistent copy of an SQLite database (its WAL included), through SQLite's backup API."""
-    import sqlite3
-
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
 
 
 @pytest.fixture
@@ -120,54 +102,6 @@ def acme_token(database) -> str:
     return api_token(CLIENT_ADMINS["Acme"])
 
 
-def run_async(coroutine):
-    """Run a coroutine to completion on a fresh loop in its own thread.
-
-    Playwright's sync API keeps an event loop running in the main thread for the whole session,
-    where asyncio.run() would refuse to start.
-    """
-    import asyncio
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-POSTGRES_ADMIN_URL = os.environ.get("BEACON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BEACON_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-
-
-def _unavailable(what: str, error: Exception):
-    """Skip on a laptop without the server; under CI a missing server is a failure."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{what} is required under CI but unreachable: {error}")
-    pytest.skip(f"{what} unreachable: {error}")
-
-
-def create_postgres_database() -> str:
-    """A new, empty PostgreSQL database of this test run's own; returns its URL."""
-    import uuid
-
-    import psycopg
-
-    name = f"beacon_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        _unavailable("PostgreSQL", error)
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_postgres_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    dispose_engines()
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture
 def postgres_database(monkeypatch) -> Iterator[str]:
     """A fresh PostgreSQL database with the demo data, dropped afterwards."""
@@ -189,5 +123,5 @@ def redis_url() -> str:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
-        _unavailable("Redis", error)
+        unavailable("Redis", error)
     return REDIS_URL

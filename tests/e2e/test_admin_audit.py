@@ -7,8 +7,9 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from tests.conftest import use_database
-from tests.e2e.conftest import LIVE_TIMEOUT_MS, BeaconServer, sign_in
+from tests.support.browser import LIVE_TIMEOUT_MS, sign_in
+from tests.support.database import use_database
+from tests.support.server import BeaconServer
 from tests.support.waiting import until
 
 PUBLISH = "system_status.publish"

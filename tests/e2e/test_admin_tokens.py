@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.support.browser import sign_in
 
 ADMIN_EMAIL = "admin@beacon.demo"
 ADMIN_PASSWORD = "beacon-admin"

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import BeaconServer, open_tab, sign_in, wait_until_following
 from tests.e2e.test_live_status import local_datetime_in
+from tests.support.browser import open_tab, sign_in, wait_until_following
 from tests.support.cli import start_beacon
+from tests.support.server import BeaconServer
 
 WORKER_TIMEOUT_SECONDS = 120  # a fast simulated task takes well under a second
 

@@ -1,7 +1,7 @@
 """Hostile: another site's page, a sibling subdomain and a planted cookie against the running
 server (`reflex run --env prod`, as `make run` serves it), made as an attacker would: raw HTTP
 with forged headers, a raw websocket handshake, and the raw socket.io client
-(bench/_support.py LightClient) carrying a victim's cookie.
+(tests/support/websocket_client.py LightClient) carrying a victim's cookie.
 
 - The websocket (Reflex's /_event) and `POST /auth/*` are refused unless the request's Origin is
   the server's own (its Host; or BEACON_PUBLIC_ORIGIN) or, without an Origin, Sec-Fetch-Site says
@@ -27,9 +27,12 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, expect
 
-from bench import _support as S
-from tests.conftest import ROOT, run_async, use_database
-from tests.e2e.conftest import BeaconServer, wait_until_following
+from tests.support import websocket_client as S
+from tests.support.browser import wait_until_following
+from tests.support.database import use_database
+from tests.support.loops import run_async
+from tests.support.project import ROOT
+from tests.support.server import BeaconServer
 from tests.support.waiting import until_async
 
 LINK_TIMEOUT_S = 30.0  # connect and receive the first views, on a busy 2-core machine

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import prepare_database, use_database
-from tests.e2e.conftest import BeaconServer, sign_in, start_server, stop_server
+from tests.support.browser import sign_in
 from tests.support.cli import beacon
+from tests.support.database import prepare_database, use_database
 from tests.support.factory import CLIENT_ADMINS, OUTREACH, actor, agent_id, client_id
+from tests.support.server import BeaconServer, start_server, stop_server
 
 VOLUME_CONTACTS = 3000  # enough for 30 pages; small enough to seed in a second or two
 VOLUME_TASKS = 5000

@@ -1,5 +1,5 @@
 """Costly windows at will, attempted as a script would: a raw socket.io client speaking Reflex's
-websocket protocol (bench/_support.py LightClient) opens pages and sends window events in a loop.
+websocket protocol (tests/support/websocket_client.py LightClient) opens pages and sends window events in a loop.
 
 Every window a page holds is re-read by the listener on each change that touches it, so how many a
 user may open, and which, is what bounds the cost one user can put on everyone else's changes:
@@ -18,10 +18,11 @@ import httpx
 from app.feed.registry import LINKS_PER_SESSION, PAUSED
 from app.services.throttle import WINDOW_READ
 from app.state.live import LINK_PAUSED_MESSAGE
-from bench import _support as S
-from tests.conftest import run_async, use_database
-from tests.e2e.conftest import BeaconServer
+from tests.support import websocket_client as S
+from tests.support.database import use_database
+from tests.support.loops import run_async
 from tests.support.raw_tabs import CONTACTS_STATE, PASSWORD, Tab, new_user, tabs
+from tests.support.server import BeaconServer
 from tests.support.waiting import until_async
 
 SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy 2-core machine

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.e2e.conftest import BeaconServer
+from tests.support.server import BeaconServer
 
 DEMO_ADMIN = {"email": "admin@beacon.demo", "password": "beacon-admin"}
 

@@ -1,5 +1,5 @@
 """Forged events, sent as an attacker would: a raw socket.io client speaking Reflex's websocket
-protocol (bench/_support.py LightClient), signed in as Acme's client admin, calls every public
+protocol (tests/support/websocket_client.py LightClient), signed in as Acme's client admin, calls every public
 event handler of every Beacon state, whatever the page shows, with Globex's ids (a contact, task,
 draft, chat, follow-up, agent, message), a string just under the 1 MB frame, markup, SQL, and
 text holding NUL, a lone surrogate or an ANSI escape.
@@ -23,9 +23,11 @@ from typing import Any
 
 import pytest
 
-from bench import _support as S
-from tests.conftest import ROOT, run_async, use_database
-from tests.e2e.conftest import BeaconServer
+from tests.support import websocket_client as S
+from tests.support.database import use_database
+from tests.support.loops import run_async
+from tests.support.project import ROOT
+from tests.support.server import BeaconServer
 from tests.support.waiting import until_async as _until
 
 LINK_TIMEOUT_S = 30.0  # connect and receive the first views, on a busy 2-core machine
@@ -211,7 +213,7 @@ class Tab:
         delta = (data.get("delta") or {}) if isinstance(data, dict) else {}
         for key, values in delta.items():
             part = self.state.setdefault(key, {})
-            for var, value in S._strip(values).items():
+            for var, value in S.strip(values).items():
                 part[var] = value
                 for text in _strings(value):
                     name = f"{key.rsplit('.', 1)[-1]}.{var}"
@@ -352,8 +354,8 @@ def test_forged_events_change_nothing_of_globex_and_keep_nothing_whole(server, g
 @pytest.fixture(scope="module")
 def postgres_server(tmp_path_factory):
     """A Beacon server of its own on a PostgreSQL database of its own (dropped after)."""
-    from tests.conftest import create_postgres_database, drop_postgres_database
-    from tests.e2e.conftest import start_server, stop_server
+    from tests.support.database import create_postgres_database, drop_postgres_database
+    from tests.support.server import start_server, stop_server
 
     database_url = create_postgres_database()
     process = None

@@ -1,5 +1,5 @@
 """Attacks on the live link, made as a script would make them: a raw socket.io client speaking
-Reflex's websocket protocol (bench/_support.py LightClient), which ignores every redirect.
+Reflex's websocket protocol (tests/support/websocket_client.py LightClient), which ignores every redirect.
 
 Once its sign-in session is signed out elsewhere, runs out, or its user is disabled or moved to
 another client, it must receive nothing more; calling `follow_changes` over and over must not pile
@@ -19,9 +19,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from bench import _support as S
-from tests.conftest import ROOT, run_async, use_database
-from tests.e2e.conftest import BeaconServer, start_server, stop_server
+from tests.support import websocket_client as S
+from tests.support.database import use_database
+from tests.support.loops import run_async
+from tests.support.project import ROOT
+from tests.support.server import BeaconServer, start_server, stop_server
 from tests.support.waiting import until_async
 
 LINK_TIMEOUT_S = 30.0  # connect and receive the first views (the admin view carries 90 days of bars), on a busy 2-core machine
@@ -181,13 +183,13 @@ def test_signing_out_leaves_none_of_the_users_views_in_the_tab(server, email, pa
                 client._on_event(data)
                 part = (data.get("delta") or {}).get(admin_key) if isinstance(data, dict) else None
                 if part:
-                    seen.update(S._strip(part))
+                    seen.update(S.strip(part))
 
             client.sio.on("event", remember, namespace="/_event")
             await client.connect()
             await _until(lambda: seen.get("users"), "the admin's users list")
             await client.sio.emit("event", {
-                "name": f"{client.frontend.root_state}.{S.AUTH_STATE}.sign_out",
+                "name": f"{client.frontend.root_state}.{S.state_name('auth')}.sign_out",
                 "payload": {}, "router_data": {"pathname": "/admin", "asPath": "/admin"},
             }, namespace="/_event")
             await _until(lambda: client.redirects, "the signed-out tab being sent to the login page")
@@ -231,7 +233,7 @@ def test_calling_follow_changes_a_thousand_times_leaves_one_live_link(server):
                 baseline = 0 if _polls(server) else await asyncio.to_thread(open_sessions)
                 for _ in range(FOLLOW_CALLS):
                     await client.sio.emit("event", {
-                        "name": f"{client.frontend.root_state}.{S.LIVE_STATE}.follow_changes",
+                        "name": f"{client.frontend.root_state}.{S.state_name('live')}.follow_changes",
                         "payload": {}, "router_data": {"pathname": "/", "asPath": "/"},
                     }, namespace="/_event")
                 await asyncio.sleep(QUIET_S)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import use_database
-from tests.e2e.conftest import BeaconServer, sign_in
+from tests.support.browser import sign_in
+from tests.support.database import use_database
+from tests.support.server import BeaconServer
 
 FIRST_PAGE = 50  # views/lists.py LIST_PAGE_SIZE
 

@@ -8,7 +8,8 @@ import re
 import httpx
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.e2e.conftest import BeaconServer, open_tab, publish, sign_in, wait_until_following
+from tests.support.browser import open_tab, publish, sign_in, wait_until_following
+from tests.support.server import BeaconServer
 
 NO_RELOAD_MARK = "window.__beaconNoReload = true"
 STILL_SAME_DOCUMENT = "() => window.__beaconNoReload === true"

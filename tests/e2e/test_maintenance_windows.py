@@ -11,9 +11,10 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import BeaconServer, open_tab, sign_in
 from tests.e2e.test_live_status import assert_not_reloaded, local_datetime_in, mark_no_reload
+from tests.support.browser import open_tab, sign_in
 from tests.support.factory import ADMIN, api_token, client_id
+from tests.support.server import BeaconServer
 
 # A window's instant reaches pages within about a second; expect() waits this much past it.
 TURN_TIMEOUT_MS = 3_000

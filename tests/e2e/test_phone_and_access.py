@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import ROOT, use_database
-from tests.e2e.conftest import BeaconServer, sign_in, wait_until_following
+from tests.support.browser import sign_in, wait_until_following
+from tests.support.database import use_database
+from tests.support.project import ROOT
+from tests.support.server import BeaconServer
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 1}
 NARROWEST = {"width": 360, "height": 740}  # no page may be wider than this screen either

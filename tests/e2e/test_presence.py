@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_in, start_server, stop_server
+from tests.support.browser import sign_in
+from tests.support.server import start_server, stop_server
 
 HEARTBEAT_SECONDS = 1
 OFFLINE_AFTER_SECONDS = 3  # 2 heartbeats + 1 s slack, as the default keeps 2 + 5 s

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in, start_server, stop_server
+from tests.support.browser import sign_in
+from tests.support.server import start_server, stop_server
 
 RESTART_TIMEOUT_MS = 120_000  # the page waits out a prod rebuild before it reconnects
 

@@ -1,5 +1,5 @@
 """A tab's token reused by the next person, made as a script would make it: a raw socket.io client
-(bench/_support.py LightClient) connects with the token a platform admin's tab used, but with
+(tests/support/websocket_client.py LightClient) connects with the token a platform admin's tab used, but with
 another user's session cookie (or none). Reflex's hydrate sends the tab's whole state on connect;
 no frame the newcomer receives may hold anything the admin's tab was shown.
 """
@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from bench import _support as S
-from tests.conftest import ROOT, run_async, use_database
-from tests.e2e.conftest import BeaconServer
+from tests.support import websocket_client as S
+from tests.support.database import use_database
+from tests.support.loops import run_async
+from tests.support.project import ROOT
+from tests.support.server import BeaconServer
 
 LINK_TIMEOUT_S = 30.0  # connect and receive the first views (the admin view carries 90 days of bars), on a busy 2-core machine
 SETTLE_S = 2.0  # how long the newcomer's tab is watched after its own page synced

@@ -6,8 +6,16 @@ import psycopg
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import create_postgres_database, drop_postgres_database
-from tests.e2e.conftest import publish, sign_in, start_server, stop_server
+from tests.support.browser import publish, sign_in
+from tests.support.clean_slate import reset_system_status
+from tests.support.database import (
+    REDIS_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    unavailable,
+    use_database,
+)
+from tests.support.server import start_server, stop_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -17,16 +25,12 @@ MAX_PAGES_TO_FIND_ANOTHER_WORKER = 12  # with 3 workers, 12 pages all on one wou
 
 @pytest.fixture(scope="module")
 def scaled_server(tmp_path_factory):
-    from tests.conftest import REDIS_URL
-
     import redis
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
-        from tests.conftest import _unavailable
-
-        _unavailable("Redis", error)
+        unavailable("Redis", error)
     database_url = create_postgres_database()
     process, running = start_server(
         tmp_path_factory.mktemp("beacon-scaled"),
@@ -42,9 +46,6 @@ def scaled_server(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def fresh_status(scaled_server):
-    from tests.conftest import use_database
-    from tests.e2e.conftest import reset_system_status
-
     use_database(scaled_server.database_url)
     reset_system_status()
 

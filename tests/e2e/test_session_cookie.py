@@ -11,9 +11,11 @@ import time
 
 from playwright.sync_api import Browser, expect
 
-from bench import _support as S
-from tests.conftest import ROOT, run_async
-from tests.e2e.conftest import BeaconServer, sign_in, wait_until_following
+from tests.support import websocket_client as S
+from tests.support.browser import sign_in, wait_until_following
+from tests.support.loops import run_async
+from tests.support.project import ROOT
+from tests.support.server import BeaconServer
 
 STATE_STORE = ROOT / ".states"  # Reflex's disk state manager (the default, `make run`)
 STORE_WRITE_TIMEOUT_S = 20.0  # the disk manager writes states after a debounce
@@ -98,7 +100,7 @@ def test_neither_the_tabs_state_nor_the_state_store_holds_the_token(browser: Bro
 def test_signing_out_clears_the_cookie_and_ends_the_session(browser: Browser, server: BeaconServer):
     from app.services.auth import actor_for_session
     from app.rules.errors import NotAuthenticated
-    from tests.conftest import use_database
+    from tests.support.database import use_database
 
     page = sign_in(browser, server, "sam@acme.demo")
     token = _session_cookie(page)["value"]

@@ -7,7 +7,8 @@ import uuid
 from playwright.sync_api import Browser, Page, expect
 
 from app.services.signin_throttle import ACCOUNT_FAILURES_BEFORE_LOCK
-from tests.e2e.conftest import BeaconServer, sign_in
+from tests.support.browser import sign_in
+from tests.support.server import BeaconServer
 
 LOCKED = "Too many attempts, try again in 15 minutes"
 
@@ -63,7 +64,7 @@ def test_a_script_posting_guesses_in_parallel_is_locked_out_too(server: BeaconSe
 
     import httpx
 
-    from tests.conftest import run_async
+    from tests.support.loops import run_async
 
     email = f"script-target-{uuid.uuid4().hex[:8]}@acme.demo"
     created = server.beacon("user", "create", "--email", email, "--role", "user", "--client", "Acme",

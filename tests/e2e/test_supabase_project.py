@@ -11,8 +11,10 @@ from playwright.sync_api import expect
 from supabase import create_client
 from supabase_functions.errors import FunctionsHttpError
 
-from tests.conftest import drop_postgres_database, use_database
-from tests.e2e.conftest import reset_system_status, sign_in, start_server, stop_server
+from tests.support.browser import sign_in
+from tests.support.clean_slate import reset_system_status
+from tests.support.database import drop_postgres_database, use_database
+from tests.support.server import start_server, stop_server
 from tests.support.supabase import (
     ISSUER,
     JWT_SECRET,

@@ -22,8 +22,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.conftest import use_database
-from tests.e2e.conftest import BeaconServer, open_tab, wait_until_following
+from tests.support.browser import open_tab, wait_until_following
+from tests.support.database import use_database
+from tests.support.server import BeaconServer
 
 A_EMAIL, A_PASSWORD = "admin@beacon.demo", "beacon-admin"  # platform admin: every client's data
 B_EMAIL, B_PASSWORD = "lee@globex.demo", "beacon-demo"  # Globex support staff

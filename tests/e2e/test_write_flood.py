@@ -1,5 +1,5 @@
 """Write floods, sent as a script would send them: a raw socket.io client speaking Reflex's
-websocket protocol (bench/_support.py LightClient) fires the same page action in a loop.
+websocket protocol (tests/support/websocket_client.py LightClient) fires the same page action in a loop.
 
 Past each action's limit (services/throttle.py) nothing more is written (rows counted in the
 database), the page is told "Too many changes; try again in N s", and another user acting at the
@@ -14,9 +14,8 @@ from collections.abc import Callable
 
 from sqlmodel import col
 
-from tests.conftest import run_async
-from tests.e2e.conftest import BeaconServer
 from tests.support.factory import contact_ids, count, row
+from tests.support.loops import run_async
 from tests.support.raw_tabs import (
     ADMIN_STATE,
     CONTACTS_STATE,
@@ -28,6 +27,7 @@ from tests.support.raw_tabs import (
     new_user,
     tabs,
 )
+from tests.support.server import BeaconServer
 from tests.support.waiting import until_async
 SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy machine
 QUIET_S = 2.0  # the count must hold this long after the last refusal

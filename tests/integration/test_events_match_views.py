@@ -45,7 +45,7 @@ from app.views.windows import (
     read_window,
     shown_ids,
 )
-from tests.conftest import run_async
+from tests.support.loops import run_async
 
 APPLIED_TIMEOUT_SECONDS = 10  # generous: only a lost change would take this long
 ACME, GLOBEX, ADMINS = "acme", "globex", "admins"

@@ -7,8 +7,8 @@ from app.feed.registry import SessionRegistry
 from app.feed.signals import wake_source_for_settings
 from app.services.system_status import publish_system_status
 from app.views.live import EVERY_VIEW
-from tests.conftest import run_async
 from tests.support.cli import beacon
+from tests.support.loops import run_async
 
 WAIT_SECONDS = 10  # generous: only a lost change would take this long
 

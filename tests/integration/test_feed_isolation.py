@@ -25,8 +25,8 @@ from app.state.windows import hold_and_read
 from app.views.contacts import ContactsWindow
 from app.views.live import EVERY_VIEW, TENANT_VIEW
 from app.views.windows import CONTACTS_WINDOW
-from tests.conftest import run_async
 from tests.support.factory import ADMIN, actor, agent_id, client_id, contact_ids
+from tests.support.loops import run_async
 
 WAIT_SECONDS = 20  # only a lost change takes this long
 POISON = {"sqlite": "Ann \ud800", "postgres": "Ann \x00"}

@@ -19,10 +19,10 @@ from app.services.system_status import publish_system_status, publish_to_clients
 from app.views import maintenance as maintenance_view
 from app.views.live import build_views
 from app.views.status import system_snapshot
-from tests.conftest import run_async
 from tests.support.api import call_api
 from tests.support.cli import beacon
 from tests.support.factory import audit_rows, client_id
+from tests.support.loops import run_async
 
 
 def soon(seconds: float):

@@ -24,7 +24,8 @@ from app.models import ChangeLogEntry
 from app.services.auth import actor_for_email
 from app.services.system_status import publish_system_status
 from app.views.status import system_snapshot
-from tests.conftest import POSTGRES_ADMIN_URL, run_async
+from tests.support.database import POSTGRES_ADMIN_URL
+from tests.support.loops import run_async
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import until_async
 

@@ -20,7 +20,7 @@ from app.feed import listener
 from app.feed.listener import ChangeFeed
 from app.feed.registry import SessionRegistry
 from app.feed.signals import wake_source_for_settings
-from tests.conftest import run_async
+from tests.support.loops import run_async
 
 COMMITS = 200
 WAIT_SECONDS = 20  # far below the re-check below: only a lost wake-up takes this long

@@ -17,9 +17,10 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - the tables on SQLModel.metadata
 from app.cli import main
+from app.config import reset_settings_cache
 from app.schema import alembic_config, upgrade_database
 from app.supabase import rls
-from tests.conftest import drop_postgres_database, reset_settings_cache, use_database
+from tests.support.database import drop_postgres_database, use_database
 from tests.support.supabase import (
     add_auth_user,
     as_api_role,

@@ -16,8 +16,8 @@ from app.services import tasks
 from app.services.auth import actor_for_email
 from app.worker.loop import Worker, runner_error_reason
 from app.worker.runners import SimulatedOutreachRunner, TaskOutput
-from tests.conftest import run_async
 from tests.support.factory import agent_id, assign, audit_rows, contact_ids, drafts_of, task
+from tests.support.loops import run_async
 
 BACKENDS = ["database", pytest.param("postgres_database", marks=pytest.mark.postgres)]
 WORKER_RUN_SECONDS = 30  # a few instant tasks take well under a second; only a stuck worker takes this

@@ -21,9 +21,10 @@ import pytest
 
 from app.api.bodies import MAX_BODY_BYTES
 from app.api.routes import api
-from tests.conftest import ROOT, run_async
 from tests.support.api import call_api as call
 from tests.support.factory import ADMIN, CLIENT_ADMINS, api_token
+from tests.support.loops import run_async
+from tests.support.project import ROOT
 from tests.support.server import free_port
 
 MEGABYTE = 1024 * 1024

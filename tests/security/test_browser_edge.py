@@ -23,7 +23,8 @@ from app.api.routes import api
 from app.config import reset_settings_cache
 from app.web_edge import browser_edge
 from app.web_headers import HSTS_SECONDS
-from tests.conftest import ROOT, run_async
+from tests.support.loops import run_async
+from tests.support.project import ROOT
 
 APP = browser_edge(api)  # as app/app.py serves it (Reflex's backend sits beneath `api`)
 PROXY = ("10.0.0.2", 40000)  # a reverse proxy in front, on the private network

@@ -23,10 +23,10 @@ from app.db import get_engine
 from app.rules.errors import NotAuthenticated
 from app.services import auth
 from app.web_session import SESSION_COOKIE, protect_session_cookie
-from tests.conftest import run_async
 from tests.support.api import call_api
 from tests.support.cli import beacon, beacon_in_process
 from tests.support.factory import api_token, assign, task
+from tests.support.loops import run_async
 
 APP = protect_session_cookie(api)  # as app/app.py serves it
 NEW_PASSWORD = "a-much-longer-secret"

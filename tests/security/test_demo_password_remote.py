@@ -23,8 +23,8 @@ from app.models import AuditAction, AuditLog
 from app.services import auth
 from app.services.users import change_password
 from app.web_session import login_error_message, protect_session_cookie
-from tests.conftest import run_async
 from tests.support.factory import count
+from tests.support.loops import run_async
 
 APP = protect_session_cookie(api)
 LOOPBACK = ("127.0.0.1", 50123)  # a proxy on the same host, or a browser on it

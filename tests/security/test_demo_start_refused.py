@@ -18,9 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, prepare_database
-from tests.e2e.conftest import SERVER_START_TIMEOUT_SECONDS, free_port, stop_server
 from tests.support.cli import beacon, beacon_in_process, python_module
+from tests.support.database import prepare_database
+from tests.support.project import ROOT
+from tests.support.server import SERVER_START_TIMEOUT_SECONDS, free_port, stop_server
 
 DEMO_ACCOUNTS = ["admin@beacon.demo", "ops@acme.demo", "ops@globex.demo",
                  "sam@acme.demo", "kim@acme.demo", "lee@globex.demo"]

@@ -23,10 +23,10 @@ from app.models import AuditLog, MaintenanceWindow, SystemMessage, utc_now
 from app.rules.errors import InvalidInput
 from app.rules.text import HOSTILE_TEXT, LINE_BREAK_TEXT
 from app.web_session import protect_session_cookie
-from tests.conftest import run_async
 from tests.support.api import call_api as call
 from tests.support.cli import beacon, beacon_in_process
 from tests.support.factory import ADMIN, CLIENT_ADMINS, actor, contact_ids
+from tests.support.loops import run_async
 
 NUL, SURROGATE, ANSI = "\x00", "\ud800", "\x1b[31m"
 HOSTILE = {"nul": f"Back{NUL}soon", "surrogate": f"Back{SURROGATE}soon", "ansi": f"{ANSI}Back soon"}

@@ -22,7 +22,7 @@ from app.config import reset_settings_cache
 from app.services.signin_throttle import ACCOUNT_FAILURES_BEFORE_LOCK
 from app.services.users import change_password
 from app.web_session import protect_session_cookie
-from tests.conftest import run_async
+from tests.support.loops import run_async
 
 APP = protect_session_cookie(api)
 PROXY = ("10.0.0.2", 40000)  # the deployment's reverse proxy

@@ -30,7 +30,7 @@ from app.web_session import (
     protect_session_cookie,
     session_key_from_cookie_header,
 )
-from tests.conftest import run_async
+from tests.support.loops import run_async
 
 APP = browser_edge(api)  # as app/app.py serves it (Reflex's backend sits beneath `api`)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from app.api.routes import api
-from tests.conftest import run_async
+from tests.support.loops import run_async
 
 
 def call_api(method: str, path: str, token: str | None = None, *, authorization: str | None = None,

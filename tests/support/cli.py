@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 CLI_TIMEOUT_SECONDS = 120  # a command takes seconds; only a hang (or a very loaded machine) takes this
 
@@ -46,7 +46,7 @@ def beacon_in_process(database_url: str, *args: str, stdin: str | None = None) -
     from click.testing import CliRunner
 
     from app.cli import main
-    from tests.conftest import use_database
+    from tests.support.database import use_database
 
     use_database(database_url)
     done = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)

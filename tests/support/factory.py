@@ -1,4 +1,4 @@
-"""Test data on the database the process points at (tests/conftest.py use_database): the demo's
+"""Test data on the database the process points at (tests/support/database.py use_database): the demo's
 people by email, ids of its clients, agents and contacts, work made through the real services,
 rows read back, API tokens and sign-in sessions.
 

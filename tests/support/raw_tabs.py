@@ -1,5 +1,5 @@
 """Tabs driven by a script: a raw socket.io client speaking Reflex's websocket protocol
-(bench/_support.py LightClient) that keeps every message it receives, for the attack tests."""
+(tests/support/websocket_client.py LightClient) that keeps every message it receives, for the attack tests."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import json
 import time
 from collections.abc import AsyncIterator
 
-from bench import _support as S
-from tests.conftest import ROOT, use_database
+from tests.support import websocket_client as S
+from tests.support.database import use_database
+from tests.support.project import ROOT
 from tests.support.server import BeaconServer
 
 PASSWORD = "flood-test-password-1"  # the attack users' password (not a demo one: they sign in anywhere)

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import ROOT, prepare_database, use_database
 from tests.support.cli import beacon
+from tests.support.database import prepare_database, use_database
+from tests.support.project import ROOT
 
 SERVER_START_TIMEOUT_SECONDS = 300  # a prod start compiles and builds the frontend (~10 s warm, more cold)
 SERVER_POLL_SECONDS = 0.5  # how often /ping is probed while the server starts

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 import jwt
 import psycopg
 
-from tests.conftest import create_postgres_database, prepare_database
+from tests.support.database import create_postgres_database, prepare_database
 
 JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"  # Supabase CLI's local default
 ACCESS_TOKEN_SECONDS = 3600  # Supabase's default access token lifetime

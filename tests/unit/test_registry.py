@@ -3,7 +3,7 @@
 import asyncio
 
 from app.feed.registry import SessionRegistry
-from tests.conftest import run_async
+from tests.support.loops import run_async
 
 TENANT = frozenset({"tenant"})
 
