@@ -154,7 +154,8 @@ def status_show(acting, client, as_json) -> None:
         return
     click.echo(f"{client}: {snapshot.status} (set {snapshot.status_scope})")
     for m in messages:
-        click.echo(f"  [{m.type}] {m.message}" + (f" (until {m.expires_at:%Y-%m-%d %H:%M:%S} UTC)" if m.expires_at else ""))
+        until = f" (until {m.expires_at:%Y-%m-%d %H:%M:%S} UTC)" if m.expires_at else ""
+        click.echo(f"  [{m.type}] {m.message}{until}")
 
 
 @main.group(cls=_Group)

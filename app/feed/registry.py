@@ -160,7 +160,8 @@ class SessionRegistry:
     def _limit_links(self, newest: Subscription) -> None:
         """The newest link stays; the oldest of its session's, then its user's, links beyond the
         limits close."""
-        for owner, limit in ((attrgetter("auth_session_id"), LINKS_PER_SESSION), (attrgetter("user_id"), LINKS_PER_USER)):
+        for owner, limit in ((attrgetter("auth_session_id"), LINKS_PER_SESSION),
+                             (attrgetter("user_id"), LINKS_PER_USER)):
             mine = owner(newest)
             if mine is None:
                 continue

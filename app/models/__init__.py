@@ -25,8 +25,8 @@ from app.models.workforce import AIAgent, Chat, HumanAgent, PresenceEvent
 
 __all__ = [
     "ALL_CLIENTS_LABEL", "AIAgent", "AIAgentKind", "AgentStatus", "AgentTask", "ApiToken", "AuditAction", "AuditLog",
-    "AuthSession",
-    "ChangeLogEntry", "Chat", "ChatStatus", "Client", "Contact", "Draft", "DraftStatus",
-    "FollowUp", "FollowUpStatus", "HumanAgent", "MaintenanceState", "MaintenanceWindow", "MessageType", "Presence", "PresenceEvent",
-    "Role", "ServiceStatus", "StatusInterval", "SystemMessage", "TaskStatus", "TokenScope", "User", "as_utc", "utc_now",
+    "AuthSession", "ChangeLogEntry", "Chat", "ChatStatus", "Client", "Contact", "Draft", "DraftStatus",
+    "FollowUp", "FollowUpStatus", "HumanAgent", "MaintenanceState", "MaintenanceWindow", "MessageType", "Presence",
+    "PresenceEvent", "Role", "ServiceStatus", "StatusInterval", "SystemMessage", "TaskStatus", "TokenScope", "User",
+    "as_utc", "utc_now",
 ]

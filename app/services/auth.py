@@ -53,10 +53,11 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
 
     Throttled per (account, address), per address, and per account by a growing delay only
     (app/services/signin_throttle.py); lock events are audited (sign_in.locked). The argon2
-    check (deliberately slow: tens of ms, more on a busy machine) runs outside any write transaction: the user is read in
-    a read session and only the new session row is written in one, so a guessing loop never holds
-    SQLite's write lock that every tenant's writes wait for. An unknown email is checked against
-    a dummy hash, so its answer takes as long as a wrong password's and says the same.
+    check (deliberately slow: tens of ms, more on a busy machine) runs outside any write
+    transaction: the user is read in a read session and only the new session row is written in
+    one, so a guessing loop never holds SQLite's write lock that every tenant's writes wait for.
+    An unknown email is checked against a dummy hash, so its answer takes as long as a wrong
+    password's and says the same.
 
     A demo account (app/seed/demo.py) that still has its published password signs in only
     `from_local_browser`: the HTTP endpoint (app/api/auth.py, the one door through which a password
@@ -169,7 +170,8 @@ def actor_for_session_key(key: str) -> Actor:
         user = session.get(User, row.user_id)
         if user is None or not user.is_active:
             raise NotAuthenticated("Your account is disabled.")
-        return dataclasses.replace(actor_for_user(session, user), auth_session_id=row.id, session_expires_at=row.expires_at)
+        return dataclasses.replace(actor_for_user(session, user),
+                                   auth_session_id=row.id, session_expires_at=row.expires_at)
 
 
 def sign_out(token: str) -> None:

@@ -103,7 +103,8 @@ def close_chat(actor: Actor, chat_id: int | str) -> None:
 
     def close(session: Session, chat: Chat) -> None:
         if chat.human_agent_id is not None:
-            agent = session.exec(select(HumanAgent).where(HumanAgent.id == chat.human_agent_id).with_for_update()).first()
+            query = select(HumanAgent).where(HumanAgent.id == chat.human_agent_id).with_for_update()
+            agent = session.exec(query).first()
             if agent is not None:
                 agent.active_chats = max(0, agent.active_chats - 1)
                 session.add(agent)

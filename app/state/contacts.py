@@ -216,7 +216,8 @@ class ContactsState(SignedIn, rx.State):
             return refusal
         self.open_contact = contact
         self.open_contact_tasks = []
-        return await self._read_contact_tasks(TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id))
+        window = TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id)
+        return await self._read_contact_tasks(window)
 
     @rx.event
     async def more_contact_tasks(self):

@@ -85,7 +85,8 @@ def list_windows(actor: Actor, include_closed: bool = True) -> list[WindowRow]:
     with read_session() as session:
         query = select(MaintenanceWindow).order_by(col(MaintenanceWindow.id).desc()).limit(WINDOW_LIST_LIMIT)
         if not actor.is_platform_admin:
-            query = query.where(MaintenanceWindow.client_id.is_(None) | (MaintenanceWindow.client_id == actor.client_id))  # type: ignore[union-attr]
+            client_id = col(MaintenanceWindow.client_id)
+            query = query.where(client_id.is_(None) | (client_id == actor.client_id))
         if not include_closed:
             query = query.where(col(MaintenanceWindow.state).in_(sorted(mr.OPEN_STATES)))
         names = client_names(session)

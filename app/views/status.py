@@ -81,7 +81,8 @@ def system_snapshot_in(session: Session, client_id: int | None, now: datetime | 
     scope = "window" if status != explicit else ("client" if own else ("global" if global_row else "default"))
     facts = [message_facts(r) for r in _live_message_rows(session, client_id, now)]
     ordered = status_rules.visible_messages(facts, client_id, now)
-    notices = maintenance_rules.notice_windows(windows, client_id, now, timedelta(hours=get_settings().maintenance_notice_hours))
+    notice_ahead = timedelta(hours=get_settings().maintenance_notice_hours)
+    notices = maintenance_rules.notice_windows(windows, client_id, now, notice_ahead)
     return SystemSnapshot(
         client_id=client_id, status=status, status_scope=scope,
         shown=ordered[0] if ordered else None, others=ordered[1:],
