@@ -16,6 +16,7 @@ The signal never carries the change itself; the listener always reads the change
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 from typing import Protocol
@@ -91,10 +92,8 @@ class InProcessWake:
         # while the caller is reading sets the flag again, and the next wait returns at once.
         # Clearing after the read instead would drop the signals that arrived during it.
         if not self._event.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), timeout)
-            except TimeoutError:
-                pass
         self._event.clear()
 
     async def stop(self) -> None:

@@ -8,6 +8,7 @@ websocket goes away or the user navigates (a new page load supersedes the old ch
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Hashable
@@ -367,7 +368,6 @@ class LiveLinkState(rx.State):
                 self.synced = True
             for action in actions:
                 yield action
-            try:  # the interval, cut short when a newer link of this tab replaces this one
+            # The interval, cut short when a newer link of this tab replaces this one.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(subscription.next_views(), interval)
-            except TimeoutError:
-                pass
