@@ -28,15 +28,13 @@ from app.rules.errors import InvalidInput
 from app.rules.text import text_problems
 from app.services.audit import write_audit
 from app.views.access import as_row_id, client_by_id, not_found
+from app.views.maintenance import WindowRow, client_names, effective_statuses_in, facts, window_row
 
 TIMER_ACTOR = "maintenance-timer"  # the audit rows of the windows' own moves name this actor
 
 
 def _existing_client(session: Session, client_id: Any) -> int:
     return client_by_id(session, client_id).id
-
-
-from app.views.maintenance import WindowRow, client_names, effective_statuses_in, facts, window_row
 
 
 def _window(session: Session, window_id: Any) -> MaintenanceWindow:

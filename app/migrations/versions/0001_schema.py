@@ -1,7 +1,7 @@
 """The whole product's schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 03:28:46.687900
 """
 import sqlalchemy as sa
