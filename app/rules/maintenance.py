@@ -200,7 +200,7 @@ class DayShare:
         return sum(self.seconds.values())
 
     @property
-    def shares(self) -> dict[str, float]:
+    def shares(self) -> dict[ServiceStatus, float]:
         total = self.total
         return {s: (self.seconds.get(s, 0.0) / total if total else 0.0) for s in ServiceStatus}
 

@@ -85,7 +85,8 @@ def available_agent_count(
     return sum(1 for agent in human_agents if can_take_chat(agent)) + enabled_ai_agents
 
 
-STATUS_LABELS = {
+# By the stored value (a ServiceStatus is its own value, and a row may hold another string).
+STATUS_LABELS: dict[str, str] = {
     ServiceStatus.ACTIVE: "Active",
     ServiceStatus.MAINTENANCE: "Maintenance",
     ServiceStatus.INACTIVE: "Inactive",
