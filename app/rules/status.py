@@ -32,7 +32,7 @@ class HumanAgentFacts:
     max_chats: int
 
 
-def effective_status(client_status: str | None, global_status: str | None) -> str:
+def effective_status(client_status: ServiceStatus | None, global_status: ServiceStatus | None) -> ServiceStatus:
     """A client's own row overrides the global one; no row at all means active."""
     if client_status is not None:
         return client_status

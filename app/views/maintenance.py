@@ -20,6 +20,7 @@ from app.models import (
     MaintenanceState,
     MaintenanceWindow,
     MessageType,
+    ServiceStatus,
     StatusInterval,
     SystemMessage,
     as_utc,
@@ -70,12 +71,12 @@ def in_progress_windows_in(session: Session) -> list[mr.WindowFacts]:
     return [facts(w) for w in session.exec(query)]
 
 
-def effective_statuses_in(session: Session) -> dict[int | None, str]:
+def effective_statuses_in(session: Session) -> dict[int | None, ServiceStatus]:
     """Every scope's effective status now: None (all clients) and each client."""
     explicit = {r.client_id: r.status for r in session.exec(select(AgentStatus))}
     windows = in_progress_windows_in(session)
     global_status = explicit.get(None)
-    result: dict[int | None, str] = {None: mr.effective_status(None, global_status, windows, None)}
+    result: dict[int | None, ServiceStatus] = {None: mr.effective_status(None, global_status, windows, None)}
     for client_id in session.exec(select(Client.id)):
         result[client_id] = mr.effective_status(explicit.get(client_id), global_status, windows, client_id)
     return result
