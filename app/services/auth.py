@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import AuditAction, AuthSession, HumanAgent, Role, TokenScope, User, utc_now
+from app.models import AuditAction, AuthSession, HumanAgent, Role, TokenScope, User, id_of, utc_now
 from app.rules.actors import Actor, require_platform_admin
 from app.rules.errors import InvalidInput, NotAuthenticated
 from app.rules.text import text_problems
@@ -100,7 +100,7 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
         now = utc_now()
         session.add(
             AuthSession(
-                token_hash=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
+                token_hash=token_digest(token), user_id=id_of(user), created_at=now, last_seen_at=now,
                 expires_at=now + timedelta(hours=get_settings().session_hours),
             )
         )
@@ -108,7 +108,7 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
         if replaces_session_key:
             _end_session(session, replaces_session_key, "signed in again")
         actor = actor_for_user(session, user)
-        refresh_user(session, user.id, "signed in")
+        refresh_user(session, id_of(user), "signed in")
     throttle.remember_device(email, device)  # this browser now passes the account's address rules
     return token, actor
 
@@ -224,12 +224,14 @@ def create_user(
         problems["client"] = "Every user but a platform admin belongs to a client."
     if problems:
         raise InvalidInput(problems)
+    role = Role(role)  # one of them: checked above
     with transaction() as session:
         if session.exec(select(User).where(User.email == email)).first() is not None:
             raise InvalidInput({"email": "A user with this email exists already."})
         client_id = None
         if role != Role.PLATFORM_ADMIN:
-            client_id = client_by_name(session, client_name).id
+            assert client_name  # a missing client is one of the problems above
+            client_id = id_of(client_by_name(session, client_name))
         user = User(
             email=email, name=(name or email.split("@")[0]).strip(), role=role,
             client_id=client_id, password_hash=passwords.hash_password(password),
@@ -237,7 +239,8 @@ def create_user(
         session.add(user)
         session.flush()
         if role == Role.SUPPORT_STAFF:
-            agent = HumanAgent(user_id=user.id, client_id=client_id, max_chats=max_chats)
+            assert client_id is not None  # support staff belong to a client
+            agent = HumanAgent(user_id=id_of(user), client_id=client_id, max_chats=max_chats)
             session.add(agent)
             session.flush()
         write_audit(

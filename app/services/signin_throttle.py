@@ -77,6 +77,7 @@ class TooManyAttempts(ServiceError):
     """Sign-in refused by the throttle; `retry_after_seconds` says for how long."""
 
     http_status = 429
+    outcome: Outcome | None = None  # the locks a failed attempt set, when it set one (SignInThrottle.failed)
 
     def __init__(self, retry_after_seconds: float):
         self.retry_after_seconds = max(0.0, retry_after_seconds)
