@@ -178,7 +178,7 @@ def clear_status_override(actor: Actor, client_id: int) -> str | None:
 
 
 def update_system_message(
-    actor: Actor, message_id: int, message: str, message_type: str, expires_at: datetime | None
+    actor: Actor, message_id: int | str, message: str, message_type: str, expires_at: datetime | None
 ) -> None:
     require_platform_admin(actor)
     sent = message

@@ -208,7 +208,7 @@ class AdminState(SignedIn, rx.State):
             self.history_reading = False
         if page is UNREADABLE:
             yield unreadable_notice()
-        elif kind == AUDIT_WINDOW:
+        elif isinstance(window, AuditWindow):
             self._apply_audit(seq, window, page)
         else:
             self._apply_history(seq, window, page)

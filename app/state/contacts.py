@@ -202,11 +202,11 @@ class ContactsState(SignedIn, rx.State):
         wanted = as_row_id(contact_id)  # text, a huge number, an object: no contact has that id
         client_id = client_id_of(actor.audience)
 
-        def read() -> ContactRow | None:
+        def read(contact_id: int) -> ContactRow | None:
             with read_session() as session:
-                return read_contact(session, wanted, client_id)
+                return read_contact(session, contact_id, client_id)
 
-        contact = await asyncio.to_thread(read) if wanted is not None else None
+        contact = await asyncio.to_thread(read, wanted) if wanted is not None else None
         return actor, contact, rx.toast.error(NOT_YOURS) if contact is None else None
 
     @rx.event
@@ -214,6 +214,7 @@ class ContactsState(SignedIn, rx.State):
         actor, contact, refusal = await self._visible_contact(contact_id, opens_window=True)
         if contact is None:
             return refusal
+        assert actor is not None  # a contact is found for a signed-in caller only
         self.open_contact = contact
         self.open_contact_tasks = []
         window = TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import reflex as rx
@@ -218,7 +218,7 @@ class LiveLinkState(rx.State):
         (await self.get_state(WorkState))._open_lists(lists)
         return {**lists, **await self._route_windows(actor, path, agent_id)}
 
-    async def _route_windows(self, actor: Actor, path: str, agent_id: int | None) -> dict[str, Hashable]:
+    async def _route_windows(self, actor: Actor, path: str, agent_id: int | None) -> Mapping[str, Hashable]:
         client_id = client_id_of(actor.audience)
         if route_pattern(path) == "/contacts":
             return (await self.get_state(ContactsState))._opened(actor)
