@@ -28,6 +28,7 @@ from app.services import presence
 from app.state.admin import AdminState
 from app.state.auth import LOGIN_ROUTE, AuthState, actor_or_none
 from app.state.contacts import ContactsState
+from app.state.events import event
 from app.state.system import SystemState
 from app.state.tab_owner import forget_everything
 from app.state.windows import HOLD_READ_ATTEMPTS, missed_since, unreadable_notice
@@ -158,7 +159,7 @@ class LiveLinkState(rx.State):
     synced: bool = False
     _applied: dict[str, int] = {}
 
-    @rx.event
+    @event
     def begin(self):
         """The first on_load handler of a live page: what the page shows is not this page's yet."""
         self.synced = False
@@ -243,7 +244,7 @@ class LiveLinkState(rx.State):
     async def _ended(self, session_key: str, actor: Actor) -> bool:
         return not _same_sign_in(actor, await asyncio.to_thread(actor_or_none, session_key))
 
-    @rx.event(background=True)
+    @event(background=True)
     async def follow_changes(self):
         async with self:
             session_key = (await self.get_state(AuthState))._session_key()
