@@ -131,7 +131,7 @@ class AdminState(SignedIn, rx.State):
 
     # The Tokens tab: every user's newest API tokens (at most ADMIN_LIST_LIMIT), read when the
     # tab opens and after a revoke (tokens are not on the change feed).
-    tokens: list[token_service.TokenRow] = []
+    tokens: rx.Field[list[token_service.TokenRow]] = rx.field(default_factory=list)
     tokens_loaded: bool = False
 
     _window_seq: dict[str, int] = {}

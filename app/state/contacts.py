@@ -47,7 +47,7 @@ class ContactsState(SignedIn, rx.State):
     badge_filter: str = ""
     sort: str = "name"
     offset: int = 0
-    total: int = 0
+    total: rx.Field[int] = rx.field(0)
     rows: list[ContactRow] = []
     badges: dict[str, str] = {}  # contact id -> its badge, for the shown cards that have one
     loaded: bool = False  # the first window has arrived (until then the page shows a spinner)
@@ -55,7 +55,7 @@ class ContactsState(SignedIn, rx.State):
     search_error: str = ""  # why the last search typed was refused (the window keeps the one before)
 
     open_contact: ContactRow = NO_CONTACT
-    open_contact_tasks: list[TaskRow] = []
+    open_contact_tasks: rx.Field[list[TaskRow]] = rx.field(default_factory=list)
     open_contact_has_more: bool = False
     open_contact_older_hidden: bool = False
     assign_contact: ContactRow = NO_CONTACT

@@ -39,7 +39,7 @@ SUMMARY_COOLDOWN_SECONDS = 5.0
 
 class WorkState(SignedIn, rx.State):
     ai_agents: list[AIAgentLine] = []
-    page_agent_tasks: list[TaskRow] = []
+    page_agent_tasks: rx.Field[list[TaskRow]] = rx.field(default_factory=list)
     page_agent_has_more: bool = False
     page_agent_older_hidden: bool = False
     pending_count: int = 0
@@ -50,9 +50,11 @@ class WorkState(SignedIn, rx.State):
     scheduled_follow_ups: list[FollowUpRow] = []
     follow_up_history: list[FollowUpRow] = []
     activity: list[ActivityRow] = []
-    lists_loaded: list[str] = []  # lists whose first read has arrived (until then: a spinner)
+    # Lists whose first read has arrived (until then: a spinner).
+    lists_loaded: rx.Field[list[str]] = rx.field(default_factory=list)
     has_more: dict[str, bool] = {}  # list name -> older rows exist ("Show more")
-    older_hidden: list[str] = []  # lists with older rows past the most a list holds
+    # Lists with older rows past the most a list holds.
+    older_hidden: rx.Field[list[str]] = rx.field(default_factory=list)
     open_draft_id: int = 0  # the draft shown whole on /approvals (0: none)
     open_draft_body: str = ""
 

@@ -23,7 +23,7 @@ class WorkforceState(SignedIn, rx.State):
     chats: list[ChatLine] = []
     chat_errors: dict[str, str] = {}
     history_agent: str = ""
-    history: list[dict[str, str]] = []
+    history: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
 
     def _apply_view(self, view: dict[str, Any]) -> None:
         assign_changed(self, view, ("available_agents", "agents"))
