@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
 
 import reflex as rx
 
-if TYPE_CHECKING:
-    from reflex_base.event import EventCallback
-
 Ts = TypeVarTuple("Ts")
 
 if TYPE_CHECKING:
+    from reflex_base.event import EventCallback
+
     @overload
     def event(func: Callable[[Any, *Ts], Any], /) -> EventCallback[*Ts]: ...
     @overload
