@@ -49,8 +49,8 @@ app = rx.App(
 app.add_middleware(BoundedEventInput(), index=0)
 app.add_middleware(TabOwner(), index=1)
 
-_signed_in = [LiveLinkState.begin, AuthState.require_sign_in, PresenceState.load, WorkState.read_notification_permission,
-              LiveLinkState.follow_changes]
+_signed_in = [LiveLinkState.begin, AuthState.require_sign_in, PresenceState.load,
+              WorkState.read_notification_permission, LiveLinkState.follow_changes]
 
 app.add_page(login.login_page, route=login.ROUTE, title="Sign in · Beacon",
              on_load=AuthState.open_login)
@@ -62,8 +62,8 @@ app.add_page(approvals.approvals_page, route=approvals.ROUTE, title="Approvals �
 app.add_page(follow_ups.follow_ups_page, route=follow_ups.ROUTE, title="Follow-ups · Beacon",
              on_load=[*_signed_in, BrowserClock.read])
 app.add_page(admin.admin_page, route=admin.ROUTE, title="Admin · Beacon",
-             on_load=[LiveLinkState.begin, AuthState.require_platform_admin, BrowserClock.read, WorkState.read_notification_permission,
-                      LiveLinkState.follow_changes])
+             on_load=[LiveLinkState.begin, AuthState.require_platform_admin, BrowserClock.read,
+                      WorkState.read_notification_permission, LiveLinkState.follow_changes])
 
 if get_settings().live_updates:
     app.register_lifespan_task(run_change_feed)

@@ -154,7 +154,8 @@ def status_show(acting, client, as_json) -> None:
         return
     click.echo(f"{client}: {snapshot.status} (set {snapshot.status_scope})")
     for m in messages:
-        click.echo(f"  [{m.type}] {m.message}" + (f" (until {m.expires_at:%Y-%m-%d %H:%M:%S} UTC)" if m.expires_at else ""))
+        until = f" (until {m.expires_at:%Y-%m-%d %H:%M:%S} UTC)" if m.expires_at else ""
+        click.echo(f"  [{m.type}] {m.message}{until}")
 
 
 @main.group(cls=_Group)
@@ -514,7 +515,15 @@ def seed_volume(client_name, contacts, tasks) -> None:
 
     Running it again with the same numbers adds nothing."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from app.seed.volume import check_volume_seed
     from app.seed.volume import seed_volume as run_seed
@@ -524,7 +533,7 @@ def seed_volume(client_name, contacts, tasks) -> None:
     columns = (SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
-        shown: dict[str, object] = {}
+        shown: dict[str, TaskID] = {}
 
         def progress(phase: str, done: int, total: int) -> None:
             if phase not in shown:

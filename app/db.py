@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -29,6 +29,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 T = TypeVar("T")
 R = TypeVar("R")
+# Any select, sqlmodel's included (its Select and SelectOfScalar are SQLAlchemy Selects): a helper
+# that adds a filter returns the kind of select it was given.
+Query = TypeVar("Query", bound="sa.Select[*tuple[Any, ...]]")
 
 _CHANGED = "beacon_change_logged"
 _commit_callbacks: list[Callable[[], None]] = []

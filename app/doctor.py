@@ -97,7 +97,8 @@ def _sqlite_wake(settings) -> Check:
         with Inotify() as inotify:
             inotify.add_watch(folder, Mask.MODIFY | Mask.CLOSE_WRITE | Mask.CREATE | Mask.MOVED_TO | Mask.DELETE)
     except Exception as error:  # noqa: BLE001 - any failure is this check's answer
-        return Check("wake signal", False, f"inotify cannot watch {folder} ({type(error).__name__}: {first_line(error)})",
+        return Check("wake signal", False,
+                     f"inotify cannot watch {folder} ({type(error).__name__}: {first_line(error)})",
                      "raise the inotify limits (sysctl fs.inotify.max_user_instances / max_user_watches); "
                      f"until then pages fall back to polling every {settings.poll_seconds:g} s")
     return Check("wake signal", True, f"inotify watches {folder}: other processes' commits wake the feed at once")
@@ -190,7 +191,8 @@ def _address(host: str, database_ok: bool) -> Check:
     if is_loopback(host):
         return Check("address", True, f"{host} is loopback: only this machine can reach Beacon")
     if not database_ok:
-        return Check("address", None, f"{host} is not loopback; the demo passwords are checked once the database is usable")
+        return Check("address", None,
+                     f"{host} is not loopback; the demo passwords are checked once the database is usable")
     reason = refusal(host)
     if reason is not None:
         reason = reason.split("; change them", 1)[0].replace(f"refusing to serve on {host}: ", "")

@@ -67,7 +67,11 @@ async def _advisory_lock(name: str, conninfo: str) -> AsyncIterator[None]:
             await asyncio.sleep(LEADERSHIP_RETRY_SECONDS)
             continue
         try:
-            while not (await (await connection.execute("SELECT pg_try_advisory_lock(%s)", (key,))).fetchone())[0]:
+            while True:
+                row = await (await connection.execute("SELECT pg_try_advisory_lock(%s)", (key,))).fetchone()
+                assert row is not None  # a SELECT of one value answers one row
+                if row[0]:
+                    break
                 await asyncio.sleep(LEADERSHIP_RETRY_SECONDS)
             log.info("leading %s", name)
             yield None

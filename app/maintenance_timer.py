@@ -12,6 +12,7 @@ than the current sleep is not missed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from app.config import get_settings
@@ -70,10 +71,8 @@ async def run_timer_steps() -> None:
             except Exception:  # noqa: BLE001 - a database blip: try again shortly
                 log.exception("maintenance timer step failed")
                 wait = TIMER_ERROR_PAUSE_SECONDS
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(entry[1].wait(), wait)
-            except TimeoutError:
-                pass
     finally:
         _waiters.discard(entry)
 

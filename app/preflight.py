@@ -28,6 +28,7 @@ import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 from urllib.parse import quote
 
 # How long a PostgreSQL or Redis connection attempt may take before the check gives up: long
@@ -217,6 +218,10 @@ def _unknown_revisions(revisions: tuple[str, ...]) -> list[str]:
     return unknown
 
 
+@overload
+def inspect_database(for_upgrade: Literal[False] = False) -> DatabaseState: ...
+@overload
+def inspect_database(for_upgrade: bool) -> DatabaseState | None: ...
 def inspect_database(for_upgrade: bool = False) -> DatabaseState | None:
     """Connect without creating anything and read the schema revision.
 
@@ -285,7 +290,6 @@ def migration_problem(state: DatabaseState) -> NotReady | None:
 def require_database() -> DatabaseState:
     """The database exists, answers and is at the newest migration; else NotReady."""
     state = inspect_database()
-    assert state is not None  # for_upgrade=False never returns None
     if (problem := migration_problem(state)) is not None:
         raise problem
     return state

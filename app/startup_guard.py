@@ -49,7 +49,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except (OSError, UnicodeError):
         return False
-    addresses = {info[4][0].split("%", 1)[0] for info in infos}
+    addresses = {str(info[4][0]).split("%", 1)[0] for info in infos}  # an IPv4 or IPv6 address (text)
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 

@@ -116,10 +116,11 @@ def _decoded(body: bytes, content_encoding: str) -> bytes | None:
     wbits = {"": None, "identity": None, "gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
     if content_encoding not in wbits:
         return None
-    if wbits[content_encoding] is None:
+    bits = wbits[content_encoding]
+    if bits is None:
         return body
     try:
-        inflater = zlib.decompressobj(wbits[content_encoding])
+        inflater = zlib.decompressobj(bits)
         decoded = inflater.decompress(body, MAX_HTML_BYTES)
     except zlib.error:
         return None
@@ -166,6 +167,7 @@ def add_security_headers(app: ASGIApp) -> ASGIApp:
         async def send_page(script_hashes: tuple[str, ...], more_body: bool) -> None:
             nonlocal held
             start, held = held, None
+            assert start is not None  # called only while an HTML answer's start is held
             await send(headed(start, script_hashes))
             await send({"type": "http.response.body", "body": bytes(body), "more_body": more_body})
 

@@ -11,6 +11,7 @@ import json
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 from starlette.requests import Request
 
 from app.rules.errors import InvalidInput, ServiceError
@@ -71,7 +72,7 @@ def client_id_param(raw: Any, field: str) -> int | None:
     return int(raw)
 
 
-def _problem(model: type[RequestBody], error: dict) -> tuple[str, str]:
+def _problem(model: type[RequestBody], error: ErrorDetails) -> tuple[str, str]:
     field = str(error["loc"][0]) if error["loc"] else "body"
     if error["type"] == "missing" and field in model.required:
         return field, model.required[field]

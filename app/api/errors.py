@@ -1,5 +1,6 @@
 """Every API error is JSON: {"error": {"status", "message", "fields"?}}."""
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.rules.errors import InvalidInput, ServiceError
@@ -18,8 +19,9 @@ def service_error_response(error: ServiceError) -> JSONResponse:
     return error_response(error.http_status, error.message, fields)
 
 
-async def handle_service_error(_request, error: ServiceError) -> JSONResponse:
+async def handle_service_error(_request: Request, error: Exception) -> JSONResponse:
     """Starlette's exception handler: whatever a service refuses, the API answers as JSON."""
+    assert isinstance(error, ServiceError)  # the one exception it is registered for (Starlette types any)
     return service_error_response(error)
 
 

@@ -63,8 +63,9 @@ class BulkPublishBody(RequestBody):
     def _clients(cls, raw: Any) -> list[int]:
         if not isinstance(raw, list):
             raise InvalidInput({"client_ids": "Give a list of client ids."})
-        ids = [client_id_param(value, "client_ids") for value in raw[:system_status.BULK_CLIENTS_MAX + 1]]
-        if any(client_id is None for client_id in ids):
+        given = [client_id_param(value, "client_ids") for value in raw[:system_status.BULK_CLIENTS_MAX + 1]]
+        ids = [client_id for client_id in given if client_id is not None]
+        if len(ids) < len(given):
             raise InvalidInput({"client_ids": "Each entry must be a client id (an integer)."})
         return ids
 

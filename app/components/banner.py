@@ -14,7 +14,8 @@ TYPE_ICONS = {MessageType.INFO: "info", MessageType.WARNING: "triangle-alert", M
 def _tone(status, message_type) -> rx.Var:
     """Maintenance is yellow and inactive red; otherwise the message's own type sets the colour."""
     # Only an upcoming maintenance to tell of: an info line.
-    no_message = rx.cond(SystemState.maintenance_notices.length() > 0, tones.MESSAGE_TYPE[MessageType.INFO], tones.DEFAULT)
+    no_message = rx.cond(SystemState.maintenance_notices.length() > 0,
+                         tones.MESSAGE_TYPE[MessageType.INFO], tones.DEFAULT)
     return tones.tone(status, tones.SERVICE_STATUS, tones.tone(message_type, tones.MESSAGE_TYPE, no_message))
 
 
@@ -82,7 +83,9 @@ def _banner() -> rx.Component:
                     rx.popover.root(
                         rx.popover.trigger(
                             rx.button(
-                                "+" + (SystemState.other_messages.length() + SystemState.more_messages).to_string() + " more",
+                                "+"
+                                + (SystemState.other_messages.length() + SystemState.more_messages).to_string()
+                                + " more",
                                 size="1", variant="ghost",
                             )
                         ),
@@ -91,7 +94,8 @@ def _banner() -> rx.Component:
                                 rx.foreach(
                                     SystemState.other_messages,
                                     lambda m: rx.hstack(
-                                        rx.badge(type_label(m.type), color_scheme=tones.tone(m.type, tones.MESSAGE_TYPE)),
+                                        rx.badge(type_label(m.type),
+                                                 color_scheme=tones.tone(m.type, tones.MESSAGE_TYPE)),
                                         rx.text(m.message, size="2"),
                                         rx.text(m.scope, size="1", color_scheme="gray"),
                                     ),

@@ -2,6 +2,8 @@
 
 Errors are the server's words (a state's dict var of field -> words), shown red beneath the field."""
 
+from typing import Any
+
 import reflex as rx
 
 LABEL_STYLE = {"fontWeight": 500, "fontSize": "14px"}
@@ -15,7 +17,7 @@ def datetime_input(control_id: str, name: str, width: str | None = "100%", **pro
 def field_error(errors, field: str | rx.Var, testid: str | None = None, alert: bool = True) -> rx.Component:
     """`errors[field]` while the server refuses that field. `alert` announces it (role="alert");
     `testid` is its data-testid for tests and scripts."""
-    props = {}
+    props: dict[str, Any] = {}
     if alert:
         props["role"] = "alert"
     if testid is not None:

@@ -2,6 +2,9 @@
 "Platform admin". Rows keep the stored value (tests and data-* attributes use it); pages show
 the label. An unknown value is shown as it is rather than hidden."""
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 import reflex as rx
 
 from app.models import ChatStatus, DraftStatus, FollowUpStatus, Presence, Role, TokenScope
@@ -27,6 +30,10 @@ TOKEN_STATE = {"active": "Active", "expired": "Expired", "revoked": "Revoked"}
 TOKEN_SCOPE = {TokenScope.READ: "Read", TokenScope.PUBLISH: "Publish"}
 
 
-def label(value, labels: dict[str, str]) -> rx.Var:
+# A map's keys: stored values, the enums' members (each its own value) or plain strings.
+Value = TypeVar("Value", bound=str)
+
+
+def label(value, labels: Mapping[Value, str]) -> rx.Var:
     """The label of a stored value (a var), from one of the maps above."""
     return rx.match(value, *labels.items(), value)

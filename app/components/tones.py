@@ -4,8 +4,11 @@ The words come from app/components/labels.py and carry the meaning; a colour onl
 The maps are named as labels.py names them (labels.PRESENCE has tones.PRESENCE). A value not in
 a map is shown grey."""
 
+from collections.abc import Mapping
+
 import reflex as rx
 
+from app.components.labels import Value
 from app.models import ChatStatus, MaintenanceState, MessageType, Presence, ServiceStatus, TaskStatus
 from app.rules.maintenance import MIXED_DAY
 from app.rules.work import BADGE_DRAFT_READY, BADGE_FAILED, BADGE_WORKING
@@ -32,7 +35,7 @@ UPTIME_DAY = {ServiceStatus.ACTIVE: "var(--green-9)", ServiceStatus.MAINTENANCE:
 UPTIME_DAY_DEFAULT = "var(--gray-6)"
 
 
-def tone(value, tones: dict[str, str], default: str | rx.Var = DEFAULT) -> rx.Var:
+def tone(value, tones: Mapping[Value, str], default: str | rx.Var = DEFAULT) -> rx.Var:
     """The colour of a stored value (a var), from one of the maps above."""
     return rx.match(value, *tones.items(), default)
 

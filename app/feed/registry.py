@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -160,7 +160,8 @@ class SessionRegistry:
     def _limit_links(self, newest: Subscription) -> None:
         """The newest link stays; the oldest of its session's, then its user's, links beyond the
         limits close."""
-        for owner, limit in ((attrgetter("auth_session_id"), LINKS_PER_SESSION), (attrgetter("user_id"), LINKS_PER_USER)):
+        for owner, limit in ((attrgetter("auth_session_id"), LINKS_PER_SESSION),
+                             (attrgetter("user_id"), LINKS_PER_USER)):
             mine = owner(newest)
             if mine is None:
                 continue
@@ -190,7 +191,8 @@ class SessionRegistry:
     def user_ids(self) -> set[int]:
         return {s.user_id for s in self.all() if s.user_id is not None}
 
-    def end_user(self, user_id: int, seq: int, still_valid=None) -> None:
+    def end_user(self, user_id: int, seq: int,
+                 still_valid: Callable[[Subscription], bool] | None = None) -> None:
         """End the live links of a user who was disabled, or whose role or client changed
         (`still_valid(subscription)` says which links may stay)."""
         for subscription in self.all():

@@ -70,7 +70,7 @@ def resolve_work(session: Session, changes: list[Change]) -> ResolvedWork:
     if task_ids:
         rows = session.exec(select(AgentTask.id, AgentTask.contact_id, AgentTask.ai_agent_id, AgentTask.client_id)
                             .where(col(AgentTask.id).in_(task_ids))).all()
-        for task_id, contact_id, agent_id, client_id in rows:
+        for _task_id, contact_id, agent_id, client_id in rows:
             touched.task_contacts.add(contact_id)
             touched.task_agents.add(agent_id)
             resolved.contact_client[contact_id] = client_id

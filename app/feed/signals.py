@@ -16,12 +16,17 @@ The signal never carries the change itself; the listener always reads the change
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.config import get_settings
 from app.db import on_change_committed
+
+if TYPE_CHECKING:  # Linux only: imported where a watch is opened
+    from asyncinotify import Inotify
 
 log = logging.getLogger("beacon.feed")
 
@@ -44,7 +49,9 @@ LISTEN_RETRY_FIRST_SECONDS = 0.1
 LISTEN_RETRY_MAX_SECONDS = 5.0
 # TCP keepalive on the LISTEN connection, so a silently dropped link is noticed within
 # idle + interval * count = 10 + 5 * 3 = 25 s rather than never.
-LISTEN_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+# libpq connection parameters (psycopg passes its keyword arguments on as such).
+LISTEN_KEEPALIVE: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+                                    "keepalives_count": 3}
 NOTIFY_CHANNEL = "beacon_change_log"  # the channel migration 0002's trigger notifies
 
 
@@ -67,7 +74,7 @@ class InProcessWake:
     def __init__(self) -> None:
         self._event = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._unhook = None
+        self._unhook: Callable[[], None] | None = None
 
     def set(self) -> None:
         loop = self._loop
@@ -91,10 +98,8 @@ class InProcessWake:
         # while the caller is reading sets the flag again, and the next wait returns at once.
         # Clearing after the read instead would drop the signals that arrived during it.
         if not self._event.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), timeout)
-            except TimeoutError:
-                pass
         self._event.clear()
 
     async def stop(self) -> None:
@@ -130,7 +135,7 @@ class SqliteWake(InProcessWake):
         super().__init__()
         self.database = database.resolve()
         self._watched = {self.database.name, self.database.name + "-wal", self.database.name + "-shm"}
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._last_file_event = 0.0  # loop.time() of the newest file event
         self._follow_up_step = 0  # index in SQLITE_FOLLOW_UP_SECONDS of the next follow-up
         self._follow_up: asyncio.TimerHandle | None = None
@@ -166,7 +171,7 @@ class SqliteWake(InProcessWake):
             due = self._last_file_event + SQLITE_FOLLOW_UP_SECONDS[self._follow_up_step]
             self._follow_up = self._loop.call_at(due, self._follow_up_due)
 
-    def _open_watch(self):
+    def _open_watch(self) -> Inotify:
         from asyncinotify import Inotify, Mask
 
         self.database.parent.mkdir(parents=True, exist_ok=True)
@@ -179,7 +184,7 @@ class SqliteWake(InProcessWake):
             raise
         return inotify
 
-    async def _watch(self, inotify) -> None:
+    async def _watch(self, inotify: Inotify | None) -> None:
         from asyncinotify import Mask
 
         while True:
@@ -226,7 +231,7 @@ class PostgresWake(InProcessWake):
         self.conninfo = conninfo
         self.connected = False
         self.backend_pid: int | None = None
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await super().start()

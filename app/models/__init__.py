@@ -1,6 +1,6 @@
 """SQLModel tables and enums. Importing this package registers every table on SQLModel.metadata."""
 
-from app.models._common import as_utc, utc_now
+from app.models._common import as_utc, id_column, id_of, utc_now
 from app.models.changes import ChangeLogEntry
 from app.models.enums import (
     ALL_CLIENTS_LABEL,
@@ -25,8 +25,8 @@ from app.models.workforce import AIAgent, Chat, HumanAgent, PresenceEvent
 
 __all__ = [
     "ALL_CLIENTS_LABEL", "AIAgent", "AIAgentKind", "AgentStatus", "AgentTask", "ApiToken", "AuditAction", "AuditLog",
-    "AuthSession",
-    "ChangeLogEntry", "Chat", "ChatStatus", "Client", "Contact", "Draft", "DraftStatus",
-    "FollowUp", "FollowUpStatus", "HumanAgent", "MaintenanceState", "MaintenanceWindow", "MessageType", "Presence", "PresenceEvent",
-    "Role", "ServiceStatus", "StatusInterval", "SystemMessage", "TaskStatus", "TokenScope", "User", "as_utc", "utc_now",
+    "AuthSession", "ChangeLogEntry", "Chat", "ChatStatus", "Client", "Contact", "Draft", "DraftStatus",
+    "FollowUp", "FollowUpStatus", "HumanAgent", "MaintenanceState", "MaintenanceWindow", "MessageType", "Presence",
+    "PresenceEvent", "Role", "ServiceStatus", "StatusInterval", "SystemMessage", "TaskStatus", "TokenScope", "User",
+    "as_utc", "id_column", "id_of", "utc_now",
 ]

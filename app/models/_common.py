@@ -2,9 +2,10 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, cast, overload
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 from sqlmodel import Field
 
 
@@ -13,6 +14,31 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: _Row) -> int:
+    """The id of a stored row. A table's `id` is None only on a new row before its flush (the
+    database assigns it), so a row read back or flushed has one: asking before is a bug."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
+
+
+def id_column(model: type[_Row]) -> Mapped[int]:
+    """A table's id as a query column, typed as the database holds it: a primary key is never NULL.
+    (SQLModel types the class attribute as the field, `int | None`, for the new row before its flush.)"""
+    return cast(Mapped[int], model.id)
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: datetime | None) -> datetime | None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """Aware UTC from what a column or a caller gives (SQLite hands naive UTC back; a caller may
     give another zone); None stays None."""

@@ -10,8 +10,9 @@ from app.models._common import utc_now
 class ChangeLogEntry(SQLModel, table=True):
     __tablename__ = "change_log"
 
-    # The sequence number: readers apply changes in seq order and remember the last one.
-    seq: int | None = Field(default=None, primary_key=True)
+    # The sequence number: readers apply changes in seq order and remember the last one. Only the
+    # database's triggers write this table, so every entry Python sees was read back: it has one.
+    seq: int = Field(primary_key=True)
     # The table that changed; the feed maps it to the live topics it affects.
     entity: str = Field(max_length=64)
     entity_id: str | None = Field(default=None, max_length=64)

@@ -189,7 +189,8 @@ def _uptime_card() -> rx.Component:
         ),
         rx.hstack(
             rx.text("90 days ago", size="1", color_scheme="gray"), rx.spacer(),
-            rx.text("Active: ", rx.el.strong(AdminState.uptime_shown.active_30_label, custom_attrs={"data-testid": "uptime-30"}),
+            rx.text("Active: ",
+                    rx.el.strong(AdminState.uptime_shown.active_30_label, custom_attrs={"data-testid": "uptime-30"}),
                     " over 30 days, ",
                     rx.el.strong(AdminState.uptime_shown.active_90_label, custom_attrs={"data-testid": "uptime-90"}),
                     " over 90 days", size="2"),

@@ -25,7 +25,8 @@ def _notice() -> rx.Component:
             rx.heading("Agents are unavailable: " + SystemState.status_label, size="6"),
             rx.cond(
                 SystemState.has_message,
-                rx.hstack(message_icon(SystemState.shown_message.type), rx.text(SystemState.shown_message.message), align="center"),
+                rx.hstack(message_icon(SystemState.shown_message.type), rx.text(SystemState.shown_message.message),
+                          align="center"),
                 rx.text("The agent service is not active. Agents will be back when it is."),
             ),
             maintenance_notices(),
@@ -48,7 +49,9 @@ def _agent_row(agent) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.hstack(
             rx.icon(rx.cond(agent.kind == "ai", "bot", "user"), size=16),
-            rx.cond(agent.kind == "ai", rx.link(agent.name, href="/agents/" + agent.id.to_string()), rx.text(agent.name)),
+            rx.cond(agent.kind == "ai",
+                    rx.link(agent.name, href="/agents/" + agent.id.to_string()),
+                    rx.text(agent.name)),
             align="center")),
         rx.table.cell(label(agent.kind, AGENT_KIND)),
         rx.table.cell(rx.badge(label(agent.state, PRESENCE),

@@ -2,6 +2,7 @@
 live badges, the total that matches, assigning tasks, and each contact's tasks."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from app.components import tones
 from app.components.forms import field_error, form_dialog
@@ -30,7 +31,7 @@ def task_badge(badge) -> rx.Component:
 
 
 @rx.memo
-def contact_card(contact: rx.Var[ContactRow], badge: rx.Var[str], rest: rx.RestProp) -> rx.Component:
+def contact_card(contact: ObjectVar[ContactRow], badge: rx.Var[str], rest: rx.RestProp) -> rx.Component:
     """One card. Memoized: when one badge moves, only that card renders again, not the window."""
     return rx.card(
         rx.vstack(

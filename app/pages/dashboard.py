@@ -75,7 +75,8 @@ def dashboard_page() -> rx.Component:
         rx.hstack(
             metric_card(
                 "Service status", SystemState.status_label, "metric-service-status", icon="activity",
-                hint=rx.match(SystemState.status_scope, ("client", "Set for your client"), ("global", "Set for all clients"), "Default"),
+                hint=rx.match(SystemState.status_scope,
+                              ("client", "Set for your client"), ("global", "Set for all clients"), "Default"),
             ),
             metric_card(
                 "Pending approvals", WorkState.pending_count, "metric-pending-approvals", icon="inbox",
@@ -83,7 +84,8 @@ def dashboard_page() -> rx.Component:
             ),
             metric_card(
                 "Available Agents", WorkforceState.available_agents, "metric-available-agents", icon="users",
-                hint=rx.cond(SystemState.service_unavailable, "None while the service is " + SystemState.status_label.lower(), "Can take work now"),
+                hint=rx.cond(SystemState.service_unavailable,
+                             "None while the service is " + SystemState.status_label.lower(), "Can take work now"),
             ),
             spacing="4",
             wrap="wrap",

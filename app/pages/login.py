@@ -42,7 +42,8 @@ def login_page() -> rx.Component:
         rx.card(
             NativeForm.create(
                 rx.vstack(
-                    rx.hstack(rx.icon("radio-tower", size=26, color="var(--accent-9)"), rx.heading("Beacon", size="6"), align="center"),
+                    rx.hstack(rx.icon("radio-tower", size=26, color="var(--accent-9)"), rx.heading("Beacon", size="6"),
+                              align="center"),
                     rx.text("Sign in to the operations console.", color_scheme="gray"),
                     # After a refused sign-in the email typed is offered again (assets/login.js
                     # keeps it in this tab's sessionStorage; the address carries only the error code).
@@ -51,7 +52,8 @@ def login_page() -> rx.Component:
                     _field("Password", "password-input", "password", "password", "current-password"),
                     rx.cond(
                         AuthState.login_error != "",
-                        rx.callout(AuthState.login_error, icon="circle-alert", color_scheme="red", role="alert", width="100%"),
+                        rx.callout(AuthState.login_error, icon="circle-alert", color_scheme="red", role="alert",
+                                   width="100%"),
                     ),
                     # assets/login.js shows "Signing in…" here and disables the button while the post is under way.
                     rx.button("Sign in", type="submit", width="100%", id="sign-in-button"),

@@ -35,7 +35,7 @@ class WindowFacts:
     client_id: int | None
     starts_at: datetime
     ends_at: datetime
-    state: str
+    state: MaintenanceState
     message: str = ""
 
 
@@ -51,7 +51,7 @@ def in_force(window: WindowFacts) -> bool:
     return window.state == MaintenanceState.IN_PROGRESS
 
 
-def with_windows(explicit_status: str, window_in_force: bool) -> str:
+def with_windows(explicit_status: ServiceStatus, window_in_force: bool) -> ServiceStatus:
     """The precedence: an explicit Inactive beats a window; a window beats Active (an explicit
     Maintenance stays Maintenance either way)."""
     if explicit_status == ServiceStatus.INACTIVE:
@@ -61,8 +61,8 @@ def with_windows(explicit_status: str, window_in_force: bool) -> str:
     return explicit_status
 
 
-def effective_status(client_status: str | None, global_status: str | None,
-                     windows: Iterable[WindowFacts], client_id: int | None) -> str:
+def effective_status(client_status: ServiceStatus | None, global_status: ServiceStatus | None,
+                     windows: Iterable[WindowFacts], client_id: int | None) -> ServiceStatus:
     """What a scope shows: its explicit status (the client's own row over the global one, none at
     all meaning Active), then the windows in force that apply to it. Overlapping windows merge:
     the scope is in maintenance while any of them is in force."""
@@ -122,7 +122,7 @@ def validate_new_end(window: WindowFacts, ends_at: datetime | None, now: datetim
     return {k: v for k, v in validate_window(window.starts_at, ends_at, "", now).items() if k == "ends_at"}
 
 
-def due_state(window: WindowFacts, now: datetime) -> str:
+def due_state(window: WindowFacts, now: datetime) -> MaintenanceState:
     """Where the timer moves a window at `now` (its own state when nothing is due)."""
     if window.state not in OPEN_STATES:
         return window.state
@@ -133,7 +133,7 @@ def due_state(window: WindowFacts, now: datetime) -> str:
     return window.state
 
 
-def due_transitions(windows: Iterable[WindowFacts], now: datetime) -> list[tuple[int, str]]:
+def due_transitions(windows: Iterable[WindowFacts], now: datetime) -> list[tuple[int, MaintenanceState]]:
     return [(w.id, state) for w in windows if (state := due_state(w, now)) != w.state]
 
 
@@ -200,7 +200,7 @@ class DayShare:
         return sum(self.seconds.values())
 
     @property
-    def shares(self) -> dict[str, float]:
+    def shares(self) -> dict[ServiceStatus, float]:
         total = self.total
         return {s: (self.seconds.get(s, 0.0) / total if total else 0.0) for s in ServiceStatus}
 

@@ -42,7 +42,7 @@ def is_idle(last_activity_at: datetime | None, now: datetime, timings: PresenceT
     return last_activity_at is not None and now - last_activity_at >= timedelta(seconds=timings.auto_away_seconds)
 
 
-def effective_presence(any_session_alive: bool, manual_status: str, auto_away: bool) -> str:
+def effective_presence(any_session_alive: bool, manual_status: Presence, auto_away: bool) -> Presence:
     """Offline unless a session is alive; then what the agent chose, or away while auto-away."""
     if not any_session_alive or manual_status == Presence.OFFLINE:
         return Presence.OFFLINE

@@ -32,7 +32,7 @@ class HumanAgentFacts:
     max_chats: int
 
 
-def effective_status(client_status: str | None, global_status: str | None) -> str:
+def effective_status(client_status: ServiceStatus | None, global_status: ServiceStatus | None) -> ServiceStatus:
     """A client's own row overrides the global one; no row at all means active."""
     if client_status is not None:
         return client_status
@@ -85,7 +85,8 @@ def available_agent_count(
     return sum(1 for agent in human_agents if can_take_chat(agent)) + enabled_ai_agents
 
 
-STATUS_LABELS = {
+# By the stored value (a ServiceStatus is its own value, and a row may hold another string).
+STATUS_LABELS: dict[str, str] = {
     ServiceStatus.ACTIVE: "Active",
     ServiceStatus.MAINTENANCE: "Maintenance",
     ServiceStatus.INACTIVE: "Inactive",

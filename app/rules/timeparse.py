@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from app.models import utc_now
 from app.rules.errors import InvalidInput
@@ -23,7 +24,7 @@ def _within_horizon(moment: datetime, field: str) -> datetime:
     return moment
 
 
-def _text(value, field: str, hint: str) -> str:
+def _text(value: Any, field: str, hint: str) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
         raise InvalidInput({field: hint})

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from app.models import DraftStatus, FollowUpStatus, Role, TaskStatus
+from app.rules.actors import Actor, require_client_access
+from app.rules.errors import Forbidden
+
+if TYPE_CHECKING:  # the SQL form of the badge rule only: the rules import no SQLAlchemy at run time
+    import sqlalchemy as sa
 
 T, D, F = TaskStatus, DraftStatus, FollowUpStatus
 
@@ -37,11 +43,8 @@ BADGE_DRAFT_READY = "Draft Ready"
 BADGE_FAILED = "Failed"
 
 
-def require_work_manager(actor, client_id: int, doing: str) -> None:
+def require_work_manager(actor: Actor, client_id: int, doing: str) -> None:
     """The actor may see the client and is one of its admins or staff (or a platform admin)."""
-    from app.rules.actors import require_client_access
-    from app.rules.errors import Forbidden
-
     require_client_access(actor, client_id)
     if actor.role not in WORK_MANAGER_ROLES:
         raise Forbidden(f"Only the client's admins and staff may {doing}.")
@@ -81,7 +84,8 @@ def newest(statuses: Sequence[tuple[int, str]]) -> str | None:
     return max(statuses)[1] if statuses else None
 
 
-def contact_badge_sql(newest_task_status, has_pending_draft):
+def contact_badge_sql(newest_task_status: sa.ColumnElement[Any],
+                      has_pending_draft: sa.ColumnElement[bool]) -> sa.Case[str]:
     """`contact_badge` as a SQL CASE over the same two facts, for filtering a window in the query.
 
     Kept beside the rule it mirrors; tests check the two agree on every combination."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+from typing import TypedDict
 
 from sqlmodel import select
 
 from app.db import transaction
-from app.models import AIAgent, AIAgentKind, Chat, Client, Contact, HumanAgent, Role, User
+from app.models import AIAgent, AIAgentKind, Chat, Client, Contact, HumanAgent, Role, User, id_of
 from app.services.passwords import hash_password
 
 ADMIN_PASSWORD = "beacon-admin"
@@ -16,7 +17,14 @@ DEMO_MAX_CHATS = 3
 
 DEMO_CHATS = ("Order arrived damaged", "Question about an invoice")  # handed off, waiting for an agent
 
-DEMO_CLIENTS = {
+
+class DemoClient(TypedDict):
+    admin: tuple[str, str]  # email, name
+    staff: list[tuple[str, str]]  # email, name
+    contacts: list[tuple[str, str, str]]  # name, email, company
+
+
+DEMO_CLIENTS: dict[str, DemoClient] = {
     "Acme": {
         "admin": ("ops@acme.demo", "Acme Ops"),
         "staff": [("sam@acme.demo", "Sam Carter"), ("kim@acme.demo", "Kim Lopez")],
@@ -60,19 +68,20 @@ def seed_demo_if_empty() -> bool:
             client = Client(name=client_name)
             session.add(client)
             session.flush()
+            client_id = id_of(client)
             email, name = spec["admin"]
             session.add(User(email=email, name=name, role=Role.CLIENT_ADMIN,
-                             client_id=client.id, password_hash=demo_hash))
+                             client_id=client_id, password_hash=demo_hash))
             for email, name in spec["staff"]:
                 user = User(email=email, name=name, role=Role.SUPPORT_STAFF,
-                            client_id=client.id, password_hash=demo_hash)
+                            client_id=client_id, password_hash=demo_hash)
                 session.add(user)
                 session.flush()
-                session.add(HumanAgent(user_id=user.id, client_id=client.id, max_chats=DEMO_MAX_CHATS))
-            session.add(AIAgent(client_id=client.id, name="Outreach Agent", kind=AIAgentKind.OUTREACH))
-            session.add(AIAgent(client_id=client.id, name="Follow-up Agent", kind=AIAgentKind.FOLLOW_UP))
+                session.add(HumanAgent(user_id=id_of(user), client_id=client_id, max_chats=DEMO_MAX_CHATS))
+            session.add(AIAgent(client_id=client_id, name="Outreach Agent", kind=AIAgentKind.OUTREACH))
+            session.add(AIAgent(client_id=client_id, name="Follow-up Agent", kind=AIAgentKind.FOLLOW_UP))
             for name, email, company in spec["contacts"]:
-                session.add(Contact(client_id=client.id, name=name, email=email, company=company))
+                session.add(Contact(client_id=client_id, name=name, email=email, company=company))
             for subject in DEMO_CHATS:
-                session.add(Chat(client_id=client.id, subject=subject))
+                session.add(Chat(client_id=client_id, subject=subject))
     return True

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from app.db import read_session, transaction
 from app.models import (
@@ -35,6 +36,7 @@ from app.models import (
     Draft,
     DraftStatus,
     TaskStatus,
+    id_of,
     utc_now,
 )
 from app.rules.actors import system_actor
@@ -121,12 +123,20 @@ def volume_contact(index: int) -> tuple[str, str, str]:
     return f"{first} {last}", email, company
 
 
-def _is_volume_contact():
-    return Contact.__table__.c.email.like(VOLUME_EMAIL_PATTERN)
+def _table(model: type[SQLModel]) -> sa.Table:
+    """A table model's Core table (its `__table__`, which SQLModel sets but does not declare): the
+    volume seed reads and writes in bulk, without the ORM."""
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table
+
+
+def _is_volume_contact() -> sa.ColumnElement[bool]:
+    return _table(Contact).c.email.like(VOLUME_EMAIL_PATTERN)
 
 
 def _client_id(session: Session, client_name: str) -> int:
-    return client_by_name(session, client_name).id
+    return id_of(client_by_name(session, client_name))
 
 
 def _validate(contacts: int, tasks: int) -> None:
@@ -139,8 +149,8 @@ def _validate(contacts: int, tasks: int) -> None:
         raise InvalidInput(problems)
 
 
-def _volume_contacts(session: Session, client_id: int) -> list[sa.Row]:
-    contacts_t = Contact.__table__
+def _volume_contacts(session: Session, client_id: int) -> Sequence[sa.Row[*tuple[Any, ...]]]:
+    contacts_t = _table(Contact)
     return session.execute(
         sa.select(contacts_t.c.id, contacts_t.c.name, contacts_t.c.company, contacts_t.c.email)
         .where(contacts_t.c.client_id == client_id, _is_volume_contact()).order_by(contacts_t.c.id)
@@ -151,7 +161,7 @@ def _volume_task_count(session: Session, client_id: int, contact_ids: set[int]) 
     """Tasks on the client's volume contacts, counted per contact and summed here rather than with
     a join: right after a bulk load PostgreSQL's statistics are stale, and for the join its planner
     picked a nested loop that took 20+ s (50,000 tasks); this is one pass over the client's tasks."""
-    tasks_t = AgentTask.__table__
+    tasks_t = _table(AgentTask)
     per_contact = session.execute(
         sa.select(tasks_t.c.contact_id, sa.func.count()).where(tasks_t.c.client_id == client_id)
         .group_by(tasks_t.c.contact_id)
@@ -203,7 +213,7 @@ def _add_contacts(session: Session, client_id: int, wanted: int, progress: Progr
         arrived = start + CONTACTS_SPAN * (len(rows) / missing)
         rows.append({"client_id": client_id, "name": name, "email": email, "company": company,
                      "created_at": arrived})
-    _insert_chunks(session, Contact.__table__, rows, "contacts", progress)
+    _insert_chunks(session, _table(Contact), rows, "contacts", progress)
     return len(rows)
 
 
@@ -237,11 +247,11 @@ def _output(first_name: str, company: str, agent_name: str, kind: str) -> tuple[
             f"Would you be open to a 15-minute call?\n\n— {agent_name}")
 
 
-def _add_tasks(session: Session, client_id: int, contacts: list[sa.Row], wanted: int,
+def _add_tasks(session: Session, client_id: int, contacts: Sequence[sa.Row[*tuple[Any, ...]]], wanted: int,
                progress: Progress | None) -> tuple[int, int, int, int]:
     """Top the client's volume tasks up to `wanted`; returns (tasks it had, then tasks, failed
     tasks and drafts added)."""
-    agents_t = AIAgent.__table__
+    agents_t = _table(AIAgent)
     have = _volume_task_count(session, client_id, {contact.id for contact in contacts})
     missing = wanted - have
     if missing <= 0:
@@ -303,7 +313,7 @@ def _add_tasks(session: Session, client_id: int, contacts: list[sa.Row], wanted:
         finished = started + timedelta(seconds=rng.uniform(2, 30))
         row.update(created_at=created, started_at=started, finished_at=finished, updated_at=finished)
 
-    tasks_t = AgentTask.__table__
+    tasks_t = _table(AgentTask)
     _insert_chunks(session, tasks_t, rows, "tasks", progress, total=missing)
     task_ids = _insert_chunks(session, tasks_t, with_draft, "tasks", progress, returning=tasks_t.c.id,
                               offset=len(rows), total=missing)
@@ -319,7 +329,7 @@ def _add_tasks(session: Session, client_id: int, contacts: list[sa.Row], wanted:
             "status": DraftStatus.PENDING, "decided_by": None, "decided_at": None, "sent_at": None,
             "created_at": row["finished_at"],
         })
-    _insert_chunks(session, Draft.__table__, drafts, "drafts", progress)
+    _insert_chunks(session, _table(Draft), drafts, "drafts", progress)
     return have, len(ordered), failed, len(drafts)
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.db import read_session, transaction
-from app.models import AuditAction, AuthSession, HumanAgent, Role, TokenScope, User, utc_now
+from app.models import AuditAction, AuthSession, HumanAgent, Role, TokenScope, User, id_of, utc_now
 from app.rules.actors import Actor, require_platform_admin
 from app.rules.errors import InvalidInput, NotAuthenticated
 from app.rules.text import text_problems
@@ -53,10 +53,11 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
 
     Throttled per (account, address), per address, and per account by a growing delay only
     (app/services/signin_throttle.py); lock events are audited (sign_in.locked). The argon2
-    check (deliberately slow: tens of ms, more on a busy machine) runs outside any write transaction: the user is read in
-    a read session and only the new session row is written in one, so a guessing loop never holds
-    SQLite's write lock that every tenant's writes wait for. An unknown email is checked against
-    a dummy hash, so its answer takes as long as a wrong password's and says the same.
+    check (deliberately slow: tens of ms, more on a busy machine) runs outside any write
+    transaction: the user is read in a read session and only the new session row is written in
+    one, so a guessing loop never holds SQLite's write lock that every tenant's writes wait for.
+    An unknown email is checked against a dummy hash, so its answer takes as long as a wrong
+    password's and says the same.
 
     A demo account (app/seed/demo.py) that still has its published password signs in only
     `from_local_browser`: the HTTP endpoint (app/api/auth.py, the one door through which a password
@@ -99,7 +100,7 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
         now = utc_now()
         session.add(
             AuthSession(
-                token_hash=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
+                token_hash=token_digest(token), user_id=id_of(user), created_at=now, last_seen_at=now,
                 expires_at=now + timedelta(hours=get_settings().session_hours),
             )
         )
@@ -107,7 +108,7 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
         if replaces_session_key:
             _end_session(session, replaces_session_key, "signed in again")
         actor = actor_for_user(session, user)
-        refresh_user(session, user.id, "signed in")
+        refresh_user(session, id_of(user), "signed in")
     throttle.remember_device(email, device)  # this browser now passes the account's address rules
     return token, actor
 
@@ -169,7 +170,8 @@ def actor_for_session_key(key: str) -> Actor:
         user = session.get(User, row.user_id)
         if user is None or not user.is_active:
             raise NotAuthenticated("Your account is disabled.")
-        return dataclasses.replace(actor_for_user(session, user), auth_session_id=row.id, session_expires_at=row.expires_at)
+        return dataclasses.replace(actor_for_user(session, user),
+                                   auth_session_id=row.id, session_expires_at=row.expires_at)
 
 
 def sign_out(token: str) -> None:
@@ -222,12 +224,14 @@ def create_user(
         problems["client"] = "Every user but a platform admin belongs to a client."
     if problems:
         raise InvalidInput(problems)
+    role = Role(role)  # one of them: checked above
     with transaction() as session:
         if session.exec(select(User).where(User.email == email)).first() is not None:
             raise InvalidInput({"email": "A user with this email exists already."})
         client_id = None
         if role != Role.PLATFORM_ADMIN:
-            client_id = client_by_name(session, client_name).id
+            assert client_name  # a missing client is one of the problems above
+            client_id = id_of(client_by_name(session, client_name))
         user = User(
             email=email, name=(name or email.split("@")[0]).strip(), role=role,
             client_id=client_id, password_hash=passwords.hash_password(password),
@@ -235,7 +239,8 @@ def create_user(
         session.add(user)
         session.flush()
         if role == Role.SUPPORT_STAFF:
-            agent = HumanAgent(user_id=user.id, client_id=client_id, max_chats=max_chats)
+            assert client_id is not None  # support staff belong to a client
+            agent = HumanAgent(user_id=id_of(user), client_id=client_id, max_chats=max_chats)
             session.add(agent)
             session.flush()
         write_audit(

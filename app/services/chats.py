@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.db import transaction, write_if_needed
-from app.models import AuditAction, Chat, ChatStatus, HumanAgent, Presence, Role, User, utc_now
+from app.models import AuditAction, Chat, ChatStatus, HumanAgent, Presence, Role, User, id_of, utc_now
 from app.rules import status as status_rules
 from app.rules.actors import Actor, require_client_access
 from app.rules.errors import Conflict, Forbidden, InvalidInput
@@ -45,14 +45,14 @@ def create_chat(actor: Actor | None, client_name: str, subject: str) -> int:
     if not subject or len(subject) > SUBJECT_MAX_LENGTH:
         raise InvalidInput({"subject": f"Give the chat a subject of 1 to {SUBJECT_MAX_LENGTH} characters."})
     with transaction() as session:
-        client = client_by_name(session, client_name)
+        client_id = id_of(client_by_name(session, client_name))
         if actor is not None:
-            _require_assigner(actor, client.id)
-        chat = Chat(client_id=client.id, subject=subject)
+            _require_assigner(actor, client_id)
+        chat = Chat(client_id=client_id, subject=subject)
         session.add(chat)
         session.flush()
-        write_audit(session, actor, AuditAction.CHAT_CREATE, "chat", chat.id, client.id, None, {"subject": subject})
-        return chat.id
+        write_audit(session, actor, AuditAction.CHAT_CREATE, "chat", chat.id, client_id, None, {"subject": subject})
+        return id_of(chat)
 
 
 def assign_chat(actor: Actor, chat_id: int | str, human_agent_id: int | str) -> None:
@@ -67,7 +67,9 @@ def assign_chat(actor: Actor, chat_id: int | str, human_agent_id: int | str) -> 
             select(HumanAgent).where(HumanAgent.id == wanted_agent).with_for_update()).first()
         if agent is None or agent.client_id != chat.client_id:
             raise InvalidInput({"agent": "Choose one of this client's agents."})
-        name = session.get(User, agent.user_id).name
+        user = session.get(User, agent.user_id)
+        assert user is not None  # the agent's foreign key
+        name = user.name
         if not status_rules.can_take_chat(HumanAgentFacts(agent.status, agent.active_chats, agent.max_chats)):
             reason = "is at their chat limit" if agent.status == Presence.AVAILABLE else f"is {agent.status}"
             raise Conflict(f"{name} {reason}; choose another agent.")
@@ -103,7 +105,8 @@ def close_chat(actor: Actor, chat_id: int | str) -> None:
 
     def close(session: Session, chat: Chat) -> None:
         if chat.human_agent_id is not None:
-            agent = session.exec(select(HumanAgent).where(HumanAgent.id == chat.human_agent_id).with_for_update()).first()
+            query = select(HumanAgent).where(HumanAgent.id == chat.human_agent_id).with_for_update()
+            agent = session.exec(query).first()
             if agent is not None:
                 agent.active_chats = max(0, agent.active_chats - 1)
                 session.add(agent)

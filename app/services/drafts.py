@@ -5,7 +5,7 @@ Marking a draft sent schedules the contact's follow-up with the client's follow-
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -22,7 +22,7 @@ from app.views.access import visible_row
 FOLLOW_UP_AFTER_SENT = timedelta(days=3)
 
 
-def _decide(actor: Actor, draft_id: int | str, target: str, action: str) -> Draft:
+def _decide(actor: Actor, draft_id: int | str, target: DraftStatus, action: AuditAction) -> Draft:
     """Refusals (another tenant's draft, a decided one) are found in a read session: only a
     decision takes the write lock (db.write_if_needed)."""
     def check(session: Session) -> Draft:
@@ -46,10 +46,12 @@ def _decide(actor: Actor, draft_id: int | str, target: str, action: str) -> Draf
                     {"status": target, "contact_id": draft.contact_id})
         return draft
 
-    return write_if_needed(check, decide)
+    decided = write_if_needed(check, decide)
+    assert decided is not None  # check never finds nothing to write: it refuses or returns the draft
+    return decided
 
 
-def _schedule_follow_up_after_sending(session: Session, actor: Actor, draft: Draft, now) -> None:
+def _schedule_follow_up_after_sending(session: Session, actor: Actor, draft: Draft, now: datetime) -> None:
     add_follow_up(session, actor, draft.client_id, draft.contact_id, now + FOLLOW_UP_AFTER_SENT,
                   f"Follow up on: {draft.subject}", draft_id=draft.id)
 

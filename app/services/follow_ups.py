@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.db import transaction, write_if_needed
-from app.models import AgentTask, AIAgent, AIAgentKind, AuditAction, Contact, FollowUp, FollowUpStatus, utc_now
+from app.models import AgentTask, AIAgent, AIAgentKind, AuditAction, Contact, FollowUp, FollowUpStatus, id_of, utc_now
 from app.rules import work as work_rules
 from app.rules.actors import Actor, require_system
 from app.rules.errors import Conflict, InvalidInput
@@ -34,10 +34,11 @@ def schedule_follow_up(actor: Actor, contact_id: int | str, scheduled_for: datet
         problems["note"] = f"Keep the note to {NOTE_MAX_LENGTH} characters."
     if problems:
         raise InvalidInput(problems)
+    assert scheduled_for is not None  # a missing time is one of the problems above
     with transaction() as session:
         contact = visible_row(session, Contact, contact_id, actor, "contact")
         work_rules.require_work_manager(actor, contact.client_id, "schedule follow-ups")
-        return add_follow_up(session, actor, contact.client_id, contact.id, scheduled_for, note).id
+        return id_of(add_follow_up(session, actor, contact.client_id, id_of(contact), scheduled_for, note))
 
 
 def add_follow_up(session: Session, actor: Actor, client_id: int, contact_id: int, scheduled_for: datetime,
@@ -77,12 +78,12 @@ def cancel_follow_up(actor: Actor, follow_up_id: int | str) -> None:
     write_if_needed(check, cancel)
 
 
-def _require_move(follow_up: FollowUp, target: str) -> None:
+def _require_move(follow_up: FollowUp, target: FollowUpStatus) -> None:
     if not work_rules.can_move(work_rules.FOLLOW_UP_TRANSITIONS, follow_up.status, target):
         raise Conflict(f"A {follow_up.status} follow-up cannot become {target}.")
 
 
-def _move(follow_up: FollowUp, target: str) -> None:
+def _move(follow_up: FollowUp, target: FollowUpStatus) -> None:
     _require_move(follow_up, target)
     follow_up.status = target
 

@@ -13,5 +13,7 @@ def counters_for_environment(key_prefix: str) -> Storage:
     if redis_url:
         if "://" not in redis_url:
             redis_url = "redis://" + redis_url
-        return storage_from_string(redis_url, key_prefix=key_prefix)
+        storage = storage_from_string(redis_url, key_prefix=key_prefix)
+        assert isinstance(storage, Storage)  # a redis:// address: the synchronous storage the limiters use
+        return storage
     return MemoryStorage()

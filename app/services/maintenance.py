@@ -20,6 +20,7 @@ from app.models import (
     ServiceStatus,
     StatusInterval,
     as_utc,
+    id_of,
     utc_now,
 )
 from app.rules import maintenance as mr
@@ -28,15 +29,13 @@ from app.rules.errors import InvalidInput
 from app.rules.text import text_problems
 from app.services.audit import write_audit
 from app.views.access import as_row_id, client_by_id, not_found
+from app.views.maintenance import WindowRow, client_names, effective_statuses_in, facts, window_row
 
 TIMER_ACTOR = "maintenance-timer"  # the audit rows of the windows' own moves name this actor
 
 
 def _existing_client(session: Session, client_id: Any) -> int:
-    return client_by_id(session, client_id).id
-
-
-from app.views.maintenance import WindowRow, client_names, effective_statuses_in, facts, window_row
+    return id_of(client_by_id(session, client_id))
 
 
 def _window(session: Session, window_id: Any) -> MaintenanceWindow:
@@ -63,7 +62,8 @@ def record_effective_statuses(session: Session, now: datetime | None = None) -> 
     session.flush()
     now = now or utc_now()
     current = effective_statuses_in(session)
-    open_rows = {r.client_id: r for r in session.exec(select(StatusInterval).where(StatusInterval.ended_at.is_(None)))}  # type: ignore[union-attr]
+    still_open = select(StatusInterval).where(col(StatusInterval.ended_at).is_(None))
+    open_rows = {r.client_id: r for r in session.exec(still_open)}
     opened = 0
     for scope, status in current.items():
         row = open_rows.get(scope)
@@ -116,6 +116,7 @@ def schedule_window(actor: Actor, client_id: Any, starts_at: datetime | None, en
     problems = {**mr.validate_window(starts_at, ends_at, message, now), **text_problems(single_line={"message": sent})}
     if problems:
         raise InvalidInput(problems)
+    assert starts_at is not None and ends_at is not None  # a missing one is one of the problems above
     with transaction() as session:
         scope = _existing_client(session, client_id) if client_id is not None else None
         window = MaintenanceWindow(client_id=scope, starts_at=starts_at, ends_at=ends_at, message=message,
@@ -138,6 +139,7 @@ def extend_window(actor: Actor, window_id: Any, ends_at: datetime | None) -> Win
         problems = mr.validate_new_end(facts(window), ends_at, now)
         if problems:
             raise InvalidInput(problems)
+        assert ends_at is not None  # a missing end is a problem above
         old = as_utc(window.ends_at)
         window.ends_at, window.updated_by, window.updated_at = ends_at, actor.user_id, now
         session.add(window)

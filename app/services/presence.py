@@ -14,7 +14,18 @@ from sqlmodel import Session, col, select, update
 
 from app.config import get_settings
 from app.db import read_session, transaction, write_if_needed
-from app.models import AuditAction, AuthSession, Chat, ChatStatus, HumanAgent, Presence, PresenceEvent, as_utc, utc_now
+from app.models import (
+    AuditAction,
+    AuthSession,
+    Chat,
+    ChatStatus,
+    HumanAgent,
+    Presence,
+    PresenceEvent,
+    as_utc,
+    id_of,
+    utc_now,
+)
 from app.rules import presence as presence_rules
 from app.rules.actors import Actor
 from app.rules.errors import Forbidden, InvalidInput
@@ -46,7 +57,7 @@ def refresh_agent(session: Session, agent: HumanAgent, reason: str, now: datetim
     now = now or utc_now()
     t = timings()
     sessions = session.exec(select(AuthSession).where(AuthSession.user_id == agent.user_id,
-                                                      AuthSession.ended_at.is_(None))).all()  # type: ignore[union-attr]
+                                                      col(AuthSession.ended_at).is_(None))).all()
     alive = any(presence_rules.session_alive(as_utc(s.last_seen_at), s.ended_at, as_utc(s.expires_at), now, t)
                 for s in sessions)
     idle = presence_rules.is_idle(as_utc(agent.last_activity_at), now, t)
@@ -58,7 +69,7 @@ def refresh_agent(session: Session, agent: HumanAgent, reason: str, now: datetim
     agent.auto_away = auto_away
     if status != agent.status:
         agent.status = status
-        session.add(PresenceEvent(human_agent_id=agent.id, client_id=agent.client_id, status=status,
+        session.add(PresenceEvent(human_agent_id=id_of(agent), client_id=agent.client_id, status=status,
                                   reason=reason, at=now))
     agent.updated_at = now
     session.add(agent)
@@ -129,7 +140,7 @@ def heartbeat_key(digest: str) -> bool:
         if now - last < timedelta(seconds=t.heartbeat_seconds / 2):
             return False
         was_alive = now - last < timedelta(seconds=t.offline_after_seconds)
-        session.exec(update(AuthSession).where(AuthSession.id == row.id).values(last_seen_at=now))
+        session.exec(update(AuthSession).where(col(AuthSession.id) == row.id).values(last_seen_at=now))
         _remember_write(digest, clock, t.heartbeat_seconds)
         if not was_alive:
             refresh_user(session, row.user_id, "heartbeat resumed")
@@ -178,12 +189,13 @@ def set_manual_status(actor: Actor, status: str) -> str:
     status = (status if isinstance(status, str) else "").strip().lower()
     if status not in presence_rules.MANUAL_CHOICES:
         raise InvalidInput({"status": "Choose Available, Away, Busy or Offline."})
+    chosen = Presence(status)
     with transaction() as session:
         agent = session.exec(select(HumanAgent).where(HumanAgent.user_id == actor.user_id)).first()
         if agent is None:
             raise Forbidden("Only human agents have a presence status.")
         old = {"manual_status": agent.manual_status, "status": agent.status}
-        agent.manual_status = status
+        agent.manual_status = chosen
         agent.auto_away = False
         agent.last_activity_at = utc_now()
         session.add(agent)

@@ -109,8 +109,8 @@ def prune_old_rows(now: datetime | None = None, batch_size: int = PRUNE_BATCH_RO
                    pause_seconds: float = PRUNE_PAUSE_SECONDS, progress: Progress | None = None) -> PruneResult:
     """Prune both tables to their retention, batch after batch, until nothing old is left."""
     started = time.monotonic()
-    result = PruneResult(change_log_cutoff=change_log_cutoff(now), audit_cutoff=audit_cutoff(now))
-    cutoffs = {CHANGE_LOG: result.change_log_cutoff, AUDIT_LOGS: result.audit_cutoff}
+    cutoffs = {CHANGE_LOG: change_log_cutoff(now), AUDIT_LOGS: audit_cutoff(now)}
+    result = PruneResult(change_log_cutoff=cutoffs[CHANGE_LOG], audit_cutoff=cutoffs[AUDIT_LOGS])
     for table, prune_batch in BATCHES.items():
         deleted = 0
         while True:

@@ -25,7 +25,8 @@ IPv4-mapped IPv6 address by its IPv4 address.
 
 An attempt is counted BEFORE its password is checked (`admit`), so parallel guesses cannot all
 pass the check before the lock: the (account, address) allowance admits exactly its number of
-checks. A right password refunds the pair's count (`succeeded`), which then re-checks the locks: a lock set by a parallel guess meanwhile refuses the right password too.
+checks. A right password refunds the pair's count (`succeeded`), which then re-checks the locks:
+a lock set by a parallel guess meanwhile refuses the right password too.
 
 The counters live in Redis when REFLEX_REDIS_URL is set (several backend workers share them), in
 this process's memory otherwise (app/preflight.py refuses several workers without Redis).
@@ -76,6 +77,7 @@ class TooManyAttempts(ServiceError):
     """Sign-in refused by the throttle; `retry_after_seconds` says for how long."""
 
     http_status = 429
+    outcome: Outcome | None = None  # the locks a failed attempt set, when it set one (SignInThrottle.failed)
 
     def __init__(self, retry_after_seconds: float):
         self.retry_after_seconds = max(0.0, retry_after_seconds)
@@ -202,7 +204,8 @@ class SignInThrottle:
         """Raise TooManyAttempts while this (account, address) or this address is locked."""
         left = 0.0
         if address:
-            left = max(self._left(PAIR_LOCK, self._pair(email, address)), self._left(ADDRESS_LOCK, self._address(address)))
+            left = max(self._left(PAIR_LOCK, self._pair(email, address)),
+                       self._left(ADDRESS_LOCK, self._address(address)))
         if left > 0:
             raise TooManyAttempts(left)
 

@@ -104,6 +104,7 @@ class SigningKeys:
                 self._in_flight = flight
                 self._last_fetch = now
         if leader:
+            assert flight is not None  # the leader is the one that set a flight up
             keys = self._fetch()
             with self._lock:
                 if keys is not None:
@@ -131,7 +132,7 @@ def signing_keys(url: str) -> SigningKeys:
         return _signing_keys[url]
 
 
-def _verification_key(header: dict) -> tuple[object, str]:
+def _verification_key(header: dict) -> tuple[str | jwt.PyJWK, str]:
     settings = get_settings()
     algorithm = header.get("alg")
     if algorithm == SYMMETRIC_ALGORITHM:

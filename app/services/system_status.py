@@ -18,6 +18,7 @@ from app.models import (
     ServiceStatus,
     SystemMessage,
     as_utc,
+    id_of,
     utc_now,
 )
 from app.rules.actors import Actor, require_platform_admin
@@ -72,8 +73,9 @@ def publish_system_status(
         raise InvalidInput(problems)
     with transaction() as session:
         if client_id is not None:
-            client_id = client_by_id(session, client_id).id
-        result = _publish_in(session, actor, client_id, status, message, message_type, expires_at)
+            client_id = id_of(client_by_id(session, client_id))
+        result = _publish_in(session, actor, client_id, ServiceStatus(status), message, MessageType(message_type),
+                             expires_at)
         record_effective_statuses(session)
     return result
 
@@ -89,9 +91,10 @@ def _publication(status: str, message: str, message_type: str, expires_at: datet
     return cleaned, {**_validate(*cleaned), **text_problems(multiline={"message": message})}
 
 
-def _publish_in(session: Session, actor: Actor, client_id: int | None, status: str, message: str,
-                message_type: str, expires_at: datetime | None) -> PublishResult:
-    """Upsert one scope's status, insert its message, write its audit row (validated already)."""
+def _publish_in(session: Session, actor: Actor, client_id: int | None, status: ServiceStatus, message: str,
+                message_type: MessageType, expires_at: datetime | None) -> PublishResult:
+    """Upsert one scope's status, insert its message, write its audit row (validated already: the
+    callers turn the words sent into the enums once they hold one)."""
     row = status_row(session, client_id)
     previous = row.status if row else None
     if row is None:
@@ -148,10 +151,11 @@ def publish_to_clients(
     with transaction() as session:
         wanted: list[int] = []
         for raw in client_ids:
-            client_id = client_by_id(session, raw).id
+            client_id = id_of(client_by_id(session, raw))
             if client_id not in wanted:
                 wanted.append(client_id)
-        results = [_publish_in(session, actor, client_id, status, message, message_type, expires_at)
+        results = [_publish_in(session, actor, client_id, ServiceStatus(status), message, MessageType(message_type),
+                               expires_at)
                    for client_id in wanted]
         record_effective_statuses(session)
     return results
@@ -161,7 +165,7 @@ def clear_status_override(actor: Actor, client_id: int) -> str | None:
     """Remove a client's own status row so the global one applies again; returns the old status."""
     require_platform_admin(actor)
     with transaction() as session:
-        client_id = client_by_id(session, client_id).id
+        client_id = id_of(client_by_id(session, client_id))
         row = status_row(session, client_id)
         if row is None:
             return None
@@ -174,7 +178,7 @@ def clear_status_override(actor: Actor, client_id: int) -> str | None:
 
 
 def update_system_message(
-    actor: Actor, message_id: int, message: str, message_type: str, expires_at: datetime | None
+    actor: Actor, message_id: int | str, message: str, message_type: str, expires_at: datetime | None
 ) -> None:
     require_platform_admin(actor)
     sent = message
@@ -191,7 +195,7 @@ def update_system_message(
         row = visible_row(session, SystemMessage, message_id, actor, "message")
         old = {"message": row.message, "type": row.type,
                "expires_at": _iso(row.expires_at)}
-        row.message, row.type, row.expires_at = message, message_type, expires_at
+        row.message, row.type, row.expires_at = message, MessageType(message_type), expires_at
         row.updated_by, row.updated_at = actor.user_id, utc_now()
         session.add(row)
         write_audit(session, actor, AuditAction.SYSTEM_MESSAGE_UPDATE, "system_message", row.id, row.client_id,

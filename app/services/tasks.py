@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.db import transaction, write_if_needed
-from app.models import AgentTask, AIAgent, AuditAction, Contact, Draft, TaskStatus, utc_now
+from app.models import AgentTask, AIAgent, AuditAction, Contact, Draft, TaskStatus, id_of, utc_now
 from app.rules import work as work_rules
 from app.rules.actors import Actor, require_system
 from app.rules.errors import Conflict, InvalidInput
@@ -52,7 +53,8 @@ def _task(session: Session, task_id: int | str, actor: Actor | None = None) -> A
     return visible_row(session, AgentTask, task_id, actor, "task")
 
 
-def _move(session: Session, actor: Actor, task: AgentTask, target: str, action: str, **details) -> None:
+def _move(session: Session, actor: Actor, task: AgentTask, target: TaskStatus, action: AuditAction,
+          **details: Any) -> None:
     _require_move(task, target)
     old = {"status": task.status}
     task.status = target
@@ -80,14 +82,14 @@ def assign_task(actor: Actor, contact_id: int | str, ai_agent_id: int | str, ins
             raise InvalidInput({"agent": "Choose one of this client's AI agents."})
         if not agent.enabled:
             raise InvalidInput({"agent": f"{agent.name} is disabled."})
-        task = AgentTask(client_id=contact.client_id, ai_agent_id=agent.id, contact_id=contact.id,
+        task = AgentTask(client_id=contact.client_id, ai_agent_id=id_of(agent), contact_id=id_of(contact),
                          kind=agent.kind, instructions=instructions, created_by=actor.user_id)
         session.add(task)
         session.flush()
         write_audit(session, actor, AuditAction.TASK_ASSIGN, "agent_task", task.id, task.client_id, None,
                     {"status": task.status, "contact_id": contact.id, "ai_agent_id": agent.id,
                      "contact": contact.name, "agent": agent.name})
-        return task.id
+        return id_of(task)
 
 
 def _require_move(task: AgentTask, target: str) -> None:
@@ -151,10 +153,11 @@ def claim_next_task(worker: Actor, lease_seconds: float | None = None) -> Claime
         _move(session, worker, task, TaskStatus.IN_PROGRESS, AuditAction.TASK_START, attempt=task.attempts)
         contact = session.get(Contact, task.contact_id)
         agent = session.get(AIAgent, task.ai_agent_id)
+        assert contact is not None and agent is not None  # the task's foreign keys
         return ClaimedTask(
-            id=task.id, client_id=task.client_id, kind=task.kind, instructions=task.instructions,
-            attempts=task.attempts, contact_id=contact.id, contact_name=contact.name,
-            contact_company=contact.company, agent_id=agent.id, agent_name=agent.name,
+            id=id_of(task), client_id=task.client_id, kind=task.kind, instructions=task.instructions,
+            attempts=task.attempts, contact_id=id_of(contact), contact_name=contact.name,
+            contact_company=contact.company, agent_id=id_of(agent), agent_name=agent.name,
         )
 
 
@@ -216,7 +219,7 @@ def complete_task(worker: Actor, task_id: int, subject: str, body: str) -> int:
         write_audit(session, worker, AuditAction.DRAFT_CREATE, "draft", draft.id, task.client_id, None,
                     {"status": draft.status, "task_id": task.id, "contact_id": task.contact_id,
                      "ai_agent_id": task.ai_agent_id})
-        return draft.id
+        return id_of(draft)
 
 
 def fail_task(worker: Actor, task_id: int, reason: str) -> None:

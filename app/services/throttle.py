@@ -69,7 +69,8 @@ ACTIVITY = ActionLimit("activity", 20, "each session reports at most every 25 s:
 # then re-reads on every change touching it, so a script sending searches in a loop costs every
 # page of the tenant. The search box sends one after the typing pauses (150 ms): a person
 # searching, paging and filtering asks for a few a second in a burst, not two a second for a minute.
-WINDOW_READ = ActionLimit("window_read", 120, "a person asks for a few windows a second in a burst, not 2/s for a minute",
+WINDOW_READ = ActionLimit("window_read", 120,
+                          "a person asks for a few windows a second in a burst, not 2/s for a minute",
                           too_many="Too many searches")
 LIMITS = (PRESENCE, ASSIGN_TASK, SCHEDULE_FOLLOW_UP, ASSIGN_CHAT, PUBLISH, PAGE_ACTION, ACTIVITY, WINDOW_READ)
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import col, select
 
 from app.db import read_session, transaction
-from app.models import ApiToken, AuditAction, TokenScope, User, utc_now
+from app.models import ApiToken, AuditAction, TokenScope, User, id_of, utc_now
 from app.rules.actors import Actor, require_platform_admin
 from app.rules.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from app.rules.text import text_problems
@@ -156,24 +156,25 @@ def create_token(
         problems.update(error.fields)
     if problems:
         raise InvalidInput(problems)
+    assert expires_at is not None  # an expiry that did not parse is one of the problems above
     with transaction() as session:
         user = user_by_email(session, email)
         if not user.is_active:
             raise InvalidInput({"email": "This account is disabled."})
         secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = ApiToken(user_id=user.id, name=name, prefix=secret[:PREFIX_LENGTH], token_hash=token_digest(secret),
+        row = ApiToken(user_id=id_of(user), name=name, prefix=secret[:PREFIX_LENGTH], token_hash=token_digest(secret),
                        expires_at=expires_at, scope=TokenScope(scope))
         session.add(row)
         session.flush()
         write_audit(session, actor, AuditAction.API_TOKEN_CREATE, "api_token", row.id, user.client_id, None,
                     {"user": email, "name": name, "prefix": row.prefix, "scope": scope,
                      "expires_at": expires_at.isoformat()})
-        return row.id, secret, expires_at
+        return id_of(row), secret, expires_at
 
 
 def _row(token: ApiToken, email: str, now: datetime) -> TokenRow:
     return TokenRow(
-        id=token.id, email=email, name=token.name, prefix=token.prefix, scope=token.scope,
+        id=id_of(token), email=email, name=token.name, prefix=token.prefix, scope=token.scope,
         created_at=token.created_at, expires_at=token.expires_at, last_used_at=token.last_used_at,
         revoked_at=token.revoked_at, state=token_state(token, now),
     )

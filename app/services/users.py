@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from app.db import get_engine, read_session, transaction
-from app.models import ApiToken, AuditAction, AuthSession, Role, User, utc_now
+from app.models import ApiToken, AuditAction, AuthSession, Role, User, id_of, utc_now
 from app.rules.actors import Actor
 from app.rules.errors import Conflict, Forbidden, InvalidInput
 from app.services.audit import write_audit
@@ -90,7 +90,7 @@ def change_password(actor: Actor | None, email: str, new_password: str,
                 revoked += 1
         session.flush()
         if open_sessions:
-            refresh_user(session, user.id, "password changed")
+            refresh_user(session, id_of(user), "password changed")
         write_audit(session, actor, AuditAction.USER_PASSWORD, "user", user.id, user.client_id, None,
                     {"email": email, "sessions_ended": len(open_sessions), "tokens_revoked": revoked})
     return PasswordChange(sessions_ended=len(open_sessions), tokens_revoked=revoked)

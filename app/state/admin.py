@@ -24,6 +24,7 @@ from app.rules.timeparse import parse_local_datetime
 from app.services import maintenance, system_status, throttle
 from app.services import tokens as token_service
 from app.state.clock import BrowserClock
+from app.state.events import event
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 from app.state.windows import hold_and_read, unreadable_notice
@@ -130,7 +131,7 @@ class AdminState(SignedIn, rx.State):
 
     # The Tokens tab: every user's newest API tokens (at most ADMIN_LIST_LIMIT), read when the
     # tab opens and after a revoke (tokens are not on the change feed).
-    tokens: list[token_service.TokenRow] = []
+    tokens: rx.Field[list[token_service.TokenRow]] = rx.field(default_factory=list)
     tokens_loaded: bool = False
 
     _window_seq: dict[str, int] = {}
@@ -208,12 +209,12 @@ class AdminState(SignedIn, rx.State):
             self.history_reading = False
         if page is UNREADABLE:
             yield unreadable_notice()
-        elif kind == AUDIT_WINDOW:
+        elif isinstance(window, AuditWindow):
             self._apply_audit(seq, window, page)
         else:
             self._apply_history(seq, window, page)
 
-    @rx.event
+    @event
     async def set_audit_filter(self, field: str, value: Any):
         """One of the audit log's filters (AUDIT_FILTERS) changed: check it, then re-read page one."""
         actor, refusal = await self._platform_admin()
@@ -286,17 +287,17 @@ class AdminState(SignedIn, rx.State):
         async for update in self._reread(kind):
             yield update
 
-    @rx.event
+    @event
     async def audit_next(self):
         async for update in self._page(AUDIT_WINDOW, 1):
             yield update
 
-    @rx.event
+    @event
     async def audit_previous(self):
         async for update in self._page(AUDIT_WINDOW, -1):
             yield update
 
-    @rx.event
+    @event
     async def set_history_client(self, value: str):
         actor, refusal = await self._platform_admin()
         if actor is None:
@@ -313,12 +314,12 @@ class AdminState(SignedIn, rx.State):
         async for update in self._reread(STATUS_HISTORY_WINDOW):
             yield update
 
-    @rx.event
+    @event
     async def history_next(self):
         async for update in self._page(STATUS_HISTORY_WINDOW, 1):
             yield update
 
-    @rx.event
+    @event
     async def history_previous(self):
         async for update in self._page(STATUS_HISTORY_WINDOW, -1):
             yield update
@@ -329,7 +330,7 @@ class AdminState(SignedIn, rx.State):
     def client_choices(self) -> list[str]:
         return [system_status.ALL_CLIENTS_LABEL] + [c["name"] for c in self.clients]
 
-    @rx.event
+    @event
     async def publish(self, form_data: dict):
         actor, refusal = await self._signed_in()  # the services decide whether the caller may publish
         if actor is None:
@@ -369,7 +370,7 @@ class AdminState(SignedIn, rx.State):
         yield rx.set_value("expires-input", "")
         yield rx.toast.success(self.published_note)
 
-    @rx.event
+    @event
     def start_edit(self, message: dict):
         """Open the edit dialog on one of the listed messages: only its id is taken from the page,
         the rest from the list the server pushed (platform admins' tabs only hold one)."""
@@ -383,12 +384,12 @@ class AdminState(SignedIn, rx.State):
         self.edit_expires = row["expires_input"]
         self.edit_errors = {}
 
-    @rx.event
+    @event
     def cancel_edit(self):
         self.editing_id = ""
         self.edit_errors = {}
 
-    @rx.event
+    @event
     async def save_edit(self, form_data: dict):
         form_data = form_data if isinstance(form_data, dict) else {}
 
@@ -406,12 +407,12 @@ class AdminState(SignedIn, rx.State):
                                 _text(form_data.get("message")), _text(form_data.get("type")).lower(),
                                 limit=throttle.PUBLISH, errors="edit_errors", success=updated)
 
-    @rx.event
+    @event
     async def withdraw(self, message_id: str):
         return await self._call(system_status.withdraw_system_message, message_id, limit=throttle.PUBLISH,
                                 success="Message withdrawn.")
 
-    @rx.event
+    @event
     async def clear_override(self, client_id: str):
         return await self._call(system_status.clear_status_override, client_id, limit=throttle.PUBLISH,
                                 success="The client follows the global status again.")
@@ -422,14 +423,14 @@ class AdminState(SignedIn, rx.State):
         self.tokens = await asyncio.to_thread(token_service.recent_tokens, actor)
         self.tokens_loaded = True
 
-    @rx.event
+    @event
     async def load_tokens(self):
         actor, refusal = await self._platform_admin()
         if actor is None:
             return refusal
         await self._read_tokens(actor)
 
-    @rx.event
+    @event
     async def revoke_token(self, token_id: Any):
         actor, refusal = await self._platform_admin()
         if actor is None:
@@ -446,7 +447,7 @@ class AdminState(SignedIn, rx.State):
 
     # --- scheduled maintenance ----------------------------------------------------------------
 
-    @rx.event
+    @event
     async def schedule(self, form_data: dict):
         """The "Scheduled maintenance" card: times are the browser's local time, like "Expires at"."""
         actor, refusal = await self._signed_in()
@@ -485,7 +486,7 @@ class AdminState(SignedIn, rx.State):
         wanted = str(window_id) if isinstance(window_id, (str, int)) and not isinstance(window_id, bool) else None
         return next((w for w in self.windows if w["id"] == wanted), None)
 
-    @rx.event
+    @event
     async def start_extend(self, window_id: Any):
         actor, refusal = await self._platform_admin()
         if actor is None:
@@ -497,12 +498,12 @@ class AdminState(SignedIn, rx.State):
         self.extend_ends = row["ends_input"]
         self.extend_errors = {}
 
-    @rx.event
+    @event
     def close_extend(self):
         self.extending_id = ""
         self.extend_errors = {}
 
-    @rx.event
+    @event
     async def save_extend(self, form_data: dict):
         form_data = form_data if isinstance(form_data, dict) else {}
 
@@ -517,14 +518,14 @@ class AdminState(SignedIn, rx.State):
         return await self._call(extend, self.extending_id, _text(form_data.get("ends_at")),
                                 limit=throttle.PUBLISH, errors="extend_errors", success=extended)
 
-    @rx.event
+    @event
     async def cancel_window(self, window_id: Any):
         return await self._call(maintenance.cancel_window, window_id, limit=throttle.PUBLISH,
                                 success=lambda row: rx.toast.success(f"Maintenance #{row.id} cancelled."))
 
     # --- bulk publishing ----------------------------------------------------------------------
 
-    @rx.event
+    @event
     async def publish_bulk(self, form_data: dict):
         """One status (and message) to the clients ticked in the card: one transaction."""
         actor, refusal = await self._signed_in()
@@ -559,7 +560,7 @@ class AdminState(SignedIn, rx.State):
 
     # --- uptime -------------------------------------------------------------------------------
 
-    @rx.event
+    @event
     async def set_uptime_scope(self, value: Any):
         actor, refusal = await self._platform_admin()
         if actor is None:

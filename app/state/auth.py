@@ -12,6 +12,7 @@ from app.rules.actors import Actor
 from app.rules.errors import NotAuthenticated
 from app.services import auth as auth_service
 from app.services.auth import EMAIL_MAX_LENGTH
+from app.state.events import event
 from app.state.tab_owner import forget_everything
 from app.web_session import login_error_message, session_key_from_cookie_header
 
@@ -77,7 +78,7 @@ class AuthState(rx.State):
     def is_platform_admin(self) -> bool:
         return self.role == Role.PLATFORM_ADMIN
 
-    @rx.event
+    @event
     async def require_sign_in(self):
         actor = await self._actor()
         if actor is None:
@@ -86,7 +87,7 @@ class AuthState(rx.State):
             self._show(actor)
         return refusal_for(actor)
 
-    @rx.event
+    @event
     async def require_platform_admin(self):
         actor = await self._actor()
         if actor is None:
@@ -95,7 +96,7 @@ class AuthState(rx.State):
             self._show(actor)
         return refusal_for(actor, platform_admin=True)
 
-    @rx.event
+    @event
     async def open_login(self):
         """/login's on_load: a signed-in tab goes home; otherwise show the error /auth/sign-in
         sent back, as a code mapped to fixed words (never text from the address)."""
@@ -109,7 +110,7 @@ class AuthState(rx.State):
         elif len(self.login_email) > EMAIL_MAX_LENGTH:
             self.login_email = ""  # the page's own storage, but a script may send anything
 
-    @rx.event
+    @event
     async def sign_out(self):
         key = self._session_key()
         await self._forget_everything()

@@ -2,6 +2,8 @@
 
 import reflex as rx
 
+from app.state.events import event
+
 # Every zone on Earth is within UTC-12 .. UTC+14: a browser that says otherwise is not one.
 UTC_OFFSET_LIMIT_MINUTES = 14 * 60
 
@@ -10,11 +12,11 @@ class BrowserClock(rx.State):
     # Minutes to add to the browser's local time to get UTC (JavaScript's getTimezoneOffset).
     utc_offset_minutes: int = 0
 
-    @rx.event
+    @event
     def read(self):
         return rx.call_script("new Date().getTimezoneOffset()", callback=BrowserClock.remember)
 
-    @rx.event
+    @event
     def remember(self, minutes: int):
         if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes != minutes:
             self.utc_offset_minutes = 0

@@ -18,6 +18,7 @@ from app.feed.guard import UNREADABLE
 from app.rules.actors import Actor
 from app.rules.text import text_problem
 from app.services import tasks, throttle
+from app.state.events import event
 from app.state.signed_in import SignedIn
 from app.state.windows import hold_and_read, let_go, unreadable_notice
 from app.state.work import WorkState
@@ -46,7 +47,7 @@ class ContactsState(SignedIn, rx.State):
     badge_filter: str = ""
     sort: str = "name"
     offset: int = 0
-    total: int = 0
+    total: rx.Field[int] = rx.field(0)
     rows: list[ContactRow] = []
     badges: dict[str, str] = {}  # contact id -> its badge, for the shown cards that have one
     loaded: bool = False  # the first window has arrived (until then the page shows a spinner)
@@ -54,7 +55,7 @@ class ContactsState(SignedIn, rx.State):
     search_error: str = ""  # why the last search typed was refused (the window keeps the one before)
 
     open_contact: ContactRow = NO_CONTACT
-    open_contact_tasks: list[TaskRow] = []
+    open_contact_tasks: rx.Field[list[TaskRow]] = rx.field(default_factory=list)
     open_contact_has_more: bool = False
     open_contact_older_hidden: bool = False
     assign_contact: ContactRow = NO_CONTACT
@@ -152,7 +153,7 @@ class ContactsState(SignedIn, rx.State):
         async for update in self._reopen(search=search, badge_filter=badge, sort=sort, offset=0):
             yield update
 
-    @rx.event
+    @event
     async def set_search(self, value: str):
         search = str(value)[:SEARCH_MAX_LENGTH]
         # Before the window holds it or a query sees it: NUL breaks PostgreSQL's read, a lone
@@ -165,25 +166,25 @@ class ContactsState(SignedIn, rx.State):
         async for update in self._refilter(search, self.badge_filter, self.sort):
             yield update
 
-    @rx.event
+    @event
     async def set_badge_filter(self, value: str):
         badge = value if isinstance(value, str) and value in BADGE_FILTERS else ""
         async for update in self._refilter(self.search, badge, self.sort):
             yield update
 
-    @rx.event
+    @event
     async def set_sort(self, value: str):
         sort = value if isinstance(value, str) and value in SORTS else "name"
         async for update in self._refilter(self.search, self.badge_filter, sort):
             yield update
 
-    @rx.event
+    @event
     async def next_page(self):
         if self.page.has_next:
             async for update in self._reopen(offset=self.offset + CONTACTS_PAGE_SIZE):
                 yield update
 
-    @rx.event
+    @event
     async def previous_page(self):
         if self.page.has_previous:
             async for update in self._reopen(offset=max(0, self.offset - CONTACTS_PAGE_SIZE)):
@@ -202,23 +203,25 @@ class ContactsState(SignedIn, rx.State):
         wanted = as_row_id(contact_id)  # text, a huge number, an object: no contact has that id
         client_id = client_id_of(actor.audience)
 
-        def read() -> ContactRow | None:
+        def read(contact_id: int) -> ContactRow | None:
             with read_session() as session:
-                return read_contact(session, wanted, client_id)
+                return read_contact(session, contact_id, client_id)
 
-        contact = await asyncio.to_thread(read) if wanted is not None else None
+        contact = await asyncio.to_thread(read, wanted) if wanted is not None else None
         return actor, contact, rx.toast.error(NOT_YOURS) if contact is None else None
 
-    @rx.event
+    @event
     async def show_contact(self, contact_id: int):
         actor, contact, refusal = await self._visible_contact(contact_id, opens_window=True)
         if contact is None:
             return refusal
+        assert actor is not None  # a contact is found for a signed-in caller only
         self.open_contact = contact
         self.open_contact_tasks = []
-        return await self._read_contact_tasks(TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id))
+        window = TasksWindow(client_id=client_id_of(actor.audience), contact_id=contact.id)
+        return await self._read_contact_tasks(window)
 
-    @rx.event
+    @event
     async def more_contact_tasks(self):
         if self._tasks_window is not None:
             actor, refusal = await self._window_reader()
@@ -234,14 +237,14 @@ class ContactsState(SignedIn, rx.State):
         self._apply_contact_tasks(seq, window, page)
         return None
 
-    @rx.event
+    @event
     def hide_contact(self):
         self.open_contact = NO_CONTACT
         self.open_contact_tasks = []
         self._tasks_window = None
         let_go(self.router.session.client_token, CONTACT_TASKS_WINDOW)
 
-    @rx.event
+    @event
     async def start_assign(self, contact_id: int):
         _, contact, refusal = await self._visible_contact(contact_id)
         if contact is None:
@@ -251,12 +254,12 @@ class ContactsState(SignedIn, rx.State):
         work = await self.get_state(WorkState)
         self.assignable_agents = [a.name for a in work.ai_agents if a.client_id == contact.client_id and a.enabled]
 
-    @rx.event
+    @event
     def cancel_assign(self):
         self.assign_contact = NO_CONTACT
         self.assign_errors = {}
 
-    @rx.event
+    @event
     async def assign(self, form_data: dict):
         actor, refusal = await self._signed_in()
         if actor is None:

@@ -8,9 +8,10 @@ websocket goes away or the user navigates (a new page load supersedes the old ch
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import reflex as rx
@@ -27,6 +28,7 @@ from app.services import presence
 from app.state.admin import AdminState
 from app.state.auth import LOGIN_ROUTE, AuthState, actor_or_none
 from app.state.contacts import ContactsState
+from app.state.events import event
 from app.state.system import SystemState
 from app.state.tab_owner import forget_everything
 from app.state.windows import HOLD_READ_ATTEMPTS, missed_since, unreadable_notice
@@ -157,7 +159,7 @@ class LiveLinkState(rx.State):
     synced: bool = False
     _applied: dict[str, int] = {}
 
-    @rx.event
+    @event
     def begin(self):
         """The first on_load handler of a live page: what the page shows is not this page's yet."""
         self.synced = False
@@ -217,7 +219,7 @@ class LiveLinkState(rx.State):
         (await self.get_state(WorkState))._open_lists(lists)
         return {**lists, **await self._route_windows(actor, path, agent_id)}
 
-    async def _route_windows(self, actor: Actor, path: str, agent_id: int | None) -> dict[str, Hashable]:
+    async def _route_windows(self, actor: Actor, path: str, agent_id: int | None) -> Mapping[str, Hashable]:
         client_id = client_id_of(actor.audience)
         if route_pattern(path) == "/contacts":
             return (await self.get_state(ContactsState))._opened(actor)
@@ -242,7 +244,7 @@ class LiveLinkState(rx.State):
     async def _ended(self, session_key: str, actor: Actor) -> bool:
         return not _same_sign_in(actor, await asyncio.to_thread(actor_or_none, session_key))
 
-    @rx.event(background=True)
+    @event(background=True)
     async def follow_changes(self):
         async with self:
             session_key = (await self.get_state(AuthState))._session_key()
@@ -367,7 +369,6 @@ class LiveLinkState(rx.State):
                 self.synced = True
             for action in actions:
                 yield action
-            try:  # the interval, cut short when a newer link of this tab replaces this one
+            # The interval, cut short when a newer link of this tab replaces this one.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(subscription.next_views(), interval)
-            except TimeoutError:
-                pass

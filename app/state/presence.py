@@ -8,6 +8,7 @@ import reflex as rx
 
 from app.services import presence, throttle
 from app.state.auth import AuthState
+from app.state.events import event
 from app.state.signed_in import SignedIn
 
 CHOICES = ["Available", "Away", "Busy", "Offline"]
@@ -18,20 +19,20 @@ ACTIVITY_REPORT_MS = 30_000
 class PresenceState(SignedIn, rx.State):
     chosen: str = ""  # "" for users who are not human agents (the control is hidden)
 
-    @rx.event
+    @event
     async def load(self):
         actor = await self._caller()
         status = await asyncio.to_thread(presence.my_manual_status, actor) if actor else None
         self.chosen = status.capitalize() if status else ""
 
-    @rx.event
+    @event
     async def choose(self, value: str):
         def chosen(_):
             self.chosen = value.strip().capitalize()  # one of the four choices: the service checked it
 
         return await self._call(presence.set_manual_status, value, limit=throttle.PRESENCE, success=chosen)
 
-    @rx.event
+    @event
     async def report_activity(self):
         # Limited on the server, whatever the page's own throttle: one report per sign-in session
         # per ACTIVITY_REPORT_MIN_SECONDS passes, before any query; then the write throttle.

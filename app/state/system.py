@@ -17,9 +17,10 @@ class SystemState(rx.State):
     status_scope: str = "default"
     banner_visible: bool = False
     shown_message: MessageLine = NO_MESSAGE
-    other_messages: list[MessageLine] = []
-    more_messages: int = 0  # messages in force beyond those listed
-    maintenance_notices: list[str] = []  # scheduled maintenance: in progress, or starting soon
+    other_messages: rx.Field[list[MessageLine]] = rx.field(default_factory=list)
+    more_messages: rx.Field[int] = rx.field(0)  # messages in force beyond those listed
+    # Scheduled maintenance: in progress, or starting soon.
+    maintenance_notices: rx.Field[list[str]] = rx.field(default_factory=list)
 
     def _apply_view(self, view: dict[str, Any]) -> None:
         assign_changed(self, view, ("status", "status_label", "status_scope", "banner_visible",

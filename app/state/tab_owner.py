@@ -27,11 +27,11 @@ if TYPE_CHECKING:
 BEACON_MODULES = "app."  # the states Beacon defines live under the `app` package
 
 
-def beacon_states() -> list[type[rx.State]]:
+def beacon_states() -> list[type[BaseState]]:
     """Every state class Beacon defines, nested ones included (discovered from Reflex's tree)."""
-    found: list[type[rx.State]] = []
+    found: list[type[BaseState]] = []
 
-    def walk(cls: type[rx.State]) -> None:
+    def walk(cls: type[BaseState]) -> None:
         for sub in sorted(cls.get_substates(), key=lambda s: s.get_full_name()):
             if sub.__module__.startswith(BEACON_MODULES):
                 found.append(sub)

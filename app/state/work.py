@@ -17,6 +17,7 @@ from app.rules.text import text_problem
 from app.rules.timeparse import parse_local_datetime
 from app.services import drafts, follow_ups, tasks, throttle
 from app.state.clock import BrowserClock
+from app.state.events import event
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 from app.state.windows import hold_and_read, unreadable_notice
@@ -38,7 +39,7 @@ SUMMARY_COOLDOWN_SECONDS = 5.0
 
 class WorkState(SignedIn, rx.State):
     ai_agents: list[AIAgentLine] = []
-    page_agent_tasks: list[TaskRow] = []
+    page_agent_tasks: rx.Field[list[TaskRow]] = rx.field(default_factory=list)
     page_agent_has_more: bool = False
     page_agent_older_hidden: bool = False
     pending_count: int = 0
@@ -49,9 +50,11 @@ class WorkState(SignedIn, rx.State):
     scheduled_follow_ups: list[FollowUpRow] = []
     follow_up_history: list[FollowUpRow] = []
     activity: list[ActivityRow] = []
-    lists_loaded: list[str] = []  # lists whose first read has arrived (until then: a spinner)
+    # Lists whose first read has arrived (until then: a spinner).
+    lists_loaded: rx.Field[list[str]] = rx.field(default_factory=list)
     has_more: dict[str, bool] = {}  # list name -> older rows exist ("Show more")
-    older_hidden: list[str] = []  # lists with older rows past the most a list holds
+    # Lists with older rows past the most a list holds.
+    older_hidden: rx.Field[list[str]] = rx.field(default_factory=list)
     open_draft_id: int = 0  # the draft shown whole on /approvals (0: none)
     open_draft_body: str = ""
 
@@ -89,7 +92,7 @@ class WorkState(SignedIn, rx.State):
         if window.name not in self.lists_loaded:
             self.lists_loaded = [*self.lists_loaded, window.name]
 
-    @rx.event
+    @event
     async def show_more(self, name: str):
         """Older rows of one list: its window grows by a page and is read again."""
         if not isinstance(name, str) or name not in self._lists:
@@ -137,7 +140,7 @@ class WorkState(SignedIn, rx.State):
             self.page_agent_has_more = page.has_more
             self.page_agent_older_hidden = page.older_hidden
 
-    @rx.event
+    @event
     async def more_agent_tasks(self):
         """Older tasks of the page's agent: its window grows by a page and is read again."""
         if self._agent_tasks_window is None:
@@ -166,13 +169,13 @@ class WorkState(SignedIn, rx.State):
 
     # --- tasks -------------------------------------------------------------------------------
 
-    @rx.event
+    @event
     async def cancel_task(self, task_id: str):
         return await self._call(tasks.cancel_task, task_id, success="Task cancelled.")
 
     # --- drafts -----------------------------------------------------------------------------
 
-    @rx.event
+    @event
     async def open_draft(self, draft_id: str):
         """Show one draft whole (lists carry each draft's opening only)."""
         def shown(draft: DraftBody) -> None:
@@ -180,26 +183,26 @@ class WorkState(SignedIn, rx.State):
 
         return await self._call(read_draft_body, draft_id, limit=throttle.WINDOW_READ, success=shown)
 
-    @rx.event
+    @event
     def close_draft(self):
         self.open_draft_id, self.open_draft_body = 0, ""
 
-    @rx.event
+    @event
     async def approve(self, draft_id: str):
         return await self._call(drafts.approve_draft, draft_id, success="Draft approved.")
 
-    @rx.event
+    @event
     async def reject(self, draft_id: str):
         return await self._call(drafts.reject_draft, draft_id, success="Draft rejected.")
 
-    @rx.event
+    @event
     async def mark_sent(self, draft_id: str):
         return await self._call(drafts.mark_draft_sent, draft_id,
                                 success="Marked as sent; a follow-up is scheduled.")
 
     # --- follow-ups -------------------------------------------------------------------------
 
-    @rx.event
+    @event
     async def schedule_follow_up(self, form_data: dict):
         actor, refusal = await self._signed_in()
         if actor is None:
@@ -233,7 +236,7 @@ class WorkState(SignedIn, rx.State):
                                    limit=throttle.SCHEDULE_FOLLOW_UP, errors="follow_up_errors",
                                    success=f"Follow-up with {contact.name} scheduled.")
 
-    @rx.event
+    @event
     async def suggest_contacts(self, text: str):
         """Offer matching contact names while the person types one (a bounded search)."""
         search = _text(text)[:SEARCH_MAX_LENGTH]
@@ -252,23 +255,23 @@ class WorkState(SignedIn, rx.State):
         page = await asyncio.to_thread(read)
         self.contact_suggestions = [row.name for row in page.rows]
 
-    @rx.event
+    @event
     async def cancel_follow_up(self, follow_up_id: str):
         return await self._call(follow_ups.cancel_follow_up, follow_up_id, success="Follow-up cancelled.")
 
     # --- browser notifications ---------------------------------------------------------------
 
-    @rx.event
+    @event
     def read_notification_permission(self):
         return rx.call_script("window.beaconNotificationPermission()",
                               callback=WorkState.remember_notification_permission)
 
-    @rx.event
+    @event
     def ask_notification_permission(self):
         return rx.call_script("window.beaconAskNotificationPermission()",
                               callback=WorkState.remember_notification_permission)
 
-    @rx.event
+    @event
     def remember_notification_permission(self, permission: str):
         allowed = ("default", "granted", "denied", "unsupported")
         self.notification_permission = permission if isinstance(permission, str) and permission in allowed \
@@ -290,8 +293,8 @@ def notification_scripts(events: list[dict[str, str]]) -> list:
                    "body": events[-1]["body"], "url": events[-1]["url"]}
         return [rx.toast.info(summary["title"]), rx.call_script(f"window.beaconNotify({json.dumps(summary)})")]
     actions = []
-    for event in events:
-        toast = rx.toast.error if event["kind"] == "failed" else rx.toast.success
-        actions.append(toast(f"{event['title']}: {event['body']}"))
-        actions.append(rx.call_script(f"window.beaconNotify({json.dumps(event)})"))
+    for notice in events:
+        toast = rx.toast.error if notice["kind"] == "failed" else rx.toast.success
+        actions.append(toast(f"{notice['title']}: {notice['body']}"))
+        actions.append(rx.call_script(f"window.beaconNotify({json.dumps(notice)})"))
     return actions

@@ -9,6 +9,7 @@ import reflex as rx
 
 from app.rules.errors import ServiceError
 from app.services import chats, presence, throttle
+from app.state.events import event
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 from app.views.access import as_row_id, not_found
@@ -22,7 +23,7 @@ class WorkforceState(SignedIn, rx.State):
     chats: list[ChatLine] = []
     chat_errors: dict[str, str] = {}
     history_agent: str = ""
-    history: list[dict[str, str]] = []
+    history: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
 
     def _apply_view(self, view: dict[str, Any]) -> None:
         assign_changed(self, view, ("available_agents", "agents"))
@@ -36,7 +37,7 @@ class WorkforceState(SignedIn, rx.State):
         """Human agents who can take a chat now (available, below their limit), live."""
         return [a.name for a in self.agents if a.kind == "human" and a.can_take_work]
 
-    @rx.event
+    @event
     async def assign_chat(self, form_data: dict):
         actor, refusal = await self._signed_in()
         if actor is None:
@@ -64,12 +65,12 @@ class WorkforceState(SignedIn, rx.State):
         self.chat_errors = {}
         return rx.toast.success(f"{chat.subject}: assigned to {name}.")
 
-    @rx.event
+    @event
     async def close_chat(self, chat_id: str):
         # No toast on success: a closed chat leaves the list (live_views shows open chats only).
         return await self._call(chats.close_chat, chat_id)
 
-    @rx.event
+    @event
     async def show_history(self, agent_id: str, name: str = ""):
         """`name` is what the page showed; the dialog's title is the agent's name as the server
         has it (nothing the page sends is kept)."""
@@ -81,6 +82,6 @@ class WorkforceState(SignedIn, rx.State):
 
         return await self._call(presence.presence_history, agent_id, reads_only=True, success=show)
 
-    @rx.event
+    @event
     def hide_history(self):
         self.history_agent = ""

@@ -9,7 +9,7 @@ positive integer a database can hold is simply an id nothing has.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session, select
 
@@ -22,7 +22,16 @@ ID_MAX = 2**63 - 1  # a BIGINT (PostgreSQL) / INTEGER (SQLite): larger ids exist
 ID_MAX_DIGITS = len(str(ID_MAX))
 CLIENT_NAME_MAX_LENGTH = 120  # clients.name's column: a longer name is no client's
 
-Row = TypeVar("Row")
+
+
+class _ClientRow(Protocol):
+    """A row that belongs to a client (None: a global row)."""
+
+    @property
+    def client_id(self) -> int | None: ...
+
+
+Row = TypeVar("Row", bound=_ClientRow)
 
 
 def as_row_id(value: Any) -> int | None:

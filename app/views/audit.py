@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.models import ALL_CLIENTS_LABEL, AuditAction, AuditLog
+from app.db import Query
+from app.models import ALL_CLIENTS_LABEL, AuditAction, AuditLog, id_of
 from app.views.contacts import client_names_of
 
 AUDIT_PAGE_SIZE = 50  # rows of the audit log on screen at once
@@ -141,24 +142,24 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _by_client(query, client: str):
+def _by_client(query: Query, client: str) -> Query:
     if client == GLOBAL_CLIENT:
         return query.where(col(AuditLog.client_id).is_(None))
     if client != ANY_CLIENT:
-        return query.where(AuditLog.client_id == int(client))
+        return query.where(col(AuditLog.client_id) == int(client))
     return query
 
 
-def _audit_filtered(query, window: AuditWindow):
+def _audit_filtered(query: Query, window: AuditWindow) -> Query:
     query = _by_client(query, window.client)
     if window.action:
-        query = query.where(AuditLog.action == window.action)
+        query = query.where(col(AuditLog.action) == window.action)
     if window.actor:
         query = query.where(func.lower(AuditLog.actor_label).like(_like_pattern(window.actor), escape="\\"))
     if window.since is not None:
-        query = query.where(AuditLog.created_at >= _start_of(window.since))
+        query = query.where(col(AuditLog.created_at) >= _start_of(window.since))
     if window.until is not None and window.until < date.max:
-        query = query.where(AuditLog.created_at < _start_of(window.until + timedelta(days=1)))
+        query = query.where(col(AuditLog.created_at) < _start_of(window.until + timedelta(days=1)))
     return query
 
 
@@ -175,14 +176,14 @@ def read_audit_page(session: Session, window: AuditWindow) -> AuditPage:
     rows = session.exec(_audit_filtered(select(AuditLog), window).order_by(col(AuditLog.id).desc())
                         .offset(window.offset).limit(AUDIT_PAGE_SIZE))
     return AuditPage(
-        rows=[AuditRow(id=r.id, created_at=r.created_at, actor=r.actor_label, action=r.action,
+        rows=[AuditRow(id=id_of(r), created_at=r.created_at, actor=r.actor_label, action=r.action,
                        target=f"{r.target_type} {r.target_id or ''}".strip(),
                        old=compact(r.old_value), new=compact(r.new_value)) for r in rows],
         total=int(total),
     )
 
 
-def _history_filtered(query, window: StatusHistoryWindow):
+def _history_filtered(query: Query, window: StatusHistoryWindow) -> Query:
     return _by_client(query.where(col(AuditLog.action).in_(STATUS_ACTIONS)), window.client)
 
 
@@ -194,7 +195,7 @@ def read_status_history_page(session: Session, window: StatusHistoryWindow) -> H
     names = client_names_of(session, {r.client_id for r in rows if r.client_id is not None})
     return HistoryPage(
         rows=[HistoryRow(
-            id=r.id, created_at=r.created_at, actor=r.actor_label, client_id=r.client_id,
+            id=id_of(r), created_at=r.created_at, actor=r.actor_label, client_id=r.client_id,
             scope=ALL_CLIENTS_LABEL if r.client_id is None else names.get(r.client_id, "?"),
             old=(r.old_value or {}).get("status") or "(none)",
             new=(r.new_value or {}).get("status") or "(global applies)",

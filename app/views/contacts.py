@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from app.models import AgentTask, Client, Contact, Draft, DraftStatus
+from app.db import Query
+from app.models import AgentTask, Client, Contact, Draft, DraftStatus, id_column, id_of
 from app.rules import work as work_rules
 
 CONTACTS_PAGE_SIZE = 100  # cards on screen at once: a screenful or three, and a small push
@@ -93,20 +95,20 @@ def _like_pattern(search: str) -> str:
     return f"%{escaped}%"
 
 
-def _newest_task_status():
+def _newest_task_status() -> sa.ScalarSelect[Any]:
     newest = (select(AgentTask.status).where(AgentTask.contact_id == Contact.id)
               .order_by(col(AgentTask.id).desc()).limit(1))
     return newest.scalar_subquery()
 
 
-def _has_pending_draft():
+def _has_pending_draft() -> sa.Exists:
     return sa.exists(select(Draft.id).where(Draft.contact_id == Contact.id,
                                             Draft.status == DraftStatus.PENDING))
 
 
-def _filtered(query, window: ContactsWindow):
+def _filtered(query: Query, window: ContactsWindow) -> Query:
     if window.client_id is not None:
-        query = query.where(Contact.client_id == window.client_id)
+        query = query.where(col(Contact.client_id) == window.client_id)
     if window.search:
         pattern = _like_pattern(window.search)
         query = query.where(sa.or_(*(func.lower(column).like(pattern, escape="\\")
@@ -124,9 +126,9 @@ def read_contacts_page(session: Session, window: ContactsWindow, limit: int = CO
              else (col(Contact.id).desc(),))
     contacts = list(session.exec(_filtered(select(Contact), window).order_by(*order)
                                  .offset(window.offset).limit(min(limit, CONTACTS_PAGE_SIZE))))
-    badges = badges_of(session, [c.id for c in contacts])
+    badges = badges_of(session, [id_of(c) for c in contacts])
     names = client_names_of(session, {c.client_id for c in contacts})
-    rows = [ContactRow(id=c.id, name=c.name, email=c.email, company=c.company, client_id=c.client_id,
+    rows = [ContactRow(id=id_of(c), name=c.name, email=c.email, company=c.company, client_id=c.client_id,
                        client=names.get(c.client_id, "")) for c in contacts]
     return ContactsPage(window=window, rows=rows, total=int(total),
                         badges={cid: badge for cid, badge in badges.items() if badge})
@@ -138,7 +140,7 @@ def badges_of(session: Session, contact_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     newest_ids = (select(func.max(AgentTask.id)).where(col(AgentTask.contact_id).in_(ids))
-                  .group_by(AgentTask.contact_id))
+                  .group_by(col(AgentTask.contact_id)))
     newest_status = dict(session.exec(
         select(AgentTask.contact_id, AgentTask.status).where(col(AgentTask.id).in_(newest_ids))).all())
     pending = set(session.exec(select(Draft.contact_id).where(
@@ -155,7 +157,7 @@ def contact_facts_of(session: Session, contact_ids: Iterable[int]) -> dict[int, 
     if not ids:
         return {}
     rows = session.exec(select(Contact).where(col(Contact.id).in_(ids))).all()
-    return {c.id: ContactFacts(id=c.id, client_id=c.client_id, name=c.name, email=c.email, company=c.company)
+    return {id_of(c): ContactFacts(id=id_of(c), client_id=c.client_id, name=c.name, email=c.email, company=c.company)
             for c in rows}
 
 
@@ -165,7 +167,7 @@ def read_contact(session: Session, contact_id: int, client_id: int | None) -> Co
     if contact is None or (client_id is not None and contact.client_id != client_id):
         return None
     client = session.get(Client, contact.client_id)
-    return ContactRow(id=contact.id, name=contact.name, email=contact.email, company=contact.company,
+    return ContactRow(id=id_of(contact), name=contact.name, email=contact.email, company=contact.company,
                       client_id=contact.client_id, client=client.name if client else "")
 
 
@@ -179,7 +181,7 @@ def find_contact(session: Session, client_id: int | None, text: str) -> ContactF
         found = list(session.exec(query))
         if len(found) == 1:
             c = found[0]
-            return ContactFacts(id=c.id, client_id=c.client_id, name=c.name, email=c.email, company=c.company)
+            return ContactFacts(id=id_of(c), client_id=c.client_id, name=c.name, email=c.email, company=c.company)
         if found:
             return None  # several share that name: the email tells them apart
     return None
@@ -189,4 +191,4 @@ def client_names_of(session: Session, client_ids: Iterable[int]) -> dict[int, st
     ids = sorted(set(client_ids))
     if not ids:
         return {}
-    return dict(session.exec(select(Client.id, Client.name).where(col(Client.id).in_(ids))).all())
+    return dict(session.exec(select(id_column(Client), col(Client.name)).where(col(Client.id).in_(ids))).all())

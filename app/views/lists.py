@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import Select
 
 from app.db import read_session
-from app.models import AIAgent, AuditLog, Client, Contact, Draft, DraftStatus, FollowUp, FollowUpStatus
+from app.models import AIAgent, AuditLog, Client, Contact, Draft, DraftStatus, FollowUp, FollowUpStatus, id_of
 from app.rules.actors import Actor
 from app.views.access import visible_row
 from app.views.paging import WINDOW_MAX_ROWS, more_allowed
-from app.views.work import WORK_ACTIONS, activity_text, names_of, scoped
+from app.views.work import WORK_ACTIONS, activity_text, name_of, names_of, scoped
 
 LIST_PAGE_SIZE = 50  # rows a list shows at first and adds per "Show more"
 ACTIVITY_PAGE_SIZE = 10  # the dashboard's feed: a glance, and a small push per change
@@ -97,15 +98,19 @@ class ListWindow:
                           self.ai_agent_id).normalized()
 
 
+ListRows = list[DraftRow] | list[FollowUpRow] | list[ActivityRow]
+
+
 @dataclass
 class ListPage:
-    rows: list
+    rows: ListRows
     has_more: bool  # "Show more" has older rows to show
     older_hidden: bool = False  # older rows exist past WINDOW_MAX_ROWS
 
 
 def read_list(session: Session, window: ListWindow) -> ListPage:
     window = window.normalized()
+    rows: ListRows
     if window.name in DRAFT_LISTS:
         rows = _draft_rows(session, window)
     elif window.name in FOLLOW_UP_LISTS:
@@ -117,20 +122,36 @@ def read_list(session: Session, window: ListWindow) -> ListPage:
     return ListPage(rows=rows[:window.limit], has_more=has_more, older_hidden=older_hidden)
 
 
+class _DraftLine(NamedTuple):
+    """The columns a draft list reads, in _draft_rows' select order."""
+
+    id: int
+    subject: str
+    opening: str
+    status: str
+    contact_id: int
+    ai_agent_id: int | None
+    client_id: int
+    created_at: datetime
+
+
 def _draft_rows(session: Session, window: ListWindow) -> list[DraftRow]:
     # The body's opening only (one character past the preview tells whether there is more).
     opening = func.substr(Draft.body, 1, DRAFT_PREVIEW_CHARS + 1).label("opening")
-    drafts = list(session.exec(scoped(select(Draft.id, Draft.subject, opening, Draft.status, Draft.contact_id,
-                                             Draft.ai_agent_id, Draft.client_id, Draft.created_at), Draft,
-                                      window.client_id)
-                               .where(col(Draft.status).in_(DRAFT_LISTS[window.name]))
-                               .order_by(col(Draft.id).desc()).limit(window.limit + 1)))
+    # Select(...) is what sqlmodel's select() builds for several columns; its overloads type four at most.
+    columns: Select[*tuple[Any, ...]] = Select(
+        col(Draft.id), col(Draft.subject), opening, col(Draft.status), col(Draft.contact_id),
+        col(Draft.ai_agent_id), col(Draft.client_id), col(Draft.created_at))
+    drafts = [_DraftLine(*row) for row in session.exec(
+        scoped(columns, Draft, window.client_id)
+        .where(col(Draft.status).in_(DRAFT_LISTS[window.name]))
+        .order_by(col(Draft.id).desc()).limit(window.limit + 1))]
     contacts = names_of(session, Contact, (d.contact_id for d in drafts))
     agents = names_of(session, AIAgent, (d.ai_agent_id for d in drafts))
     clients = names_of(session, Client, (d.client_id for d in drafts))
     return [DraftRow(id=d.id, subject=d.subject, preview=d.opening[:DRAFT_PREVIEW_CHARS],
                      truncated=len(d.opening) > DRAFT_PREVIEW_CHARS, status=d.status,
-                     contact=contacts.get(d.contact_id, ""), agent=agents.get(d.ai_agent_id, ""),
+                     contact=contacts.get(d.contact_id, ""), agent=name_of(agents, d.ai_agent_id),
                      client=clients.get(d.client_id, ""), created_at=d.created_at)
             for d in drafts]
 
@@ -146,7 +167,7 @@ def read_draft_body(actor: Actor, draft_id: Any) -> DraftBody:
     carry previews); another client's or a made-up id: not found, alike."""
     with read_session() as session:
         draft = visible_row(session, Draft, draft_id, actor, "draft")
-        return DraftBody(id=draft.id, body=draft.body)
+        return DraftBody(id=id_of(draft), body=draft.body)
 
 
 def _follow_up_rows(session: Session, window: ListWindow) -> list[FollowUpRow]:
@@ -157,7 +178,7 @@ def _follow_up_rows(session: Session, window: ListWindow) -> list[FollowUpRow]:
                                    .order_by(order).limit(window.limit + 1)))
     contacts = names_of(session, Contact, (f.contact_id for f in follow_ups))
     agents = names_of(session, AIAgent, (f.ai_agent_id for f in follow_ups))
-    return [FollowUpRow(id=f.id, contact=contacts.get(f.contact_id, ""), agent=agents.get(f.ai_agent_id, ""),
+    return [FollowUpRow(id=id_of(f), contact=contacts.get(f.contact_id, ""), agent=name_of(agents, f.ai_agent_id),
                         status=f.status, scheduled_for=f.scheduled_for, done_at=f.executed_at or f.cancelled_at,
                         note=f.note)
             for f in follow_ups]
@@ -167,11 +188,11 @@ def _activity_rows(session: Session, window: ListWindow) -> list[ActivityRow]:
     query = (scoped(select(AuditLog), AuditLog, window.client_id).where(col(AuditLog.action).in_(WORK_ACTIONS))
              .order_by(col(AuditLog.id).desc()).limit(window.limit + 1))
     if window.ai_agent_id is not None:
-        query = query.where(AuditLog.new_value["ai_agent_id"].as_integer() == window.ai_agent_id)
+        query = query.where(col(AuditLog.new_value)["ai_agent_id"].as_integer() == window.ai_agent_id)
     rows = list(session.exec(query))
     news = [r.new_value or {} for r in rows]
     contacts = names_of(session, Contact, (n.get("contact_id") for n in news))
     agents = names_of(session, AIAgent, (n.get("ai_agent_id") for n in news))
-    return [ActivityRow(id=r.id, created_at=r.created_at, action=r.action, text=activity_text(r, contacts, agents),
+    return [ActivityRow(id=id_of(r), created_at=r.created_at, action=r.action, text=activity_text(r, contacts, agents),
                         agent_id=int((r.new_value or {}).get("ai_agent_id") or 0))
             for r in rows]

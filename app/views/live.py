@@ -16,7 +16,19 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.db import read_session
-from app.models import ALL_CLIENTS_LABEL, Chat, ChatStatus, Client, HumanAgent, Role, ServiceStatus, User, utc_now
+from app.models import (
+    ALL_CLIENTS_LABEL,
+    Chat,
+    ChatStatus,
+    Client,
+    HumanAgent,
+    Role,
+    ServiceStatus,
+    User,
+    id_column,
+    id_of,
+    utc_now,
+)
 from app.rules import status as status_rules
 from app.rules.actors import ALL_TENANTS
 from app.views.maintenance import admin_windows_in, message_stats_in, uptime_in
@@ -122,7 +134,7 @@ def _message_line(message: status_rules.MessageFacts | None, client_names: dict[
 
 def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
     client_id = client_id_of(audience)
-    client_names = {c.id: c.name for c in session.exec(select(Client))}
+    client_names = {id_of(c): c.name for c in session.exec(select(Client))}
     snapshot: SystemSnapshot = system_snapshot_in(session, client_id)
     agents = agents_in(session, client_id)
     if client_id is None:
@@ -162,8 +174,8 @@ CHAT_VIEWER_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.CLIENT_ADMIN})
 
 def _chats_view(session: Session, audience: str) -> dict[str, Any]:
     client_id = client_id_of(audience)
-    client_names = {c.id: c.name for c in session.exec(select(Client))}
-    humans = select(HumanAgent.id, User.name).where(HumanAgent.user_id == User.id)
+    client_names = {id_of(c): c.name for c in session.exec(select(Client))}
+    humans = select(id_column(HumanAgent), col(User.name)).where(HumanAgent.user_id == User.id)
     if client_id is not None:
         humans = humans.where(HumanAgent.client_id == client_id)
     agent_names = {agent_id: name for agent_id, name in session.exec(humans)}
@@ -175,15 +187,15 @@ def chats_in(session: Session, client_id: int | None, agent_names: dict[int, str
     query = select(Chat).where(Chat.status != ChatStatus.CLOSED).order_by(col(Chat.id)).limit(CHATS_SHOWN)
     if client_id is not None:
         query = query.where(Chat.client_id == client_id)
-    return [ChatLine(id=c.id, subject=c.subject, status=c.status,
+    return [ChatLine(id=id_of(c), subject=c.subject, status=c.status,
                      agent=agent_names.get(c.human_agent_id, "") if c.human_agent_id else "",
                      client_id=c.client_id, client=client_names.get(c.client_id, ""))
             for c in session.exec(query)]
 
 
 def _admin_view(session: Session) -> dict[str, Any]:
-    client_names = {c.id: c.name for c in session.exec(select(Client))}
-    emails = {u.id: u.email for u in session.exec(select(User))}
+    client_names = {id_of(c): c.name for c in session.exec(select(Client))}
+    emails = {id_of(u): u.email for u in session.exec(select(User))}
     now = utc_now()
     messages = []
     for row in admin_messages_in(session):
@@ -198,7 +210,7 @@ def _admin_view(session: Session) -> dict[str, Any]:
             "expires_input": expires.strftime("%Y-%m-%dT%H:%M:%S") if expires else "",
             "state": "live" if live else ("withdrawn" if not row.is_active else "expired"),
             "created": _when(row.created_at),
-            "author": emails.get(row.created_by, ""),
+            "author": emails.get(row.created_by, "") if row.created_by is not None else "",
         })
     statuses = [
         {"client_id": str(r.client_id) if r.client_id is not None else "", "client": r.client_name,

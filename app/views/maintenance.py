@@ -20,9 +20,11 @@ from app.models import (
     MaintenanceState,
     MaintenanceWindow,
     MessageType,
+    ServiceStatus,
     StatusInterval,
     SystemMessage,
     as_utc,
+    id_of,
     utc_now,
 )
 from app.rules import maintenance as mr
@@ -49,19 +51,19 @@ class WindowRow:
 
 
 def facts(row: MaintenanceWindow) -> mr.WindowFacts:
-    return mr.WindowFacts(id=row.id, client_id=row.client_id, starts_at=as_utc(row.starts_at),
+    return mr.WindowFacts(id=id_of(row), client_id=row.client_id, starts_at=as_utc(row.starts_at),
                           ends_at=as_utc(row.ends_at), state=row.state, message=row.message)
 
 
 def window_row(window: MaintenanceWindow, names: dict[int, str]) -> WindowRow:
-    return WindowRow(id=window.id, client_id=window.client_id,
+    return WindowRow(id=id_of(window), client_id=window.client_id,
                      client=ALL_CLIENTS_LABEL if window.client_id is None else names.get(window.client_id, "?"),
                      starts_at=as_utc(window.starts_at), ends_at=as_utc(window.ends_at), message=window.message,
                      state=window.state)
 
 
 def client_names(session: Session) -> dict[int, str]:
-    return {c.id: c.name for c in session.exec(select(Client))}
+    return {id_of(c): c.name for c in session.exec(select(Client))}
 
 
 def in_progress_windows_in(session: Session) -> list[mr.WindowFacts]:
@@ -69,12 +71,12 @@ def in_progress_windows_in(session: Session) -> list[mr.WindowFacts]:
     return [facts(w) for w in session.exec(query)]
 
 
-def effective_statuses_in(session: Session) -> dict[int | None, str]:
+def effective_statuses_in(session: Session) -> dict[int | None, ServiceStatus]:
     """Every scope's effective status now: None (all clients) and each client."""
     explicit = {r.client_id: r.status for r in session.exec(select(AgentStatus))}
     windows = in_progress_windows_in(session)
     global_status = explicit.get(None)
-    result: dict[int | None, str] = {None: mr.effective_status(None, global_status, windows, None)}
+    result: dict[int | None, ServiceStatus] = {None: mr.effective_status(None, global_status, windows, None)}
     for client_id in session.exec(select(Client.id)):
         result[client_id] = mr.effective_status(explicit.get(client_id), global_status, windows, client_id)
     return result
@@ -85,7 +87,8 @@ def list_windows(actor: Actor, include_closed: bool = True) -> list[WindowRow]:
     with read_session() as session:
         query = select(MaintenanceWindow).order_by(col(MaintenanceWindow.id).desc()).limit(WINDOW_LIST_LIMIT)
         if not actor.is_platform_admin:
-            query = query.where(MaintenanceWindow.client_id.is_(None) | (MaintenanceWindow.client_id == actor.client_id))  # type: ignore[union-attr]
+            client_id = col(MaintenanceWindow.client_id)
+            query = query.where(client_id.is_(None) | (client_id == actor.client_id))
         if not include_closed:
             query = query.where(col(MaintenanceWindow.state).in_(sorted(mr.OPEN_STATES)))
         names = client_names(session)
@@ -105,11 +108,11 @@ def banner_windows_in(session: Session, client_id: int | None, now: datetime) ->
     """The open windows of a scope that are in force or start within the notice (indexed by state, start)."""
     query = select(MaintenanceWindow).where(
         col(MaintenanceWindow.state).in_(sorted(mr.OPEN_STATES)),
-        MaintenanceWindow.starts_at <= now + notice(),  # type: ignore[operator]
+        col(MaintenanceWindow.starts_at) <= now + notice(),
     )
-    scope = MaintenanceWindow.client_id.is_(None)  # type: ignore[union-attr]
+    scope: sa.ColumnElement[bool] = col(MaintenanceWindow.client_id).is_(None)
     if client_id is not None:
-        scope = scope | (MaintenanceWindow.client_id == client_id)
+        scope = scope | (col(MaintenanceWindow.client_id) == client_id)
     return [facts(w) for w in session.exec(query.where(scope))]
 
 
@@ -117,7 +120,7 @@ def next_notice_at(session: Session, now: datetime) -> datetime | None:
     """When the next scheduled window's notice appears in banners."""
     first = session.exec(select(sa.func.min(MaintenanceWindow.starts_at)).where(
         MaintenanceWindow.state == MaintenanceState.SCHEDULED,
-        MaintenanceWindow.starts_at > now + notice(),  # type: ignore[operator]
+        col(MaintenanceWindow.starts_at) > now + notice(),
     )).one()
     return as_utc(first) - notice() if first is not None else None
 
@@ -148,7 +151,7 @@ NO_UPTIME = UptimeSeries(scope="", name="", days=[], active_30=0.0, active_90=0.
 def intervals_since_in(session: Session, since: datetime) -> dict[int | None, list[mr.Interval]]:
     """Every scope's intervals overlapping [since, now): one indexed query (ended_at)."""
     query = select(StatusInterval).where(
-        StatusInterval.ended_at.is_(None) | (StatusInterval.ended_at > since)  # type: ignore[union-attr,operator]
+        col(StatusInterval.ended_at).is_(None) | (col(StatusInterval.ended_at) > since)
     ).order_by(col(StatusInterval.started_at))
     by_scope: dict[int | None, list[mr.Interval]] = defaultdict(list)
     for r in session.exec(query):
@@ -185,8 +188,10 @@ class MessageStat:
 def message_stats_in(session: Session, now: datetime | None = None) -> list[MessageStat]:
     """System messages by type: in force, expired, withdrawn (one grouped query)."""
     now = now or utc_now()
-    expired = sa.and_(SystemMessage.expires_at.is_not(None), SystemMessage.expires_at <= now)  # type: ignore[union-attr,operator]
-    kind = sa.case((SystemMessage.is_active == False, "withdrawn"), (expired, "expired"), else_="in_force")  # noqa: E712
+    expires_at = col(SystemMessage.expires_at)
+    expired = sa.and_(expires_at.is_not(None), expires_at <= now)
+    withdrawn = col(SystemMessage.is_active) == False  # noqa: E712 - SQL comparison
+    kind = sa.case((withdrawn, "withdrawn"), (expired, "expired"), else_="in_force")
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for message_type, what, n in session.exec(
             select(SystemMessage.type, kind, sa.func.count()).group_by(SystemMessage.type, kind)):

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.db import read_session
-from app.models import ALL_CLIENTS_LABEL, AgentStatus, Client, SystemMessage, as_utc, utc_now
+from app.models import ALL_CLIENTS_LABEL, AgentStatus, Client, SystemMessage, as_utc, id_of, utc_now
 from app.rules import maintenance as maintenance_rules
 from app.rules import status as status_rules
 from app.rules.actors import Actor, require_client_access
@@ -42,28 +42,28 @@ class SystemSnapshot:
 
 def message_facts(row: SystemMessage) -> MessageFacts:
     return MessageFacts(
-        id=row.id, client_id=row.client_id, type=row.type, message=row.message,
+        id=id_of(row), client_id=row.client_id, type=row.type, message=row.message,
         expires_at=as_utc(row.expires_at), created_at=as_utc(row.created_at),
         is_active=row.is_active,
     )
 
 
 def status_row(session: Session, client_id: int | None) -> AgentStatus | None:
-    query = select(AgentStatus).where(
-        AgentStatus.client_id.is_(None) if client_id is None else AgentStatus.client_id == client_id  # type: ignore[union-attr]
-    )
+    scope = col(AgentStatus.client_id)
+    query = select(AgentStatus).where(scope.is_(None) if client_id is None else scope == client_id)
     return session.exec(query).first()
 
 
-def _in_scope(client_id: int | None):
+def _in_scope(client_id: int | None) -> sa.ColumnElement[bool]:
     """The messages a page of `client_id` may show: its own and the global ones (None: global only)."""
-    scope = SystemMessage.client_id.is_(None)  # type: ignore[union-attr]
-    return scope if client_id is None else scope | (SystemMessage.client_id == client_id)
+    scope = col(SystemMessage.client_id).is_(None)
+    return scope if client_id is None else scope | (col(SystemMessage.client_id) == client_id)
 
 
-def _in_force(now: datetime):
-    return sa.and_(SystemMessage.is_active == True,  # noqa: E712 - SQL comparison
-                   SystemMessage.expires_at.is_(None) | (SystemMessage.expires_at > now))  # type: ignore[union-attr,operator]
+def _in_force(now: datetime) -> sa.ColumnElement[bool]:
+    expires_at = col(SystemMessage.expires_at)
+    return sa.and_(col(SystemMessage.is_active) == True,  # noqa: E712 - SQL comparison
+                   expires_at.is_(None) | (expires_at > now))
 
 
 def _live_message_rows(session: Session, client_id: int | None, now: datetime) -> list[SystemMessage]:
@@ -81,7 +81,8 @@ def system_snapshot_in(session: Session, client_id: int | None, now: datetime | 
     scope = "window" if status != explicit else ("client" if own else ("global" if global_row else "default"))
     facts = [message_facts(r) for r in _live_message_rows(session, client_id, now)]
     ordered = status_rules.visible_messages(facts, client_id, now)
-    notices = maintenance_rules.notice_windows(windows, client_id, now, timedelta(hours=get_settings().maintenance_notice_hours))
+    notice_ahead = timedelta(hours=get_settings().maintenance_notice_hours)
+    notices = maintenance_rules.notice_windows(windows, client_id, now, notice_ahead)
     return SystemSnapshot(
         client_id=client_id, status=status, status_scope=scope,
         shown=ordered[0] if ordered else None, others=ordered[1:],
@@ -105,7 +106,7 @@ def next_message_expiry() -> datetime | None:
     with read_session() as session:
         query = select(SystemMessage.expires_at).where(
             SystemMessage.is_active == True,  # noqa: E712
-            SystemMessage.expires_at > now,  # type: ignore[operator]
+            col(SystemMessage.expires_at) > now,
         ).order_by(col(SystemMessage.expires_at)).limit(1)
         return as_utc(session.exec(query).first())
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.models import AgentTask, AIAgent, Contact, TaskStatus
+from app.models import AgentTask, AIAgent, Contact, TaskStatus, id_of
 from app.views.paging import WINDOW_MAX_ROWS, more_allowed
 
 TASKS_PAGE_SIZE = 50  # a contact's or an agent's newest tasks at first, and per "Show more"
@@ -68,7 +68,7 @@ def read_tasks(session: Session, window: TasksWindow) -> TasksPage:
     if window.client_id is not None:
         query = query.where(AgentTask.client_id == window.client_id)
     rows = [
-        TaskRow(id=t.id, status=t.status, status_label=TASK_STATUS_LABELS.get(t.status, t.status), kind=t.kind,
+        TaskRow(id=id_of(t), status=t.status, status_label=TASK_STATUS_LABELS.get(t.status, t.status), kind=t.kind,
                 agent_id=t.ai_agent_id, agent=agent, contact_id=t.contact_id, contact=contact,
                 created_at=t.created_at, finished_at=t.finished_at, error=t.error or "", attempts=t.attempts)
         for t, agent, contact in session.exec(query)

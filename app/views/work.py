@@ -4,12 +4,14 @@ wording of activity rows. Lists and contacts are windows (views/lists.py, contac
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.models import AIAgent, AuditAction, AuditLog, Contact, Draft, DraftStatus
+from app.db import Query
+from app.models import AIAgent, AuditAction, AuditLog, Client, Contact, Draft, DraftStatus, FollowUp, id_column, id_of
 
 EVENTS_SHOWN = 20  # recent notifiable events; a page notifies those newer than it has seen
 
@@ -18,14 +20,26 @@ WORK_ACTIONS = tuple(a for a in AuditAction if a.partition(".")[0] in ("task", "
 NOTIFY_ACTIONS = (AuditAction.TASK_COMPLETE, AuditAction.TASK_FAIL, AuditAction.DRAFT_CREATE)
 
 
-def scoped(query, model, client_id: int | None):
-    return query if client_id is None else query.where(model.client_id == client_id)
+# The tables a summary or a list filters by client.
+Tenanted = AIAgent | AuditLog | Draft | FollowUp
+# The tables whose rows a list names.
+Named = AIAgent | Client | Contact
 
 
-def activity_text(row: AuditLog, contacts: dict[int, str], agents: dict[int, str]) -> str:
+def scoped(query: Query, model: type[Tenanted], client_id: int | None) -> Query:
+    return query if client_id is None else query.where(col(model.client_id) == client_id)
+
+
+def name_of(names: Mapping[int, str], value: Any, default: str = "") -> str:
+    """The name of the row `value` names by id: none for a null reference, or for anything else than
+    an id (an audit row's JSON holds what its writer put there)."""
+    return names.get(value, default) if isinstance(value, int) else default
+
+
+def activity_text(row: AuditLog, contacts: Mapping[int, str], agents: Mapping[int, str]) -> str:
     new = row.new_value or {}
-    contact = contacts.get(new.get("contact_id"), "a contact")
-    agent = agents.get(new.get("ai_agent_id"), "An agent")
+    contact = name_of(contacts, new.get("contact_id"), "a contact")
+    agent = name_of(agents, new.get("ai_agent_id"), "An agent")
     who = row.actor_label
     return {
         AuditAction.TASK_ASSIGN: f"{who} asked {agent} to work on {contact}",
@@ -44,9 +58,9 @@ def activity_text(row: AuditLog, contacts: dict[int, str], agents: dict[int, str
     }.get(row.action, row.action)
 
 
-def _event(row: AuditLog, contacts: dict[int, str], agents: dict[int, str]) -> dict[str, str]:
+def _event(row: AuditLog, contacts: Mapping[int, str], agents: Mapping[int, str]) -> dict[str, str]:
     new = row.new_value or {}
-    contact = contacts.get(new.get("contact_id"), "a contact")
+    contact = name_of(contacts, new.get("contact_id"), "a contact")
     if row.action == AuditAction.DRAFT_CREATE:
         title, url, kind = "Draft ready", "/approvals", "draft"
     elif row.action == AuditAction.TASK_FAIL:
@@ -57,11 +71,11 @@ def _event(row: AuditLog, contacts: dict[int, str], agents: dict[int, str]) -> d
             "kind": kind, "contact": contact}
 
 
-def names_of(session: Session, model, ids) -> dict[int, str]:
-    ids = sorted({i for i in ids if isinstance(i, int)})
-    if not ids:
+def names_of(session: Session, model: type[Named], ids: Iterable[Any]) -> dict[int, str]:
+    wanted = sorted({i for i in ids if isinstance(i, int)})
+    if not wanted:
         return {}
-    return dict(session.exec(select(model.id, model.name).where(col(model.id).in_(ids))).all())
+    return dict(session.exec(select(id_column(model), col(model.name)).where(col(model.id).in_(wanted))).all())
 
 
 def _auditnames_of(session: Session, rows: list[AuditLog]) -> tuple[dict[int, str], dict[int, str]]:
@@ -94,7 +108,7 @@ def summary_view(session: Session, client_id: int | None) -> dict[str, Any]:
     ))
     contact_names, agent_names = _auditnames_of(session, event_rows)
     return {
-        "ai_agents": [AIAgentLine(id=a.id, name=a.name, kind=a.kind, client_id=a.client_id, enabled=a.enabled)
+        "ai_agents": [AIAgentLine(id=id_of(a), name=a.name, kind=a.kind, client_id=a.client_id, enabled=a.enabled)
                       for a in ai_agents],
         "pending_count": int(pending_count),
         "events": [_event(r, contact_names, agent_names) for r in reversed(event_rows)],

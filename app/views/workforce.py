@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from app.models import AIAgent, HumanAgent, User
+from app.models import AIAgent, HumanAgent, User, id_of
 from app.rules import status as status_rules
 from app.rules.status import HumanAgentFacts
 
@@ -35,13 +35,13 @@ def agents_in(session: Session, client_id: int | None) -> list[AgentRow]:
     for agent, user in session.exec(humans.order_by(User.name)):
         facts = HumanAgentFacts(agent.status, agent.active_chats, agent.max_chats)
         rows.append(AgentRow(
-            key=f"human-{agent.id}", kind="human", id=agent.id, client_id=agent.client_id,
+            key=f"human-{agent.id}", kind="human", id=id_of(agent), client_id=agent.client_id,
             name=user.name, state=agent.status, active_chats=agent.active_chats,
             max_chats=agent.max_chats, can_take_work=status_rules.can_take_chat(facts),
         ))
     for ai in session.exec(ais.order_by(AIAgent.name)):
         rows.append(AgentRow(
-            key=f"ai-{ai.id}", kind="ai", id=ai.id, client_id=ai.client_id, name=ai.name,
+            key=f"ai-{ai.id}", kind="ai", id=id_of(ai), client_id=ai.client_id, name=ai.name,
             state="enabled" if ai.enabled else "disabled", active_chats=0, max_chats=0,
             can_take_work=ai.enabled,
         ))

@@ -17,7 +17,7 @@ Revises: 0007
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from app.supabase import rls
