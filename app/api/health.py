@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse
 from app.api.deps import caller
 from app.db import write_transaction_counts
 from app.feed import listener
-from app.feed.listener import feed_stats
 from app.feed.registry import registry
+from app.feed.stats import feed_stats
 from app.rules.actors import require_platform_admin
 
 

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,7 +39,7 @@ from app.feed.routing import Change
 from app.feed.signals import WakeSource, wake_source_for_settings
 from app.feed.stats import feed_stats
 from app.maintenance_timer import notify_windows_changed
-from app.models import ChangeLogEntry, Role, User, utc_now
+from app.models import ChangeLogEntry, Role, User, id_of, utc_now
 from app.rules.actors import ALL_TENANTS, audience_for
 from app.views.live import ADMIN_VIEW, TENANT_VIEW, client_id_of, views_for_entities
 from app.views.status import next_banner_instant
@@ -74,7 +74,7 @@ def latest_seq() -> int:
 
 def users_as_they_are(user_ids: set[int]) -> dict[int, User]:
     with read_session() as session:
-        return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(sorted(user_ids))))}
+        return {id_of(u): u for u in session.exec(select(User).where(col(User.id).in_(sorted(user_ids))))}
 
 
 def changes_after(seq: int, limit: int = FEED_BATCH_LIMIT) -> list[Change]:
@@ -233,7 +233,7 @@ class ChangeFeed:
         for user_id in changed:
             now = facts.get(user_id)
 
-            def still_valid(subscription: Subscription, now=now) -> bool:
+            def still_valid(subscription: Subscription, now: User | None = now) -> bool:
                 if now is None or not now.is_active or now.role != subscription.role:
                     return False
                 return audience_for(None if now.role == Role.PLATFORM_ADMIN else now.client_id) \
@@ -241,7 +241,7 @@ class ChangeFeed:
 
             self.sessions.end_user(user_id, seq, still_valid)
 
-    async def publish(self, stale: dict[str, set[str]], changes: list[Change] = (), seq: int | None = None) -> None:
+    async def publish(self, stale: dict[str, set[str]], changes: Sequence[Change] = (), seq: int | None = None) -> None:
         """Deliver what `changes` (up to `seq`, the last of them) made stale to the open pages: one
         round. Called with the position still before `changes` (self.last_seq)."""
         seq = self.last_seq if seq is None else seq
@@ -343,12 +343,12 @@ class WindowsRead:
 
 
 @contextlib.contextmanager
-def counting_queries(session: Session):
+def counting_queries(session: Session) -> Iterator[list[None]]:
     """Counts the statements `session` runs inside the block: yields a list whose length is it."""
     connection = session.connection()
     counted: list[None] = []
 
-    def count(*_args) -> None:
+    def count(*_args: object) -> None:
         counted.append(None)
 
     sa_event.listen(connection, "before_cursor_execute", count)
