@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,7 +33,7 @@ def run(args) -> dict:
             S.watch(page, "status", STATUS_JS)
             offset = S.clock_offset_ms(page)
             for i in range(args.windows):
-                start = datetime.now(timezone.utc) + timedelta(seconds=LEAD_S)
+                start = datetime.now(UTC) + timedelta(seconds=LEAD_S)
                 end = start + timedelta(seconds=LENGTH_S)
                 api.post("/api/v1/maintenance-windows", json={
                     "client_id": acme, "starts_at": start.isoformat(), "ends_at": end.isoformat(),

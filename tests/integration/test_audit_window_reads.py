@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, UTC
 
 from sqlmodel import col
 
@@ -69,10 +69,10 @@ def test_filters_by_action_actor_client_and_days(admin, client_ids):
     both = _audit(AuditWindow(action=AuditAction.SYSTEM_STATUS_PUBLISH, client=str(acme)))
     assert both.total == 1 and "message=Back soon" in both.rows[0].new
 
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     assert _audit(AuditWindow(since=today, until=today)).total >= 3
     assert _audit(AuditWindow(until=today - timedelta(days=1))).total == count(AuditLog, 
-        AuditLog.created_at < datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc))
+        AuditLog.created_at < datetime.combine(today, datetime.min.time(), tzinfo=UTC))
     assert _audit(AuditWindow(since=today + timedelta(days=1))).total == 0
     assert _audit(AuditWindow(until=date.max)).total == count(AuditLog)  # no overflow at the end of time
 
