@@ -40,8 +40,8 @@ def timed(conn, sql: str, params: dict, rounds: int, role: str | None, claims: d
 def run(args) -> list[str]:
     import psycopg
 
-    from app.services.users import link_auth_user
     from app.seed.volume import seed_volume
+    from app.services.users import link_auth_user
     from tests.support.database import drop_postgres_database
     from tests.support.supabase import add_auth_user, claims_of, create_supabase_database
 

@@ -151,8 +151,8 @@ def state_key(count: int, badges: list[str], cards: int) -> str:
 
 def start_burst(burst: int) -> tuple[list[threading.Thread], list[BaseException]]:
     """BURST_THREADS threads claiming and completing `burst` tasks on a BURST_SECONDS schedule."""
-    from app.services import tasks
     from app.rules.actors import system_actor
+    from app.services import tasks
 
     lock, errors = threading.Lock(), []
     slots = zip(range(burst), S.paced(BURST_SECONDS / burst))  # taken under the lock: one shared schedule

@@ -5,7 +5,7 @@ extends and cancels; the uptime bars and bulk publishing on the admin page."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone, UTC
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest

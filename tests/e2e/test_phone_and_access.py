@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -45,8 +44,8 @@ ROUTES = ["/", "/agents", "/contacts", "/approvals", "/follow-ups"]
 @pytest.fixture(scope="module", autouse=True)
 def plain_user(server: BeaconServer):
     """The demo has no account of the plain `user` role: one for Acme, made once."""
-    from app.services.auth import create_user
     from app.rules.errors import ServiceError
+    from app.services.auth import create_user
 
     use_database(server.database_url)
     try:

@@ -29,6 +29,7 @@ from tests.support.raw_tabs import (
 )
 from tests.support.server import BeaconServer
 from tests.support.waiting import until_async
+
 SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy machine
 QUIET_S = 2.0  # the count must hold this long after the last refusal
 FLOOD = 80  # events sent in a loop; well past every limit (30 a minute)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select

@@ -11,8 +11,6 @@ import time
 
 import psycopg
 import pytest
-
-from app.views.live import EVERY_VIEW
 from sqlmodel import select
 
 from app.config import get_settings
@@ -23,6 +21,7 @@ from app.feed.signals import PostgresWake, wake_source_for_settings
 from app.models import ChangeLogEntry
 from app.services.auth import actor_for_email
 from app.services.system_status import publish_system_status
+from app.views.live import EVERY_VIEW
 from app.views.status import system_snapshot
 from tests.support.database import POSTGRES_ADMIN_URL
 from tests.support.loops import run_async

@@ -10,7 +10,6 @@ import hmac
 import json
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

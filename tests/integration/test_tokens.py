@@ -3,7 +3,7 @@ and migration 0005 (existing tokens get an expiry and the publish scope) on SQLi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, UTC
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa

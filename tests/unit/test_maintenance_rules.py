@@ -1,6 +1,6 @@
 """Scheduled maintenance and the status history's pure rules, without a database."""
 
-from datetime import date, datetime, timedelta, timezone, UTC
+from datetime import UTC, date, datetime, timedelta
 
 from app.rules import maintenance as mr
 from app.rules.maintenance import Interval, WindowFacts

@@ -1,6 +1,6 @@
 """Presence rules with a controllable clock."""
 
-from datetime import datetime, timedelta, timezone, UTC
+from datetime import UTC, datetime, timedelta
 
 from app.rules import presence as rules
 from app.rules.presence import PresenceTimings

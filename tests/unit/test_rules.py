@@ -1,6 +1,6 @@
 """The pure domain rules, without a database."""
 
-from datetime import datetime, timedelta, timezone, UTC
+from datetime import UTC, datetime, timedelta
 
 from app.rules import status as status_rules
 from app.rules.status import HumanAgentFacts, MessageFacts
