@@ -71,7 +71,7 @@ def test_filters_by_action_actor_client_and_days(admin, client_ids):
 
     today = datetime.now(UTC).date()
     assert _audit(AuditWindow(since=today, until=today)).total >= 3
-    assert _audit(AuditWindow(until=today - timedelta(days=1))).total == count(AuditLog, 
+    assert _audit(AuditWindow(until=today - timedelta(days=1))).total == count(AuditLog,
         AuditLog.created_at < datetime.combine(today, datetime.min.time(), tzinfo=UTC))
     assert _audit(AuditWindow(since=today + timedelta(days=1))).total == 0
     assert _audit(AuditWindow(until=date.max)).total == count(AuditLog)  # no overflow at the end of time
