@@ -419,11 +419,12 @@ async def run_rounds(server, api_token: str, clients: list[ContactsClient], t: T
         strays: dict[int, int] = {}
         before = await asyncio.to_thread(S.health, server, api_token)
 
-        def on_watcher(client: ContactsClient, received: float, changed: dict) -> None:
+        def on_watcher(client: ContactsClient, received: float, changed: dict,
+                       seen: dict[int, float] = seen, want: str = want) -> None:
             if "contacts" in changed and id(client) not in seen and client.row_badge(x_id) == want:
                 seen[id(client)] = received
 
-        def on_other(client: ContactsClient, received: float, changed: dict) -> None:
+        def on_other(client: ContactsClient, received: float, changed: dict, strays: dict[int, int] = strays) -> None:
             if "contacts" in changed:
                 strays[id(client)] = strays.get(id(client), 0) + 1
 
@@ -437,7 +438,7 @@ async def run_rounds(server, api_token: str, clients: list[ContactsClient], t: T
             task_id, stamp = await asyncio.to_thread(clock.run, assign_task, actor, x_id, t.agent_id)
         else:
             (_, stamp), task_id = await asyncio.to_thread(clock.run, cancel_task, actor, task_id), None
-        await S.wait_until(lambda: len(seen) >= len(watchers), ROUND_TIMEOUT_S, 0.01)
+        await S.wait_until(lambda seen=seen: len(seen) >= len(watchers), ROUND_TIMEOUT_S, 0.01)
         await asyncio.sleep(ROUND_QUIET_S)
         carried = await poller if poller is not None else []
         for c in clients:
@@ -473,7 +474,8 @@ async def light_parts(args, server, tenants: dict[str, Tenant], tokens: dict[str
             S.log(f"part 5 [{label}]: connecting {args.windows} clients to /contacts")
             group, failures, elapsed = await crowd.connect(tokens[label], args.windows, CONNECT_CONCURRENCY,
                                                            LIVE_TIMEOUT_S)
-            await S.wait_until(lambda: all(c.shows("", "", 0) for c in group if c.live.is_set()), WINDOW_TIMEOUT_S)
+            await S.wait_until(lambda group=group: all(c.shows("", "", 0) for c in group if c.live.is_set()),
+                               WINDOW_TIMEOUT_S)
             groups[label] = group
             live = [c for c in group if c.live.is_set() and not c.disconnected]
             await asyncio.sleep(SETTLE_S)

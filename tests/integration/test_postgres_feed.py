@@ -149,7 +149,7 @@ def test_killing_the_listeners_connection_loses_no_change(postgres_database):
                 if i % 10 == 5:
                     killed = feed.wake.backend_pid
                     plain_sql(POSTGRES_ADMIN_URL, f"SELECT pg_terminate_backend({killed})")
-                    await until(lambda: feed.wake.connected and feed.wake.backend_pid != killed)
+                    await until(lambda killed=killed: feed.wake.connected and feed.wake.backend_pid != killed)
                 await asyncio.sleep(0.02)
             expected = logged_seqs_after(start)
             await until(lambda: feed.seqs[-1:] == expected[-1:])
