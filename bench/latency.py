@@ -49,7 +49,7 @@ def run_round(browser, url: str, count: int, args, publish, admin) -> dict:
 
         S.log(f"  publishing {args.changes} changes, {args.interval_ms:g} ms apart")
         with S.CommitClock() as clock:
-            for i, _ in zip(range(args.changes), S.paced(args.interval_ms / 1000)):
+            for i, _ in zip(range(args.changes), S.paced(args.interval_ms / 1000), strict=False):  # paced: endless
                 clock.run(publish, f"bench-{i}")
         S.wait_shown(pages, "banner", f"bench-{args.changes - 1}", 0, SETTLE_TIMEOUT_S, part=True)
         seen_by_page = []

@@ -53,7 +53,7 @@ def run(args) -> dict:
 
 def report(args, facts, out) -> list[str]:
     lines = [f"window {i + 1:2d}: start -> amber {a:7.1f} ms, end -> back {b:7.1f} ms"
-             for i, (a, b) in enumerate(zip(out["starts_ms"], out["ends_ms"]))]
+             for i, (a, b) in enumerate(zip(out["starts_ms"], out["ends_ms"], strict=True))]
     lines += ["", f"{len(out['starts_ms'])} windows, SQLite, one backend worker, load average "
               f"{out['load'][0]:.1f} / {out['load'][1]:.1f}"]
     for name, values in (("starts_at -> amber in the DOM", out["starts_ms"]), ("ends_at -> banner gone", out["ends_ms"])):

@@ -155,7 +155,8 @@ def start_burst(burst: int) -> tuple[list[threading.Thread], list[BaseException]
     from app.services import tasks
 
     lock, errors = threading.Lock(), []
-    slots = zip(range(burst), S.paced(BURST_SECONDS / burst))  # taken under the lock: one shared schedule
+    # Taken under the lock: one shared schedule (paced is endless, so not strict).
+    slots = zip(range(burst), S.paced(BURST_SECONDS / burst), strict=False)
 
     def work(name: str) -> None:
         actor = system_actor(name)
@@ -227,7 +228,7 @@ def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[
               "pending_drafts": pending, "expected_badges": badges, "expected_cards": min(pending, DRAFTS_SHOWN),
               "pages": []}
     for name, page, counter, before, idle_page, state, shown in zip(
-            names, all_pages, all_counters, frames_before, idle, states, initial):
+            names, all_pages, all_counters, frames_before, idle, states, initial, strict=True):
         seen = page.evaluate("() => { const s = window.__benchBurst; s.running = false; return {renders: s.renders,"
                              " records: s.records, maxGap: s.maxGap, frames: s.frames}; }")
         frames, events, received = counter.snapshot()
