@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from urllib.parse import urlsplit
 
@@ -229,13 +228,13 @@ document.addEventListener("securitypolicyviolation", (e) => {
 CSP_CONSOLE = re.compile(r"Content Security Policy|Refused to", re.I)
 # What an injection would add: an inline script the page does not hold. It must not run.
 PROBE_SCRIPT = "window.__cspProbeRan = true;"
-PROBE = """() => new Promise((done) => {
+PROBE = """(source) => new Promise((done) => {
   const before = window.__cspViolations.length;
   const script = document.createElement("script");
-  script.textContent = %s;
+  script.textContent = source;
   document.body.appendChild(script);
   setTimeout(() => done({ran: window.__cspProbeRan === true, refused: window.__cspViolations.splice(before)}), 100);
-})""" % json.dumps(PROBE_SCRIPT)
+})"""
 
 
 def _acme_agent_id(server: BeaconServer) -> int:
@@ -257,7 +256,7 @@ def _settle_and_probe(page, path: str, violations: list[str]) -> None:
         wait_until_following(page)
     page.wait_for_load_state("networkidle")
     violations.extend(f"{path}: {v}" for v in page.evaluate("window.__cspViolations"))
-    probe = page.evaluate(PROBE)
+    probe = page.evaluate(PROBE, PROBE_SCRIPT)
     assert probe["ran"] is False and [v.split(" ")[0] for v in probe["refused"]] == ["script-src-elem"], (path, probe)
 
 
