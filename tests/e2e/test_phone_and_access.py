@@ -5,6 +5,7 @@ git) for people to see."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -48,10 +49,8 @@ def plain_user(server: BeaconServer):
     from app.services.auth import create_user
 
     use_database(server.database_url)
-    try:
+    with contextlib.suppress(ServiceError):  # made by an earlier run on this database
         create_user(None, PLAIN_USER, "Pat Plain", PLAIN_PASSWORD, "user", "Acme")
-    except ServiceError:
-        pass  # made by an earlier run on this database
 
 
 def _sign_in_with(browser: Browser, server: BeaconServer, email: str, password: str, **context) -> Page:
