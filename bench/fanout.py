@@ -36,9 +36,10 @@ async def run_rounds(clients: list[S.LightClient], server, rounds: int, publish)
     for r in range(rounds):
         marker, seen, done = f"fanout-{r}-{secrets.token_hex(3)}", {}, asyncio.Event()
         receivers = [c for c in clients if not c.disconnected]
+        total = len(receivers)
 
         def on_delta(client: S.LightClient, received: float, changed: dict, marker=marker, seen=seen,
-                     done=done, total=len(receivers)) -> None:
+                     done=done, total=total) -> None:
             if "system" in changed and id(client) not in seen and marker in client.message_texts():
                 seen[id(client)] = received
                 if len(seen) >= total:

@@ -254,7 +254,7 @@ def run(args) -> dict:
         contact_ids, agents = acme_facts(acme)
         with S.served(args.root, tmp, url) as server, S.chromium() as browser:
             pages, counters = [], []
-            for n in range(args.pages):
+            for _ in range(args.pages):
                 page, counter = S.open_page(browser, server.url, path="/contacts", frames=True)
                 for contact in contact_ids:
                     page.wait_for_selector(CARD.format(id=contact))

@@ -132,7 +132,7 @@ def test_a_publish_flood_writes_no_more_than_the_limit(server):
 
     async def scenario():
         async with tabs(server, "/admin", attacker) as (tab,):
-            for i in range(FLOOD):
+            for _ in range(FLOOD):
                 await tab.send(ADMIN_STATE, "publish", form_data={
                     "client": "Acme", "status": "Active", "message": "", "type": "Info", "expires_at": ""})
             await _until(lambda: tab.saw(TOO_MANY))  # under the form: form_errors["form"]
