@@ -193,9 +193,11 @@ def format_table(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]:
 
 
 if __name__ == "__main__":
-    S.main(S.parser(__doc__, ("--clients", int, DEFAULT_CLIENTS, "open pages"), ("--rounds", int, 5, "changes, one per round"),
+    S.main(S.parser(__doc__, ("--clients", int, DEFAULT_CLIENTS, "open pages"),
+                    ("--rounds", int, 5, "changes, one per round"),
                     ("--sign-ins", int, 10, "server-side sessions shared by the clients"),
-                    ("--redis-url", str, "redis://127.0.0.1:6379", "REFLEX_REDIS_URL for --database postgres ('' for none)"),
+                    ("--redis-url", str, "redis://127.0.0.1:6379",
+                     "REFLEX_REDIS_URL for --database postgres ('' for none)"),
                     ("--workers", int, 0, "GRANIAN_WORKERS for the server (0: Reflex's default)"),
                     ("--cycles", int, 2, "after the rounds: times every page reconnects and leaves again (a reload)"),
                     database=True, postgres_help="sqlite: embedded; postgres: a new database, plus Redis for Reflex"),

@@ -107,7 +107,8 @@ def report(args, facts, out) -> list[str]:
         f"date {facts['date']}   nproc {facts['nproc']}   load {facts['loadavg_1m']}   Reflex {facts['reflex']}",
         f"{args.changes} changes per round, {args.interval_ms:g} ms apart; latency in ms", "",
         S.row(spec, "pages", "count", "p50", "p90", "p99", "max", "missed", "behind", "clock±"),
-        *(S.row(spec, *(r[k] for k in ("pages", "n", "p50", "p90", "p99", "max", "missed", "behind", "clock_offset_ms")))
+        *(S.row(spec, *(r[k] for k in ("pages", "n", "p50", "p90", "p99", "max", "missed", "behind",
+                                       "clock_offset_ms")))
           for r in out["rounds"]), "",
         "count: (page, change) pairs shown; missed: pairs never shown (coalesced or lost);",
         f"behind: of those, newer than anything the page showed by {SETTLE_TIMEOUT_S:g} s after the last commit;",

@@ -56,7 +56,8 @@ def report(args, facts, out) -> list[str]:
              for i, (a, b) in enumerate(zip(out["starts_ms"], out["ends_ms"], strict=True))]
     lines += ["", f"{len(out['starts_ms'])} windows, SQLite, one backend worker, load average "
               f"{out['load'][0]:.1f} / {out['load'][1]:.1f}"]
-    for name, values in (("starts_at -> amber in the DOM", out["starts_ms"]), ("ends_at -> banner gone", out["ends_ms"])):
+    for name, values in (("starts_at -> amber in the DOM", out["starts_ms"]),
+                         ("ends_at -> banner gone", out["ends_ms"])):
         s = S.stats(values)
         lines.append(f"{name}: p50 {s['p50']:.1f} / p90 {s['p90']:.1f} / max {s['max']:.1f} ms (min {s['min']:.1f})")
     return lines
