@@ -42,7 +42,8 @@ def plain_sql(url: str, statement: str) -> None:
 
 def logged_seqs_after(seq: int) -> list[int]:
     with read_session() as session:
-        return list(session.exec(select(ChangeLogEntry.seq).where(ChangeLogEntry.seq > seq).order_by(ChangeLogEntry.seq)))
+        return list(session.exec(
+            select(ChangeLogEntry.seq).where(ChangeLogEntry.seq > seq).order_by(ChangeLogEntry.seq)))
 
 
 def publish_until_it_lands(admin, client_id: int, status: str, message: str) -> None:
@@ -107,7 +108,8 @@ def test_a_plain_sql_update_typed_in_psql_reaches_open_sessions(postgres_databas
             plain_sql(postgres_database,
                       f"INSERT INTO agent_status (client_id, status, updated_at) VALUES ({acme_id()}, 'active', now())")
             await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-            plain_sql(postgres_database, f"UPDATE agent_status SET status = 'maintenance' WHERE client_id = {acme_id()}")
+            plain_sql(postgres_database,
+                      f"UPDATE agent_status SET status = 'maintenance' WHERE client_id = {acme_id()}")
             views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
             assert views["tenant"][1]["status"] == "maintenance"
         finally:
