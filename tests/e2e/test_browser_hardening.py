@@ -108,7 +108,8 @@ def test_another_sites_page_cannot_open_the_victims_live_link(server: BeaconServ
 def test_a_sibling_subdomain_cannot_open_the_victims_live_link(server: BeaconServer):
     victim = server.session_token(VICTIM)
     port = _port(server)
-    sibling = {"Host": f"{BEACON_HOST}:{port}", "Origin": f"http://{SIBLING_HOST}:{port}", "Sec-Fetch-Site": "same-site"}
+    sibling = {"Host": f"{BEACON_HOST}:{port}", "Origin": f"http://{SIBLING_HOST}:{port}",
+               "Sec-Fetch-Site": "same-site"}
     assert _connect_link(server, sibling, victim) == "refused"
 
 
@@ -190,7 +191,8 @@ def _assert_security_headers(headers, what: str) -> None:
     for directive in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "form-action 'self'"):
         assert directive in policy, (what, policy)
     script_src = re.search(r"script-src ([^;]*)", policy)
-    assert script_src and "'self'" in script_src.group(1) and "'unsafe-inline'" not in script_src.group(1), (what, policy)
+    assert script_src, (what, policy)
+    assert "'self'" in script_src.group(1) and "'unsafe-inline'" not in script_src.group(1), (what, policy)
     assert headers.get("x-frame-options") == "DENY", what
     assert headers.get("referrer-policy") == "same-origin", what
     assert headers.get("x-content-type-options") == "nosniff", what

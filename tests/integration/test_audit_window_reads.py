@@ -86,7 +86,8 @@ def test_status_history_by_client(admin, client_ids):
         session.add(AuditLog(actor_label="x@example.com", action="chat.create", target_type="chat", client_id=acme))
 
     everything = _history(StatusHistoryWindow())
-    assert everything.total == count(AuditLog, col(AuditLog.action).in_([AuditAction.SYSTEM_STATUS_PUBLISH, AuditAction.SYSTEM_STATUS_CLEAR_OVERRIDE]))
+    status_actions = [AuditAction.SYSTEM_STATUS_PUBLISH, AuditAction.SYSTEM_STATUS_CLEAR_OVERRIDE]
+    assert everything.total == count(AuditLog, col(AuditLog.action).in_(status_actions))
     acme_history = _history(StatusHistoryWindow(client=str(acme)))
     assert acme_history.total == 2
     cleared, published = acme_history.rows
