@@ -282,7 +282,8 @@ def cpu_window(server_pid: int) -> Callable[[], dict[str, Any]]:
         now = psutil.cpu_times()
         delta = {f: getattr(now, f) - getattr(host, f) for f in fields}
         total = max(1e-9, sum(delta.values()))
-        return {"server_cpu_s": sample_tree(server_pid).cpu_seconds - server, "bench_cpu_s": sum(os.times()[:2]) - bench,
+        return {"server_cpu_s": sample_tree(server_pid).cpu_seconds - server,
+                "bench_cpu_s": sum(os.times()[:2]) - bench,
                 "host": {"busy_pct": 100.0 * (total - delta["idle"] - delta["iowait"]) / total}}
     return stop
 
@@ -355,7 +356,8 @@ def ms(value: float | None, digits: int = 1) -> str:
 
 
 def row(spec: str, *values: Any) -> str:
-    """One table line: one format spec per column ("<16 >5 >7.1f"); a text (a header, None: "-") takes its width only."""
+    """One table line: one format spec per column ("<16 >5 >7.1f"); a text (a header, None: "-") takes its
+    width only."""
     return " ".join(format(v, s) if isinstance(v, int | float) else format("-" if v is None else v,
                                                                           re.sub(r"(\.\d+)?[a-z%]$", "", s))
                     for s, v in zip(spec.split(), values, strict=True))

@@ -200,7 +200,8 @@ async def measure(args, server, url: str, tokens: list[str], acme: int, pinned_i
         return {
             "changes": len(commits), "burst_s": last_acked - began,
             "commits_per_s": len(commits) / max(1e-9, last_acked - began),
-            "last_commit_ack_ms": (last["committed_at"] - last["commit_sent_at"]) * 1000, "writer_cpu_s": writer_cpu, **used,
+            "last_commit_ack_ms": (last["committed_at"] - last["commit_sent_at"]) * 1000,
+            "writer_cpu_s": writer_cpu, **used,
             "final_after_last_commit_ms_max": None if None in settle else max(settle),
             "final_after_last_commit_ms_min": None if None in settle else min(settle),
             "pages": pages, "log": log_check, "final_state_ok": all(p["final_ok"] for p in pages),

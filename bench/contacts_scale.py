@@ -24,10 +24,13 @@ import _support as S  # noqa: E402
 SMALL_CLIENT, LARGE_CLIENT = "Globex", "Acme"  # demo seed: 3 contacts; 4 + the volume seed
 AGENT_NAME = "Outreach Agent"  # seeded for every client
 OPTIONS = {  # name: (default, --quick, help)
-    "contacts": (20_000, 2_000, "large tenant's volume contacts"), "tasks": (50_000, 5_000, "large tenant's volume tasks"),
+    "contacts": (20_000, 2_000, "large tenant's volume contacts"),
+    "tasks": (50_000, 5_000, "large tenant's volume tasks"),
     "changes": (50, 10, "part 1's assignments per tenant"), "windows": (300, 60, "parts 4-5: light clients per tenant"),
-    "rounds": (10, 4, "part 4's changes"), "feed_rounds": (4, 2, "part 4's extra changes read with /api/v1/health polling"),
-    "loads": (5, 2, "part 3's page loads per tenant"), "searches": (4, 2, "part 3's searches per query kind per tenant"),
+    "rounds": (10, 4, "part 4's changes"),
+    "feed_rounds": (4, 2, "part 4's extra changes read with /api/v1/health polling"),
+    "loads": (5, 2, "part 3's page loads per tenant"),
+    "searches": (4, 2, "part 3's searches per query kind per tenant"),
     "time_limit": (1500, 900, "seconds after which the run stops itself")}
 CHANGE_INTERVAL_MS = 200  # between two commits of part 1 (assign, then its cancel, then the next assign)
 SETTLE_TIMEOUT_S = 15.0  # after part 1's last commit, how long the page gets to show it
@@ -229,7 +232,8 @@ def run_badges(t: Tenant, url: str, browser, clock: S.CommitClock, changes: int)
                      "mean_event_frames": statistics.mean(b[2] for b in buckets),
                      "max_event_frames": max(b[2] for b in buckets), "largest_frame": counter.largest,
                      "largest_vars": largest_breakdown(counter), "total_bytes": sum(sizes),
-                     "assign_mean_bytes": statistics.mean(sizes[0::2]), "cancel_mean_bytes": statistics.mean(sizes[1::2])}
+                     "assign_mean_bytes": statistics.mean(sizes[0::2]),
+                     "cancel_mean_bytes": statistics.mean(sizes[1::2])}
     return {"tenant": t.label, "contacts_shown": shown, "targets": len(targets), "changes": changes,
             "commits": len(expected), "assign": S.stats(latencies["assign"]), "cancel": S.stats(latencies["cancel"]),
             "arrival": S.stats(arrival), "render": S.stats(render), "contacts_messages": len(ws_log),
@@ -419,11 +423,12 @@ async def run_rounds(server, api_token: str, clients: list[ContactsClient], t: T
         strays: dict[int, int] = {}
         before = await asyncio.to_thread(S.health, server, api_token)
 
-        def on_watcher(client: ContactsClient, received: float, changed: dict) -> None:
+        def on_watcher(client: ContactsClient, received: float, changed: dict,
+                       seen: dict[int, float] = seen, want: str = want) -> None:
             if "contacts" in changed and id(client) not in seen and client.row_badge(x_id) == want:
                 seen[id(client)] = received
 
-        def on_other(client: ContactsClient, received: float, changed: dict) -> None:
+        def on_other(client: ContactsClient, received: float, changed: dict, strays: dict[int, int] = strays) -> None:
             if "contacts" in changed:
                 strays[id(client)] = strays.get(id(client), 0) + 1
 
@@ -437,7 +442,7 @@ async def run_rounds(server, api_token: str, clients: list[ContactsClient], t: T
             task_id, stamp = await asyncio.to_thread(clock.run, assign_task, actor, x_id, t.agent_id)
         else:
             (_, stamp), task_id = await asyncio.to_thread(clock.run, cancel_task, actor, task_id), None
-        await S.wait_until(lambda: len(seen) >= len(watchers), ROUND_TIMEOUT_S, 0.01)
+        await S.wait_until(lambda seen=seen: len(seen) >= len(watchers), ROUND_TIMEOUT_S, 0.01)
         await asyncio.sleep(ROUND_QUIET_S)
         carried = await poller if poller is not None else []
         for c in clients:
@@ -473,7 +478,8 @@ async def light_parts(args, server, tenants: dict[str, Tenant], tokens: dict[str
             S.log(f"part 5 [{label}]: connecting {args.windows} clients to /contacts")
             group, failures, elapsed = await crowd.connect(tokens[label], args.windows, CONNECT_CONCURRENCY,
                                                            LIVE_TIMEOUT_S)
-            await S.wait_until(lambda: all(c.shows("", "", 0) for c in group if c.live.is_set()), WINDOW_TIMEOUT_S)
+            await S.wait_until(lambda group=group: all(c.shows("", "", 0) for c in group if c.live.is_set()),
+                               WINDOW_TIMEOUT_S)
             groups[label] = group
             live = [c for c in group if c.live.is_set() and not c.disconnected]
             await asyncio.sleep(SETTLE_S)
@@ -556,7 +562,8 @@ def run(args) -> dict[str, Any]:
         api_token = S.admin_api_token()
         x_id = badge_targets(tenants["large"], 1)[0]
         with S.served(args.root, tmp, url, drop_env=("REFLEX_REDIS_URL", "GRANIAN_WORKERS")) as server:
-            out["preflight_ms"] = asyncio.run(preflight(args, server, tenants["large"], tokens["large"][0], x_id, clock))
+            out["preflight_ms"] = asyncio.run(
+                preflight(args, server, tenants["large"], tokens["large"][0], x_id, clock))
             S.log(f"preflight: a change reached an open page in {out['preflight_ms']:.0f} ms")
             with S.chromium() as browser:
                 out["browser"] = {
@@ -603,7 +610,8 @@ def format_report(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]
     lines += [
         "cards: cards on the page; contacts: distinct page-1 contacts used (round-robin); unexpected badge changes: "
         + ", ".join(f"{b['tenant']} {b['unexpected']}" for b in badges), "",
-        f"2. websocket bytes received per change (commit: assign or cancel, {2 * args.changes} per tenant), during part 1"]
+        f"2. websocket bytes received per change (commit: assign or cancel, {2 * args.changes} per tenant), "
+        "during part 1"]
     spec = "<16 <11 >8.0f >9.0f >8.0f >9.0f >9.0f >6.2f <7 >9 >9.1f"
     lines.append(row("<16 <11 >8 >9 >8 >9 >9 >13 >16 >9", "tenant", "page", "mean B", "median B", "max B",
                      "assign B", "cancel B", "event frames", "largest frame B", "total kB"))
@@ -653,9 +661,9 @@ def format_report(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]
                      "patched", "load"))
     for r in light["rounds"]:
         fd = r["feed"] or {}
-        lines.append(row(spec, r["round"], r["step"], "yes" if r["polled"] else "no", f"{r['received']}/{r['watchers']}",
-                         r["p50_ms"], r["p99_ms"], r["max_ms"], f"{r['others_with_delta']}/{r['others']}",
-                         r["other_deltas"], str(r["batches"]), "|",
+        lines.append(row(spec, r["round"], r["step"], "yes" if r["polled"] else "no",
+                         f"{r['received']}/{r['watchers']}", r["p50_ms"], r["p99_ms"], r["max_ms"],
+                         f"{r['others_with_delta']}/{r['others']}", r["other_deltas"], str(r["batches"]), "|",
                          *(str(fd.get(k, "-")) for k in ("last_changes", "last_queries", "last_windows_held",
                                                          "last_windows_reread", "last_pages_reread",
                                                          "last_pages_patched")), r["load"]))
@@ -679,9 +687,9 @@ def format_report(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]
     for lab in ("small", "large"):
         m = mem[lab]
         moved = m.get("moved")
-        lines.append(row(spec, label[lab], m["clients"], min(tenants[lab]["contacts"], 100), S.mb(m["before"].rss_bytes),
-                         S.mb(m["connected"].rss_bytes), m["per_page_kb"], m["per_page_worker_kb"],
-                         S.mb(moved.rss_bytes) if moved else "-", m.get("per_page_moved_kb"),
+        lines.append(row(spec, label[lab], m["clients"], min(tenants[lab]["contacts"], 100),
+                         S.mb(m["before"].rss_bytes), S.mb(m["connected"].rss_bytes), m["per_page_kb"],
+                         m["per_page_worker_kb"], S.mb(moved.rss_bytes) if moved else "-", m.get("per_page_moved_kb"),
                          m.get("per_page_moved_worker_kb"), m["load"]))
     return lines + [
         "KB/page: (tree RSS after - before) / pages; the small tenant's pages stay open while the large "

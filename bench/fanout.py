@@ -36,9 +36,10 @@ async def run_rounds(clients: list[S.LightClient], server, rounds: int, publish)
     for r in range(rounds):
         marker, seen, done = f"fanout-{r}-{secrets.token_hex(3)}", {}, asyncio.Event()
         receivers = [c for c in clients if not c.disconnected]
+        total = len(receivers)
 
         def on_delta(client: S.LightClient, received: float, changed: dict, marker=marker, seen=seen,
-                     done=done, total=len(receivers)) -> None:
+                     done=done, total=total) -> None:
             if "system" in changed and id(client) not in seen and marker in client.message_texts():
                 seen[id(client)] = received
                 if len(seen) >= total:
@@ -192,9 +193,11 @@ def format_table(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]:
 
 
 if __name__ == "__main__":
-    S.main(S.parser(__doc__, ("--clients", int, DEFAULT_CLIENTS, "open pages"), ("--rounds", int, 5, "changes, one per round"),
+    S.main(S.parser(__doc__, ("--clients", int, DEFAULT_CLIENTS, "open pages"),
+                    ("--rounds", int, 5, "changes, one per round"),
                     ("--sign-ins", int, 10, "server-side sessions shared by the clients"),
-                    ("--redis-url", str, "redis://127.0.0.1:6379", "REFLEX_REDIS_URL for --database postgres ('' for none)"),
+                    ("--redis-url", str, "redis://127.0.0.1:6379",
+                     "REFLEX_REDIS_URL for --database postgres ('' for none)"),
                     ("--workers", int, 0, "GRANIAN_WORKERS for the server (0: Reflex's default)"),
                     ("--cycles", int, 2, "after the rounds: times every page reconnects and leaves again (a reload)"),
                     database=True, postgres_help="sqlite: embedded; postgres: a new database, plus Redis for Reflex"),

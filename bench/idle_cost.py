@@ -102,8 +102,8 @@ def run(args) -> dict[str, Any]:
 def format_table(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]:
     spec = "<8 >5 >8 >17.1f >17.1f >14.2f >15.2f >16.1f"
     lines = [*S.facts_header("Beacon idle cost: database work per idle open page (PostgreSQL pg_stat_database)", facts),
-             (f"{args.sessions} idle Acme pages of {args.email} through {args.sign_ins} sign-ins (lightweight websocket "
-              f"clients on '/'), windows of {args.seconds:g} s, one backend worker"), "",
+             (f"{args.sessions} idle Acme pages of {args.email} through {args.sign_ins} sign-ins "
+              f"(lightweight websocket clients on '/'), windows of {args.seconds:g} s, one backend worker"), "",
              S.row(spec, "config", "pages", "mode", "xact/min 0 pages",
                    "xact/min K pages", "xact/page/min", "scans/page/min", "tuples/page/min")]
     for r in out["results"]:

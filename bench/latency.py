@@ -49,7 +49,7 @@ def run_round(browser, url: str, count: int, args, publish, admin) -> dict:
 
         S.log(f"  publishing {args.changes} changes, {args.interval_ms:g} ms apart")
         with S.CommitClock() as clock:
-            for i, _ in zip(range(args.changes), S.paced(args.interval_ms / 1000)):
+            for i, _ in zip(range(args.changes), S.paced(args.interval_ms / 1000), strict=False):  # paced: endless
                 clock.run(publish, f"bench-{i}")
         S.wait_shown(pages, "banner", f"bench-{args.changes - 1}", 0, SETTLE_TIMEOUT_S, part=True)
         seen_by_page = []
@@ -107,7 +107,8 @@ def report(args, facts, out) -> list[str]:
         f"date {facts['date']}   nproc {facts['nproc']}   load {facts['loadavg_1m']}   Reflex {facts['reflex']}",
         f"{args.changes} changes per round, {args.interval_ms:g} ms apart; latency in ms", "",
         S.row(spec, "pages", "count", "p50", "p90", "p99", "max", "missed", "behind", "clock±"),
-        *(S.row(spec, *(r[k] for k in ("pages", "n", "p50", "p90", "p99", "max", "missed", "behind", "clock_offset_ms")))
+        *(S.row(spec, *(r[k] for k in ("pages", "n", "p50", "p90", "p99", "max", "missed", "behind",
+                                       "clock_offset_ms")))
           for r in out["rounds"]), "",
         "count: (page, change) pairs shown; missed: pairs never shown (coalesced or lost);",
         f"behind: of those, newer than anything the page showed by {SETTLE_TIMEOUT_S:g} s after the last commit;",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,7 +33,7 @@ def run(args) -> dict:
             S.watch(page, "status", STATUS_JS)
             offset = S.clock_offset_ms(page)
             for i in range(args.windows):
-                start = datetime.now(timezone.utc) + timedelta(seconds=LEAD_S)
+                start = datetime.now(UTC) + timedelta(seconds=LEAD_S)
                 end = start + timedelta(seconds=LENGTH_S)
                 api.post("/api/v1/maintenance-windows", json={
                     "client_id": acme, "starts_at": start.isoformat(), "ends_at": end.isoformat(),
@@ -53,10 +53,11 @@ def run(args) -> dict:
 
 def report(args, facts, out) -> list[str]:
     lines = [f"window {i + 1:2d}: start -> amber {a:7.1f} ms, end -> back {b:7.1f} ms"
-             for i, (a, b) in enumerate(zip(out["starts_ms"], out["ends_ms"]))]
+             for i, (a, b) in enumerate(zip(out["starts_ms"], out["ends_ms"], strict=True))]
     lines += ["", f"{len(out['starts_ms'])} windows, SQLite, one backend worker, load average "
               f"{out['load'][0]:.1f} / {out['load'][1]:.1f}"]
-    for name, values in (("starts_at -> amber in the DOM", out["starts_ms"]), ("ends_at -> banner gone", out["ends_ms"])):
+    for name, values in (("starts_at -> amber in the DOM", out["starts_ms"]),
+                         ("ends_at -> banner gone", out["ends_ms"])):
         s = S.stats(values)
         lines.append(f"{name}: p50 {s['p50']:.1f} / p90 {s['p90']:.1f} / max {s['max']:.1f} ms (min {s['min']:.1f})")
     return lines

@@ -81,7 +81,8 @@ async def measure(database: str, args) -> dict:
     sessions = SessionRegistry()
     feed = StampingFeed(sessions, wake_source_for_settings())
     # Sessions of one tenant and of the platform admins: the listener builds views as in production.
-    subscriptions = [sessions.subscribe(audience, topics=EVERY_VIEW) for audience in (f"client:{S.client_id_of()}", "all")]
+    subscriptions = [sessions.subscribe(audience, topics=EVERY_VIEW)
+                     for audience in (f"client:{S.client_id_of()}", "all")]
 
     async def drain(subscription) -> None:  # a page taking its views as they come
         while True:

@@ -17,10 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _support as S  # noqa: E402
 
 QUERIES = {
-    "contacts page (100 by name)": "SELECT id, name FROM contacts WHERE client_id = %(client)s ORDER BY name, id LIMIT 100",
+    "contacts page (100 by name)":
+        "SELECT id, name FROM contacts WHERE client_id = %(client)s ORDER BY name, id LIMIT 100",
     "contacts count": "SELECT count(*) FROM contacts WHERE client_id = %(client)s",
     "tasks of a contact": "SELECT id, status FROM agent_tasks WHERE contact_id = %(contact)s ORDER BY id DESC LIMIT 50",
-    "pending drafts": "SELECT id FROM drafts WHERE client_id = %(client)s AND status = 'pending' ORDER BY id DESC LIMIT 50",
+    "pending drafts":
+        "SELECT id FROM drafts WHERE client_id = %(client)s AND status = 'pending' ORDER BY id DESC LIMIT 50",
 }
 
 
@@ -40,8 +42,8 @@ def timed(conn, sql: str, params: dict, rounds: int, role: str | None, claims: d
 def run(args) -> list[str]:
     import psycopg
 
-    from app.services.users import link_auth_user
     from app.seed.volume import seed_volume
+    from app.services.users import link_auth_user
     from tests.support.database import drop_postgres_database
     from tests.support.supabase import add_auth_user, claims_of, create_supabase_database
 
@@ -65,8 +67,10 @@ def run(args) -> list[str]:
                     for label, (role, claims) in readers.items():
                         if client == "Globex" and label == "client admin":
                             continue  # Acme's admin sees none of Globex: not a like-for-like read
-                        times = timed(conn, sql, {"client": clients[client], "contact": contact}, args.rounds, role, claims)
-                        cells.append(f"{label} {statistics.median(times):.2f} / {statistics.quantiles(times, n=10)[-1]:.2f}")
+                        params = {"client": clients[client], "contact": contact}
+                        times = timed(conn, sql, params, args.rounds, role, claims)
+                        median, p90 = statistics.median(times), statistics.quantiles(times, n=10)[-1]
+                        cells.append(f"{label} {median:.2f} / {p90:.2f}")
                     lines.append(f"  {client:6} {name:28} " + " | ".join(cells))
         return lines
     finally:

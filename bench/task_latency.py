@@ -52,7 +52,8 @@ RENDERS_JS = r"""() => {
   requestAnimationFrame(tick);
 }"""
 # What the page shows: [pending count text, each contact's badge, pending draft cards] (JSON).
-STATE_JS = ("JSON.stringify([document.querySelector('[data-testid=pending-approvals-count]')?.textContent.trim() ?? null, "
+STATE_JS = ("JSON.stringify([document.querySelector('[data-testid=pending-approvals-count]')"
+            "?.textContent.trim() ?? null, "
             "%s.map((id) => document.querySelector(`[data-testid=contact-card][data-contact-id=\"${id}\"] "
             "[data-testid=task-badge]`)?.textContent.trim() ?? ''), "
             "document.querySelectorAll('[data-testid=draft-card][data-status=pending]').length])")
@@ -151,11 +152,12 @@ def state_key(count: int, badges: list[str], cards: int) -> str:
 
 def start_burst(burst: int) -> tuple[list[threading.Thread], list[BaseException]]:
     """BURST_THREADS threads claiming and completing `burst` tasks on a BURST_SECONDS schedule."""
-    from app.services import tasks
     from app.rules.actors import system_actor
+    from app.services import tasks
 
     lock, errors = threading.Lock(), []
-    slots = zip(range(burst), S.paced(BURST_SECONDS / burst))  # taken under the lock: one shared schedule
+    # Taken under the lock: one shared schedule (paced is endless, so not strict).
+    slots = zip(range(burst), S.paced(BURST_SECONDS / burst), strict=False)
 
     def work(name: str) -> None:
         actor = system_actor(name)
@@ -227,7 +229,7 @@ def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[
               "pending_drafts": pending, "expected_badges": badges, "expected_cards": min(pending, DRAFTS_SHOWN),
               "pages": []}
     for name, page, counter, before, idle_page, state, shown in zip(
-            names, all_pages, all_counters, frames_before, idle, states, initial):
+            names, all_pages, all_counters, frames_before, idle, states, initial, strict=True):
         seen = page.evaluate("() => { const s = window.__benchBurst; s.running = false; return {renders: s.renders,"
                              " records: s.records, maxGap: s.maxGap, frames: s.frames}; }")
         frames, events, received = counter.snapshot()
@@ -237,7 +239,8 @@ def run_burst(browser, url: str, pages: list, counters: list, contact_ids: list[
         settle = (changes[-1][1] - last) if ok and changes else None  # the last change: to the final state
         result["pages"].append({
             "page": name, "renders": seen["renders"], "mutation_records": seen["records"],
-            "ws_frames": frames - before[0], "ws_event_frames": events - before[1], "ws_kb": (received - before[2]) / 1024,
+            "ws_frames": frames - before[0], "ws_event_frames": events - before[1],
+            "ws_kb": (received - before[2]) / 1024,
             "settle_ms": None if settle is None else max(settle, 0.0), "final_state_ok": ok,
             "last_state": last_state, "max_frame_gap_ms": seen["maxGap"], "idle_max_frame_gap_ms": idle_page["maxGap"],
             "frames": seen["frames"]})
@@ -253,7 +256,7 @@ def run(args) -> dict:
         contact_ids, agents = acme_facts(acme)
         with S.served(args.root, tmp, url) as server, S.chromium() as browser:
             pages, counters = [], []
-            for n in range(args.pages):
+            for _ in range(args.pages):
                 page, counter = S.open_page(browser, server.url, path="/contacts", frames=True)
                 for contact in contact_ids:
                     page.wait_for_selector(CARD.format(id=contact))
@@ -277,7 +280,8 @@ def format_report(args, facts: dict[str, Any], out: dict[str, Any]) -> list[str]
               "cleared": "cleared (approve)"}
     return [
         "Part 1 - worker commit -> task badge text in the DOM (commit in another process)", head,
-        f"{lat['pages']} page(s) on /contacts, {lat['tasks']} tasks, one commit every {lat['interval_ms']:g} ms; ms", "",
+        f"{lat['pages']} page(s) on /contacts, {lat['tasks']} tasks, one commit every {lat['interval_ms']:g} ms; ms",
+        "",
         S.row(steps, "step (timed from)", "count", "p50", "p90", "p99", "max", "missed", "lost"),
         *(S.row(steps, origin[s["step"]], s["n"], s["p50"], s["p90"], s["p99"], s["max"], s["missed"], s["lost"])
           for s in lat["steps"]),

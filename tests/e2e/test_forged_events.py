@@ -15,6 +15,7 @@ tabs never receive a chat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import inspect
 import pkgutil
@@ -126,10 +127,8 @@ def _undo(server: BeaconServer, ids: dict[str, int]) -> None:
     for undo in (lambda: tasks.cancel_task(ops, ids["task"]), lambda: drafts.reject_draft(ops, ids["draft"]),
                  lambda: follow_ups.cancel_follow_up(ops, ids["follow_up"]),
                  lambda: chats.close_chat(ops, ids["chat"])):
-        try:
+        with contextlib.suppress(Exception):  # noqa: BLE001 - already in that state
             undo()
-        except Exception:  # noqa: BLE001 - already in that state
-            pass
 
 
 def _database_snapshot(server: BeaconServer, globex: int) -> dict[str, Any]:

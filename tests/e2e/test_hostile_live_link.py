@@ -26,7 +26,8 @@ from tests.support.project import ROOT
 from tests.support.server import BeaconServer, start_server, stop_server
 from tests.support.waiting import until_async
 
-LINK_TIMEOUT_S = 30.0  # connect and receive the first views (the admin view carries 90 days of bars), on a busy 2-core machine
+# Connect and receive the first views (the admin view carries 90 days of bars), on a busy 2-core machine.
+LINK_TIMEOUT_S = 30.0
 POLL_SECONDS = 1  # the polling server's interval: an ended link that still polls shows within QUIET_S
 QUIET_S = 2.0  # how long the ended link is watched for anything more (two polls of the polling server)
 FOLLOW_CALLS = 1000
@@ -209,7 +210,8 @@ async def _until_one_message_per_poll_at_most(client: S.LightClient) -> None:
         if client.messages - before <= 1:
             return
         assert time.monotonic() < deadline, (
-            f"{client.messages - before} messages per poll {BACKLOG_DRAIN_TIMEOUT_S} s after the calls: pollers left behind")
+            f"{client.messages - before} messages per poll {BACKLOG_DRAIN_TIMEOUT_S} s after the calls: "
+            "pollers left behind")
 
 
 def test_calling_follow_changes_a_thousand_times_leaves_one_live_link(server):

@@ -31,7 +31,8 @@ def local_datetime_in(page: Page, seconds: float) -> str:
     return page.evaluate(
         """(s) => { const d = new Date(Date.now() + s * 1000);
                     const p = (n) => String(n).padStart(2, '0');
-                    return `${d.getFullYear()}-${p(d.getMonth()+1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`; }""",
+                    const day = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+                    return `${day}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`; }""",
         seconds,
     )
 

@@ -5,7 +5,7 @@ extends and cancels; the uptime bars and bulk publishing on the admin page."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -29,7 +29,7 @@ def admin_api(server: BeaconServer):
 
 
 def iso_in(seconds: float) -> str:
-    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat()
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
 
 
 def schedule(api: httpx.Client, client_id, starts_in: float, lasts: float, message: str = "") -> dict:
@@ -41,7 +41,7 @@ def schedule(api: httpx.Client, client_id, starts_in: float, lasts: float, messa
 
 
 def wait_until(moment: str, extra: float = 0.0) -> None:
-    left = (datetime.fromisoformat(moment) - datetime.now(timezone.utc)).total_seconds() + extra
+    left = (datetime.fromisoformat(moment) - datetime.now(UTC)).total_seconds() + extra
     if left > 0:
         time.sleep(left)
 
@@ -72,7 +72,7 @@ def test_a_window_turns_open_acme_pages_amber_at_its_start_and_back_at_its_end(b
     expect(notice).to_contain_text("UTC: Database upgrade")
     expect(banner_of(acme)).to_have_attribute("data-status", "active")
     expect(banner_of(acme)).to_have_attribute("data-accent-color", "blue")
-    assert datetime.now(timezone.utc) < datetime.fromisoformat(window["starts_at"])
+    assert datetime.now(UTC) < datetime.fromisoformat(window["starts_at"])
 
     # At starts_at: amber, no agents, the Agents page's notice: as a manual Maintenance.
     expect(banner_of(acme)).to_have_attribute("data-status", "maintenance", timeout=4_000 + TURN_TIMEOUT_MS)
@@ -151,7 +151,7 @@ def test_the_admin_card_schedules_extends_and_cancels_and_shows_errors_next_to_t
 
     row.get_by_role("button", name="Extend").click()
     dialog = admin.get_by_role("dialog")
-    new_end = (datetime.now(timezone.utc) + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    new_end = (datetime.now(UTC) + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S")
     dialog.get_by_label("New end (UTC)", exact=True).fill(new_end)
     dialog.get_by_role("button", name="Save end").click()
     expect(dialog).to_have_count(0)

@@ -5,10 +5,10 @@ git) for people to see."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -45,14 +45,12 @@ ROUTES = ["/", "/agents", "/contacts", "/approvals", "/follow-ups"]
 @pytest.fixture(scope="module", autouse=True)
 def plain_user(server: BeaconServer):
     """The demo has no account of the plain `user` role: one for Acme, made once."""
-    from app.services.auth import create_user
     from app.rules.errors import ServiceError
+    from app.services.auth import create_user
 
     use_database(server.database_url)
-    try:
+    with contextlib.suppress(ServiceError):  # made by an earlier run on this database
         create_user(None, PLAIN_USER, "Pat Plain", PLAIN_PASSWORD, "user", "Acme")
-    except ServiceError:
-        pass  # made by an earlier run on this database
 
 
 def _sign_in_with(browser: Browser, server: BeaconServer, email: str, password: str, **context) -> Page:

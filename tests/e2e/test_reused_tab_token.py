@@ -18,7 +18,8 @@ from tests.support.loops import run_async
 from tests.support.project import ROOT
 from tests.support.server import BeaconServer
 
-LINK_TIMEOUT_S = 30.0  # connect and receive the first views (the admin view carries 90 days of bars), on a busy 2-core machine
+# Connect and receive the first views (the admin view carries 90 days of bars), on a busy 2-core machine.
+LINK_TIMEOUT_S = 30.0
 SETTLE_S = 2.0  # how long the newcomer's tab is watched after its own page synced
 # What only the platform admin's /admin tab shows: other users' emails (of both clients).
 ADMINS_VIEW_ONLY = ("ops@acme.demo", "sam@acme.demo", "kim@acme.demo")

@@ -98,8 +98,8 @@ def test_neither_the_tabs_state_nor_the_state_store_holds_the_token(browser: Bro
 
 
 def test_signing_out_clears_the_cookie_and_ends_the_session(browser: Browser, server: BeaconServer):
-    from app.services.auth import actor_for_session
     from app.rules.errors import NotAuthenticated
+    from app.services.auth import actor_for_session
     from tests.support.database import use_database
 
     page = sign_in(browser, server, "sam@acme.demo")

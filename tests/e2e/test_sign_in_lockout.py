@@ -36,7 +36,6 @@ def test_ten_wrong_passwords_lock_the_account_on_the_form_and_spare_others(brows
 
     guesser = browser.new_context().new_page()
     guesser.goto(server.url + "/login")
-    alert = guesser.get_by_role("alert")
     for n in range(1, ACCOUNT_FAILURES_BEFORE_LOCK):
         refused(guesser, email, f"guess-{n}", "Wrong email or password.")
     refused(guesser, email, f"guess-{ACCOUNT_FAILURES_BEFORE_LOCK}", LOCKED)

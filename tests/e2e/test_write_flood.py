@@ -29,6 +29,7 @@ from tests.support.raw_tabs import (
 )
 from tests.support.server import BeaconServer
 from tests.support.waiting import until_async
+
 SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy machine
 QUIET_S = 2.0  # the count must hold this long after the last refusal
 FLOOD = 80  # events sent in a loop; well past every limit (30 a minute)
@@ -131,7 +132,7 @@ def test_a_publish_flood_writes_no_more_than_the_limit(server):
 
     async def scenario():
         async with tabs(server, "/admin", attacker) as (tab,):
-            for i in range(FLOOD):
+            for _ in range(FLOOD):
                 await tab.send(ADMIN_STATE, "publish", form_data={
                     "client": "Acme", "status": "Active", "message": "", "type": "Info", "expires_at": ""})
             await _until(lambda: tab.saw(TOO_MANY))  # under the form: form_errors["form"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col
 
@@ -69,10 +69,10 @@ def test_filters_by_action_actor_client_and_days(admin, client_ids):
     both = _audit(AuditWindow(action=AuditAction.SYSTEM_STATUS_PUBLISH, client=str(acme)))
     assert both.total == 1 and "message=Back soon" in both.rows[0].new
 
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     assert _audit(AuditWindow(since=today, until=today)).total >= 3
-    assert _audit(AuditWindow(until=today - timedelta(days=1))).total == count(AuditLog, 
-        AuditLog.created_at < datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc))
+    assert _audit(AuditWindow(until=today - timedelta(days=1))).total == count(AuditLog,
+        AuditLog.created_at < datetime.combine(today, datetime.min.time(), tzinfo=UTC))
     assert _audit(AuditWindow(since=today + timedelta(days=1))).total == 0
     assert _audit(AuditWindow(until=date.max)).total == count(AuditLog)  # no overflow at the end of time
 
@@ -86,7 +86,8 @@ def test_status_history_by_client(admin, client_ids):
         session.add(AuditLog(actor_label="x@example.com", action="chat.create", target_type="chat", client_id=acme))
 
     everything = _history(StatusHistoryWindow())
-    assert everything.total == count(AuditLog, col(AuditLog.action).in_([AuditAction.SYSTEM_STATUS_PUBLISH, AuditAction.SYSTEM_STATUS_CLEAR_OVERRIDE]))
+    status_actions = [AuditAction.SYSTEM_STATUS_PUBLISH, AuditAction.SYSTEM_STATUS_CLEAR_OVERRIDE]
+    assert everything.total == count(AuditLog, col(AuditLog.action).in_(status_actions))
     acme_history = _history(StatusHistoryWindow(client=str(acme)))
     assert acme_history.total == 2
     cleared, published = acme_history.rows

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from app.db import read_session
 from app.rules.errors import NotFound
 from app.views.lists import DRAFT_PREVIEW_CHARS, PENDING_DRAFTS, ListWindow, read_draft_body, read_list
 from app.views.paging import WINDOW_MAX_ROWS
 from app.views.tasks import TasksWindow, read_tasks
-from app.db import read_session
 from tests.support.factory import CLIENT_ADMINS, actor, add_draft, assign, client_id
 
 LONG_BODY = "Opening words. " + "x" * 7000 + " THE END"

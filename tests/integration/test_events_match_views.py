@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -176,7 +176,8 @@ def the_world() -> World:
                           for c in clients.values()}
         sams_agent = session.exec(select(HumanAgent.id).join(User, User.id == HumanAgent.user_id)
                                   .where(User.email == "sam@acme.demo")).first()
-    return World(acme=acme, globex=clients["Globex"], admin=actor_for_email("admin@beacon.demo"), acme_admin=actor_for_email("ops@acme.demo"),
+    return World(acme=acme, globex=clients["Globex"], admin=actor_for_email("admin@beacon.demo"),
+                 acme_admin=actor_for_email("ops@acme.demo"),
                  sam=actor_for_email("sam@acme.demo"), worker=system_actor("worker:event-test"),
                  contact=first_contact[acme], ai_agent=first_ai_agent[acme],
                  globex_contact=first_contact[clients["Globex"]], globex_ai_agent=first_ai_agent[clients["Globex"]],

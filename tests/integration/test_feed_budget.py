@@ -30,8 +30,8 @@ from app.services.tasks import cancel_task
 from app.views.contacts import ContactsPage, ContactsWindow, read_contacts_page
 from app.views.live import EVERY_VIEW, TENANT_VIEW
 from app.views.windows import CONTACTS_WINDOW
-from tests.support.loops import run_async
 from tests.support.factory import ADMIN, CLIENT_ADMINS, OUTREACH, actor, agent_id, api_token, client_id, contact_id
+from tests.support.loops import run_async
 from tests.support.waiting import until_async
 
 WAIT_SECONDS = 20  # only a lost change (or a window never read) takes this long

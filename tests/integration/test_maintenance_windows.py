@@ -195,7 +195,8 @@ def test_the_api_schedules_lists_extends_and_cancels_a_window(admin_token, clien
         "message": "Upgrade"})
     assert created.status_code == 201, created.text
     window = created.json()
-    assert (window["state"], window["client"], window["starts_at"]) == ("scheduled", "Acme", "2026-12-31T02:00:00+00:00")
+    assert (window["state"], window["client"], window["starts_at"]) == (
+        "scheduled", "Acme", "2026-12-31T02:00:00+00:00")
     listed = call_api("GET", "/api/v1/maintenance-windows", admin_token).json()["windows"]
     assert [w["id"] for w in listed] == [window["id"]]
     changed = call_api("PATCH", f"/api/v1/maintenance-windows/{window['id']}", admin_token,
@@ -284,7 +285,8 @@ def test_windows_and_history_work_on_postgresql(postgres_database):
     assert intervals(acme) == [("maintenance", False), ("active", True)]
     with read_session() as session:
         assert session.exec(select(func.count()).select_from(MaintenanceWindow)).one() == 1
-        assert session.exec(select(MaintenanceWindow.state).where(MaintenanceWindow.id == window.id)).one() == "completed"
+        state = session.exec(select(MaintenanceWindow.state).where(MaintenanceWindow.id == window.id)).one()
+        assert state == "completed"
     uptime = {u.name: u for u in build_views("all", {"admin"})["admin"]["uptime"]}
     assert uptime["Acme"].days[-1].state == "mixed"
 

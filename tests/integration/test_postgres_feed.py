@@ -11,8 +11,6 @@ import time
 
 import psycopg
 import pytest
-
-from app.views.live import EVERY_VIEW
 from sqlmodel import select
 
 from app.config import get_settings
@@ -23,6 +21,7 @@ from app.feed.signals import PostgresWake, wake_source_for_settings
 from app.models import ChangeLogEntry
 from app.services.auth import actor_for_email
 from app.services.system_status import publish_system_status
+from app.views.live import EVERY_VIEW
 from app.views.status import system_snapshot
 from tests.support.database import POSTGRES_ADMIN_URL
 from tests.support.loops import run_async
@@ -43,7 +42,8 @@ def plain_sql(url: str, statement: str) -> None:
 
 def logged_seqs_after(seq: int) -> list[int]:
     with read_session() as session:
-        return list(session.exec(select(ChangeLogEntry.seq).where(ChangeLogEntry.seq > seq).order_by(ChangeLogEntry.seq)))
+        return list(session.exec(
+            select(ChangeLogEntry.seq).where(ChangeLogEntry.seq > seq).order_by(ChangeLogEntry.seq)))
 
 
 def publish_until_it_lands(admin, client_id: int, status: str, message: str) -> None:
@@ -108,7 +108,8 @@ def test_a_plain_sql_update_typed_in_psql_reaches_open_sessions(postgres_databas
             plain_sql(postgres_database,
                       f"INSERT INTO agent_status (client_id, status, updated_at) VALUES ({acme_id()}, 'active', now())")
             await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-            plain_sql(postgres_database, f"UPDATE agent_status SET status = 'maintenance' WHERE client_id = {acme_id()}")
+            plain_sql(postgres_database,
+                      f"UPDATE agent_status SET status = 'maintenance' WHERE client_id = {acme_id()}")
             views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
             assert views["tenant"][1]["status"] == "maintenance"
         finally:
@@ -150,7 +151,7 @@ def test_killing_the_listeners_connection_loses_no_change(postgres_database):
                 if i % 10 == 5:
                     killed = feed.wake.backend_pid
                     plain_sql(POSTGRES_ADMIN_URL, f"SELECT pg_terminate_backend({killed})")
-                    await until(lambda: feed.wake.connected and feed.wake.backend_pid != killed)
+                    await until(lambda killed=killed: feed.wake.connected and feed.wake.backend_pid != killed)
                 await asyncio.sleep(0.02)
             expected = logged_seqs_after(start)
             await until(lambda: feed.seqs[-1:] == expected[-1:])

@@ -143,7 +143,8 @@ def _race_for_the_last_slot() -> list[str]:
         except Conflict as error:
             outcomes.append(f"refused: {error.message}")
 
-    threads = [threading.Thread(target=assign, args=(who, chat)) for who, chat in zip((ops, admin), contested)]
+    threads = [threading.Thread(target=assign, args=(who, chat))
+               for who, chat in zip((ops, admin), contested, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

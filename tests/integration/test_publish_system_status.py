@@ -9,7 +9,12 @@ from app.db import read_session
 from app.models import AgentStatus, AuditLog, ChangeLogEntry, SystemMessage, utc_now
 from app.rules.errors import Forbidden, InvalidInput, NotFound
 from app.services.auth import actor_for_email
-from app.services.system_status import clear_status_override, publish_system_status, update_system_message, withdraw_system_message
+from app.services.system_status import (
+    clear_status_override,
+    publish_system_status,
+    update_system_message,
+    withdraw_system_message,
+)
 from app.views.status import system_snapshot
 from tests.support.factory import count
 

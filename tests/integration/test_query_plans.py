@@ -105,7 +105,7 @@ def contact_lookup_queries() -> dict[str, tuple[str, object]]:
         find_contact(session, acme.id, "Nobody Of That Name")  # no email matches: the name is tried too
         sa.event.remove(connection, "before_cursor_execute", capture)
     assert len(captured) == 2
-    return dict(zip(("email", "name"), captured))
+    return dict(zip(("email", "name"), captured, strict=True))
 
 
 def test_a_contact_is_looked_up_by_its_lowered_email_or_name_index_on_sqlite(database):

@@ -39,8 +39,8 @@ PUBLISHED_TABLES = set(rls.LIVE_TABLES) | {"maintenance_windows"}
 
 # Rows in every tenant table for both demo clients, and the global status and message rows.
 TEST_ROWS_SQL = """
-INSERT INTO agent_status (client_id, status, updated_at) VALUES (NULL, 'active', now()), (%(acme)s, 'maintenance', now()),
-    (%(globex)s, 'inactive', now());
+INSERT INTO agent_status (client_id, status, updated_at)
+    VALUES (NULL, 'active', now()), (%(acme)s, 'maintenance', now()), (%(globex)s, 'inactive', now());
 INSERT INTO system_messages (client_id, type, message, is_active, created_at, updated_at)
     VALUES (NULL, 'info', 'For all', true, now(), now()), (%(acme)s, 'warning', 'For Acme', true, now(), now()),
            (%(globex)s, 'error', 'For Globex', true, now(), now());
@@ -51,7 +51,8 @@ INSERT INTO system_messages (client_id, type, message, is_active, expires_at, cr
     VALUES (%(acme)s, 'info', 'Expired for Acme', true, now() - interval '1 hour', now(), now());
 UPDATE chats SET human_agent_id = (SELECT h.id FROM human_agents h JOIN users u ON u.id = h.user_id
     WHERE u.email = 'kim@acme.demo') WHERE id = (SELECT min(id) FROM chats WHERE client_id = %(acme)s);
-INSERT INTO agent_tasks (client_id, ai_agent_id, contact_id, kind, status, instructions, attempts, created_at, updated_at)
+INSERT INTO agent_tasks (client_id, ai_agent_id, contact_id, kind, status, instructions, attempts, created_at,
+                         updated_at)
     SELECT c.client_id, a.id, c.id, 'outreach', 'completed', '', 1, now(), now()
     FROM contacts c JOIN ai_agents a ON a.client_id = c.client_id;
 INSERT INTO drafts (client_id, task_id, contact_id, subject, body, status, created_at)
@@ -244,7 +245,8 @@ def test_a_deleted_supabase_user_signs_in_as_nobody(project):
     url = project["url"]
     use_database(project["url"])
     ghost = add_auth_user(url, "leaving@acme.demo")
-    assert CliRunner().invoke(main, ["user", "link", "--email", "sam@acme.demo", "--auth-user-id", str(ghost)]).exit_code == 0
+    linked = CliRunner().invoke(main, ["user", "link", "--email", "sam@acme.demo", "--auth-user-id", str(ghost)])
+    assert linked.exit_code == 0
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DELETE FROM auth.users WHERE id = %s", (ghost,))
         assert conn.execute("SELECT auth_user_id FROM users WHERE email = 'sam@acme.demo'").fetchone() == (None,)
@@ -278,7 +280,8 @@ def database_protection(url: str) -> dict:
                 "WHERE table_schema = 'public' AND grantee IN ('anon', 'authenticated', 'service_role') "
                 "ORDER BY 1, 2, 3").fetchall(),
             "publication": conn.execute("SELECT tablename FROM pg_publication_tables ORDER BY 1").fetchall(),
-            "schemas": conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'beacon%' ORDER BY 1").fetchall(),
+            "schemas": conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'beacon%' "
+                                    "ORDER BY 1").fetchall(),
             "users": conn.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
                                   "AND table_name = 'users' "
                                   "ORDER BY 1").fetchall(),

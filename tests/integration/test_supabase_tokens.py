@@ -10,7 +10,6 @@ import hmac
 import json
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -216,7 +215,8 @@ def test_a_token_signed_with_the_projects_asymmetric_key_publishes(linked, key_s
 def test_the_key_set_is_cached(linked, key_server):
     kid = key_server.add_key()
     for _ in range(5):
-        assert call_api("GET", "/api/v1/system-status", key_server.sign(kid, linked["sam@acme.demo"])).status_code == 200
+        token = key_server.sign(kid, linked["sam@acme.demo"])
+        assert call_api("GET", "/api/v1/system-status", token).status_code == 200
     assert key_server.fetches == 1
 
 

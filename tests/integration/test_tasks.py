@@ -93,9 +93,8 @@ def test_support_staff_may_assign_tasks(database):
 def test_a_plain_user_may_not_assign_and_nothing_is_written(database):
     create_user(None, "pat@acme.demo", "Pat", "long-enough-pw", "user", "Acme")
     user = actor_for_email("pat@acme.demo")
-    with writes_nothing():
-        with pytest.raises(Forbidden):
-            assign_outreach(user)
+    with writes_nothing(), pytest.raises(Forbidden):
+        assign_outreach(user)
 
 
 def test_assigning_on_another_clients_contact_is_answered_as_a_missing_one_and_nothing_is_written(acme_admin):
@@ -297,9 +296,8 @@ def test_approving_a_pending_draft_records_who_decided(acme_admin, worker):
 def test_approving_a_draft_twice_is_a_conflict_and_writes_nothing(acme_admin, worker):
     draft_id = completed_draft(acme_admin, worker)
     drafts.approve_draft(acme_admin, draft_id)
-    with writes_nothing():
-        with pytest.raises(Conflict):
-            drafts.approve_draft(acme_admin, draft_id)
+    with writes_nothing(), pytest.raises(Conflict):
+        drafts.approve_draft(acme_admin, draft_id)
 
 
 def test_a_rejected_draft_cannot_be_approved(acme_admin, worker):

@@ -3,7 +3,7 @@ and migration 0005 (existing tokens get an expiry and the publish scope) on SQLi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -33,7 +33,7 @@ def age(token_id: int, **delta) -> None:
 
 # --- expiry parsing (pure) --------------------------------------------------------------------
 
-NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -44,9 +44,9 @@ NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
     ("2w", NOW + timedelta(weeks=2)),
     ("90s", NOW + timedelta(seconds=90)),
     ("3650d", NOW + timedelta(days=3650)),
-    ("2026-03-01", datetime(2026, 3, 1, tzinfo=timezone.utc)),
-    ("2026-03-01T10:00:00+02:00", datetime(2026, 3, 1, 8, tzinfo=timezone.utc)),
-    ("2026-03-01T10:00:00Z", datetime(2026, 3, 1, 10, tzinfo=timezone.utc)),
+    ("2026-03-01", datetime(2026, 3, 1, tzinfo=UTC)),
+    ("2026-03-01T10:00:00+02:00", datetime(2026, 3, 1, 8, tzinfo=UTC)),
+    ("2026-03-01T10:00:00Z", datetime(2026, 3, 1, 10, tzinfo=UTC)),
 ])
 def test_expiry_accepts_durations_and_dates(text, expected):
     assert tokens.parse_token_expiry(text, NOW) == expected
@@ -280,7 +280,7 @@ def _token_columns() -> set[str]:
 def check_migration() -> None:
     command.downgrade(alembic_config(), "0004")
     assert not {"expires_at", "scope"} & _token_columns()
-    created = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
+    created = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
     with get_engine().begin() as conn:
         user_id = conn.execute(sa.text("SELECT id FROM users WHERE email = :e"), {"e": ADMIN}).scalar_one()
         table = sa.table("api_tokens", *(sa.column(c) for c in ("user_id", "name", "prefix", "token_hash")),

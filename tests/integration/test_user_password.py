@@ -14,8 +14,8 @@ def one_line(stderr: str) -> bool:
 
 
 def test_the_cli_changes_a_password_and_the_old_one_no_longer_signs_in(database):
-    from app.services import auth
     from app.rules.errors import NotAuthenticated
+    from app.services import auth
 
     token, _ = auth.sign_in("sam@acme.demo", "beacon-demo")
     done = beacon(database, "user", "password", "--email", "sam@acme.demo", "--password-stdin",
@@ -70,8 +70,8 @@ def test_without_a_terminal_it_asks_for_password_stdin_instead_of_hanging(databa
 
 
 def test_the_service_lets_users_change_only_their_own_password_unless_platform_admin(database):
-    from app.services.auth import actor_for_email
     from app.rules.errors import Forbidden
+    from app.services.auth import actor_for_email
     from app.services.users import change_password
 
     with pytest.raises(Forbidden):

@@ -38,7 +38,8 @@ def volume_state(client: str = "Acme") -> dict:
         pending_drafts = {d.contact_id: d.task_id for d in conn.execute(sa.text(
             "SELECT contact_id, task_id FROM drafts WHERE client_id = :c AND status = 'pending'"), {"c": client_id})
             if d.contact_id in ids}
-        agents = conn.execute(sa.text("SELECT count(*) FROM ai_agents WHERE client_id = :c"), {"c": client_id}).scalar_one()
+        agents = conn.execute(sa.text("SELECT count(*) FROM ai_agents WHERE client_id = :c"),
+                              {"c": client_id}).scalar_one()
         change_log = conn.execute(sa.text("SELECT count(*) FROM change_log")).scalar_one()
     newest: dict[int, tuple[int, str]] = {}
     for t in tasks:  # ordered by id: the last one seen is the newest

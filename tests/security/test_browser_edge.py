@@ -74,7 +74,8 @@ def test_behind_a_proxy_the_public_origins_page_signs_in(database, behind_a_prox
 
     change_password(None, "ops@acme.demo", "an-own-long-password")  # demo passwords stay on loopback
     response = request("POST", "/auth/sign-in", peer=PROXY, data={**FORM, "password": "an-own-long-password"},
-                       headers={"Origin": PUBLIC_ORIGIN, "X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"})
+                       headers={"Origin": PUBLIC_ORIGIN, "X-Forwarded-Proto": "https",
+                                "X-Forwarded-For": "198.51.100.7"})
     assert response.status_code == 303 and response.headers["location"] == "/"
     assert response.headers["set-cookie"].startswith("__Host-beacon_session=")
 
@@ -196,7 +197,8 @@ def test_an_answer_that_is_not_a_page_allows_no_inline_script():
 def _start_check(**env: str) -> subprocess.CompletedProcess:
     import os
 
-    environment = {k: v for k, v in os.environ.items() if k not in ("REFLEX_CORS_ALLOWED_ORIGINS", "BEACON_PUBLIC_ORIGIN")}
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("REFLEX_CORS_ALLOWED_ORIGINS", "BEACON_PUBLIC_ORIGIN")}
     return subprocess.run([sys.executable, "-c", "from app.web_origin import refuse_open_cors; refuse_open_cors()"],
                           cwd=ROOT, env={**environment, **env}, capture_output=True, text=True, timeout=120)
 

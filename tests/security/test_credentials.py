@@ -177,9 +177,9 @@ def every_stored_text() -> str:
 
 
 def test_a_runners_exception_text_stays_in_the_log_and_users_see_a_safe_reason(database, caplog):
+    from app.db import read_session
     from app.views.lists import ACTIVITY, ListWindow, read_list
     from app.views.tasks import TasksWindow, read_tasks
-    from app.db import read_session
     from app.worker.loop import Worker
 
     [task_id] = assign("ops@acme.demo", "Acme", "Outreach Agent", 1)

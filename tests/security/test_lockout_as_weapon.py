@@ -81,11 +81,13 @@ def test_a_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored(own_password
                for n in range(ACCOUNT_FAILURES_BEFORE_LOCK + 2)]
     assert answers[ACCOUNT_FAILURES_BEFORE_LOCK - 1:] == [LOCKED] * 3  # their own address is locked
     # The same header from the listed proxy is believed: another address, not locked.
-    assert answer(post(PROXY, "ops@acme.demo", "ops-own-long-password", {"X-Forwarded-For": "198.51.100.200"})) == {"in": True}
+    assert answer(post(PROXY, "ops@acme.demo", "ops-own-long-password",
+                       {"X-Forwarded-For": "198.51.100.200"})) == {"in": True}
     # REFLEX_TRUSTED_PROXY_HOPS alone (no BEACON_TRUSTED_PROXIES) trusts no peer any more.
     monkeypatch.delenv("BEACON_TRUSTED_PROXIES")
     reset_settings_cache()
-    assert answer(post(PROXY, "kim@acme.demo", "guess-x", {"X-Forwarded-For": "198.51.100.201"})) == {"error": ["wrong"]}
+    assert answer(post(PROXY, "kim@acme.demo", "guess-x",
+                       {"X-Forwarded-For": "198.51.100.201"})) == {"error": ["wrong"]}
     for n in range(ACCOUNT_FAILURES_BEFORE_LOCK - 2):  # the proxy's own address is the one counted
         post(PROXY, "kim@acme.demo", f"guess-y{n}", {"X-Forwarded-For": f"198.51.100.{210 + n}"})
     assert answer(post(PROXY, "kim@acme.demo", "guess-z", {"X-Forwarded-For": "198.51.100.250"})) == LOCKED
@@ -114,8 +116,10 @@ def test_rotating_addresses_inside_one_ipv6_64_is_one_address(own_passwords, beh
                for n, a in enumerate(rotating)]
     assert answers[ACCOUNT_FAILURES_BEFORE_LOCK - 1:] == [LOCKED] * 6
     # The right password from that /64 is refused; the owner in another /64 signs in.
-    assert answer(post(PROXY, "ops@acme.demo", "ops-own-long-password", {"X-Forwarded-For": "2001:db8:bad:1::1"})) == LOCKED
-    assert answer(post(PROXY, "ops@acme.demo", "ops-own-long-password", {"X-Forwarded-For": "2001:db8:600d:1::1"})) == {"in": True}
+    assert answer(post(PROXY, "ops@acme.demo", "ops-own-long-password",
+                       {"X-Forwarded-For": "2001:db8:bad:1::1"})) == LOCKED
+    assert answer(post(PROXY, "ops@acme.demo", "ops-own-long-password",
+                       {"X-Forwarded-For": "2001:db8:600d:1::1"})) == {"in": True}
 
 
 def test_parallel_guesses_get_exactly_the_allowance_of_password_checks(own_passwords, monkeypatch):

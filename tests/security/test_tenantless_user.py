@@ -103,13 +103,13 @@ def test_a_platform_admin_may_still_belong_to_no_client(backend, request):
 def test_a_tenantless_actor_that_is_not_a_platform_admin_has_no_audience(role):
     actor = Actor(user_id=99, email="mallory@evil.example", name="Mallory", role=role, client_id=None)
     with pytest.raises(Forbidden) as refused:
-        actor.audience
+        _ = actor.audience
     assert refused.value.message == TENANTLESS_MESSAGE
 
 
 def test_a_worker_process_has_no_audience_either():
     with pytest.raises(Forbidden):
-        system_actor("worker:host:1").audience
+        _ = system_actor("worker:host:1").audience
 
 
 def test_only_a_platform_admin_gets_every_tenant_and_others_their_own():

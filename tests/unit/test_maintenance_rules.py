@@ -1,11 +1,11 @@
 """Scheduled maintenance and the status history's pure rules, without a database."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from app.rules import maintenance as mr
 from app.rules.maintenance import Interval, WindowFacts
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)  # a Tuesday
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # a Tuesday
 ACME, GLOBEX = 1, 2
 
 
@@ -136,21 +136,21 @@ def test_a_window_is_announced_from_the_notice_period_before_it_starts():
 
 
 def test_the_notice_reads_like_a_status_page():
-    w = WindowFacts(1, ACME, datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc),
-                    datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc), "scheduled", "Database upgrade")
+    w = WindowFacts(1, ACME, datetime(2026, 12, 1, 2, 0, tzinfo=UTC),
+                    datetime(2026, 12, 1, 3, 0, tzinfo=UTC), "scheduled", "Database upgrade")
     assert mr.notice_text(mr.merge_windows([w])[0]) == "Scheduled maintenance Tue 02:00-03:00 UTC: Database upgrade"
 
 
 def test_a_notice_across_midnight_names_the_end_day():
-    w = WindowFacts(1, ACME, datetime(2026, 12, 1, 23, 0, tzinfo=timezone.utc),
-                    datetime(2026, 12, 2, 1, 0, tzinfo=timezone.utc), "scheduled", "")
+    w = WindowFacts(1, ACME, datetime(2026, 12, 1, 23, 0, tzinfo=UTC),
+                    datetime(2026, 12, 2, 1, 0, tzinfo=UTC), "scheduled", "")
     assert mr.notice_text(mr.merge_windows([w])[0]) == "Scheduled maintenance Tue 23:00-Wed 01:00 UTC"
 
 
 # --- daily shares ---------------------------------------------------------------------------
 
 def at(day, hh, mm=0, ss=0):
-    return datetime(2026, 11, day, hh, mm, ss, tzinfo=timezone.utc)
+    return datetime(2026, 11, day, hh, mm, ss, tzinfo=UTC)
 
 
 def test_a_window_across_midnight_splits_its_time_between_both_days():

@@ -60,8 +60,8 @@ def test_handlers_that_write_outside_call_check_the_throttle_first():
     """A handler that calls a service writer itself (asyncio.to_thread(service.writer, ...))
     counts a write against a limit earlier in the same function."""
     writers = {"assign_chat", "publish_system_status", "schedule_window", "publish_bulk",
-               "schedule_follow_up", "publish_to_clients", "record_activity", "set_manual_status", "cancel_task", "approve_draft",
-               "reject_draft", "mark_draft_sent", "cancel_follow_up", "close_chat", "revoke_token",
+               "schedule_follow_up", "publish_to_clients", "record_activity", "set_manual_status", "cancel_task",
+               "approve_draft", "reject_draft", "mark_draft_sent", "cancel_follow_up", "close_chat", "revoke_token",
                "withdraw_system_message", "clear_status_override", "cancel_window", "extend_window"}
     for path in sorted(STATES.glob("*.py")):
         tree = ast.parse(path.read_text())

@@ -1,11 +1,11 @@
 """Presence rules with a controllable clock."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app.rules import presence as rules
 from app.rules.presence import PresenceTimings
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 T = PresenceTimings(heartbeat_seconds=10, offline_after_seconds=25, auto_away_seconds=600)
 LATER = NOW + timedelta(hours=8)
 

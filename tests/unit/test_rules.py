@@ -1,11 +1,11 @@
 """The pure domain rules, without a database."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app.rules import status as status_rules
 from app.rules.status import HumanAgentFacts, MessageFacts
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def message(id, client_id=None, minutes_ago=1, expires_in=None, active=True, type="info"):

@@ -12,7 +12,8 @@ RADIX_COLOURS = {"gray", "gold", "bronze", "brown", "yellow", "amber", "orange",
 
 
 def test_every_tone_is_of_a_stored_value_that_has_a_label_and_a_radix_colour():
-    for tone_map, label_map in [(tones.SERVICE_STATUS, labels.SERVICE_STATUS), (tones.MESSAGE_TYPE, labels.MESSAGE_TYPE),
+    for tone_map, label_map in [(tones.SERVICE_STATUS, labels.SERVICE_STATUS),
+                                (tones.MESSAGE_TYPE, labels.MESSAGE_TYPE),
                                 (tones.PRESENCE, labels.PRESENCE), (tones.CHAT_STATUS, labels.CHAT_STATUS),
                                 (tones.TASK_STATUS, labels.TASK_STATUS), (tones.TOKEN_STATE, labels.TOKEN_STATE)]:
         assert set(tone_map) <= set(label_map), set(tone_map) - set(label_map)

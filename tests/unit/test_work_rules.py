@@ -114,8 +114,8 @@ def test_an_executed_or_cancelled_follow_up_never_moves_again(final):
 
 
 def test_admins_and_staff_direct_agents_but_a_plain_user_does_not():
-    assert work_rules.WORK_MANAGER_ROLES == {
-        Role.PLATFORM_ADMIN.value, Role.CLIENT_ADMIN.value, Role.SUPPORT_STAFF.value}
+    managers = {Role.PLATFORM_ADMIN.value, Role.CLIENT_ADMIN.value, Role.SUPPORT_STAFF.value}
+    assert managers == work_rules.WORK_MANAGER_ROLES
     assert Role.USER.value not in work_rules.WORK_MANAGER_ROLES
 
 

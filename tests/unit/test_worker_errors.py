@@ -15,7 +15,8 @@ def test_a_reason_names_the_error_type_and_never_its_message():
 
 
 def test_an_error_without_a_message_is_told_the_same_way():
-    assert runner_error_reason(KeyError()) == "The agent's runner failed (KeyError); the details are in the worker's log."
+    assert runner_error_reason(KeyError()) == (
+        "The agent's runner failed (KeyError); the details are in the worker's log.")
 
 
 def test_a_long_type_name_is_cut_with_an_ellipsis():
