@@ -17,7 +17,7 @@ SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/beacon
 SCALED_REDIS_URL ?= redis://127.0.0.1:6379
 SCALED_WORKERS ?= 3
 
-.PHONY: setup python-deps bun chromium axe run run-scaled worker test test-unit bench bench-scaled db clean
+.PHONY: setup python-deps bun chromium axe run run-scaled worker lint test test-unit bench bench-scaled db clean
 
 setup: python-deps bun
 
@@ -69,7 +69,14 @@ run-scaled: setup
 	python -m app.startup_guard --host '$(HOST)'
 	exec reflex run --env prod --backend-host '$(HOST)' --frontend-port $(PORT) --backend-port $(PORT)
 
-test: setup chromium axe
+# Lint and types are part of the build (configured in pyproject.toml): ruff over the whole tree,
+# mypy over app/ (strict on rules/, views/ and feed/). Either failing stops `make test`.
+lint: setup
+	$(ENV)
+	ruff check .
+	mypy
+
+test: setup chromium axe lint
 	$(ENV)
 	exec python -m pytest $(PYTEST_ARGS)
 
