@@ -199,6 +199,10 @@ def _axe(page: Page, where: str) -> list[str]:
     """Serious and critical axe-core violations on the page as it is now."""
     # Evaluated by the browser's debugger, not as a <script> tag: the page's CSP (app/web_headers.py)
     # refuses inline scripts it does not hold, and a tag would be one.
+    # Colours are judged as drawn: a dialog still fading in (the Menu's opening animation) has
+    # half-transparent text, so axe waits until no finite animation runs (a spinner's never ends).
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running'"
+                           " || a.effect?.getComputedTiming().iterations === Infinity)")
     page.evaluate(f"{AXE.read_text()}\n;true")
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [f"{where}: {v['id']} ({v['impact']}) {v['help']}: "
