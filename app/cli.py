@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import NoReturn
 
 import click
 
@@ -20,7 +21,7 @@ EXIT_SERVICE_ERROR = 1
 EXIT_USAGE = 2
 
 
-def _fail(message: str, code: int = EXIT_SERVICE_ERROR) -> None:
+def _fail(message: str, code: int = EXIT_SERVICE_ERROR) -> NoReturn:
     click.echo(f"beacon: {message}", err=True)
     sys.exit(code)
 
@@ -255,10 +256,19 @@ def maintenance_list(acting, open_only) -> None:
         click.echo(_window_line(w))
 
 
-def _window_id(window_id: str) -> str:
-    if not window_id.strip().isdigit() or len(window_id.strip()) > 18:
-        _fail(f"{window_id!r} is not a window id: give the number `beacon maintenance list` shows first", EXIT_USAGE)
-    return window_id.strip()
+def _row_id(text: str, noun: str, listing: str) -> int:
+    """A row id the operator typed, by the one id rule (views/access.py `as_row_id`); else one line
+    and exit 2."""
+    from app.views.access import as_row_id
+
+    wanted = as_row_id(text)
+    if wanted is None:
+        _fail(f"{text!r} is not a {noun} id: give the number `{listing}` shows first", EXIT_USAGE)
+    return wanted
+
+
+def _window_id(window_id: str) -> int:
+    return _row_id(window_id, "window", "beacon maintenance list")
 
 
 @maintenance.command("extend")
@@ -344,13 +354,11 @@ def token_revoke(token_id, acting) -> None:
     """Revoke a token by its id (from `beacon token list`); it answers 401 from then on."""
     from app.services.tokens import revoke_token
 
-    if not token_id.strip().isdigit() or len(token_id.strip()) > 18:
-        _fail(f"{token_id!r} is not a token id: give the number `beacon token list` shows first", EXIT_USAGE)
-    token_id = int(token_id.strip())
-    if revoke_token(_token_actor(acting), token_id):
-        click.echo(f"Token #{token_id} revoked.")
+    wanted = _row_id(token_id, "token", "beacon token list")
+    if revoke_token(_token_actor(acting), wanted):
+        click.echo(f"Token #{wanted} revoked.")
     else:
-        click.echo(f"Token #{token_id} was revoked already.")
+        click.echo(f"Token #{wanted} was revoked already.")
 
 
 @main.group(cls=_Group)

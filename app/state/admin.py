@@ -28,7 +28,7 @@ from app.state.events import event
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
 from app.state.windows import hold_and_read, unreadable_notice
-from app.views.access import not_found
+from app.views.access import as_row_id, not_found
 from app.views.audit import (
     ACTOR_MAX_LENGTH,
     ANY_CLIENT,
@@ -57,7 +57,6 @@ ACTION_ERROR = "Choose one of the listed actions."
 AUDIT_FILTERS = ("action", "actor", "client", "since", "until")  # the audit card's controls, by field
 CLIENT_ERROR = "Choose one of the listed clients."
 BULK_CLIENT_PREFIX = "bulk_client_"  # the bulk card's checkboxes: bulk_client_<client id>
-TOKEN_ID_MAX_LENGTH = 18  # a token id is a positive bigint: at most 18 digits fit below 2**63
 
 
 def _text(value: Any) -> str:
@@ -435,15 +434,15 @@ class AdminState(SignedIn, rx.State):
         actor, refusal = await self._platform_admin()
         if actor is None:
             return refusal
-        text = str(token_id)[:TOKEN_ID_MAX_LENGTH + 1]
-        if isinstance(token_id, bool) or not text.isascii() or not text.isdigit() or len(text) > TOKEN_ID_MAX_LENGTH:
+        wanted = as_row_id(token_id)  # the one id rule: text, a huge number, an object are no token's
+        if wanted is None:
             return rx.toast.error("Choose a token from the list.")
 
         async def revoked(changed: bool):
             await self._read_tokens(actor)
-            return rx.toast.success(f"Token #{text} revoked." if changed else f"Token #{text} was revoked already.")
+            return rx.toast.success(f"Token #{wanted} revoked." if changed else f"Token #{wanted} was revoked already.")
 
-        return await self._call_as(actor, token_service.revoke_token, int(text), success=revoked)
+        return await self._call_as(actor, token_service.revoke_token, wanted, success=revoked)
 
     # --- scheduled maintenance ----------------------------------------------------------------
 

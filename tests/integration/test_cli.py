@@ -53,3 +53,14 @@ def test_chat_create_hands_a_chat_to_the_client(database):
     assert done.returncode == 0 and "is waiting for an agent" in done.stdout
     bad = beacon(database, "chat", "create", "--client", "Globex", "--subject", "")
     assert bad.returncode != 0 and "subject" in bad.stderr
+
+
+def test_an_id_no_row_can_have_is_refused_with_one_line_by_the_one_id_rule(database):
+    from tests.support.cli import beacon_in_process
+
+    # Not digits, not ASCII digits, zero, past a BIGINT: none is any row's id (views/access.py).
+    for text in ("abc", "１２", "0", str(2**63)):
+        for command in (("token", "revoke", text), ("maintenance", "cancel", text, "--as", "admin@beacon.demo")):
+            done = beacon_in_process(database, *command)
+            assert done.returncode == 2, (command, done.stderr)
+            assert done.stderr.count("\n") == 1 and "is not a" in done.stderr, done.stderr
