@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sqlmodel import col
 
+from app.services.throttle import PAGE_ACTION
 from tests.support.factory import contact_ids, count, row
 from tests.support.loops import run_async
 from tests.support.raw_tabs import (
@@ -21,19 +22,21 @@ from tests.support.raw_tabs import (
     CONTACTS_STATE,
     LINK_TIMEOUT_S,
     PRESENCE_STATE,
+    QUIET_S,
+    SETTLE_TIMEOUT_S,
     WORK_STATE,
     WORKFORCE_STATE,
     Tab,
     new_user,
+    refused_prefix,
+    settled,
     tabs,
 )
 from tests.support.server import BeaconServer
 from tests.support.waiting import until_async
 
-SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy machine
-QUIET_S = 2.0  # the count must hold this long after the last refusal
 FLOOD = 80  # events sent in a loop; well past every limit (30 a minute)
-TOO_MANY = "Too many changes; try again in"
+TOO_MANY = refused_prefix(PAGE_ACTION)  # every write limit's refusal starts so
 
 
 def _audit_rows(user_id: int, action: str) -> int:
@@ -54,13 +57,6 @@ async def _until(condition: Callable[[], bool], timeout: float = SETTLE_TIMEOUT_
     await until_async(condition, timeout)
 
 
-async def _settled(count: Callable[[], int], expected: int) -> None:
-    """`count()` reaches `expected` and stays there for QUIET_S (nothing more lands later)."""
-    await _until(lambda: count() >= expected)
-    await asyncio.sleep(QUIET_S)
-    assert count() == expected
-
-
 def test_a_presence_flood_writes_no_more_than_the_limit_and_others_are_unaffected(server):
     from app.services.throttle import PRESENCE
 
@@ -72,10 +68,10 @@ def test_a_presence_flood_writes_no_more_than_the_limit_and_others_are_unaffecte
             for i in range(FLOOD):
                 await tab.send(PRESENCE_STATE, "choose", value="Busy" if i % 2 else "Available")
             await _until(lambda: _told_too_many(tab) >= FLOOD - PRESENCE.per_minute)
-            await _settled(lambda: _audit_rows(attacker_id, "presence.set"), PRESENCE.per_minute)
+            await settled(lambda: _audit_rows(attacker_id, "presence.set"), PRESENCE.per_minute)
 
             await calm.send(PRESENCE_STATE, "choose", value="Busy")  # during the attacker's lockout
-            await _settled(lambda: _audit_rows(other_id, "presence.set"), 1)
+            await settled(lambda: _audit_rows(other_id, "presence.set"), 1)
             assert _told_too_many(calm) == 0
 
     run_async(scenario())
@@ -95,11 +91,11 @@ def test_a_follow_up_flood_writes_no_more_than_the_limit_and_others_are_unaffect
             for _ in range(FLOOD):
                 await tab.send(WORK_STATE, "schedule_follow_up", form_data=form)
             await _until(lambda: tab.saw(TOO_MANY))  # next to the form: follow_up_errors["form"]
-            await _settled(lambda: _rows_created_by(FollowUp, attacker_id), SCHEDULE_FOLLOW_UP.per_minute)
+            await settled(lambda: _rows_created_by(FollowUp, attacker_id), SCHEDULE_FOLLOW_UP.per_minute)
             assert _audit_rows(attacker_id, "follow_up.schedule") == SCHEDULE_FOLLOW_UP.per_minute
 
             await calm.send(WORK_STATE, "schedule_follow_up", form_data=form)
-            await _settled(lambda: _rows_created_by(FollowUp, other_id), 1)
+            await settled(lambda: _rows_created_by(FollowUp, other_id), 1)
             assert not calm.saw(TOO_MANY)
 
     run_async(scenario())
@@ -119,7 +115,7 @@ def test_an_assignment_flood_writes_no_more_than_the_limit(server):
                 await tab.send(CONTACTS_STATE, "start_assign", contact_id=contact_id)
                 await tab.send(CONTACTS_STATE, "assign", form_data={"agent": "Outreach Agent", "instructions": ""})
             await _until(lambda: tab.saw(TOO_MANY))  # in the dialog: assign_errors["form"]
-            await _settled(lambda: _rows_created_by(AgentTask, attacker_id), ASSIGN_TASK.per_minute)
+            await settled(lambda: _rows_created_by(AgentTask, attacker_id), ASSIGN_TASK.per_minute)
 
     run_async(scenario())
 
@@ -136,7 +132,7 @@ def test_a_publish_flood_writes_no_more_than_the_limit(server):
                 await tab.send(ADMIN_STATE, "publish", form_data={
                     "client": "Acme", "status": "Active", "message": "", "type": "Info", "expires_at": ""})
             await _until(lambda: tab.saw(TOO_MANY))  # under the form: form_errors["form"]
-            await _settled(lambda: _audit_rows(attacker_id, AuditAction.SYSTEM_STATUS_PUBLISH), PUBLISH.per_minute)
+            await settled(lambda: _audit_rows(attacker_id, AuditAction.SYSTEM_STATUS_PUBLISH), PUBLISH.per_minute)
 
     run_async(scenario())
 
@@ -166,7 +162,6 @@ def test_a_loop_over_other_tenants_ids_and_finished_work_is_throttled_and_never_
     from app.services import tasks
     from app.services.auth import actor_for_email
     from app.services.chats import close_chat, create_chat
-    from app.services.throttle import PAGE_ACTION
     from tests.support.factory import ADMIN, api_token, one_of_each
 
     attacker, attacker_id = new_user(server, "client_admin", "Acme", "loop-admin")
@@ -184,7 +179,7 @@ def test_a_loop_over_other_tenants_ids_and_finished_work_is_throttled_and_never_
     async def scenario():
         async with tabs(server, "/", attacker, agent) as (tab, agent_tab):
             await agent_tab.send(PRESENCE_STATE, "choose", value="Available")  # the tab knows it is an agent's
-            await _settled(lambda: _audit_rows(agent_id, "presence.set"), 1)
+            await settled(lambda: _audit_rows(agent_id, "presence.set"), 1)
             before = await asyncio.to_thread(_write_transactions, server, token, attacker_id)
             agent_before = await asyncio.to_thread(_write_transactions, server, token, agent_id)
 
@@ -203,7 +198,7 @@ def test_a_loop_over_other_tenants_ids_and_finished_work_is_throttled_and_never_
 
             await _until(lambda: answered() >= sent)
             await agent_tab.send(PRESENCE_STATE, "choose", value="Busy")  # queued behind the reports
-            await _settled(lambda: _audit_rows(agent_id, "presence.set"), 2)
+            await settled(lambda: _audit_rows(agent_id, "presence.set"), 2)
             await asyncio.sleep(QUIET_S)
             assert answered() == sent
             assert _told_too_many(tab) >= sent - PAGE_ACTION.per_minute

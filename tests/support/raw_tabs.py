@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from tests.support import websocket_client as S
 from tests.support.database import use_database
@@ -16,6 +16,10 @@ from tests.support.server import BeaconServer
 
 PASSWORD = "flood-test-password-1"  # the attack users' password (not a demo one: they sign in anywhere)
 LINK_TIMEOUT_S = 15.0  # connect and receive the first views, on a busy 2-core machine
+SETTLE_TIMEOUT_S = 60.0  # every flooded event handled, on a busy 2-core machine
+# A count that must not grow: watched this long after it reached its expected value. Not a timing
+# claim: the wait for the value itself is the condition above; this only gives a late extra a chance.
+QUIET_S = 2.0
 
 PRESENCE_STATE = "app___state___presence____presence_state"
 WORK_STATE = "app___state___work____work_state"
@@ -91,3 +95,17 @@ async def tabs(server: BeaconServer, route: str, *emails: str) -> AsyncIterator[
         finally:
             for tab in opened:
                 await tab.client.disconnect()
+
+
+def refused_prefix(limit) -> str:
+    """What a page is told when `limit` (a services/throttle.py ActionLimit) refuses, up to the seconds."""
+    return f"{limit.too_many}; try again in"
+
+
+async def settled(count: Callable[[], int], expected: int, timeout: float = SETTLE_TIMEOUT_S) -> None:
+    """`count()` reaches `expected` and stays there for QUIET_S (nothing more lands later)."""
+    from tests.support.waiting import until_async
+
+    await until_async(lambda: count() >= expected, timeout, f"a count of {expected}")
+    await asyncio.sleep(QUIET_S)
+    assert count() == expected
