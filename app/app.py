@@ -6,7 +6,7 @@ from app.api.routes import api
 from app.config import get_settings
 from app.feed.listener import run_change_feed
 from app.maintenance_timer import run_maintenance_timer
-from app.pages import admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
+from app.pages import ROUTES, admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
 from app.preflight import refuse_unready_start
 from app.presence_sweeper import run_presence_sweeper
 from app.retention import run_retention
@@ -16,6 +16,7 @@ from app.state.clock import BrowserClock
 from app.state.event_guard import BoundedEventInput
 from app.state.live import LiveLinkState
 from app.state.presence import PresenceState
+from app.state.registrations import check_registrations
 from app.state.tab_owner import TabOwner
 from app.state.work import WorkState
 from app.web_edge import browser_edge
@@ -64,6 +65,10 @@ app.add_page(follow_ups.follow_ups_page, route=follow_ups.ROUTE, title="Follow-u
 app.add_page(admin.admin_page, route=admin.ROUTE, title="Admin · Beacon",
              on_load=[LiveLinkState.begin, AuthState.require_platform_admin, BrowserClock.read,
                       WorkState.read_notification_permission, LiveLinkState.follow_changes])
+
+# Before anything serves: every live entity, view, window kind and page is declared wherever it
+# must be (app/state/registrations.py), so a forgotten one stops the start, naming itself.
+check_registrations(ROUTES)
 
 if get_settings().live_updates:
     app.register_lifespan_task(run_change_feed)

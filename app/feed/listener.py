@@ -6,7 +6,7 @@ log after the last sequence it applied, and then, in rounds:
   some open page of that audience follows, and resolves the batch to the contacts and agents it
   touched (a few indexed queries); the views and the badge patches of shown cards (no query) are
   delivered at once, before any window is read;
-- asks each open window how the batch touches it (feed/routing.py) and re-reads each distinct
+- asks each open window how the batch touches it (views/windows.py) and re-reads each distinct
   touched window once, however many pages hold it, most-held first, for at most
   WINDOW_READ_BUDGET_SECONDS a round. The windows left are carried to the next round, which
   starts at once: costly windows (a hostile user's substring searches) delay the next change by
@@ -32,10 +32,10 @@ from sqlmodel import Session, col, func, select
 
 from app.config import get_settings
 from app.db import read_session
+from app.feed.changes import Change
 from app.feed.guard import UNREADABLE, WINDOW_FAILED_MESSAGE, build_views_guarded, read_window_guarded
 from app.feed.registry import LIVE, POLLING, SessionRegistry, Subscription, registry
 from app.feed.resolve import ResolvedWork, resolve_work
-from app.feed.routing import Change
 from app.feed.signals import WakeSource, wake_source_for_settings
 from app.feed.stats import feed_stats
 from app.maintenance_timer import notify_windows_changed

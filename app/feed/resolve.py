@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from app.feed.routing import Change, WorkTouched, for_client
-from app.models import AgentTask, AuditLog, Draft
+from app.feed.changes import Change
+from app.models import AgentTask, AuditLog, Draft, Entity
 from app.views.audit import STATUS_ACTIONS
 from app.views.contacts import badges_of, contact_facts_of
 from app.views.lists import WORK_ACTIVITY
+from app.views.touch import WorkTouched, for_client
 from app.views.work import WORK_ACTIONS
 
-# Entities whose changes can move a contact's card or a tasks window.
-AUDIT_ENTITY = "audit_logs"
-WINDOW_ENTITIES = frozenset({"contacts", "agent_tasks", "drafts", "follow_ups", AUDIT_ENTITY})
+# Entities whose changes can move a window (a contact's card, a tasks window, a list, the audit log).
+WINDOW_ENTITIES = frozenset({Entity.CONTACTS, Entity.AGENT_TASKS, Entity.DRAFTS, Entity.FOLLOW_UPS, Entity.AUDIT_LOGS})
 
 
 @dataclass
@@ -32,7 +32,7 @@ class ResolvedWork:
                           self.entity_clients)
 
 
-def _ids(changes: list[Change], entity: str) -> dict[int, int | None]:
+def _ids(changes: list[Change], entity: Entity) -> dict[int, int | None]:
     return {int(c.entity_id): c.client_id for c in changes if c.entity == entity and c.entity_id}
 
 
@@ -57,15 +57,15 @@ def resolve_work(session: Session, changes: list[Change]) -> ResolvedWork:
     touched = resolved.touched
     for change in changes:
         resolved.entity_clients.setdefault(change.entity, set()).add(change.client_id)
-    touched.audit_clients = {c.client_id for c in changes if c.entity == AUDIT_ENTITY}
-    _sort_audit_rows(session, _ids(changes, AUDIT_ENTITY), resolved)
+    touched.audit_clients = {c.client_id for c in changes if c.entity == Entity.AUDIT_LOGS}
+    _sort_audit_rows(session, _ids(changes, Entity.AUDIT_LOGS), resolved)
     touched.entities = set(resolved.entity_clients)
-    contact_ids = _ids(changes, "contacts")
+    contact_ids = _ids(changes, Entity.CONTACTS)
     for contact_id, client_id in contact_ids.items():
         if client_id is not None:
             resolved.contact_client[contact_id] = client_id
 
-    task_ids = _ids(changes, "agent_tasks")
+    task_ids = _ids(changes, Entity.AGENT_TASKS)
     badge_contacts: set[int] = set()
     if task_ids:
         rows = session.exec(select(AgentTask.id, AgentTask.contact_id, AgentTask.ai_agent_id, AgentTask.client_id)
@@ -81,7 +81,7 @@ def resolve_work(session: Session, changes: list[Change]) -> ResolvedWork:
             if task_id not in found:
                 touched.unresolved_tasks = True
                 resolved.unresolved_clients.add(client_id)
-    draft_ids = _ids(changes, "drafts")
+    draft_ids = _ids(changes, Entity.DRAFTS)
     if draft_ids:
         for contact_id, client_id in session.exec(select(Draft.contact_id, Draft.client_id)
                                                   .where(col(Draft.id).in_(draft_ids))).all():

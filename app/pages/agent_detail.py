@@ -9,8 +9,9 @@ from app.components.loading import loaded
 from app.components.work import activity_list, task_table
 from app.models import AIAgentKind
 from app.state.work import WorkState
+from app.views.pages import AGENT_PAGE
 
-ROUTE = "/agents/[agent_id]"
+ROUTE = AGENT_PAGE
 
 AI_AGENT_KIND = {AIAgentKind.OUTREACH: "Outreach", AIAgentKind.FOLLOW_UP: "Follow-up"}
 

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from typing import Any
 
 import reflex as rx
@@ -25,45 +25,17 @@ from app.models import AIAgent, utc_now
 from app.rules.actors import Actor
 from app.rules.errors import NotFound
 from app.services import presence
-from app.state.admin import AdminState
 from app.state.auth import LOGIN_ROUTE, AuthState, actor_or_none
-from app.state.contacts import ContactsState
 from app.state.events import event
-from app.state.system import SystemState
+from app.state.holders import PATCH_HOLDERS, VIEW_HOLDERS, WINDOW_HOLDERS, WindowHolder
 from app.state.tab_owner import forget_everything
 from app.state.windows import HOLD_READ_ATTEMPTS, missed_since, unreadable_notice
-from app.state.work import VIEW_VARS, WorkState, notification_scripts
-from app.state.workforce import WorkforceState
-from app.views.access import as_row_id, visible_row
-from app.views.lists import (
-    ACTIVITY,
-    APPROVED_DRAFTS,
-    DECIDED_DRAFTS,
-    FOLLOW_UP_HISTORY,
-    PENDING_DRAFTS,
-    SCHEDULED_FOLLOW_UPS,
-    ListWindow,
-)
-from app.views.live import (
-    ADMIN_VIEW,
-    CHATS_VIEW,
-    TENANT_VIEW,
-    build_views_in,
-    client_id_of,
-    route_pattern,
-    views_for_page,
-)
-from app.views.tasks import TasksWindow
-from app.views.windows import (
-    AGENT_TASKS_WINDOW,
-    AUDIT_WINDOW,
-    CONTACT_BADGES,
-    CONTACT_TASKS_WINDOW,
-    CONTACTS_WINDOW,
-    LIST_WINDOWS,
-    STATUS_HISTORY_WINDOW,
-    shown_ids,
-)
+from app.state.work import WorkState
+from app.views.access import visible_row
+from app.views.lists import ListWindow
+from app.views.live import build_views_in, client_id_of
+from app.views.pages import AGENT_PAGE, PageRoute, page_of, views_for_page
+from app.views.windows import shown_ids
 
 
 def _snapshot(audience: str, kinds: frozenset[str], windows: dict[str, Hashable]) -> tuple[int, dict[str, Any]]:
@@ -91,23 +63,8 @@ def _same_sign_in(before: Actor, now: Actor | None) -> bool:
         (before.auth_session_id, before.user_id, before.role, before.audience)
 
 
-AGENT_PAGE = "/agents/[id]"
-# The newest-first lists each page shows (each a window of its own).
-PAGE_LISTS: dict[str, tuple[str, ...]] = {
-    "/": (ACTIVITY,),
-    AGENT_PAGE: (ACTIVITY,),
-    "/approvals": (PENDING_DRAFTS, APPROVED_DRAFTS, DECIDED_DRAFTS),
-    "/follow-ups": (SCHEDULED_FOLLOW_UPS, FOLLOW_UP_HISTORY),
-}
-
-
 LINK_PAUSED_MESSAGE = "Live updates paused on this page: your newer pages took its place. Reload it to resume."
 LINK_PAUSED_TOAST_MS = 60_000  # read at leisure; the indicator keeps saying "Paused" after it goes
-
-
-def _agent_id_of(path: str) -> int | None:
-    parts = path.strip("/").split("/")
-    return as_row_id(parts[1]) if route_pattern(path) == AGENT_PAGE else None  # no agent has a bad id
 
 
 def visible_agent_id(actor: Actor, path: str) -> int | None:
@@ -115,7 +72,7 @@ def visible_agent_id(actor: Actor, path: str) -> int | None:
     admin); None for another client's or a made-up id. Such a page opens no window: its activity is
     a filter over the client's whole audit log, re-read on every change, for an agent that is not
     there (runs in a worker thread)."""
-    agent_id = _agent_id_of(path)
+    agent_id = PageRoute.of(path).agent_id
     if agent_id is None:
         return None
     with read_session() as session:
@@ -165,70 +122,50 @@ class LiveLinkState(rx.State):
         self.synced = False
 
     async def _apply(self, kind: str, seq: int, view: Any) -> list:
-        """Apply one view or window; returns what the page should run for it (toasts, notifications)."""
-        if kind == CONTACTS_WINDOW:
-            (await self.get_state(ContactsState))._apply_page(seq, *view)
+        """Apply one view or window; returns what the page should run for it (toasts, notifications).
+        Who takes each kind is declared in app/state/holders.py."""
+        window_holder = WINDOW_HOLDERS.get(kind)
+        if window_holder is not None:  # the holding state checks it is newer and still the one held
+            window_holder.apply(await self.get_state(window_holder.state), seq, *view)
             return []
-        if kind == CONTACT_BADGES:
-            (await self.get_state(ContactsState))._apply_badges(view)
-            return []
-        if kind == CONTACT_TASKS_WINDOW:
-            (await self.get_state(ContactsState))._apply_contact_tasks(seq, *view)
-            return []
-        if kind == AGENT_TASKS_WINDOW:
-            (await self.get_state(WorkState))._apply_agent_tasks(seq, *view)
-            return []
-        if kind in LIST_WINDOWS:
-            (await self.get_state(WorkState))._apply_list(seq, *view)
-            return []
-        if kind == AUDIT_WINDOW:
-            (await self.get_state(AdminState))._apply_audit(seq, *view)
-            return []
-        if kind == STATUS_HISTORY_WINDOW:
-            (await self.get_state(AdminState))._apply_history(seq, *view)
-            return []
+        patch = PATCH_HOLDERS.get(kind)
+        if patch is not None:
+            return patch.apply(await self.get_state(patch.state), view)
         if self._applied.get(kind, -1) > seq:
             return []  # an older view than the one on screen
         self._applied[kind] = seq
-        if kind in VIEW_VARS:
-            return notification_scripts((await self.get_state(WorkState))._apply_view(kind, view))
         if kind == SESSION_VIEW:
             return await self._leave()  # signed out in another tab: this page goes too
         if kind == WINDOW_FAILED:
             return [rx.toast.error(message) for message in sorted(set(view.values()))]
         if kind == LINK_VIEW:
             self.mode = view["mode"]
-        elif kind == TENANT_VIEW:
-            (await self.get_state(SystemState))._apply_view(view)
-            (await self.get_state(WorkforceState))._apply_view(view)
-        elif kind == CHATS_VIEW:
-            (await self.get_state(WorkforceState))._apply_chats(view)
-        elif kind == ADMIN_VIEW:
-            (await self.get_state(AdminState))._apply_view(view)
-        return []
+            return []
+        actions: list = []
+        for holder in VIEW_HOLDERS[kind]:
+            actions += holder.apply(await self.get_state(holder.state), view)
+        return actions
 
-    async def _page_windows(self, actor: Actor, path: str, agent_id: int | None) -> dict[str, Hashable]:
-        """The windows the page at `path` opens with (read under the state lock); `agent_id`: the
-        page's agent as `visible_agent_id` found it (an agent page without one opens none)."""
-        client_id = client_id_of(actor.audience)
-        if route_pattern(path) == AGENT_PAGE and agent_id is None:
-            (await self.get_state(WorkState))._open_lists({})
+    async def _page_windows(self, actor: Actor, route: PageRoute) -> dict[str, Hashable]:
+        """The windows the page at `route` opens with (read under the state lock): its lists and
+        what its states open (app/views/pages.py, app/state/holders.py). `route`'s agent is the one
+        `visible_agent_id` found: an agent page without one opens none."""
+        work = await self.get_state(WorkState)
+        if route.pattern == AGENT_PAGE and route.agent_id is None:
+            work._open_lists({})
             return {}
-        lists = {name: ListWindow(name, client_id, ai_agent_id=agent_id).normalized()
-                 for name in PAGE_LISTS.get(route_pattern(path), ())}
-        (await self.get_state(WorkState))._open_lists(lists)
-        return {**lists, **await self._route_windows(actor, path, agent_id)}
-
-    async def _route_windows(self, actor: Actor, path: str, agent_id: int | None) -> Mapping[str, Hashable]:
+        page = page_of(route)
         client_id = client_id_of(actor.audience)
-        if route_pattern(path) == "/contacts":
-            return (await self.get_state(ContactsState))._opened(actor)
-        if route_pattern(path) == "/admin" and actor.is_platform_admin:
-            return (await self.get_state(AdminState))._opened(actor)
-        if agent_id is not None:
-            return (await self.get_state(WorkState))._open_agent_tasks(
-                TasksWindow(client_id=client_id, ai_agent_id=agent_id))
-        return {}
+        lists = {name: ListWindow(name, client_id, ai_agent_id=route.agent_id).normalized() for name in page.lists}
+        work._open_lists(lists)
+        windows: dict[str, Hashable] = dict(lists)
+        opened: list[WindowHolder] = []
+        for kind in sorted(page.windows):
+            holder = WINDOW_HOLDERS[kind]
+            if holder.open is not None and not any(h.state is holder.state and h.open is holder.open for h in opened):
+                opened.append(holder)  # one opener may open several kinds (the admin's two windows)
+                windows.update(holder.open(await self.get_state(holder.state), actor, route))
+        return windows
 
     async def _leave(self) -> list:
         """The sign-in is over: nothing of it stays in the tab, which goes to the login page.
@@ -254,9 +191,11 @@ class LiveLinkState(rx.State):
         if actor is None:
             return
         kinds = views_for_page(path, actor.audience, actor.role)
-        agent_id = await asyncio.to_thread(visible_agent_id, actor, path)
+        route = PageRoute.of(path)
+        if route.pattern == AGENT_PAGE:
+            route = PageRoute(AGENT_PAGE, await asyncio.to_thread(visible_agent_id, actor, path))
         async with self:
-            windows = await self._page_windows(actor, path, agent_id)
+            windows = await self._page_windows(actor, route)
         # One link per tab, live or polling: a newer one replaces (and closes) the tab's previous
         # one, so calling follow_changes again and again never piles up links or pollers.
         subscription = registry.subscribe(actor.audience, actor.auth_session_id, client_token, kinds,
@@ -335,6 +274,16 @@ class LiveLinkState(rx.State):
             self.mode = PAUSED
         return [rx.toast.warning(LINK_PAUSED_MESSAGE, duration=LINK_PAUSED_TOAST_MS)]
 
+    async def _current_windows(self, windows: dict[str, Hashable]) -> dict[str, Hashable]:
+        """The windows the tab shows now, of the kinds it opened with (under the state lock)."""
+        current: dict[str, Hashable] = {}
+        for kind, window in windows.items():
+            holder = WINDOW_HOLDERS[kind]
+            now = holder.current(await self.get_state(holder.state), kind) if holder.current else window
+            if now is not None:
+                current[kind] = now
+        return current
+
     async def _poll(self, session_key: str, actor: Actor, kinds: frozenset[str], windows: dict[str, Hashable],
                     subscription: Subscription):
         """The declared fallback: re-read what the page shows every poll interval, under the same
@@ -350,12 +299,7 @@ class LiveLinkState(rx.State):
                 return
             await beat.maybe_send()
             async with self:  # the person may have searched, paged or asked for more since the last poll
-                windows = {**windows, **(await self.get_state(WorkState))._lists}
-                if CONTACTS_WINDOW in windows:
-                    windows[CONTACTS_WINDOW] = (await self.get_state(ContactsState))._window()
-            if AUDIT_WINDOW in windows:
-                async with self:  # likewise the admin's audit and history filters and pages
-                    windows = {**windows, **(await self.get_state(AdminState))._windows()}
+                windows = await self._current_windows(windows)
             readable = {kind: window for kind, window in windows.items() if (kind, window) not in unreadable}
             seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, readable)
             failed = _unreadable_kinds(views, readable)

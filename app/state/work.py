@@ -24,6 +24,7 @@ from app.state.windows import hold_and_read, unreadable_notice
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
 from app.views.lists import ActivityRow, DraftBody, DraftRow, FollowUpRow, ListPage, ListWindow, read_draft_body
 from app.views.live import client_id_of
+from app.views.pages import PageRoute
 from app.views.tasks import TaskRow, TasksPage, TasksWindow
 from app.views.windows import AGENT_TASKS_WINDOW
 from app.views.work import NO_AI_AGENT, AIAgentLine
@@ -159,9 +160,8 @@ class WorkState(SignedIn, rx.State):
 
     @rx.var
     def page_agent_id(self) -> str:
-        """The <id> of /agents/<id>."""
-        parts = str(self.router.url.path).strip("/").split("/")
-        return parts[1] if len(parts) == 2 and parts[0] == "agents" else ""
+        """The <id> of /agents/<id> ("" for a made-up one)."""
+        return PageRoute.of(str(self.router.url.path)).agent_param
 
     @rx.var
     def page_agent(self) -> AIAgentLine:

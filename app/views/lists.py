@@ -5,6 +5,7 @@ mention, and re-read only when its own kind of row changes in its client."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -13,7 +14,18 @@ from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import Select
 
 from app.db import read_session
-from app.models import AIAgent, AuditLog, Client, Contact, Draft, DraftStatus, FollowUp, FollowUpStatus, id_of
+from app.models import (
+    AIAgent,
+    AuditLog,
+    Client,
+    Contact,
+    Draft,
+    DraftStatus,
+    Entity,
+    FollowUp,
+    FollowUpStatus,
+    id_of,
+)
 from app.rules.actors import Actor
 from app.views.access import visible_row
 from app.views.paging import WINDOW_MAX_ROWS, more_allowed
@@ -33,14 +45,10 @@ DRAFT_LISTS = {PENDING_DRAFTS: (DraftStatus.PENDING,), APPROVED_DRAFTS: (DraftSt
                DECIDED_DRAFTS: (DraftStatus.REJECTED, DraftStatus.SENT)}
 FOLLOW_UP_LISTS = {SCHEDULED_FOLLOW_UPS: (FollowUpStatus.SCHEDULED,),
                    FOLLOW_UP_HISTORY: (FollowUpStatus.EXECUTED, FollowUpStatus.CANCELLED)}
-# Which table's changes a list follows.
 # What the activity list follows: audit rows of AI-agent work (WORK_ACTIONS), which the listener
 # tells apart from other audit rows (app/feed/resolve.py), so a user created or a status published
 # does not re-read every dashboard's activity.
-WORK_ACTIVITY = "audit_logs:work"
-LIST_ENTITY = {**{name: "drafts" for name in DRAFT_LISTS}, **{name: "follow_ups" for name in FOLLOW_UP_LISTS},
-               ACTIVITY: WORK_ACTIVITY}
-FIRST_PAGE = {**{name: LIST_PAGE_SIZE for name in (*DRAFT_LISTS, *FOLLOW_UP_LISTS)}, ACTIVITY: ACTIVITY_PAGE_SIZE}
+WORK_ACTIVITY = f"{Entity.AUDIT_LOGS}:work"
 
 
 # A draft in a list shows its opening; the whole body (up to 8,000 characters) is read when the
@@ -89,12 +97,20 @@ class ListWindow:
     limit: int = 0  # 0: the list's first page
     ai_agent_id: int | None = None  # the activity feed of one agent (its page)
 
+    @property
+    def kind(self) -> ListKind:
+        return LIST_KINDS[self.name]  # a KeyError here is a list nobody declared
+
+    @property
+    def followed_entity(self) -> str:
+        return self.kind.follows
+
     def normalized(self) -> ListWindow:
-        limit = self.limit or FIRST_PAGE[self.name]
+        limit = self.limit or self.kind.first_page
         return ListWindow(self.name, self.client_id, max(1, min(limit, WINDOW_MAX_ROWS)), self.ai_agent_id)
 
     def more(self) -> ListWindow:
-        return ListWindow(self.name, self.client_id, self.normalized().limit + FIRST_PAGE[self.name],
+        return ListWindow(self.name, self.client_id, self.normalized().limit + self.kind.first_page,
                           self.ai_agent_id).normalized()
 
 
@@ -110,13 +126,7 @@ class ListPage:
 
 def read_list(session: Session, window: ListWindow) -> ListPage:
     window = window.normalized()
-    rows: ListRows
-    if window.name in DRAFT_LISTS:
-        rows = _draft_rows(session, window)
-    elif window.name in FOLLOW_UP_LISTS:
-        rows = _follow_up_rows(session, window)
-    else:
-        rows = _activity_rows(session, window)
+    rows = window.kind.read_rows(session, window)
     # One row past the limit is read to know whether "Show more" has anything to show.
     has_more, older_hidden = more_allowed(len(rows), window.limit)
     return ListPage(rows=rows[:window.limit], has_more=has_more, older_hidden=older_hidden)
@@ -196,3 +206,19 @@ def _activity_rows(session: Session, window: ListWindow) -> list[ActivityRow]:
     return [ActivityRow(id=id_of(r), created_at=r.created_at, action=r.action, text=activity_text(r, contacts, agents),
                         agent_id=int((r.new_value or {}).get("ai_agent_id") or 0))
             for r in rows]
+
+
+@dataclass(frozen=True)
+class ListKind:
+    """One newest-first list: the rows it reads, whose changes make it stale, its first page."""
+
+    read_rows: Callable[[Session, ListWindow], ListRows]
+    follows: str  # an Entity value, or WORK_ACTIVITY
+    first_page: int
+
+
+LIST_KINDS: dict[str, ListKind] = {
+    **{name: ListKind(_draft_rows, Entity.DRAFTS, LIST_PAGE_SIZE) for name in DRAFT_LISTS},
+    **{name: ListKind(_follow_up_rows, Entity.FOLLOW_UPS, LIST_PAGE_SIZE) for name in FOLLOW_UP_LISTS},
+    ACTIVITY: ListKind(_activity_rows, WORK_ACTIVITY, ACTIVITY_PAGE_SIZE),
+}

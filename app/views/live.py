@@ -21,8 +21,8 @@ from app.models import (
     Chat,
     ChatStatus,
     Client,
+    Entity,
     HumanAgent,
-    Role,
     ServiceStatus,
     User,
     id_column,
@@ -47,30 +47,38 @@ ADMIN_VIEW = "admin"  # the platform admin's lists: messages, statuses, clients,
 OTHER_MESSAGES_LIMIT = 10
 
 # Which views a change to each table makes stale.
-ENTITY_VIEWS: dict[str, frozenset[str]] = {
-    "agent_status": frozenset({TENANT_VIEW, ADMIN_VIEW}),
-    "system_messages": frozenset({TENANT_VIEW, ADMIN_VIEW}),
-    "maintenance_windows": frozenset({TENANT_VIEW, ADMIN_VIEW}),
-    "status_intervals": frozenset({ADMIN_VIEW}),  # the admin's uptime bars
-    "human_agents": frozenset({TENANT_VIEW, CHATS_VIEW}),  # a chat line names its agent
-    "chats": frozenset({CHATS_VIEW}),
-    "ai_agents": frozenset({TENANT_VIEW, SUMMARY_VIEW}),
+ENTITY_VIEWS: dict[Entity, frozenset[str]] = {
+    Entity.AGENT_STATUS: frozenset({TENANT_VIEW, ADMIN_VIEW}),
+    Entity.SYSTEM_MESSAGES: frozenset({TENANT_VIEW, ADMIN_VIEW}),
+    Entity.MAINTENANCE_WINDOWS: frozenset({TENANT_VIEW, ADMIN_VIEW}),
+    Entity.STATUS_INTERVALS: frozenset({ADMIN_VIEW}),  # the admin's uptime bars
+    Entity.HUMAN_AGENTS: frozenset({TENANT_VIEW, CHATS_VIEW}),  # a chat line names its agent
+    Entity.CHATS: frozenset({CHATS_VIEW}),
+    Entity.AI_AGENTS: frozenset({TENANT_VIEW, SUMMARY_VIEW}),
     # Contacts, tasks, drafts and follow-ups also move the windows that show them (lists, pages
-    # of contacts, tasks): feed/routing.py decides which.
-    "agent_tasks": frozenset({SUMMARY_VIEW}),
-    "drafts": frozenset({SUMMARY_VIEW}),
-    # Audit rows move no shared view: the admin's audit log and status history are windows
-    # (views/audit.py), and work audit rows (the activity feed) are always written with a change
-    # to tasks, drafts or follow-ups, which already rebuild the activity view.
-    "users": frozenset({ADMIN_VIEW}),
-    "clients": frozenset({TENANT_VIEW, ADMIN_VIEW, CHATS_VIEW}),
+    # of contacts, tasks): views/windows.py decides which.
+    Entity.AGENT_TASKS: frozenset({SUMMARY_VIEW}),
+    Entity.DRAFTS: frozenset({SUMMARY_VIEW}),
+    Entity.USERS: frozenset({ADMIN_VIEW}),
+    Entity.CLIENTS: frozenset({TENANT_VIEW, ADMIN_VIEW, CHATS_VIEW}),
+}
+# Changes that move no shared view, and why (every logged entity is in one of the two tables:
+# tests/unit/test_registrations.py):
+ENTITY_WITHOUT_VIEWS: dict[Entity, str] = {
+    Entity.CONTACTS: "contacts move only the windows that show them (views/windows.py)",
+    Entity.FOLLOW_UPS: "follow-ups move only their lists (views/lists.py)",
+    # The admin's audit log and status history are windows (views/audit.py), and work audit rows
+    # (the activity feed) are always written with a change to tasks, drafts or follow-ups.
+    Entity.AUDIT_LOGS: "audit rows move only the audit, history and activity windows",
+    Entity.AUTH_SESSIONS: "a session's end closes its links (feed/observers.py), it shows nothing",
 }
 
 
 def views_for_entities(entities: Iterable[str]) -> set[str]:
     stale: set[str] = set()
     for entity in entities:
-        stale |= ENTITY_VIEWS.get(entity, frozenset())
+        if entity in ENTITY_VIEWS:
+            stale |= ENTITY_VIEWS[Entity(entity)]
     return stale
 
 
@@ -167,9 +175,6 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
 
 
 CHATS_SHOWN = 100  # open chats listed for assignment; a client rarely has more waiting at once
-# The roles whose pages show chats (the agents page's chat panel, app/pages/agents.py): only their
-# pages follow the chats view, so no other role's tab ever holds a chat's subject.
-CHAT_VIEWER_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.CLIENT_ADMIN})
 
 
 def _chats_view(session: Session, audience: str) -> dict[str, Any]:
@@ -258,32 +263,5 @@ def build_views_in(session: Session, audience: str, kinds: Iterable[str]) -> dic
 
 WORK_VIEW_BUILDERS = {SUMMARY_VIEW: summary_view}
 
-# The shared views each page follows besides the tenant view and the summary (banner, metrics,
-# top bar, notifications: every page shows them). Anything else a page shows is a window.
-ROUTE_VIEWS: dict[str, frozenset[str]] = {"/admin": frozenset({ADMIN_VIEW}), "/agents": frozenset({CHATS_VIEW})}
-# Who may follow each view that not every role's pages show (a view is built per audience, i.e.
-# per tenant; what a role may not see must not be in its pages' subscriptions at all).
-VIEW_ROLES: dict[str, frozenset[str]] = {
-    ADMIN_VIEW: frozenset({Role.PLATFORM_ADMIN}),
-    CHATS_VIEW: CHAT_VIEWER_ROLES,
-}
-
-
 # Every shared view: what a subscriber that shows everything follows (tests, benchmarks).
 EVERY_VIEW = frozenset({TENANT_VIEW, SUMMARY_VIEW, ADMIN_VIEW, CHATS_VIEW})
-
-
-def route_pattern(path: str) -> str:
-    parts = path.strip("/").split("/")
-    if len(parts) == 2 and parts[0] == "agents":
-        return "/agents/[id]"
-    return "/" + "/".join(p for p in parts if p)
-
-
-def views_for_page(path: str, audience: str, role: str) -> frozenset[str]:
-    """The shared views a page at `path` follows for a user of `role` in `audience`: the admin
-    lists only for platform admins, the chats only for the roles whose pages show them."""
-    views = {TENANT_VIEW, SUMMARY_VIEW} | ROUTE_VIEWS.get(route_pattern(path), frozenset())
-    if audience != ALL_TENANTS:
-        views.discard(ADMIN_VIEW)
-    return frozenset(kind for kind in views if role in VIEW_ROLES.get(kind, frozenset({role})))

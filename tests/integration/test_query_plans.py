@@ -17,7 +17,7 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import AIAgent, Client, Contact
 from app.views.contacts import ContactsWindow, badges_of, read_contacts_page
-from app.views.lists import LIST_ENTITY, ListWindow, read_list
+from app.views.lists import LIST_KINDS, ListWindow, read_list
 from app.views.tasks import TasksWindow, read_tasks
 from app.views.work import summary_view
 
@@ -50,7 +50,7 @@ def page_queries() -> list[tuple[str, object]]:
         read_tasks(session, TasksWindow(client_id=acme.id, contact_id=contact.id))
         read_tasks(session, TasksWindow(client_id=acme.id, ai_agent_id=agent.id))
         summary_view(session, acme.id)
-        for name in LIST_ENTITY:
+        for name in LIST_KINDS:
             read_list(session, ListWindow(name, acme.id))
         read_list(session, ListWindow("activity", acme.id, ai_agent_id=agent.id))
         sa.event.remove(connection, "before_cursor_execute", capture)

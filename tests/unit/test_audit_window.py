@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from app.feed.routing import WorkTouched, for_client
 from app.views.audit import (
     ANY_CLIENT,
     AUDIT_PAGE_SIZE,
@@ -12,6 +11,7 @@ from app.views.audit import (
     client_matches,
     valid_client_filter,
 )
+from app.views.touch import WorkTouched, for_client
 from app.views.windows import AUDIT_WINDOW, STATUS_HISTORY_WINDOW, window_touch
 
 ACME = 1

@@ -1,9 +1,9 @@
-"""Which open windows a batch of changes touches (feed/routing.py), as pure rules."""
+"""Which open windows a batch of changes touches (views/touch.py), as pure rules."""
 
-from app.feed.routing import WorkTouched, contacts_window_touch, for_client, tasks_window_touched
 from app.rules import work as work_rules
 from app.views.contacts import NO_BADGE, ContactFacts, ContactsWindow
 from app.views.tasks import TasksWindow
+from app.views.touch import WorkTouched, contacts_window_touch, for_client, tasks_window_touched
 
 ACME = 1
 WINDOW = ContactsWindow(client_id=ACME)

@@ -12,16 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.views.contacts import NO_BADGE, ContactFacts, ContactsWindow, matches_search
-from app.views.lists import LIST_ENTITY, ListWindow
+from app.views.lists import ListWindow
 from app.views.tasks import TasksWindow
-
-
-@dataclass(frozen=True)
-class Change:
-    seq: int
-    entity: str
-    client_id: int | None
-    entity_id: str | None = None
 
 
 @dataclass
@@ -110,4 +102,4 @@ def for_client(work: WorkTouched, client_id: int | None, contact_client: dict[in
 
 def list_window_touched(window: ListWindow, work: WorkTouched) -> bool:
     """A list is re-read when its own kind of row changed in its client."""
-    return LIST_ENTITY[window.name] in work.entities
+    return window.followed_entity in work.entities
