@@ -5,7 +5,9 @@ import reflex as rx
 from app.api.routes import api
 from app.config import get_settings
 from app.feed.listener import run_change_feed
-from app.maintenance_timer import run_maintenance_timer
+from app.feed.observers import EntityObserver, observe_changes
+from app.maintenance_timer import notify_windows_changed, run_maintenance_timer
+from app.models import Entity
 from app.pages import ROUTES, admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
 from app.preflight import refuse_unready_start
 from app.presence_sweeper import run_presence_sweeper
@@ -71,6 +73,9 @@ app.add_page(admin.admin_page, route=admin.ROUTE, title="Admin · Beacon",
 check_registrations(ROUTES)
 
 if get_settings().live_updates:
+    # A window scheduled, moved or cancelled: the leader's maintenance timer (if this process
+    # leads) plans again, so a window due sooner than its current sleep starts on time.
+    observe_changes(EntityObserver([Entity.MAINTENANCE_WINDOWS], notify_windows_changed))
     app.register_lifespan_task(run_change_feed)
 app.register_lifespan_task(run_presence_sweeper)
 app.register_lifespan_task(run_retention)

@@ -58,7 +58,7 @@ class TimedFeed:
         work = bool(changes) or bool(getattr(self, "windows_waiting", None))
         started = time.monotonic()
         try:
-            await super().publish(stale, changes, seq)
+            return await super().publish(stale, changes, seq)
         finally:
             self.publish_calls.append((started, (time.monotonic() - started) * 1000, work))
 

@@ -24,7 +24,6 @@ import time
 from collections import defaultdict
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -34,15 +33,14 @@ from app.config import get_settings
 from app.db import read_session
 from app.feed.changes import Change
 from app.feed.guard import UNREADABLE, WINDOW_FAILED_MESSAGE, build_views_guarded, read_window_guarded
+from app.feed.observers import BannerClock, ChangeObserver, SessionEnder, UserLinkEnder, added_observers
 from app.feed.registry import LIVE, POLLING, SessionRegistry, Subscription, registry
 from app.feed.resolve import ResolvedWork, resolve_work
 from app.feed.signals import WakeSource, wake_source_for_settings
-from app.feed.stats import feed_stats
-from app.maintenance_timer import notify_windows_changed
-from app.models import ChangeLogEntry, Role, User, id_of, utc_now
+from app.feed.stats import BatchCost, feed_stats
+from app.models import ChangeLogEntry
 from app.rules.actors import ALL_TENANTS, audience_for
-from app.views.live import ADMIN_VIEW, TENANT_VIEW, client_id_of, views_for_entities
-from app.views.status import next_banner_instant
+from app.views.live import ADMIN_VIEW, client_id_of, views_for_entities
 from app.views.windows import CONTACT_BADGES, shown_ids, window_touch
 
 log = logging.getLogger("beacon.feed")
@@ -70,11 +68,6 @@ WINDOW_READ_BUDGET_SECONDS = 0.1
 def latest_seq() -> int:
     with read_session() as session:
         return session.exec(select(func.max(ChangeLogEntry.seq))).one() or 0
-
-
-def users_as_they_are(user_ids: set[int]) -> dict[int, User]:
-    with read_session() as session:
-        return {id_of(u): u for u in session.exec(select(User).where(col(User.id).in_(sorted(user_ids))))}
 
 
 def changes_after(seq: int, limit: int = FEED_BATCH_LIMIT) -> list[Change]:
@@ -108,13 +101,19 @@ def stale_views_by_audience(changes: list[Change], open_audiences: list[str]) ->
 
 
 class ChangeFeed:
+    """Reads the log in order and delivers each batch, in named steps: read the new changes, tell
+    the observers, work out the stale views, deliver them and the touched windows, record the cost,
+    move the applied position."""
+
     def __init__(self, sessions: SessionRegistry, wake: WakeSource):
         self.sessions = sessions
         self.wake = wake
         self.last_seq = 0  # the newest change read from the log
         self.applied_seq = -1  # the newest change pushed to every page it concerns (-1: not started)
         self._applied = asyncio.Condition()
-        self.next_expiry: datetime | None = None
+        self.banner_clock = BannerClock()
+        self.observers: list[ChangeObserver] = [SessionEnder(sessions), UserLinkEnder(sessions), self.banner_clock,
+                                                *added_observers()]
         # Windows a batch touched that the read budget left for a later round, each with the
         # position before that batch: their pages have every change up to there, not after.
         self.windows_waiting: dict[WindowKey, int] = {}
@@ -157,7 +156,7 @@ class ChangeFeed:
         while True:
             try:
                 self.last_seq = await asyncio.to_thread(latest_seq)
-                self.next_expiry = await asyncio.to_thread(next_banner_instant)
+                await self.banner_clock.start()
                 return
             except asyncio.CancelledError:
                 raise
@@ -185,15 +184,27 @@ class ChangeFeed:
     def _seconds_to_wait(self) -> float:
         # Without its signal the listener reads the log on the polling timer instead.
         longest = FEED_RECHECK_SECONDS if self.wake.connected else get_settings().poll_seconds
-        if self.next_expiry is None:
-            return longest
-        until = (self.next_expiry - utc_now()).total_seconds()
-        return max(0.0, min(longest, until))
+        return self.banner_clock.seconds_until(longest)
 
     async def apply_new_changes(self) -> None:
         """Read the log after the applied position and deliver it; the position moves past the
         changes only once they were delivered (an exception leaves it for the retry)."""
         self.sessions.set_mode(LIVE if self.wake.connected else POLLING, self.last_seq)
+        changes, through = await self._read_new_changes()
+        for observer in self.observers:
+            await observer.saw(changes, through)
+        audiences = self.sessions.audiences()
+        stale = stale_views_by_audience(changes, audiences)
+        for audience, kinds in self.banner_clock.stale_views(audiences).items():
+            stale.setdefault(audience, set()).update(kinds)
+        cost = await self.publish(stale, changes, through)
+        if cost is not None:
+            feed_stats.record(cost)
+        self.last_seq = through
+
+    async def _read_new_changes(self) -> tuple[list[Change], int]:
+        """Every change after the last one read, in order (a burst in several reads), and the
+        position they reach."""
         changes: list[Change] = []
         through = self.last_seq
         while True:
@@ -202,51 +213,16 @@ class ChangeFeed:
             if batch:
                 through = batch[-1].seq
             if len(batch) < FEED_BATCH_LIMIT:
-                break
-        for change in changes:
-            if change.entity == "auth_sessions" and change.entity_id:
-                self.sessions.end_session(int(change.entity_id), change.seq)
-        await self.end_links_of_changed_users(changes, through)
-        audiences = self.sessions.audiences()
-        stale = stale_views_by_audience(changes, audiences)
-        expiry_due = self.next_expiry is not None and self.next_expiry <= utc_now()
-        if expiry_due:
-            for audience in audiences:
-                stale.setdefault(audience, set()).add(TENANT_VIEW)
-                if audience == ALL_TENANTS:
-                    stale[audience].add(ADMIN_VIEW)
-        if any(c.entity == "maintenance_windows" for c in changes):
-            notify_windows_changed()  # the leader's maintenance timer (if this process leads) re-plans
-        if expiry_due or any(c.entity in ("system_messages", "maintenance_windows") for c in changes):
-            self.next_expiry = await asyncio.to_thread(next_banner_instant)
-        await self.publish(stale, changes, through)
-        self.last_seq = through
+                return changes, through
 
-    async def end_links_of_changed_users(self, changes: list[Change], seq: int) -> None:
-        """A user disabled, or moved to another role or client, keeps no live link: one query per
-        batch that changed users with open pages, none otherwise."""
-        open_users = self.sessions.user_ids()
-        changed = {int(c.entity_id) for c in changes if c.entity == "users" and c.entity_id} & open_users
-        if not changed:
-            return
-        facts = await asyncio.to_thread(users_as_they_are, changed)
-        for user_id in changed:
-            now = facts.get(user_id)
-
-            def still_valid(subscription: Subscription, now: User | None = now) -> bool:
-                if now is None or not now.is_active or now.role != subscription.role:
-                    return False
-                return audience_for(None if now.role == Role.PLATFORM_ADMIN else now.client_id) \
-                    == subscription.audience
-
-            self.sessions.end_user(user_id, seq, still_valid)
-
-    async def publish(self, stale: dict[str, set[str]], changes: Sequence[Change] = (), seq: int | None = None) -> None:
+    async def publish(self, stale: dict[str, set[str]], changes: Sequence[Change] = (),
+                      seq: int | None = None) -> BatchCost | None:
         """Deliver what `changes` (up to `seq`, the last of them) made stale to the open pages: one
-        round. Called with the position still before `changes` (self.last_seq)."""
+        round, and what it cost (None: there was nothing to do). Called with the position still
+        before `changes` (self.last_seq)."""
         seq = self.last_seq if seq is None else seq
         if not changes and not stale and not self.windows_waiting:
-            return  # a wake-up that found nothing new (or only an expiry no open page shows)
+            return None  # a wake-up that found nothing new (or only an expiry no open page shows)
         started = time.perf_counter()
         holds = window_holds(self.sessions)
         self.sessions.holds_taken_through = max(self.sessions.holds_taken_through, seq)
@@ -256,7 +232,7 @@ class ChangeFeed:
                 del stale[audience]
         if not stale and not holds:
             self._wait_for([])  # no page holds a window: none is owed one
-            return
+            return None
         waiting = set(self.windows_waiting)
         # A round for the windows left waiting alone builds and resolves nothing: no thread, no query.
         plan = (await asyncio.to_thread(plan_batch, stale, list(changes), holds, waiting) if stale or changes
@@ -281,18 +257,11 @@ class ChangeFeed:
                     hold.subscription.window_read(hold.kind, hold.window, shown_ids(hold.kind, result))
                     hold.subscription.offer(seq, hold.kind, (hold.window, result))
         self._wait_for([key for key in order if key not in read.results])
-        feed_stats.batches += 1
-        feed_stats.last_changes = len(changes)
-        feed_stats.last_queries = plan.queries + read.queries
-        feed_stats.last_windows_held = len(holds)
-        feed_stats.last_windows_reread = len(read.results)
-        feed_stats.last_pages_reread = sum(len(plan.receivers[key]) for key in read.results)
-        feed_stats.last_pages_patched = len(plan.patches)
-        if self.windows_waiting or read.seconds > budget:
-            feed_stats.batches_over_budget += 1
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        feed_stats.last_batch_ms = round(elapsed_ms, 1)
-        feed_stats.longest_batch_ms = max(feed_stats.longest_batch_ms, round(elapsed_ms, 1))
+        return BatchCost(
+            changes=len(changes), queries=plan.queries + read.queries, windows_held=len(holds),
+            windows_reread=len(read.results), pages_reread=sum(len(plan.receivers[key]) for key in read.results),
+            pages_patched=len(plan.patches), over_budget=bool(self.windows_waiting) or read.seconds > budget,
+            milliseconds=round((time.perf_counter() - started) * 1000, 1))
 
     def _wait_for(self, keys: list[WindowKey]) -> None:
         """From now on exactly `keys` wait for a later round: each since the position before this

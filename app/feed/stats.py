@@ -6,6 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+@dataclass(frozen=True)
+class BatchCost:
+    """What one round of the listener cost (app/feed/listener.py returns it; the stats add it up)."""
+
+    changes: int
+    queries: int
+    windows_held: int
+    windows_reread: int  # distinct windows read again
+    pages_reread: int  # pages that received a re-read window
+    pages_patched: int  # pages that received badge patches only
+    over_budget: bool  # its window reads ran over the budget (or left windows to the next round)
+    milliseconds: float
+
+
 @dataclass
 class FeedStats:
     batches: int = 0  # rounds of the listener: one read of the log and what it delivered
@@ -30,6 +44,19 @@ class FeedStats:
     windows_waiting: int = 0
     last_batch_ms: float = 0.0
     longest_batch_ms: float = 0.0
+
+    def record(self, cost: BatchCost) -> None:
+        """One round delivered: what it cost."""
+        self.batches += 1
+        self.last_changes = cost.changes
+        self.last_queries = cost.queries
+        self.last_windows_held = cost.windows_held
+        self.last_windows_reread = cost.windows_reread
+        self.last_pages_reread = cost.pages_reread
+        self.last_pages_patched = cost.pages_patched
+        self.batches_over_budget += cost.over_budget
+        self.last_batch_ms = cost.milliseconds
+        self.longest_batch_ms = max(self.longest_batch_ms, cost.milliseconds)
 
     def as_dict(self) -> dict[str, int | float | bool]:
         return dict(self.__dict__)

@@ -117,11 +117,11 @@ class FeedThatFailsOnce(ChangeFeed):
 
     failures_left = 1
 
-    async def publish(self, *args, **kwargs) -> None:
+    async def publish(self, *args, **kwargs):
         if self.failures_left:
             self.failures_left -= 1
             raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
-        await super().publish(*args, **kwargs)
+        return await super().publish(*args, **kwargs)
 
 
 def test_a_batch_that_cannot_be_delivered_is_retried_not_skipped(database):

@@ -7,6 +7,8 @@ Revises: 0001
 """
 from alembic import op
 
+from app.migrations.change_log import unwatch_table, watch_table
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -27,7 +29,6 @@ WATCHED = {
     "drafts": "client_id",
     "follow_ups": "client_id",
 }
-OPS = {"insert": "NEW", "update": "NEW", "delete": "OLD"}
 NOTIFY_CHANNEL = "beacon_change_log"
 # Any fixed 64-bit key: every transaction that logs a change holds this lock until it commits,
 # so sequence numbers are handed out in commit order and a reader never skips a late commit.
@@ -36,24 +37,12 @@ COMMIT_ORDER_LOCK = 4_242_001
 
 def _sqlite_upgrade() -> None:
     for table, tenant in WATCHED.items():
-        for op_name, row in OPS.items():
-            tenant_value = f"{row}.{tenant}" if tenant else "NULL"
-            op.execute(
-                f"""
-                CREATE TRIGGER change_log_{table}_{op_name} AFTER {op_name.upper()} ON {table}
-                BEGIN
-                    INSERT INTO change_log (entity, entity_id, op, client_id, created_at)
-                    VALUES ('{table}', CAST({row}.id AS TEXT), '{op_name}', {tenant_value},
-                            strftime('%Y-%m-%d %H:%M:%f000', 'now'));
-                END
-                """
-            )
+        watch_table(table, tenant)
 
 
 def _sqlite_downgrade() -> None:
     for table in WATCHED:
-        for op_name in OPS:
-            op.execute(f"DROP TRIGGER IF EXISTS change_log_{table}_{op_name}")
+        unwatch_table(table)
 
 
 def _postgres_upgrade() -> None:
@@ -82,11 +71,7 @@ def _postgres_upgrade() -> None:
         """
     )
     for table, tenant in WATCHED.items():
-        argument = f"'{tenant}'" if tenant else ""
-        op.execute(
-            f"CREATE TRIGGER change_log_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION beacon_log_change({argument})"
-        )
+        watch_table(table, tenant)
     op.execute(
         "CREATE TRIGGER change_log_notify AFTER INSERT ON change_log "
         "FOR EACH STATEMENT EXECUTE FUNCTION beacon_notify_change()"
@@ -96,7 +81,7 @@ def _postgres_upgrade() -> None:
 def _postgres_downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS change_log_notify ON change_log")
     for table in WATCHED:
-        op.execute(f"DROP TRIGGER IF EXISTS change_log_{table} ON {table}")
+        unwatch_table(table)
     op.execute("DROP FUNCTION IF EXISTS beacon_notify_change()")
     op.execute("DROP FUNCTION IF EXISTS beacon_log_change()")
 

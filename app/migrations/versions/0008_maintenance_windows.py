@@ -20,6 +20,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
+from app.migrations.change_log import unwatch_table, watch_table
 from app.supabase import rls
 
 revision = "0008"
@@ -29,7 +30,6 @@ depends_on = None
 
 LIVE_TABLES = ("maintenance_windows", "status_intervals")  # both name their tenant in client_id
 PUBLISHED = ("maintenance_windows",)  # for the platform's supabase-js subscribers
-OPS = {"insert": "NEW", "update": "NEW", "delete": "OLD"}
 
 
 def _create_tables() -> None:
@@ -67,23 +67,6 @@ def _create_tables() -> None:
     op.create_index("ix_status_intervals_ended_at", "status_intervals", ["ended_at"])
 
 
-def _create_triggers(postgres: bool) -> None:
-    for table in LIVE_TABLES:
-        if postgres:
-            op.execute(f"CREATE TRIGGER change_log_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
-                       "FOR EACH ROW EXECUTE FUNCTION beacon_log_change('client_id')")
-            continue
-        for op_name, row in OPS.items():
-            op.execute(f"""
-                CREATE TRIGGER change_log_{table}_{op_name} AFTER {op_name.upper()} ON {table}
-                BEGIN
-                    INSERT INTO change_log (entity, entity_id, op, client_id, created_at)
-                    VALUES ('{table}', CAST({row}.id AS TEXT), '{op_name}', {row}.client_id,
-                            strftime('%Y-%m-%d %H:%M:%f000', 'now'));
-                END
-            """)
-
-
 def _open_history(bind) -> None:
     """Open intervals for the scopes not Active now (explicit rows only: no window exists yet)."""
     rows = {r.client_id: r for r in bind.execute(sa.text("SELECT client_id, status, updated_at FROM agent_status"))}
@@ -110,7 +93,8 @@ def _open_history(bind) -> None:
 def upgrade() -> None:
     bind = op.get_bind()
     _create_tables()
-    _create_triggers(bind.dialect.name == "postgresql")
+    for table in LIVE_TABLES:
+        watch_table(table)
     _open_history(bind)
     if rls.is_protected(bind):
         for table in LIVE_TABLES:
@@ -122,12 +106,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     if rls.is_protected(bind):
         rls.unpublish_live_tables(bind, PUBLISHED)  # dropping the tables drops their policies
-    postgres = bind.dialect.name == "postgresql"
     for table in LIVE_TABLES:
-        if postgres:
-            op.execute(f"DROP TRIGGER IF EXISTS change_log_{table} ON {table}")
-        else:
-            for op_name in OPS:
-                op.execute(f"DROP TRIGGER IF EXISTS change_log_{table}_{op_name}")
+        unwatch_table(table)
     op.drop_table("status_intervals")
     op.drop_table("maintenance_windows")
