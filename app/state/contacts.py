@@ -20,7 +20,7 @@ from app.rules.text import text_problem
 from app.services import tasks, throttle
 from app.state.events import event
 from app.state.signed_in import SignedIn
-from app.state.windows import hold_and_read, let_go, unreadable_notice
+from app.state.windows import fresh_read, hold_and_read, let_go, unreadable_notice
 from app.state.work import WorkState
 from app.views.access import as_row_id
 from app.views.contacts import (
@@ -78,14 +78,8 @@ class ContactsState(SignedIn, rx.State):
 
     # --- applying what the feed pushes (called by the live link under the state lock) ----------
 
-    def _fresh(self, kind: str, seq: int) -> bool:
-        if self._seq.get(kind, -1) > seq:
-            return False
-        self._seq[kind] = seq
-        return True
-
     def _apply_page(self, seq: int, window: ContactsWindow, page: ContactsPage) -> None:
-        if window != self._window() or not self._fresh(CONTACTS_WINDOW, seq):
+        if not fresh_read(self._seq, CONTACTS_WINDOW, seq, self._window(), window):
             return  # the person has moved on to another search or page since it was read
         if self.rows != page.rows:  # an unchanged window sends nothing
             self.rows = page.rows
@@ -109,7 +103,7 @@ class ContactsState(SignedIn, rx.State):
             self.badges = badges
 
     def _apply_contact_tasks(self, seq: int, window: TasksWindow, page: TasksPage) -> None:
-        if window == self._tasks_window and self._fresh(CONTACT_TASKS_WINDOW, seq):
+        if fresh_read(self._seq, CONTACT_TASKS_WINDOW, seq, self._tasks_window, window):
             if self.open_contact_tasks != page.rows:
                 self.open_contact_tasks = page.rows
             self.open_contact_has_more = page.has_more

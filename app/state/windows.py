@@ -7,7 +7,7 @@ windows for such a change, the window is read once more, now held."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable
+from collections.abc import Hashable, MutableMapping
 from typing import Any
 
 import reflex as rx
@@ -49,6 +49,18 @@ async def hold_and_read(client_token: str, kind: str, window: Hashable) -> tuple
         if not missed_since(seq):
             return seq, result
     return seq, result
+
+
+def fresh_read(applied: MutableMapping[str, int], kind: str, seq: int, held: Hashable | None,
+               read: Hashable) -> bool:
+    """The freshness rule of every window a tab shows: a read is applied only when it is of the
+    window the tab still holds (the person may have searched or paged since) and no older than the
+    last one applied of its kind (the feed's reads and the tab's own can arrive in either order).
+    Records its seq when it is."""
+    if read != held or seq < applied.get(kind, -1):
+        return False
+    applied[kind] = seq
+    return True
 
 
 def unreadable_notice() -> Any:

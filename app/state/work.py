@@ -20,7 +20,7 @@ from app.state.clock import BrowserClock
 from app.state.events import event
 from app.state.signed_in import SignedIn
 from app.state.views import assign_changed
-from app.state.windows import hold_and_read, unreadable_notice
+from app.state.windows import fresh_read, hold_and_read, unreadable_notice
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
 from app.views.lists import ActivityRow, DraftBody, DraftRow, FollowUpRow, ListPage, ListWindow, read_draft_body
 from app.views.live import client_id_of
@@ -69,20 +69,18 @@ class WorkState(SignedIn, rx.State):
     _last_event_id: int = -1  # -1: nothing seen yet (the first view sets the baseline silently)
     _last_summary_at: float = 0.0
 
-    _agent_tasks_seq: int = -1
     _lists: dict[str, ListWindow] = {}  # list name -> the window this page holds
-    _list_seq: dict[str, int] = {}
+    _seq: dict[str, int] = {}  # window kind (each list, the agent's tasks) -> the seq last applied
 
     def _open_lists(self, windows: dict[str, ListWindow]) -> None:
         """The live link starts: these are the lists of the page (at their first page)."""
         self._lists = dict(windows)
-        self._list_seq = {}
+        self._seq = {}
         self.lists_loaded = []
 
     def _apply_list(self, seq: int, window: ListWindow, page: ListPage) -> None:
-        if self._lists.get(window.name) != window or seq < self._list_seq.get(window.name, -1):
+        if not fresh_read(self._seq, window.name, seq, self._lists.get(window.name), window):
             return  # the page has moved on (another page, more rows) since this was read
-        self._list_seq[window.name] = seq
         if getattr(self, window.name) != page.rows:
             setattr(self, window.name, page.rows)
         if self.has_more.get(window.name) != page.has_more:
@@ -130,12 +128,11 @@ class WorkState(SignedIn, rx.State):
 
     def _open_agent_tasks(self, window: TasksWindow) -> dict[str, TasksWindow]:
         self._agent_tasks_window = window
-        self._agent_tasks_seq = -1
+        self._seq.pop(AGENT_TASKS_WINDOW, None)
         return {AGENT_TASKS_WINDOW: window}
 
     def _apply_agent_tasks(self, seq: int, window: TasksWindow, page: TasksPage) -> None:
-        if window == self._agent_tasks_window and seq >= self._agent_tasks_seq:
-            self._agent_tasks_seq = seq
+        if fresh_read(self._seq, AGENT_TASKS_WINDOW, seq, self._agent_tasks_window, window):
             if self.page_agent_tasks != page.rows:
                 self.page_agent_tasks = page.rows
             self.page_agent_has_more = page.has_more
