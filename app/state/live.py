@@ -201,71 +201,70 @@ class LiveLinkState(rx.State):
         subscription = registry.subscribe(actor.audience, actor.auth_session_id, client_token, kinds,
                                           user_id=actor.user_id, role=actor.role,
                                           expires_at=actor.session_expires_at)
-        if not get_settings().live_updates:
-            try:
-                async for action in self._poll(session_key, actor, kinds, windows, subscription):
-                    yield action
-                if subscription.evicted:
-                    for action in await self._pause_from_background():
-                        yield action
-            finally:
-                registry.unsubscribe(subscription)
-            return
+        follow = (self._follow_live(session_key, actor, kinds, windows, subscription) if get_settings().live_updates
+                  else self._poll(session_key, actor, kinds, windows, subscription))
         try:
-            # Asked again now that the link is registered: a session that ended between the first
-            # question and the subscription has no link (one ending later ends it through the feed).
-            if await self._ended(session_key, actor):
-                for action in await self._leave_from_background():
-                    yield action
-                return
-            for attempt in range(HOLD_READ_ATTEMPTS):
-                seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, windows)
-                failed = _unreadable_kinds(views, windows)
-                last = attempt == HOLD_READ_ATTEMPTS - 1
-                for kind, window in windows.items():
-                    if kind not in failed:
-                        subscription.hold_window(kind, window, None if last else shown_ids(kind, views[kind][1]))
-                if not missed_since(seq):
-                    break  # else a change landed while the windows were read and before they were held
-            async with self:
-                self.mode = registry.mode
-                self.worker = str(os.getpid())  # which backend process serves this live link
-                self._applied = {}
-                for kind, view in views.items():
-                    await self._apply(kind, seq, view)
-                self.synced = True
-            if failed:
-                yield unreadable_notice()
-            beat = Heartbeat(session_key, actor.is_human_agent)
-            while not subscription.closed:
-                try:
-                    pending = await asyncio.wait_for(subscription.next_views(), _next_wait(beat, subscription))
-                except TimeoutError:
-                    pending = {}
-                if subscription.closed:
-                    break  # a newer live link of this tab took over, or of its user (evicted)
-                if subscription.seconds_to_expiry(utc_now()) == 0:
-                    subscription.end(seq)  # the sign-in session ran out (not a logged change)
-                if subscription.ended:
-                    # Signed out, expired, disabled or moved: the tab forgets everything and is sent
-                    # away, and whatever it does next, this link serves it nothing more.
-                    for action in await self._leave_from_background():
-                        yield action
-                    break
-                await beat.maybe_send()
-                if not pending:
-                    continue  # only a heartbeat was due: nothing to apply, no state lock taken
-                actions = []
-                async with self:
-                    for kind, (seq, view) in pending.items():
-                        actions += await self._apply(kind, seq, view)
-                for action in actions:
-                    yield action
+            async for action in follow:
+                yield action
             if subscription.evicted:
                 for action in await self._pause_from_background():
                     yield action
         finally:
             registry.unsubscribe(subscription)
+
+    async def _follow_live(self, session_key: str, actor: Actor, kinds: frozenset[str], windows: dict[str, Hashable],
+                           subscription: Subscription):
+        """The live link: the page's first snapshot, then every delivery the feed makes to it, until
+        the tab goes, a newer link replaces it or its sign-in ends."""
+        # Asked again now that the link is registered: a session that ended between the first
+        # question and the subscription has no link (one ending later ends it through the feed).
+        if await self._ended(session_key, actor):
+            for action in await self._leave_from_background():
+                yield action
+            return
+        for attempt in range(HOLD_READ_ATTEMPTS):
+            seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, windows)
+            failed = _unreadable_kinds(views, windows)
+            last = attempt == HOLD_READ_ATTEMPTS - 1
+            for kind, window in windows.items():
+                if kind not in failed:
+                    subscription.hold_window(kind, window, None if last else shown_ids(kind, views[kind][1]))
+            if not missed_since(seq):
+                break  # else a change landed while the windows were read and before they were held
+        async with self:
+            self.mode = registry.mode
+            self.worker = str(os.getpid())  # which backend process serves this live link
+            self._applied = {}
+            for kind, view in views.items():
+                await self._apply(kind, seq, view)
+            self.synced = True
+        if failed:
+            yield unreadable_notice()
+        beat = Heartbeat(session_key, actor.is_human_agent)
+        while not subscription.closed:
+            try:
+                pending = await asyncio.wait_for(subscription.next_views(), _next_wait(beat, subscription))
+            except TimeoutError:
+                pending = {}
+            if subscription.closed:
+                break  # a newer live link of this tab took over, or of its user (evicted)
+            if subscription.seconds_to_expiry(utc_now()) == 0:
+                subscription.end(seq)  # the sign-in session ran out (not a logged change)
+            if subscription.ended:
+                # Signed out, expired, disabled or moved: the tab forgets everything and is sent
+                # away, and whatever it does next, this link serves it nothing more.
+                for action in await self._leave_from_background():
+                    yield action
+                break
+            await beat.maybe_send()
+            if not pending:
+                continue  # only a heartbeat was due: nothing to apply, no state lock taken
+            actions = []
+            async with self:
+                for kind, (seq, view) in pending.items():
+                    actions += await self._apply(kind, seq, view)
+            for action in actions:
+                yield action
 
     async def _pause_from_background(self) -> list:
         """This page's link was closed to make room for its user's newer pages (feed/registry.py
