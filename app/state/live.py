@@ -25,7 +25,9 @@ from app.models import AIAgent, utc_now
 from app.rules.actors import Actor
 from app.rules.errors import NotFound
 from app.services import presence
-from app.state.admin import AdminState
+from app.state.admin.audit import AuditLogState
+from app.state.admin.history import StatusHistoryState
+from app.state.admin.lists import AdminListsState
 from app.state.auth import LOGIN_ROUTE, AuthState, actor_or_none
 from app.state.contacts import ContactsState
 from app.state.events import event
@@ -182,10 +184,10 @@ class LiveLinkState(rx.State):
             (await self.get_state(WorkState))._apply_list(seq, *view)
             return []
         if kind == AUDIT_WINDOW:
-            (await self.get_state(AdminState))._apply_audit(seq, *view)
+            (await self.get_state(AuditLogState))._apply_audit(seq, *view)
             return []
         if kind == STATUS_HISTORY_WINDOW:
-            (await self.get_state(AdminState))._apply_history(seq, *view)
+            (await self.get_state(StatusHistoryState))._apply_history(seq, *view)
             return []
         if self._applied.get(kind, -1) > seq:
             return []  # an older view than the one on screen
@@ -204,7 +206,7 @@ class LiveLinkState(rx.State):
         elif kind == CHATS_VIEW:
             (await self.get_state(WorkforceState))._apply_chats(view)
         elif kind == ADMIN_VIEW:
-            (await self.get_state(AdminState))._apply_view(view)
+            (await self.get_state(AdminListsState))._apply_view(view)
         return []
 
     async def _page_windows(self, actor: Actor, path: str, agent_id: int | None) -> dict[str, Hashable]:
@@ -224,7 +226,8 @@ class LiveLinkState(rx.State):
         if route_pattern(path) == "/contacts":
             return (await self.get_state(ContactsState))._opened(actor)
         if route_pattern(path) == "/admin" and actor.is_platform_admin:
-            return (await self.get_state(AdminState))._opened(actor)
+            return {**(await self.get_state(AuditLogState))._opened(actor),
+                    **(await self.get_state(StatusHistoryState))._opened(actor)}
         if agent_id is not None:
             return (await self.get_state(WorkState))._open_agent_tasks(
                 TasksWindow(client_id=client_id, ai_agent_id=agent_id))
@@ -355,7 +358,8 @@ class LiveLinkState(rx.State):
                     windows[CONTACTS_WINDOW] = (await self.get_state(ContactsState))._window()
             if AUDIT_WINDOW in windows:
                 async with self:  # likewise the admin's audit and history filters and pages
-                    windows = {**windows, **(await self.get_state(AdminState))._windows()}
+                    windows = {**windows, **(await self.get_state(AuditLogState))._windows(),
+                               **(await self.get_state(StatusHistoryState))._windows()}
             readable = {kind: window for kind, window in windows.items() if (kind, window) not in unreadable}
             seq, views = await asyncio.to_thread(_snapshot, actor.audience, kinds, readable)
             failed = _unreadable_kinds(views, readable)
