@@ -12,7 +12,7 @@ from app.components.metric_card import metric_card
 from app.components.table import cells, table
 from app.components.when import when
 from app.components.work import activity_list
-from app.state.admin import AdminState
+from app.state.admin.lists import AdminListsState
 from app.state.auth import AuthState
 from app.state.system import SystemState
 from app.state.work import WorkState
@@ -59,8 +59,8 @@ def _messages_card() -> rx.Component:
 def _status_by_client() -> rx.Component:
     return section_card(
         "Status by client",
-        table(("Client", "Effective status"), AdminState.statuses,
-              lambda s: rx.table.row(*cells(s["client"], label(s["status"], SERVICE_STATUS))),
+        table(("Client", "Effective status"), AdminListsState.statuses,
+              lambda s: rx.table.row(*cells(s.client_name, label(s.status, SERVICE_STATUS))),
               empty="No clients yet."),
     )
 

@@ -15,7 +15,10 @@ from typing import Any
 import reflex as rx
 
 from app.rules.actors import Actor
-from app.state.admin import AdminState
+from app.state.admin.audit import AuditLogState
+from app.state.admin.history import StatusHistoryState
+from app.state.admin.lists import AdminListsState
+from app.state.admin.paged import PagedWindow
 from app.state.contacts import ContactsState
 from app.state.system import SystemState
 from app.state.work import WorkState, notification_scripts
@@ -59,7 +62,7 @@ def _open_contacts(state: ContactsState, actor: Actor, _route: PageRoute) -> Map
     return state._opened(actor)
 
 
-def _open_admin_windows(state: AdminState, actor: Actor, _route: PageRoute) -> Mapping[str, Hashable]:
+def _open_admin_window(state: PagedWindow, actor: Actor, _route: PageRoute) -> Mapping[str, Hashable]:
     return state._opened(actor) if actor.is_platform_admin else {}
 
 
@@ -77,7 +80,7 @@ def _current_list(state: WorkState, kind: str) -> Hashable | None:
     return state._lists.get(kind)
 
 
-def _current_admin_window(state: AdminState, kind: str) -> Hashable | None:
+def _current_admin_window(state: PagedWindow, kind: str) -> Hashable | None:
     return state._windows().get(kind)
 
 
@@ -85,8 +88,8 @@ WINDOW_HOLDERS: dict[str, WindowHolder] = {
     CONTACTS_WINDOW: WindowHolder(ContactsState, ContactsState._apply_page, _open_contacts, _current_contacts),
     CONTACT_TASKS_WINDOW: WindowHolder(ContactsState, ContactsState._apply_contact_tasks),
     AGENT_TASKS_WINDOW: WindowHolder(WorkState, WorkState._apply_agent_tasks, _open_agent_tasks),
-    AUDIT_WINDOW: WindowHolder(AdminState, AdminState._apply_audit, _open_admin_windows, _current_admin_window),
-    STATUS_HISTORY_WINDOW: WindowHolder(AdminState, AdminState._apply_history, _open_admin_windows,
+    AUDIT_WINDOW: WindowHolder(AuditLogState, AuditLogState._apply_page, _open_admin_window, _current_admin_window),
+    STATUS_HISTORY_WINDOW: WindowHolder(StatusHistoryState, StatusHistoryState._apply_page, _open_admin_window,
                                         _current_admin_window),
     **{name: WindowHolder(WorkState, WorkState._apply_list, current=_current_list) for name in LIST_KINDS},
 }
@@ -120,7 +123,7 @@ VIEW_HOLDERS: dict[str, tuple[ViewHolder, ...]] = {
                   ViewHolder(WorkforceState, _applied(WorkforceState._apply_view))),
     CHATS_VIEW: (ViewHolder(WorkforceState, _applied(WorkforceState._apply_chats)),),
     SUMMARY_VIEW: (ViewHolder(WorkState, _apply_summary),),
-    ADMIN_VIEW: (ViewHolder(AdminState, _applied(AdminState._apply_view)),),
+    ADMIN_VIEW: (ViewHolder(AdminListsState, _applied(AdminListsState._apply_view)),),
 }
 # Patches to what a window shows, applied whatever their seq (the window's own check decides).
 PATCH_HOLDERS: dict[str, ViewHolder] = {

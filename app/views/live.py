@@ -27,12 +27,11 @@ from app.models import (
     User,
     id_column,
     id_of,
-    utc_now,
 )
 from app.rules import status as status_rules
 from app.rules.actors import ALL_TENANTS
-from app.views.maintenance import admin_windows_in, message_stats_in, uptime_in
-from app.views.status import SystemSnapshot, admin_messages_in, status_by_client_in, system_snapshot_in
+from app.views.admin import AdminView, admin_view
+from app.views.status import SystemSnapshot, status_by_client_in, system_snapshot_in
 from app.views.work import summary_view
 from app.views.workforce import agents_in, available_agent_count
 
@@ -84,10 +83,6 @@ def views_for_entities(entities: Iterable[str]) -> set[str]:
 
 def client_id_of(audience: str) -> int | None:
     return None if audience == ALL_TENANTS else int(audience.split(":", 1)[1])
-
-
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
 
 
 @dataclass
@@ -198,56 +193,15 @@ def chats_in(session: Session, client_id: int | None, agent_names: dict[int, str
             for c in session.exec(query)]
 
 
-def _admin_view(session: Session) -> dict[str, Any]:
-    client_names = {id_of(c): c.name for c in session.exec(select(Client))}
-    emails = {id_of(u): u.email for u in session.exec(select(User))}
-    now = utc_now()
-    messages = []
-    for row in admin_messages_in(session):
-        expires = row.expires_at
-        live = row.is_active and (expires is None or expires > now)
-        messages.append({
-            "id": str(row.id),
-            "scope": ALL_CLIENTS_LABEL if row.client_id is None else client_names.get(row.client_id, "?"),
-            "type": row.type,
-            "message": row.message,
-            "expires": _when(expires),
-            "expires_input": expires.strftime("%Y-%m-%dT%H:%M:%S") if expires else "",
-            "state": "live" if live else ("withdrawn" if not row.is_active else "expired"),
-            "created": _when(row.created_at),
-            "author": emails.get(row.created_by, "") if row.created_by is not None else "",
-        })
-    statuses = [
-        {"client_id": str(r.client_id) if r.client_id is not None else "", "client": r.client_name,
-         "status": r.status, "updated": _when(r.updated_at),
-         "override": "yes" if r.has_override else "no"}
-        for r in status_by_client_in(session)
-    ]
-    users = [
-        {"id": str(u.id), "email": u.email, "name": u.name, "role": u.role,
-         "client": client_names.get(u.client_id, "") if u.client_id else "—"}
-        for u in session.exec(select(User).order_by(User.email))
-    ]
-    clients = [{"id": str(cid), "name": name} for cid, name in sorted(client_names.items(), key=lambda kv: kv[1])]
-    windows = [
-        {"id": str(w.id), "client": w.client, "starts": _when(w.starts_at), "ends": _when(w.ends_at),
-         "ends_input": w.ends_at.strftime("%Y-%m-%dT%H:%M:%S"), "message": w.message, "state": w.state}
-        for w in admin_windows_in(session, client_names)
-    ]
-    return {"messages": messages, "statuses": statuses, "users": users, "clients": clients,
-            "windows": windows, "uptime": uptime_in(session, client_names, now),
-            "message_stats": message_stats_in(session, now)}
-
-
-def build_views(audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any]]:
+def build_views(audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any] | AdminView]:
     """Assemble the requested kinds of view for one audience (runs in a worker thread)."""
     with read_session() as session:
         return build_views_in(session, audience, kinds)
 
 
-def build_views_in(session: Session, audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any]]:
+def build_views_in(session: Session, audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any] | AdminView]:
     kinds = set(kinds)
-    views: dict[str, dict[str, Any]] = {}
+    views: dict[str, dict[str, Any] | AdminView] = {}
     if TENANT_VIEW in kinds:
         views[TENANT_VIEW] = _tenant_view(session, audience)
     if CHATS_VIEW in kinds:
@@ -257,7 +211,7 @@ def build_views_in(session: Session, audience: str, kinds: Iterable[str]) -> dic
         if kind in kinds:
             views[kind] = build(session, client_id)
     if ADMIN_VIEW in kinds and audience == ALL_TENANTS:
-        views[ADMIN_VIEW] = _admin_view(session)
+        views[ADMIN_VIEW] = admin_view(session)
     return views
 
 

@@ -90,9 +90,9 @@ def _handlers() -> list[tuple[type, str, list[str]]]:
 def test_every_beacon_state_and_handler_is_enumerated():
     names = {(state.__name__, name) for state, name, _ in _handlers()}
     assert len({state for state, _ in names}) >= 9
-    for expected in [("WorkState", "approve"), ("WorkforceState", "close_chat"), ("AdminState", "publish"),
+    for expected in [("WorkState", "approve"), ("WorkforceState", "close_chat"), ("PublishState", "publish"),
                      ("ContactsState", "assign"), ("PresenceState", "choose"), ("BrowserClock", "remember"),
-                     ("AdminState", "setvar")]:
+                     ("AuditLogState", "setvar")]:
         assert expected in names
 
 

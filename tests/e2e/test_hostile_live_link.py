@@ -171,7 +171,7 @@ def _in_seconds(seconds: float):
 
 @pytest.mark.parametrize("email,password", [("admin@beacon.demo", "beacon-admin")])
 def test_signing_out_leaves_none_of_the_users_views_in_the_tab(server, email, password):
-    admin_state = "app___state___admin____admin_state"
+    admin_state = "app___state___admin___lists____admin_lists_state"  # the pushed lists
 
     async def scenario():
         async with S.shared_http_session() as http:

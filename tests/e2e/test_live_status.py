@@ -135,7 +135,7 @@ def _forge_publish(page: Page, server: BeaconServer, email: str, password: str, 
     """Sign in, then push a hand-made publish event down the page's own live socket."""
     from reflex_base.utils.format import format_event_handler
 
-    from app.state.admin import AdminState
+    from app.state.admin.publish import PublishState
 
     received: list[str] = []
     sockets: list[WebSocketRoute] = []
@@ -154,7 +154,7 @@ def _forge_publish(page: Page, server: BeaconServer, email: str, password: str, 
     # is live once follow_changes named its worker.
     wait_until_following(page)
     event = {
-        "name": format_event_handler(AdminState.event_handlers["publish"]),
+        "name": format_event_handler(PublishState.event_handlers["publish"]),
         "payload": {"form_data": {"client": client_name, "status": "inactive",
                                   "message": "forged", "type": "error", "expires_at": ""}},
         "router_data": {"pathname": "/", "query": {}, "asPath": "/"},

@@ -18,10 +18,10 @@ from app.services.throttle import PAGE_ACTION
 from tests.support.factory import contact_ids, count, row
 from tests.support.loops import run_async
 from tests.support.raw_tabs import (
-    ADMIN_STATE,
     CONTACTS_STATE,
     LINK_TIMEOUT_S,
     PRESENCE_STATE,
+    PUBLISH_STATE,
     QUIET_S,
     SETTLE_TIMEOUT_S,
     WORK_STATE,
@@ -129,7 +129,7 @@ def test_a_publish_flood_writes_no_more_than_the_limit(server):
     async def scenario():
         async with tabs(server, "/admin", attacker) as (tab,):
             for _ in range(FLOOD):
-                await tab.send(ADMIN_STATE, "publish", form_data={
+                await tab.send(PUBLISH_STATE, "publish", form_data={
                     "client": "Acme", "status": "Active", "message": "", "type": "Info", "expires_at": ""})
             await _until(lambda: tab.saw(TOO_MANY))  # under the form: form_errors["form"]
             await settled(lambda: _audit_rows(attacker_id, AuditAction.SYSTEM_STATUS_PUBLISH), PUBLISH.per_minute)

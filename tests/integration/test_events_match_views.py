@@ -29,6 +29,7 @@ from app.rules.actors import ALL_TENANTS, audience_for, system_actor
 from app.services import chats, drafts, follow_ups, maintenance, presence, system_status, tasks
 from app.services.auth import actor_for_email, create_user, sign_in
 from app.services.users import link_auth_user
+from app.views.admin import AdminView
 from app.views.audit import AuditWindow, StatusHistoryWindow
 from app.views.contacts import ContactsWindow
 from app.views.lists import ListWindow
@@ -236,14 +237,14 @@ class Page:
         return wrong
 
 
-def timeless(view: dict | None) -> dict | None:
+def timeless(view: dict | AdminView | None) -> dict | AdminView | None:
     """The view without what moves with the clock alone: the uptime shares of a day not over yet
     (today's bar and the 30/90-day figures grow while a status other than Active lasts; a page
     gets them again with its next change). Each day's state stays compared."""
-    if not view or "uptime" not in view:
+    if not isinstance(view, AdminView):
         return view
-    return {**view, "uptime": [(series.scope, [(day.day, day.state) for day in series.days])
-                               for series in view["uptime"]]}
+    return replace(view, uptime=[(series.scope, [(day.day, day.state) for day in series.days])
+                                 for series in view.uptime])
 
 
 def windows_of(client_id: int | None, contact: int | None, ai_agent: int | None) -> dict[str, Hashable]:

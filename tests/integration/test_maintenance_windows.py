@@ -137,7 +137,7 @@ def test_a_window_for_all_clients_pauses_every_client_and_the_available_count(ad
     views = build_views(f"client:{client_ids['Globex']}", {"tenant"})
     assert views["tenant"]["status"] == "maintenance" and views["tenant"]["available_agents"] == 0
     admin_view = build_views("all", {"admin"})["admin"]
-    assert {s["status"] for s in admin_view["statuses"]} == {"maintenance"}
+    assert {s.status for s in admin_view.statuses} == {"maintenance"}
 
 
 def test_the_uptime_bars_show_today_as_mixed_after_a_window(admin, client_ids):
@@ -145,7 +145,7 @@ def test_the_uptime_bars_show_today_as_mixed_after_a_window(admin, client_ids):
     maintenance.schedule_window(admin, acme, soon(-1), soon(0.2), "")
     time.sleep(0.25)
     maintenance.advance_windows()
-    uptime = {u.name: u for u in build_views("all", {"admin"})["admin"]["uptime"]}
+    uptime = {u.name: u for u in build_views("all", {"admin"})["admin"].uptime}
     assert len(uptime["Acme"].days) == 90
     assert uptime["Acme"].days[-1].state == "mixed" and "Maintenance" in uptime["Acme"].days[-1].tooltip
     assert uptime["Globex"].days[-1].state == "active" and uptime["Globex"].active_30 == 100.0
@@ -287,7 +287,7 @@ def test_windows_and_history_work_on_postgresql(postgres_database):
         assert session.exec(select(func.count()).select_from(MaintenanceWindow)).one() == 1
         state = session.exec(select(MaintenanceWindow.state).where(MaintenanceWindow.id == window.id)).one()
         assert state == "completed"
-    uptime = {u.name: u for u in build_views("all", {"admin"})["admin"]["uptime"]}
+    uptime = {u.name: u for u in build_views("all", {"admin"})["admin"].uptime}
     assert uptime["Acme"].days[-1].state == "mixed"
 
 

@@ -25,7 +25,7 @@ PRESENCE_STATE = "app___state___presence____presence_state"
 WORK_STATE = "app___state___work____work_state"
 WORKFORCE_STATE = "app___state___workforce____workforce_state"
 CONTACTS_STATE = "app___state___contacts____contacts_state"
-ADMIN_STATE = "app___state___admin____admin_state"
+PUBLISH_STATE = "app___state___admin___publish____publish_state"  # the admin's publish form
 
 
 def new_user(server: BeaconServer, role: str, client: str | None, label: str) -> tuple[str, int]:

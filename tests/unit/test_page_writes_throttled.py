@@ -21,7 +21,7 @@ READERS = {"presence.presence_history"}
 
 
 def _calls(name: str):
-    for path in sorted(STATES.glob("*.py")):
+    for path in sorted(STATES.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr == name and isinstance(node.func.value, ast.Name)
@@ -63,7 +63,7 @@ def test_handlers_that_write_outside_call_check_the_throttle_first():
                "schedule_follow_up", "publish_to_clients", "record_activity", "set_manual_status", "cancel_task",
                "approve_draft", "reject_draft", "mark_draft_sent", "cancel_follow_up", "close_chat", "revoke_token",
                "withdraw_system_message", "clear_status_override", "cancel_window", "extend_window"}
-    for path in sorted(STATES.glob("*.py")):
+    for path in sorted(STATES.rglob("*.py")):
         tree = ast.parse(path.read_text())
         for function in ast.walk(tree):
             if not isinstance(function, ast.AsyncFunctionDef | ast.FunctionDef):

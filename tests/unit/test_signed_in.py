@@ -11,7 +11,14 @@ import reflex as rx
 from app.rules.actors import Actor
 from app.rules.errors import Forbidden, InvalidInput
 from app.services import throttle
-from app.state.admin import AdminState
+from app.state.admin.audit import AuditLogState
+from app.state.admin.bulk import BulkPublishState
+from app.state.admin.history import StatusHistoryState
+from app.state.admin.lists import AdminListsState
+from app.state.admin.maintenance import ScheduledMaintenanceState
+from app.state.admin.publish import PublishState
+from app.state.admin.tokens import TokensState
+from app.state.admin.uptime import UptimeState
 from app.state.auth import HOME_ROUTE, LOGIN_ROUTE, refusal_for
 from app.state.contacts import ContactsState
 from app.state.presence import PresenceState
@@ -28,14 +35,21 @@ def _says(event, text: str) -> bool:
     return event is not None and f'"{text}"' in repr(event.args)
 
 
-@pytest.mark.parametrize("state", [AdminState, ContactsState, PresenceState, WorkState, WorkforceState])
+@pytest.mark.parametrize("state", [AdminListsState, AuditLogState, BulkPublishState, ContactsState, PresenceState,
+                                   PublishState, ScheduledMaintenanceState, StatusHistoryState, TokensState, WorkState,
+                                   WorkforceState])
 def test_the_states_keep_their_names_under_the_root_state(state):
     # The benches and the forged-events suite address states by these names.
     assert issubclass(state, SignedIn)
     assert state.get_parent_state() is rx.State
     assert state in rx.State.get_substates()
-    module = state.__module__.rsplit(".", 1)[1]
-    assert state.get_full_name().startswith(f"reflex___state____state.app___state___{module}____")
+    module = state.__module__.replace(".", "___")
+    assert state.get_full_name().startswith(f"reflex___state____state.{module}____")
+
+
+def test_the_uptime_scope_is_a_substate_of_the_lists_it_picks_from():
+    assert issubclass(UptimeState, SignedIn)
+    assert UptimeState.get_parent_state() is AdminListsState
 
 
 def test_the_mixin_is_no_state_of_its_own():

@@ -12,7 +12,7 @@ STATES = Path(__file__).resolve().parents[2] / "app" / "state"
 
 def _decorators_named_rx_event() -> list[str]:
     found = []
-    for path in sorted(STATES.glob("*.py")):
+    for path in sorted(STATES.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for decorator in node.decorator_list:

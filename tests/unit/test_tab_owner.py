@@ -19,8 +19,8 @@ PACKAGES_WITH_STATES = (app.state, app.components, app.pages)
 def _states_defined_in_beacon() -> set[type]:
     found = set()
     for package in PACKAGES_WITH_STATES:
-        for module_info in pkgutil.iter_modules(package.__path__):
-            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        for module_info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            module = importlib.import_module(module_info.name)
             found |= {cls for _, cls in inspect.getmembers(module, inspect.isclass)
                       if issubclass(cls, rx.State) and cls.__module__ == module.__name__ and not cls._mixin}
     return found

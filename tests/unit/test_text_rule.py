@@ -119,7 +119,8 @@ class FakeState:
 def _preprocess(payload: dict[str, Any], router_data: dict[str, Any] | None = None,
                 handler: str = "publish") -> tuple[Any, FakeState]:
     state = FakeState(router_data=router_data or {"pathname": "/admin", "asPath": "/admin"})
-    event = FakeEvent(name=f"reflex___state____state.app___state___admin____admin_state.{handler}", payload=payload)
+    publish_state = "reflex___state____state.app___state___admin___publish____publish_state"
+    event = FakeEvent(name=f"{publish_state}.{handler}", payload=payload)
     return asyncio.run(event_guard.BoundedEventInput().preprocess(None, state, event)), state
 
 
@@ -194,28 +195,28 @@ def test_a_search_holding_a_line_break_or_nul_is_refused_beside_the_box_and_read
 
 
 class AuditTab:
-    """Stands in for AdminState's audit card: a platform admin's tab, its filters and errors."""
+    """Stands in for AuditLogState: a platform admin's tab, its filters and errors."""
 
     def __init__(self) -> None:
-        self.audit_errors: dict[str, str] = {}
-        self.audit_actor, self.audit_offset = "", 0
+        self.errors: dict[str, str] = {}
+        self.actor, self.offset = "", 0
         self.read: list[str] = []
 
     async def _platform_admin(self):
         return Actor(user_id=1, email="admin@beacon.demo", name="Admin", role="platform_admin", client_id=None), None
 
-    async def _reread(self, kind: str):
-        self.read.append(self.audit_actor)
+    async def _reread(self):
+        self.read.append(self.actor)
         yield None
 
 
 @pytest.mark.parametrize("hostile", [NUL, SURROGATE, ANSI, "\n"])
 def test_an_audit_actor_filter_holding_hostile_text_is_refused_beside_the_field(hostile):
-    from app.state.admin import AdminState
+    from app.state.admin.audit import AuditLogState
 
-    set_filter = AdminState.event_handlers["set_audit_filter"].fn
+    set_filter = AuditLogState.event_handlers["set_audit_filter"].fn
     tab = AuditTab()
     _drain(set_filter(tab, "actor", f"ops{hostile}"))
-    assert tab.audit_errors == {"actor": text_problem(f"ops{hostile}")} and tab.read == [] and tab.audit_actor == ""
+    assert tab.errors == {"actor": text_problem(f"ops{hostile}")} and tab.read == [] and tab.actor == ""
     _drain(set_filter(tab, "actor", "ops@"))
-    assert tab.audit_errors == {} and tab.read == ["ops@"]
+    assert tab.errors == {} and tab.read == ["ops@"]
