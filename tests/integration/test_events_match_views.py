@@ -236,11 +236,11 @@ class Page:
         return wrong
 
 
-def timeless(view: dict | None) -> dict | None:
+def timeless(view: object) -> object:
     """The view without what moves with the clock alone: the uptime shares of a day not over yet
     (today's bar and the 30/90-day figures grow while a status other than Active lasts; a page
     gets them again with its next change). Each day's state stays compared."""
-    if not view or "uptime" not in view:
+    if not isinstance(view, dict) or "uptime" not in view:  # only the admin lists have uptime
         return view
     return {**view, "uptime": [(series.scope, [(day.day, day.state) for day in series.days])
                                for series in view["uptime"]]}
