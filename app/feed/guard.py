@@ -53,8 +53,8 @@ def read_window_guarded(session: Session, kind: str, window: Hashable) -> Any:
         return UNREADABLE
 
 
-def build_views_guarded(session: Session, audience: str, kinds: set[str] | frozenset[str],
-                        ) -> dict[str, SharedView] | None:
+def build_views_guarded(session: Session, audience: str,
+                        kinds: set[str] | frozenset[str]) -> dict[str, SharedView] | None:
     """`build_views_in`, or None when building the audience's views raised (logged, counted)."""
     try:
         return build_views_in(session, audience, kinds)

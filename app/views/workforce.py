@@ -64,12 +64,11 @@ class PresenceChange:
 
     at: datetime  # UTC; the page shows it in the reader's zone
     status: str  # the presence it became
-    reason: str  # what changed it: "signed in", "manual", "sweeper", ...
+    reason: str  # what changed it: "signed in", "chosen", "activity", "sweeper", ...
 
 
-def presence_changes_in(session: Session, human_agent_id: int, limit: int = PRESENCE_HISTORY_SHOWN,
-                        ) -> list[PresenceChange]:
+def presence_changes_in(session: Session, human_agent_id: int) -> list[PresenceChange]:
     """The agent's latest presence changes, newest first (the caller has checked it may see the agent)."""
     events = session.exec(select(PresenceEvent).where(PresenceEvent.human_agent_id == human_agent_id)
-                          .order_by(col(PresenceEvent.id).desc()).limit(limit))
+                          .order_by(col(PresenceEvent.id).desc()).limit(PRESENCE_HISTORY_SHOWN))
     return [PresenceChange(at=as_utc(e.at), status=e.status, reason=e.reason) for e in events]
