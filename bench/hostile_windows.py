@@ -167,8 +167,7 @@ async def run_rounds(feed, rounds: int, normal: Page, hostile: list[Page], clock
 
         def shows_marker(page: Page, marker: str = marker) -> bool:
             tenant = page.arrivals.get(TENANT_VIEW)
-            shown = tenant and tenant[2].get("shown_message")
-            return bool(shown) and getattr(shown, "message", "") == marker
+            return tenant is not None and tenant[2].service.shown_message.message == marker
 
         banner_ok = await wait_for([normal], shows_marker, BANNER_TIMEOUT_S)
         banner_ms = normal.arrivals[TENANT_VIEW][0] - status_ms if banner_ok else None

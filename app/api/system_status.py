@@ -9,38 +9,14 @@ from pydantic import field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from app.api.answers import SystemStatusAnswer
 from app.api.bodies import RequestBody, client_id_param, read_body
 from app.api.deps import caller
 from app.models import MessageType
 from app.rules.actors import require_platform_admin
-from app.rules.status import MessageFacts
 from app.rules.timeparse import parse_expiry
 from app.services import system_status
 from app.views import status as status_view
-
-
-def _message_json(message: MessageFacts | None) -> dict[str, Any] | None:
-    if message is None:
-        return None
-    return {
-        "id": message.id,
-        "client_id": message.client_id,
-        "type": message.type,
-        "message": message.message,
-        "expires_at": message.expires_at.isoformat() if message.expires_at else None,
-        "created_at": message.created_at.isoformat(),
-    }
-
-
-def _snapshot_json(snapshot: status_view.SystemSnapshot) -> dict[str, Any]:
-    return {
-        "client_id": snapshot.client_id,
-        "status": snapshot.status,
-        "status_scope": snapshot.status_scope,
-        "banner_visible": snapshot.banner_visible,
-        "message": _message_json(snapshot.shown),
-        "messages": [_message_json(m) for m in ([snapshot.shown] if snapshot.shown else []) + snapshot.others],
-    }
 
 
 class PublishBody(RequestBody):
@@ -67,7 +43,7 @@ async def get_system_status(request: Request) -> JSONResponse:
         None if actor.is_platform_admin else actor.client_id
     )
     snapshot = await asyncio.to_thread(status_view.system_snapshot, actor, client_id)
-    return JSONResponse(_snapshot_json(snapshot))
+    return JSONResponse(SystemStatusAnswer.of(snapshot).as_json())
 
 
 async def post_system_status(request: Request) -> JSONResponse:
@@ -80,7 +56,7 @@ async def post_system_status(request: Request) -> JSONResponse:
         body.type or MessageType.INFO, expires_at,
     )
     snapshot = await asyncio.to_thread(status_view.system_snapshot, actor, body.client_id)
-    payload = _snapshot_json(snapshot)
+    payload = SystemStatusAnswer.of(snapshot).as_json()
     payload["published"] = {"status": result.status, "previous_status": result.previous_status,
                             "message_id": result.message_id}
     return JSONResponse(payload, status_code=200)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.feed.stats import feed_stats
-from app.views.live import build_views_in
+from app.views.live import SharedView, build_views_in
 from app.views.windows import read_window
 
 log = logging.getLogger("beacon.feed")
@@ -53,7 +53,8 @@ def read_window_guarded(session: Session, kind: str, window: Hashable) -> Any:
         return UNREADABLE
 
 
-def build_views_guarded(session: Session, audience: str, kinds: set[str] | frozenset[str]) -> dict[str, Any] | None:
+def build_views_guarded(session: Session, audience: str,
+                        kinds: set[str] | frozenset[str]) -> dict[str, SharedView] | None:
     """`build_views_in`, or None when building the audience's views raised (logged, counted)."""
     try:
         return build_views_in(session, audience, kinds)

@@ -10,6 +10,7 @@ from app.components.labels import AGENT_KIND, CHAT_STATUS, PRESENCE, label
 from app.components.layout import page_shell
 from app.components.loading import page_loading, skeleton_rows
 from app.components.table import cells, table
+from app.components.when import when
 from app.models import Role, ServiceStatus
 from app.state.auth import AuthState
 from app.state.system import SystemState
@@ -122,7 +123,7 @@ def _history_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Presence history: " + WorkforceState.history_agent),
             table(("When", "Status", "Why"), WorkforceState.history, lambda e: rx.table.row(
-                *cells(e["when"], label(e["status"], PRESENCE), e["reason"]))),
+                *cells(when(e.at), label(e.status, PRESENCE), e.reason))),
             rx.cond(WorkforceState.history.length() == 0,
                     rx.text("No presence changes recorded yet.", color_scheme="gray", size="2")),
             rx.hstack(rx.button("Close", variant="soft", on_click=WorkforceState.hide_history), justify="end"),

@@ -33,6 +33,7 @@ from app.rules.presence import PresenceTimings
 from app.services.audit import write_audit
 from app.services.secrets_at_rest import token_digest
 from app.views.access import visible_row
+from app.views.workforce import PresenceChange, presence_changes_in
 
 # Activity from a page is written at most this often: enough to notice an agent who is back,
 # without a write per keystroke.
@@ -220,9 +221,8 @@ def sweep_presence() -> int:
     return changed
 
 
-def presence_history(actor: Actor, human_agent_id: int | str, limit: int = 100) -> list[PresenceEvent]:
+def presence_history(actor: Actor, human_agent_id: int | str) -> list[PresenceChange]:
     """An agent's presence changes, newest first; another client's agent is answered as a missing one."""
     with read_session() as session:
         agent = visible_row(session, HumanAgent, human_agent_id, actor, "agent")
-        return list(session.exec(select(PresenceEvent).where(PresenceEvent.human_agent_id == agent.id)
-                                 .order_by(col(PresenceEvent.id).desc()).limit(limit)))
+        return presence_changes_in(session, id_of(agent))

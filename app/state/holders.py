@@ -35,6 +35,7 @@ from app.views.windows import (
     CONTACTS_WINDOW,
     STATUS_HISTORY_WINDOW,
 )
+from app.views.work import SummaryView
 
 # state, seq, window, what was read
 ApplyWindow = Callable[[Any, int, Any, Any], None]
@@ -114,8 +115,8 @@ def _applied(apply: Callable[[Any, Any], object]) -> ApplyView:
     return apply_and_run_nothing
 
 
-def _apply_summary(state: WorkState, view: Any) -> list[Any]:
-    return notification_scripts(state._apply_view(SUMMARY_VIEW, view))
+def _apply_summary(state: WorkState, view: SummaryView) -> list[Any]:
+    return notification_scripts(state._apply_view(view))
 
 
 VIEW_HOLDERS: dict[str, tuple[ViewHolder, ...]] = {

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
 
 from app.models import ServiceStatus
-from app.state.views import assign_changed
-from app.views.live import NO_MESSAGE, MessageLine
+from app.state.views import apply_view
+from app.views.shared import NO_MESSAGE, MessageLine, TenantView
 
 
 class SystemState(rx.State):
+    # The tenant view's service part, field by field (views/shared.py ServiceView).
     status: str = ServiceStatus.ACTIVE
     status_label: str = "Active"
     status_scope: str = "default"
@@ -22,9 +21,8 @@ class SystemState(rx.State):
     # Scheduled maintenance: in progress, or starting soon.
     maintenance_notices: rx.Field[list[str]] = rx.field(default_factory=list)
 
-    def _apply_view(self, view: dict[str, Any]) -> None:
-        assign_changed(self, view, ("status", "status_label", "status_scope", "banner_visible",
-                                    "shown_message", "other_messages", "more_messages", "maintenance_notices"))
+    def _apply_view(self, view: TenantView) -> None:
+        apply_view(self, view.service)
 
     @rx.var
     def service_unavailable(self) -> bool:

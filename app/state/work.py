@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import asdict, replace
 from typing import Any
 
 import reflex as rx
@@ -19,7 +20,7 @@ from app.services import drafts, follow_ups, tasks, throttle
 from app.state.clock import BrowserClock
 from app.state.events import event
 from app.state.signed_in import SignedIn
-from app.state.views import assign_changed
+from app.state.views import apply_view
 from app.state.windows import fresh_read, hold_and_read, unreadable_notice
 from app.views.contacts import SEARCH_MAX_LENGTH, ContactsWindow, find_contact, read_contacts_page
 from app.views.lists import ActivityRow, DraftBody, DraftRow, FollowUpRow, ListPage, ListWindow, read_draft_body
@@ -27,10 +28,8 @@ from app.views.live import client_id_of
 from app.views.pages import PageRoute
 from app.views.tasks import TaskRow, TasksPage, TasksWindow
 from app.views.windows import AGENT_TASKS_WINDOW
-from app.views.work import NO_AI_AGENT, AIAgentLine
+from app.views.work import NO_AI_AGENT, AIAgentLine, NotificationEvent, SummaryView
 
-# The vars each shared view sets (live_views.SUMMARY_VIEW).
-VIEW_VARS = {"summary": ("ai_agents", "pending_count")}
 CONTACT_SUGGESTIONS = 10  # names offered while typing a contact in the follow-up form
 # More new events than this in one push (a burst) become one summary notification.
 NOTIFY_INDIVIDUALLY_UP_TO = 3
@@ -39,6 +38,7 @@ SUMMARY_COOLDOWN_SECONDS = 5.0
 
 
 class WorkState(SignedIn, rx.State):
+    # The summary view's work part (views/work.py WorkSummary).
     ai_agents: list[AIAgentLine] = []
     page_agent_tasks: rx.Field[list[TaskRow]] = rx.field(default_factory=list)
     page_agent_has_more: bool = False
@@ -106,17 +106,14 @@ class WorkState(SignedIn, rx.State):
             return unreadable_notice()
         self._apply_list(seq, window, page)
 
-    def _apply_view(self, kind: str, view: dict[str, Any]) -> list[dict[str, str]]:
-        """Apply a shared view; returns the events this page has not notified about yet."""
-        assign_changed(self, view, VIEW_VARS[kind])
-        if "events" not in view:
-            return []
-        events = view["events"]
-        newest = max((int(e["id"]) for e in events), default=0)
+    def _apply_view(self, view: SummaryView) -> list[NotificationEvent]:
+        """Apply the work summary; returns the events this page has not notified about yet."""
+        apply_view(self, view.work)
+        newest = max((e.id for e in view.events), default=0)
         if self._last_event_id < 0:
             self._last_event_id = newest
             return []
-        fresh = [e for e in events if int(e["id"]) > self._last_event_id]
+        fresh = [e for e in view.events if e.id > self._last_event_id]
         self._last_event_id = max(self._last_event_id, newest)
         if len(fresh) > NOTIFY_INDIVIDUALLY_UP_TO:
             if time.monotonic() - self._last_summary_at < SUMMARY_COOLDOWN_SECONDS:
@@ -280,18 +277,22 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def notification_scripts(events: list[dict[str, str]]) -> list:
+def _browser_notification(event: NotificationEvent) -> Any:
+    return rx.call_script(f"window.beaconNotify({json.dumps(asdict(event))})")
+
+
+def notification_scripts(events: list[NotificationEvent]) -> list:
     """What a page runs for new events: a toast each (or one for a burst), and a browser
     notification that the page's other tabs do not repeat (beaconNotify, assets/notify.js)."""
     if not events:
         return []
     if len(events) > NOTIFY_INDIVIDUALLY_UP_TO:
-        summary = {"id": events[-1]["id"], "title": f"{len(events)} updates from your agents",
-                   "body": events[-1]["body"], "url": events[-1]["url"]}
-        return [rx.toast.info(summary["title"]), rx.call_script(f"window.beaconNotify({json.dumps(summary)})")]
+        # The burst as one notification: the newest event's id (so other tabs skip it), body and link.
+        summary = replace(events[-1], title=f"{len(events)} updates from your agents")
+        return [rx.toast.info(summary.title), _browser_notification(summary)]
     actions = []
     for notice in events:
-        toast = rx.toast.error if notice["kind"] == "failed" else rx.toast.success
-        actions.append(toast(f"{notice['title']}: {notice['body']}"))
-        actions.append(rx.call_script(f"window.beaconNotify({json.dumps(notice)})"))
+        toast = rx.toast.error if notice.kind == "failed" else rx.toast.success
+        actions.append(toast(f"{notice.title}: {notice.body}"))
+        actions.append(_browser_notification(notice))
     return actions

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import reflex as rx
 
@@ -11,26 +10,28 @@ from app.rules.errors import ServiceError
 from app.services import chats, presence, throttle
 from app.state.events import event
 from app.state.signed_in import SignedIn
-from app.state.views import assign_changed
+from app.state.views import apply_view
 from app.views.access import as_row_id, not_found
-from app.views.live import AgentLine, ChatLine
+from app.views.shared import AgentLine, ChatLine, ChatsView, TenantView
+from app.views.workforce import PresenceChange
 
 
 class WorkforceState(SignedIn, rx.State):
+    # The tenant view's workforce part (views/shared.py WorkforceView).
     available_agents: int = 0
     agents: list[AgentLine] = []
 
-    chats: list[ChatLine] = []
+    chats: list[ChatLine] = []  # the chats view (ChatsView)
     chat_errors: dict[str, str] = {}
     history_agent: str = ""
-    history: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    history: rx.Field[list[PresenceChange]] = rx.field(default_factory=list)
 
-    def _apply_view(self, view: dict[str, Any]) -> None:
-        assign_changed(self, view, ("available_agents", "agents"))
+    def _apply_view(self, view: TenantView) -> None:
+        apply_view(self, view.workforce)
 
-    def _apply_chats(self, view: dict[str, Any]) -> None:
-        """The chats view: only pages of the roles that show chats follow it (live_views.VIEW_ROLES)."""
-        assign_changed(self, view, ("chats",))
+    def _apply_chats(self, view: ChatsView) -> None:
+        """The chats view: only pages of the roles that show chats follow it (views/live.py VIEW_ROLES)."""
+        apply_view(self, view)
 
     @rx.var
     def assignable_names(self) -> list[str]:
@@ -74,11 +75,10 @@ class WorkforceState(SignedIn, rx.State):
     async def show_history(self, agent_id: str, name: str = ""):
         """`name` is what the page showed; the dialog's title is the agent's name as the server
         has it (nothing the page sends is kept)."""
-        def show(events):
+        def show(changes: list[PresenceChange]) -> None:
             wanted = as_row_id(agent_id)
             self.history_agent = next((a.name for a in self.agents if a.kind == "human" and a.id == wanted), "Agent")
-            self.history = [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"), "status": e.status, "reason": e.reason}
-                            for e in events]
+            self.history = changes
 
         return await self._call(presence.presence_history, agent_id, reads_only=True, success=show)
 

@@ -1,7 +1,8 @@
 """What open pages show, assembled once per audience and pushed to each of its sessions.
 
-A view is a dict of typed values (ints, bools, datetimes, dataclass rows) ready for Reflex state
-vars; people's formatting happens in components. The feed builds one per audience per batch of
+A view is a frozen dataclass of typed values (ints, bools, datetimes, dataclass rows) whose
+fields are the vars of the states that show it (views/shared.py, views/admin.py); people's
+formatting happens in components. The feed builds one per audience per batch of
 changes, never one per session: a change to Acme costs one set of queries, however many Acme
 pages are open.
 """
@@ -9,9 +10,6 @@ pages are open.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -31,8 +29,18 @@ from app.models import (
 from app.rules import status as status_rules
 from app.rules.actors import ALL_TENANTS
 from app.views.admin import AdminView, admin_view
+from app.views.shared import (
+    NO_MESSAGE,
+    AgentLine,
+    ChatLine,
+    ChatsView,
+    MessageLine,
+    ServiceView,
+    TenantView,
+    WorkforceView,
+)
 from app.views.status import SystemSnapshot, status_by_client_in, system_snapshot_in
-from app.views.work import summary_view
+from app.views.work import SummaryView, summary_view
 from app.views.workforce import agents_in, available_agent_count
 
 # The kinds of view; each open page follows all of them for its audience.
@@ -85,46 +93,6 @@ def client_id_of(audience: str) -> int | None:
     return None if audience == ALL_TENANTS else int(audience.split(":", 1)[1])
 
 
-@dataclass
-class MessageLine:
-    """A system message as the banner and the dashboard show it."""
-
-    id: int
-    type: str
-    message: str
-    scope: str  # ALL_CLIENTS_LABEL or the client's name
-    expires_at: datetime | None
-
-
-NO_MESSAGE = MessageLine(id=0, type="", message="", scope="", expires_at=None)
-
-
-@dataclass
-class AgentLine:
-    """A human or AI agent as the agents page lists it."""
-
-    key: str  # "human-3" / "ai-7": stable across both kinds
-    id: int
-    kind: str  # "human" | "ai"
-    name: str
-    state: str  # presence for humans; "enabled" / "disabled" for AI agents
-    client_id: int
-    client: str
-    active_chats: int
-    max_chats: int
-    can_take_work: bool
-
-
-@dataclass
-class ChatLine:
-    id: int
-    subject: str
-    status: str
-    agent: str  # "" while unassigned
-    client_id: int
-    client: str
-
-
 def _message_line(message: status_rules.MessageFacts | None, client_names: dict[int, str]) -> MessageLine:
     if message is None:
         return NO_MESSAGE
@@ -135,7 +103,7 @@ def _message_line(message: status_rules.MessageFacts | None, client_names: dict[
     )
 
 
-def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
+def _tenant_view(session: Session, audience: str) -> TenantView:
     client_id = client_id_of(audience)
     client_names = {id_of(c): c.name for c in session.exec(select(Client))}
     snapshot: SystemSnapshot = system_snapshot_in(session, client_id)
@@ -149,37 +117,40 @@ def _tenant_view(session: Session, audience: str) -> dict[str, Any]:
         )
     else:
         available = available_agent_count(agents, snapshot.status)
-    return {
-        "status": snapshot.status,
-        "status_label": status_rules.STATUS_LABELS[snapshot.status],
-        "status_scope": snapshot.status_scope,
-        "banner_visible": snapshot.banner_visible,
-        "shown_message": _message_line(snapshot.shown, client_names),
-        "other_messages": [_message_line(m, client_names) for m in snapshot.others[:OTHER_MESSAGES_LIMIT]],
-        "more_messages": max(0, len(snapshot.others) - OTHER_MESSAGES_LIMIT),
-        "available_agents": available,
-        "agents": [
-            AgentLine(key=a.key, id=a.id, kind=a.kind, name=a.name, state=a.state, client_id=a.client_id,
-                      client=client_names.get(a.client_id, ""), active_chats=a.active_chats,
-                      max_chats=a.max_chats, can_take_work=a.can_take_work)
-            for a in agents
-        ],
-        "next_expiry": snapshot.next_expiry.isoformat() if snapshot.next_expiry else "",
-        "maintenance_notices": list(snapshot.maintenance_notices),
-    }
+    return TenantView(
+        service=ServiceView(
+            status=snapshot.status,
+            status_label=status_rules.STATUS_LABELS[snapshot.status],
+            status_scope=snapshot.status_scope,
+            banner_visible=snapshot.banner_visible,
+            shown_message=_message_line(snapshot.shown, client_names),
+            other_messages=[_message_line(m, client_names) for m in snapshot.others[:OTHER_MESSAGES_LIMIT]],
+            more_messages=max(0, len(snapshot.others) - OTHER_MESSAGES_LIMIT),
+            maintenance_notices=list(snapshot.maintenance_notices),
+        ),
+        workforce=WorkforceView(
+            available_agents=available,
+            agents=[
+                AgentLine(key=a.key, id=a.id, kind=a.kind, name=a.name, state=a.state, client_id=a.client_id,
+                          client=client_names.get(a.client_id, ""), active_chats=a.active_chats,
+                          max_chats=a.max_chats, can_take_work=a.can_take_work)
+                for a in agents
+            ],
+        ),
+    )
 
 
 CHATS_SHOWN = 100  # open chats listed for assignment; a client rarely has more waiting at once
 
 
-def _chats_view(session: Session, audience: str) -> dict[str, Any]:
+def _chats_view(session: Session, audience: str) -> ChatsView:
     client_id = client_id_of(audience)
     client_names = {id_of(c): c.name for c in session.exec(select(Client))}
     humans = select(id_column(HumanAgent), col(User.name)).where(HumanAgent.user_id == User.id)
     if client_id is not None:
         humans = humans.where(HumanAgent.client_id == client_id)
     agent_names = {agent_id: name for agent_id, name in session.exec(humans)}
-    return {"chats": chats_in(session, client_id, agent_names, client_names)}
+    return ChatsView(chats=chats_in(session, client_id, agent_names, client_names))
 
 
 def chats_in(session: Session, client_id: int | None, agent_names: dict[int, str],
@@ -193,15 +164,18 @@ def chats_in(session: Session, client_id: int | None, agent_names: dict[int, str
             for c in session.exec(query)]
 
 
-def build_views(audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any] | AdminView]:
+SharedView = TenantView | ChatsView | SummaryView | AdminView
+
+
+def build_views(audience: str, kinds: Iterable[str]) -> dict[str, SharedView]:
     """Assemble the requested kinds of view for one audience (runs in a worker thread)."""
     with read_session() as session:
         return build_views_in(session, audience, kinds)
 
 
-def build_views_in(session: Session, audience: str, kinds: Iterable[str]) -> dict[str, dict[str, Any] | AdminView]:
+def build_views_in(session: Session, audience: str, kinds: Iterable[str]) -> dict[str, SharedView]:
     kinds = set(kinds)
-    views: dict[str, dict[str, Any] | AdminView] = {}
+    views: dict[str, SharedView] = {}
     if TENANT_VIEW in kinds:
         views[TENANT_VIEW] = _tenant_view(session, audience)
     if CHATS_VIEW in kinds:

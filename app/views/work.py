@@ -58,7 +58,7 @@ def activity_text(row: AuditLog, contacts: Mapping[int, str], agents: Mapping[in
     }.get(row.action, row.action)
 
 
-def _event(row: AuditLog, contacts: Mapping[int, str], agents: Mapping[int, str]) -> dict[str, str]:
+def _event(row: AuditLog, contacts: Mapping[int, str], agents: Mapping[int, str]) -> NotificationEvent:
     new = row.new_value or {}
     contact = name_of(contacts, new.get("contact_id"), "a contact")
     if row.action == AuditAction.DRAFT_CREATE:
@@ -67,8 +67,8 @@ def _event(row: AuditLog, contacts: Mapping[int, str], agents: Mapping[int, str]
         title, url, kind = "Task failed", "/contacts", "failed"
     else:
         title, url, kind = "Task completed", "/contacts", "completed"
-    return {"id": str(row.id), "title": title, "body": activity_text(row, contacts, agents), "url": url,
-            "kind": kind, "contact": contact}
+    return NotificationEvent(id=id_of(row), title=title, body=activity_text(row, contacts, agents), url=url,
+                             kind=kind, contact=contact)
 
 
 def names_of(session: Session, model: type[Named], ids: Iterable[Any]) -> dict[int, str]:
@@ -96,7 +96,37 @@ class AIAgentLine:
 NO_AI_AGENT = AIAgentLine(id=0, name="", kind="", client_id=0, enabled=False)
 
 
-def summary_view(session: Session, client_id: int | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class NotificationEvent:
+    """A notifiable event (a task completed or failed, a draft ready): a toast on every page of the
+    audience, and one browser notification across a person's tabs (assets/notify.js)."""
+
+    id: int  # the audit row's: a page notifies the events newer than the last it has seen
+    title: str
+    body: str
+    url: str  # where the notification leads
+    kind: str  # "completed" | "failed" | "draft"
+    contact: str
+
+
+@dataclass(frozen=True)
+class WorkSummary:
+    """The AI agents and the pending-approvals count (WorkState)."""
+
+    ai_agents: list[AIAgentLine]
+    pending_count: int
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """What every page of the audience shares of the AI agents' work: the summary it shows, and the
+    recent notifiable events, oldest first, which it compares with the last it has seen."""
+
+    work: WorkSummary
+    events: list[NotificationEvent]
+
+
+def summary_view(session: Session, client_id: int | None) -> SummaryView:
     """What every page of the audience shares: AI agents, pending approvals, notifiable events."""
     ai_agents = list(session.exec(scoped(select(AIAgent), AIAgent, client_id).order_by(AIAgent.name)))
     pending_count = session.exec(
@@ -107,9 +137,11 @@ def summary_view(session: Session, client_id: int | None) -> dict[str, Any]:
         .order_by(col(AuditLog.id).desc()).limit(EVENTS_SHOWN)
     ))
     contact_names, agent_names = _auditnames_of(session, event_rows)
-    return {
-        "ai_agents": [AIAgentLine(id=id_of(a), name=a.name, kind=a.kind, client_id=a.client_id, enabled=a.enabled)
-                      for a in ai_agents],
-        "pending_count": int(pending_count),
-        "events": [_event(r, contact_names, agent_names) for r in reversed(event_rows)],
-    }
+    return SummaryView(
+        work=WorkSummary(
+            ai_agents=[AIAgentLine(id=id_of(a), name=a.name, kind=a.kind, client_id=a.client_id, enabled=a.enabled)
+                       for a in ai_agents],
+            pending_count=int(pending_count),
+        ),
+        events=[_event(r, contact_names, agent_names) for r in reversed(event_rows)],
+    )

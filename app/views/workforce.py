@@ -1,12 +1,13 @@
-"""Reads of a client's workforce: human agents with their presence, and AI agents."""
+"""Reads of a client's workforce: human agents with their presence (and its history), and AI agents."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.models import AIAgent, HumanAgent, User, id_of
+from app.models import AIAgent, HumanAgent, PresenceEvent, User, as_utc, id_of
 from app.rules import status as status_rules
 from app.rules.status import HumanAgentFacts
 
@@ -52,3 +53,22 @@ def available_agent_count(agents: list[AgentRow], status: str) -> int:
     humans = [HumanAgentFacts(a.state, a.active_chats, a.max_chats) for a in agents if a.kind == "human"]
     enabled_ai = sum(1 for a in agents if a.kind == "ai" and a.can_take_work)
     return status_rules.available_agent_count(status, humans, enabled_ai)
+
+
+PRESENCE_HISTORY_SHOWN = 100  # an agent's latest presence changes: days of a working agent's shifts
+
+
+@dataclass
+class PresenceChange:
+    """One change of an agent's effective presence, as the agents page's history dialog lists it."""
+
+    at: datetime  # UTC; the page shows it in the reader's zone
+    status: str  # the presence it became
+    reason: str  # what changed it: "signed in", "chosen", "activity", "sweeper", ...
+
+
+def presence_changes_in(session: Session, human_agent_id: int) -> list[PresenceChange]:
+    """The agent's latest presence changes, newest first (the caller has checked it may see the agent)."""
+    events = session.exec(select(PresenceEvent).where(PresenceEvent.human_agent_id == human_agent_id)
+                          .order_by(col(PresenceEvent.id).desc()).limit(PRESENCE_HISTORY_SHOWN))
+    return [PresenceChange(at=as_utc(e.at), status=e.status, reason=e.reason) for e in events]

@@ -74,3 +74,16 @@ def test_a_busy_agent_is_not_offered_for_chats(browser, presence_server):
     expect(sam_row(agents)).to_have_attribute("data-state", "busy")
     chat.get_by_label("Assign to").click()
     expect(agents.get_by_role("option", name="Sam Carter")).to_have_count(0)
+
+
+def test_the_presence_history_lists_each_change_with_its_time_in_the_readers_zone(browser, presence_server):
+    sign_in(browser, presence_server, "sam@acme.demo")  # a change at least: Sam signed in
+    agents = sign_in(browser, presence_server, "ops@acme.demo", path="/agents")
+    sam_row(agents).get_by_role("button", name="Presence history of Sam Carter").click()
+    dialog = agents.get_by_role("dialog")
+    expect(dialog).to_contain_text("Presence history: Sam Carter")
+    newest = dialog.get_by_role("row").filter(has_text="signed in").first
+    when = newest.locator("time")
+    expect(when).to_be_visible()
+    assert when.get_attribute("title") == when.inner_text()  # the exact time, as every page shows one
+    assert when.get_attribute("datetime").endswith("Z")

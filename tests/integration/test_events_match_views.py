@@ -237,7 +237,7 @@ class Page:
         return wrong
 
 
-def timeless(view: dict | AdminView | None) -> dict | AdminView | None:
+def timeless(view: object) -> object:
     """The view without what moves with the clock alone: the uptime shares of a day not over yet
     (today's bar and the 30/90-day figures grow while a status other than Active lasts; a page
     gets them again with its next change). Each day's state stays compared."""

@@ -33,9 +33,9 @@ def test_a_commit_by_another_process_reaches_that_clients_sessions_only(database
                                        "--client", "Acme", "--status", "maintenance", "--message", "From the CLI")
         assert done.returncode == 0, done.stderr
         views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-        assert views["tenant"][1]["status"] == "maintenance"
-        assert views["tenant"][1]["shown_message"].message == "From the CLI"
-        assert views["tenant"][1]["available_agents"] == 0
+        assert views["tenant"][1].service.status == "maintenance"
+        assert views["tenant"][1].service.shown_message.message == "From the CLI"
+        assert views["tenant"][1].workforce.available_agents == 0
         admin_views = await asyncio.wait_for(admins.next_views(), WAIT_SECONDS)
         assert "admin" in admin_views
         await feed.wait_until_applied(await asyncio.to_thread(latest_seq), WAIT_SECONDS)
@@ -50,7 +50,7 @@ def test_a_global_change_reaches_every_audience(admin, client_ids):
         await asyncio.to_thread(publish_system_status, admin, None, "inactive")
         for subscription in subscriptions:
             views = await asyncio.wait_for(subscription.next_views(), WAIT_SECONDS)
-            assert views["tenant"][1]["status"] == "inactive"
+            assert views["tenant"][1].service.status == "inactive"
 
     run_async(with_feed(body))
 
@@ -65,10 +65,10 @@ def test_an_expiring_message_is_withdrawn_from_sessions_at_its_expiry(admin, cli
         await asyncio.to_thread(publish_system_status, admin, client_ids["Acme"], "active", "Brief",
                                 "info", utc_now() + timedelta(seconds=1.5))
         first = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-        assert first["tenant"][1]["shown_message"].message == "Brief"
+        assert first["tenant"][1].service.shown_message.message == "Brief"
         later = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-        assert later["tenant"][1]["shown_message"].message == ""
-        assert later["tenant"][1]["banner_visible"] is False
+        assert later["tenant"][1].service.shown_message.message == ""
+        assert later["tenant"][1].service.banner_visible is False
 
     run_async(with_feed(body))
 
@@ -85,7 +85,7 @@ def test_after_a_burst_the_session_ends_on_the_final_state(admin, client_ids):
         while not seen or seen[-1][0] < final_seq:
             views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
             seen.append(views["tenant"])
-        assert seen[-1][1]["status"] == "inactive"
+        assert seen[-1][1].service.status == "inactive"
         assert [seq for seq, _ in seen] == sorted(seq for seq, _ in seen)
 
     run_async(with_feed(body))
@@ -107,6 +107,6 @@ def test_a_plain_sql_statement_on_the_sqlite_file_reaches_open_sessions(database
 
         await asyncio.to_thread(write)
         views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-        assert views["tenant"][1]["status"] == "inactive"
+        assert views["tenant"][1].service.status == "inactive"
 
     run_async(with_feed(body))

@@ -164,7 +164,7 @@ def test_the_banner_reaches_pages_before_any_window_is_read(engine_kind, window_
         await asyncio.to_thread(a_task_on_ada_and_acme_inactive)
 
         _, tenant = await next_view_of(normal, TENANT_VIEW)
-        assert tenant["status"] == "inactive"
+        assert tenant.service.status == "inactive"
         assert len(reads.order) <= 1  # the first window read is held: none has completed
         assert all(CONTACTS_WINDOW not in page.take_pending() for page in hostile)
 

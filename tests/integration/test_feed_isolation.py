@@ -79,7 +79,7 @@ def test_a_window_that_cannot_be_read_costs_only_its_own_tab(engine_kind):
         await asyncio.to_thread(one_transaction_changing_globex_status_and_an_acme_task)
 
         _, tenant = await next_view_of(other_client, TENANT_VIEW)
-        assert tenant["status"] == "inactive"
+        assert tenant.service.status == "inactive"
         _, (window, page) = await next_view_of(neighbour, CONTACTS_WINDOW)
         assert page.total > 0
         _, failure = await next_view_of(hostile, WINDOW_FAILED)
@@ -90,7 +90,7 @@ def test_a_window_that_cannot_be_read_costs_only_its_own_tab(engine_kind):
 
         await asyncio.to_thread(publish_system_status, actor(ADMIN), globex, "active", "Back again")
         _, tenant = await next_view_of(other_client, TENANT_VIEW)
-        assert tenant["status"] == "active"
+        assert tenant.service.status == "active"
         assert feed_stats.failed_window_reads == failed_before + 1  # the dropped window is not read again
 
     run_async(with_feed(body))
@@ -132,7 +132,7 @@ def test_a_batch_that_cannot_be_delivered_is_retried_not_skipped(database):
         failed_before = feed_stats.failed_batches
         await asyncio.to_thread(publish_system_status, actor(ADMIN), acme, "maintenance", "Patching")
         _, tenant = await next_view_of(page, TENANT_VIEW)
-        assert tenant["status"] == "maintenance"
+        assert tenant.service.status == "maintenance"
         assert feed_stats.failed_batches == failed_before + 1
         assert feed_stats.retrying is False
 

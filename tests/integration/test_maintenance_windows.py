@@ -135,7 +135,7 @@ def test_the_banner_announces_a_window_within_the_notice_and_not_before(admin, c
 def test_a_window_for_all_clients_pauses_every_client_and_the_available_count(admin, client_ids):
     maintenance.schedule_window(admin, None, soon(-1), soon(60), "")
     views = build_views(f"client:{client_ids['Globex']}", {"tenant"})
-    assert views["tenant"]["status"] == "maintenance" and views["tenant"]["available_agents"] == 0
+    assert views["tenant"].service.status == "maintenance" and views["tenant"].workforce.available_agents == 0
     admin_view = build_views("all", {"admin"})["admin"]
     assert {s.status for s in admin_view.statuses} == {"maintenance"}
 

@@ -111,7 +111,7 @@ def test_a_plain_sql_update_typed_in_psql_reaches_open_sessions(postgres_databas
             plain_sql(postgres_database,
                       f"UPDATE agent_status SET status = 'maintenance' WHERE client_id = {acme_id()}")
             views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-            assert views["tenant"][1]["status"] == "maintenance"
+            assert views["tenant"][1].service.status == "maintenance"
         finally:
             task.cancel()
 
@@ -129,7 +129,7 @@ def test_a_large_change_does_not_break_the_writer_or_the_feed(postgres_database)
             big = "é" * 500  # 1000 bytes of UTF-8, the longest message allowed
             await asyncio.to_thread(publish_system_status, admin, acme_id(), "active", big)
             views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-            assert views["tenant"][1]["shown_message"].message == big
+            assert views["tenant"][1].service.shown_message.message == big
         finally:
             task.cancel()
 
@@ -160,7 +160,7 @@ def test_killing_the_listeners_connection_loses_no_change(postgres_database):
             shown = None
             while shown != "change 29":
                 views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-                shown = views["tenant"][1]["shown_message"].message if "tenant" in views else None
+                shown = views["tenant"][1].service.shown_message.message if "tenant" in views else None
         finally:
             task.cancel()
 
@@ -222,13 +222,13 @@ def test_without_its_signal_the_feed_polls_and_returns_to_live_when_it_comes_bac
                 await asyncio.to_thread(publish_system_status, admin, client, "maintenance", "while cut off")
                 views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
                 assert sessions.mode == POLLING
-                assert views["tenant"][1]["shown_message"].message == "while cut off"
+                assert views["tenant"][1].service.shown_message.message == "while cut off"
                 await proxy.start()
                 await until(lambda: wake.connected)
                 await asyncio.to_thread(publish_system_status, admin, client, "active", "back live")
                 await until(lambda: sessions.mode == LIVE)
                 views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
-                while "tenant" not in views or views["tenant"][1]["shown_message"].message != "back live":
+                while "tenant" not in views or views["tenant"][1].service.shown_message.message != "back live":
                     views = await asyncio.wait_for(acme.next_views(), WAIT_SECONDS)
             finally:
                 task.cancel()
