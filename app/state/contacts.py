@@ -19,6 +19,7 @@ from app.rules.actors import Actor
 from app.rules.text import text_problem
 from app.services import tasks, throttle
 from app.state.events import event
+from app.state.forms import form_dict
 from app.state.signed_in import SignedIn
 from app.state.windows import fresh_read, hold_and_read, let_go, unreadable_notice
 from app.state.work import WorkState
@@ -259,7 +260,7 @@ class ContactsState(SignedIn, rx.State):
         if actor is None:
             return refusal
         contact = self.assign_contact
-        form_data = form_data if isinstance(form_data, dict) else {}
+        form_data = form_dict(form_data)
         agent_name = form_data.get("agent")
         work = await self.get_state(WorkState)
         agent = next((a for a in work.ai_agents if a.name == agent_name and a.client_id == contact.client_id), None)

@@ -19,6 +19,7 @@ from app.rules.timeparse import parse_local_datetime
 from app.services import drafts, follow_ups, tasks, throttle
 from app.state.clock import BrowserClock
 from app.state.events import event
+from app.state.forms import form_dict, form_text
 from app.state.signed_in import SignedIn
 from app.state.views import apply_view
 from app.state.windows import fresh_read, hold_and_read, unreadable_notice
@@ -202,7 +203,7 @@ class WorkState(SignedIn, rx.State):
         if actor is None:
             return refusal
         self.follow_up_errors = {}
-        form_data = form_data if isinstance(form_data, dict) else {}
+        form_data = form_dict(form_data)
         wanted = form_data.get("contact")
         wanted = wanted[:SEARCH_MAX_LENGTH].strip() if isinstance(wanted, str) else ""
         problem = text_problem(wanted)  # before the contact is looked up by it
@@ -222,18 +223,19 @@ class WorkState(SignedIn, rx.State):
         offset = int((await self.get_state(BrowserClock)).utc_offset_minutes)
 
         try:  # the time is read before the write is counted: a mistyped date costs no allowance
-            when = parse_local_datetime(_text(form_data.get("scheduled_for")), offset, "scheduled_for")
+            when = parse_local_datetime(form_text(form_data.get("scheduled_for")), offset, "scheduled_for")
         except ServiceError as error:
             self._show_refusal("follow_up_errors", error)
             return None
-        return await self._call_as(actor, follow_ups.schedule_follow_up, contact.id, when, _text(form_data.get("note")),
+        note = form_text(form_data.get("note"))
+        return await self._call_as(actor, follow_ups.schedule_follow_up, contact.id, when, note,
                                    limit=throttle.SCHEDULE_FOLLOW_UP, errors="follow_up_errors",
                                    success=f"Follow-up with {contact.name} scheduled.")
 
     @event
     async def suggest_contacts(self, text: str):
         """Offer matching contact names while the person types one (a bounded search)."""
-        search = _text(text)[:SEARCH_MAX_LENGTH]
+        search = form_text(text)[:SEARCH_MAX_LENGTH]
         if text_problem(search) is not None:  # nothing matches it; no query sees it
             self.contact_suggestions = []
             return None
@@ -270,11 +272,6 @@ class WorkState(SignedIn, rx.State):
         allowed = ("default", "granted", "denied", "unsupported")
         self.notification_permission = permission if isinstance(permission, str) and permission in allowed \
             else "unsupported"
-
-
-def _text(value: Any) -> str:
-    """A text field as a page sent it: anything but text is empty (services check lengths)."""
-    return value if isinstance(value, str) else ""
 
 
 def _browser_notification(event: NotificationEvent) -> Any:

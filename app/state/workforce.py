@@ -9,6 +9,7 @@ import reflex as rx
 from app.rules.errors import ServiceError
 from app.services import chats, presence, throttle
 from app.state.events import event
+from app.state.forms import form_dict
 from app.state.signed_in import SignedIn
 from app.state.views import apply_view
 from app.views.access import as_row_id, not_found
@@ -43,7 +44,7 @@ class WorkforceState(SignedIn, rx.State):
         actor, refusal = await self._signed_in()
         if actor is None:
             return refusal
-        form_data = form_data if isinstance(form_data, dict) else {}
+        form_data = form_dict(form_data)
         wanted = as_row_id(form_data.get("chat_id"))
         # Only a chat this page shows (its id, never the sent text, keys the error shown beside it).
         chat = next((c for c in self.chats if c.id == wanted), None)

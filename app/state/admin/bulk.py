@@ -10,10 +10,11 @@ from app.models import MessageType
 from app.rules.errors import InvalidInput, ServiceError
 from app.rules.timeparse import parse_local_datetime
 from app.services import system_status, throttle
-from app.state.admin.forms import CLIENT_ERROR, form_dict, form_text
+from app.state.admin.forms import CLIENT_ERROR
 from app.state.admin.lists import AdminListsState
 from app.state.clock import BrowserClock
 from app.state.events import event
+from app.state.forms import form_dict, form_text
 from app.state.signed_in import SignedIn
 
 BULK_CLIENT_PREFIX = "bulk_client_"  # the card's checkboxes: bulk_client_<client id>

@@ -12,10 +12,11 @@ from app.models import MessageType
 from app.rules.errors import ServiceError
 from app.rules.timeparse import parse_local_datetime
 from app.services import system_status, throttle
-from app.state.admin.forms import UTC_INPUT_FORMAT, form_dict, form_text
+from app.state.admin.forms import UTC_INPUT_FORMAT
 from app.state.admin.lists import AdminListsState
 from app.state.clock import BrowserClock
 from app.state.events import event
+from app.state.forms import form_dict, form_text
 from app.state.signed_in import SignedIn
 from app.views.access import as_row_id, not_found
 

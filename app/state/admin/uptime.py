@@ -9,6 +9,7 @@ import reflex as rx
 
 from app.state.admin.lists import AdminListsState
 from app.state.events import event
+from app.state.forms import form_text
 from app.views.maintenance import NO_UPTIME, UptimeSeries
 
 ALL_SCOPES = ""  # the uptime of every client together (UptimeSeries.scope)
@@ -22,7 +23,7 @@ class UptimeState(AdminListsState):
         actor, refusal = await self._platform_admin()
         if actor is None:
             return refusal
-        text = value if isinstance(value, str) else ""
+        text = form_text(value)
         if text == ALL_SCOPES or text in self._client_names():
             self.uptime_scope = text
         return None
