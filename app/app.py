@@ -5,11 +5,11 @@ import reflex as rx
 from app.api.routes import api
 from app.config import get_settings
 from app.feed.listener import run_change_feed
-from app.maintenance_timer import run_maintenance_timer
+from app.jobs.maintenance_timer import run_maintenance_timer
+from app.jobs.presence_sweeper import run_presence_sweeper
+from app.jobs.retention import run_retention
 from app.pages import admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
 from app.preflight import refuse_unready_start
-from app.presence_sweeper import run_presence_sweeper
-from app.retention import run_retention
 from app.startup_guard import refuse_unsafe_start
 from app.state.auth import AuthState
 from app.state.clock import BrowserClock

@@ -38,7 +38,7 @@ from app.feed.resolve import ResolvedWork, resolve_work
 from app.feed.routing import Change
 from app.feed.signals import WakeSource, wake_source_for_settings
 from app.feed.stats import feed_stats
-from app.maintenance_timer import notify_windows_changed
+from app.jobs.maintenance_timer import notify_windows_changed
 from app.models import ChangeLogEntry, Role, User, id_of, utc_now
 from app.rules.actors import ALL_TENANTS, audience_for
 from app.views.live import ADMIN_VIEW, TENANT_VIEW, client_id_of, views_for_entities
