@@ -9,8 +9,8 @@ from app.jobs.maintenance_timer import run_maintenance_timer
 from app.jobs.presence_sweeper import run_presence_sweeper
 from app.jobs.retention import run_retention
 from app.pages import admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
-from app.preflight import refuse_unready_start
-from app.startup_guard import refuse_unsafe_start
+from app.setup.preflight import refuse_unready_start
+from app.setup.startup_guard import refuse_unsafe_start
 from app.state.auth import AuthState
 from app.state.clock import BrowserClock
 from app.state.event_guard import BoundedEventInput

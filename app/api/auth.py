@@ -74,7 +74,7 @@ PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarde
 
 def from_local_browser(request: Request) -> bool:
     """The request's TCP peer is this machine and no proxy says it relayed it: a browser here."""
-    from app.startup_guard import is_loopback
+    from app.setup.startup_guard import is_loopback
 
     peer = _peer(request)
     if not peer or not is_loopback(peer):

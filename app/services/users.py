@@ -3,7 +3,7 @@ that still have a demo password.
 
 The operator's `beacon user password` calls `change_password` (and `beacon user create`, through
 `create_user`, the same `password_problem` rule); the start-up guard
-(`app/startup_guard.py`) calls `demo_accounts_with_demo_password` before Beacon serves on a
+(`app/setup/startup_guard.py`) calls `demo_accounts_with_demo_password` before Beacon serves on a
 non-loopback address.
 """
 
