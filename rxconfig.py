@@ -19,6 +19,6 @@ config = rx.Config(
     backend_host="127.0.0.1",
     # Reflex's default is "*" (any site may read answers made with its visitors' cookies, and its
     # socket.io server checks no Origin). Beacon's pages talk to their own origin and need no CORS:
-    # BEACON_PUBLIC_ORIGIN alone, or nothing (app/web_origin.py refuses a start with anything else).
+    # BEACON_PUBLIC_ORIGIN alone, or nothing (app/web/origin.py refuses a start with anything else).
     cors_allowed_origins=get_settings().cors_allowed_origins,
 )

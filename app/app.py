@@ -18,8 +18,8 @@ from app.state.live import LiveLinkState
 from app.state.presence import PresenceState
 from app.state.tab_owner import TabOwner
 from app.state.work import WorkState
-from app.web_edge import browser_edge
-from app.web_origin import refuse_open_cors
+from app.web.edge import browser_edge
+from app.web.origin import refuse_open_cors
 
 # Before anything is built or served: the database exists, answers and is migrated (and Redis
 # answers, when REFLEX_REDIS_URL is set); else one line and exit 1, nothing created on the way.
@@ -27,12 +27,12 @@ refuse_unready_start()
 # Before anything serves: on a non-loopback address, no demo account may keep its demo password.
 # `reflex run` imports this module before it binds the port, and each backend worker imports it.
 refuse_unsafe_start()
-# Before anything serves: no cross-origin access but BEACON_PUBLIC_ORIGIN's (app/web_origin.py).
+# Before anything serves: no cross-origin access but BEACON_PUBLIC_ORIGIN's (app/web/origin.py).
 refuse_open_cors()
 
 app = rx.App(
     # The API (with Reflex's backend mounted beneath it), then the browser edge around every
-    # request, the websocket's included (app/web_edge.py): security headers, the same-origin rule
+    # request, the websocket's included (app/web/edge.py): security headers, the same-origin rule
     # for the websocket and POST /auth/*, and the session cookie turned into its key.
     api_transformer=[api, browser_edge],
     head_components=[

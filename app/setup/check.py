@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 
@@ -41,7 +40,9 @@ class NotReady(Exception):
 
 
 def debug_enabled() -> bool:
-    return os.environ.get(DEBUG_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on")
+    from app.config import process_environment
+
+    return process_environment().debug_enabled
 
 
 def first_line(error: BaseException) -> str:

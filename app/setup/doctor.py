@@ -13,7 +13,6 @@ address, that no demo account keeps its published password (app/setup/startup_gu
 from __future__ import annotations
 
 import errno
-import os
 import socket
 import time
 import uuid
@@ -193,15 +192,16 @@ def _address(host: str, database_ok: bool) -> Check:
 
 def default_host() -> str:
     """Where `make run` / `reflex run` would listen: HOST (make), else Reflex's backend_host."""
-    if os.environ.get("HOST", "").strip():
-        return os.environ["HOST"].strip()
+    from app.config import process_environment
     from app.setup.startup_guard import configured_host
 
-    return configured_host() or "127.0.0.1"
+    return process_environment().host.strip() or configured_host() or "127.0.0.1"
 
 
 def default_port() -> int:
-    raw = os.environ.get("PORT", "").strip()
+    from app.config import process_environment
+
+    raw = process_environment().port.strip()
     return int(raw) if raw.isdigit() else DEFAULT_PORT
 
 

@@ -72,6 +72,7 @@ def load_settings():
         problems = []
         for item in error.errors():
             name = "BEACON_" + "_".join(str(part) for part in item.get("loc", ())).upper()
+            # The raw value, as the environment holds it: the settings could not read it.
             problems.append(f"{name}={os.environ.get(name, '')!r}: {item.get('msg', 'invalid')}")
         raise NotReady("bad configuration: " + "; ".join(problems),
                        "fix the variable in the environment (see README, Configuration)") from None
@@ -315,7 +316,9 @@ def check_before_upgrade(creating: bool = False) -> None:
 
 def redis_url() -> str:
     """REFLEX_REDIS_URL as Reflex reads it ("" when not set)."""
-    return os.environ.get("REFLEX_REDIS_URL", "").strip()
+    from app.config import process_environment
+
+    return process_environment().redis_url.strip()
 
 
 def shown_redis_url(url: str) -> str:
@@ -356,10 +359,9 @@ def require_redis() -> str | None:
 def backend_workers() -> int:
     """How many backend worker processes Reflex's granian will start: GRANIAN_WORKERS when set
     (Reflex itself starts one without Redis)."""
-    try:
-        return max(1, int(os.environ.get("GRANIAN_WORKERS", "").strip() or 1))
-    except ValueError:
-        return 1
+    from app.config import process_environment
+
+    return process_environment().backend_workers
 
 
 def require_shared_counters() -> None:

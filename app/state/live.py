@@ -29,8 +29,8 @@ from app.state.admin import AdminState
 from app.state.auth import LOGIN_ROUTE, AuthState, actor_or_none
 from app.state.contacts import ContactsState
 from app.state.events import event
+from app.state.reset import forget_everything
 from app.state.system import SystemState
-from app.state.tab_owner import forget_everything
 from app.state.windows import HOLD_READ_ATTEMPTS, missed_since, unreadable_notice
 from app.state.work import VIEW_VARS, WorkState, notification_scripts
 from app.state.workforce import WorkforceState
