@@ -53,7 +53,7 @@ def retention_interval() -> float:
 
 async def prune_round() -> float:
     await prune_once()
-    return RETENTION_INTERVAL_SECONDS
+    return retention_interval()
 
 
 async def run_retention() -> None:
