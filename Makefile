@@ -9,7 +9,7 @@ BUN_VERSION := 1.4.4
 ENV := source scripts/env.sh
 PORT ?= 3000
 # Loopback only: the demo accounts' passwords are published. Another address (HOST=0.0.0.0)
-# is refused while a demo account still has its demo password (app/startup_guard.py).
+# is refused while a demo account still has its demo password (app/setup/startup_guard.py).
 HOST ?= 127.0.0.1
 
 # The scale-out form: local PostgreSQL and Redis, several backend workers.
@@ -52,7 +52,7 @@ db: setup
 
 run: db
 	$(ENV)
-	python -m app.startup_guard --host '$(HOST)'
+	python -m app.setup.startup_guard --host '$(HOST)'
 	exec reflex run --env prod --backend-host '$(HOST)' --frontend-port $(PORT) --backend-port $(PORT)
 
 # The task worker (run it beside `make run`, in another terminal): AI agents' tasks flow live.
@@ -66,7 +66,7 @@ run-scaled: setup
 	export BEACON_DATABASE_URL='$(SCALED_DATABASE_URL)' REFLEX_REDIS_URL='$(SCALED_REDIS_URL)' GRANIAN_WORKERS=$(SCALED_WORKERS)
 	beacon db upgrade --create
 	beacon seed demo
-	python -m app.startup_guard --host '$(HOST)'
+	python -m app.setup.startup_guard --host '$(HOST)'
 	exec reflex run --env prod --backend-host '$(HOST)' --frontend-port $(PORT) --backend-port $(PORT)
 
 # Lint and types are part of the build (configured in pyproject.toml): ruff over the whole tree,

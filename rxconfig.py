@@ -15,10 +15,10 @@ config = rx.Config(
     show_built_with_reflex=False,
     # Loopback unless told otherwise (`make run HOST=...`, `reflex run --backend-host`,
     # REFLEX_BACKEND_HOST): the demo accounts' passwords are published. On any other address
-    # app/startup_guard.py refuses to start while a demo password is unchanged.
+    # app/setup/startup_guard.py refuses to start while a demo password is unchanged.
     backend_host="127.0.0.1",
     # Reflex's default is "*" (any site may read answers made with its visitors' cookies, and its
     # socket.io server checks no Origin). Beacon's pages talk to their own origin and need no CORS:
-    # BEACON_PUBLIC_ORIGIN alone, or nothing (app/web_origin.py refuses a start with anything else).
+    # BEACON_PUBLIC_ORIGIN alone, or nothing (app/web/origin.py refuses a start with anything else).
     cors_allowed_origins=get_settings().cors_allowed_origins,
 )

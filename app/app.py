@@ -6,13 +6,13 @@ from app.api.routes import api
 from app.config import get_settings
 from app.feed.listener import run_change_feed
 from app.feed.observers import EntityObserver, observe_changes
-from app.maintenance_timer import notify_windows_changed, run_maintenance_timer
+from app.jobs.maintenance_timer import notify_windows_changed, run_maintenance_timer
+from app.jobs.presence_sweeper import run_presence_sweeper
+from app.jobs.retention import run_retention
 from app.models import Entity
 from app.pages import ROUTES, admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
-from app.preflight import refuse_unready_start
-from app.presence_sweeper import run_presence_sweeper
-from app.retention import run_retention
-from app.startup_guard import refuse_unsafe_start
+from app.setup.preflight import refuse_unready_start
+from app.setup.startup_guard import refuse_unsafe_start
 from app.state.auth import AuthState
 from app.state.clock import BrowserClock
 from app.state.event_guard import BoundedEventInput
@@ -21,8 +21,8 @@ from app.state.presence import PresenceState
 from app.state.registrations import check_registrations
 from app.state.tab_owner import TabOwner
 from app.state.work import WorkState
-from app.web_edge import browser_edge
-from app.web_origin import refuse_open_cors
+from app.web.edge import browser_edge
+from app.web.origin import refuse_open_cors
 
 # Before anything is built or served: the database exists, answers and is migrated (and Redis
 # answers, when REFLEX_REDIS_URL is set); else one line and exit 1, nothing created on the way.
@@ -30,12 +30,12 @@ refuse_unready_start()
 # Before anything serves: on a non-loopback address, no demo account may keep its demo password.
 # `reflex run` imports this module before it binds the port, and each backend worker imports it.
 refuse_unsafe_start()
-# Before anything serves: no cross-origin access but BEACON_PUBLIC_ORIGIN's (app/web_origin.py).
+# Before anything serves: no cross-origin access but BEACON_PUBLIC_ORIGIN's (app/web/origin.py).
 refuse_open_cors()
 
 app = rx.App(
     # The API (with Reflex's backend mounted beneath it), then the browser edge around every
-    # request, the websocket's included (app/web_edge.py): security headers, the same-origin rule
+    # request, the websocket's included (app/web/edge.py): security headers, the same-origin rule
     # for the websocket and POST /auth/*, and the session cookie turned into its key.
     api_transformer=[api, browser_edge],
     head_components=[

@@ -202,3 +202,42 @@ def get_settings() -> Settings:
 def reset_settings_cache() -> None:
     """Tests change the environment between runs; this forgets the cached settings."""
     get_settings.cache_clear()
+
+
+class ProcessEnvironment(BaseSettings):
+    """The variables Beacon reads that other programs own (Reflex's REFLEX_REDIS_URL, granian's
+    GRANIAN_WORKERS, the Makefile's HOST and PORT) and BEACON_DEBUG.
+
+    Apart from `Settings` because they must be readable when a BEACON_ setting is wrong (the
+    start-up checks and `beacon doctor` report Redis and the port, and BEACON_DEBUG shows the
+    traceback, whatever else is broken), and because another program decides what they hold:
+    a value Beacon cannot read falls back to its default instead of refusing to start. Read
+    afresh each time (`process_environment()`), as Reflex and granian read them.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=True)
+
+    redis_url: str = Field(default="", validation_alias="REFLEX_REDIS_URL",
+                           description="Reflex's Redis: shared state and the throttles' shared counters.")
+    granian_workers: str = Field(default="", validation_alias="GRANIAN_WORKERS",
+                                 description="How many backend worker processes granian starts.")
+    host: str = Field(default="", validation_alias="HOST", description="Where `make run` serves.")
+    port: str = Field(default="", validation_alias="PORT", description="The port `make run` serves on.")
+    debug: str = Field(default="", validation_alias="BEACON_DEBUG",
+                       description="1: errors show their traceback instead of one line.")
+
+    @property
+    def backend_workers(self) -> int:
+        """GRANIAN_WORKERS when it is a number (Reflex itself starts one worker without Redis)."""
+        try:
+            return max(1, int(self.granian_workers.strip() or 1))
+        except ValueError:
+            return 1
+
+    @property
+    def debug_enabled(self) -> bool:
+        return self.debug.strip().lower() in ("1", "true", "yes", "on")
+
+
+def process_environment() -> ProcessEnvironment:
+    return ProcessEnvironment()

@@ -2,11 +2,11 @@
 
 The session cookie is set and cleared here, by the server, so it can be HttpOnly (no page script
 reads it), SameSite=Strict (no other site's request carries it) and, over HTTPS, Secure and
-`__Host-` named (app/web_session.py session_cookies). Both answer 303 (the browser then loads the
+`__Host-` named (app/web/session.py session_cookies). Both answer 303 (the browser then loads the
 next page afresh, and that page's websocket carries the new cookie). A failed sign-in goes back to
-/login with a short code, never text (app/web_session.py login_error_message). See
-app/web_session.py for how the backend sees the cookie (as its key only). A post from any page
-but Beacon's own never reaches these: the edge refuses it (app/web_origin.py).
+/login with a short code, never text (app/web/session.py login_error_message). See
+app/web/session.py for how the backend sees the cookie (as its key only). A post from any page
+but Beacon's own never reaches these: the edge refuses it (app/web/origin.py).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from app.rules.errors import InvalidInput, NotAuthenticated
 from app.services import auth as auth_service
 from app.services.auth import SIGN_IN_REFUSED, DemoPasswordRefused
 from app.services.signin_throttle import SignInDelayed, TooManyAttempts, minutes_left, seconds_left
-from app.web_request import is_trusted_proxy, served_over_https
-from app.web_request import peer as _peer
-from app.web_session import (
+from app.web.request import is_trusted_proxy, served_over_https
+from app.web.request import peer as _peer
+from app.web.session import (
     DELAYED,
     DEMO_PASSWORD,
     INVALID,
@@ -74,7 +74,7 @@ PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarde
 
 def from_local_browser(request: Request) -> bool:
     """The request's TCP peer is this machine and no proxy says it relayed it: a browser here."""
-    from app.startup_guard import is_loopback
+    from app.setup.startup_guard import is_loopback
 
     peer = _peer(request)
     if not peer or not is_loopback(peer):
@@ -115,7 +115,7 @@ async def sign_in(request: Request) -> Response:
     form = await _form(request)
     if form is None or not form.get("email") or not form.get("password"):
         return _back_to_login(INVALID)
-    # protect_session_cookie (app/web_session.py) has put the key of the session this browser held
+    # protect_session_cookie (app/web/session.py) has put the key of the session this browser held
     # until now in place of its cookie: a successful sign-in ends that session.
     previous = request.cookies.get(SESSION_KEY_COOKIE, "")
     device = request.cookies.get(DEVICE_COOKIE, "")
@@ -151,7 +151,7 @@ def _device_cookie(request: Request, device: str) -> str:
 
 
 async def sign_out(request: Request) -> Response:
-    # protect_session_cookie (app/web_session.py) has put the session's key in place of the token.
+    # protect_session_cookie (app/web/session.py) has put the session's key in place of the token.
     key = request.cookies.get(SESSION_KEY_COOKIE, "")
     await asyncio.to_thread(auth_service.sign_out_session_key, key)
     response = _see_other(LOGIN_ROUTE)

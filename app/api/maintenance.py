@@ -15,7 +15,7 @@ from app.api.deps import caller
 from app.models import MessageType
 from app.rules.actors import require_platform_admin
 from app.rules.errors import InvalidInput
-from app.rules.timeparse import parse_expiry
+from app.rules.timeparse import parse_expiry, parse_span
 from app.services import maintenance, system_status
 from app.views import maintenance as maintenance_view
 
@@ -70,19 +70,6 @@ class BulkPublishBody(RequestBody):
         return ids
 
 
-def _moments(body: WindowBody) -> dict[str, Any]:
-    """Both ends parsed, each one's problem named at once."""
-    moments, problems = {}, {}
-    for name in ("starts_at", "ends_at"):
-        try:
-            moments[name] = parse_expiry(getattr(body, name), field=name)
-        except InvalidInput as error:
-            problems.update(error.fields)
-    if problems:
-        raise InvalidInput(problems)
-    return moments
-
-
 async def list_windows(request: Request) -> JSONResponse:
     actor = await caller(request)
     open_only = request.query_params.get("state", "") == "open"
@@ -94,9 +81,9 @@ async def create_window(request: Request) -> JSONResponse:
     actor = await caller(request)
     require_platform_admin(actor)  # before the body is read (the service checks again)
     body = await read_body(request, WindowBody)
-    moments = _moments(body)
-    row = await asyncio.to_thread(maintenance.schedule_window, actor, body.client_id, moments["starts_at"],
-                                  moments["ends_at"], body.message or "")
+    span = parse_span(body.starts_at, body.ends_at)
+    row = await asyncio.to_thread(maintenance.schedule_window, actor, body.client_id, span.starts_at,
+                                  span.ends_at, body.message or "")
     return JSONResponse(row.as_json(), status_code=201)
 
 

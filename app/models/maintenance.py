@@ -13,7 +13,7 @@ class MaintenanceWindow(SQLModel, table=True):
     """A planned maintenance of one client (or of all: client_id NULL).
 
     state: scheduled -> in_progress -> completed, or cancelled (from scheduled or in_progress).
-    The leading backend worker moves it on at starts_at and ends_at (app/maintenance_timer.py).
+    The leading backend worker moves it on at starts_at and ends_at (app/jobs/maintenance_timer.py).
     """
 
     __tablename__ = "maintenance_windows"

@@ -1,8 +1,11 @@
-"""Reading the date-times people type (browser datetime-local fields, CLI options)."""
+"""Reading the date-times people type (browser datetime-local fields, CLI options, API bodies),
+and the one span parser (`parse_span`: a maintenance window's start and end) the CLI, the API
+and the admin page share."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -86,3 +89,47 @@ def parse_duration(value: str | None, field: str) -> timedelta | None:
     if seconds > HORIZON.total_seconds():
         raise InvalidInput({field: TOO_FAR})
     return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A start and an end as typed (None: not given); the service judges their order."""
+
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+
+def _moment(value: str | None, field: str, utc_offset_minutes: int | None) -> datetime | None:
+    if utc_offset_minutes is None:
+        return parse_expiry(value, field)
+    return parse_local_datetime(value or "", utc_offset_minutes, field)
+
+
+def parse_span(starts: str | None, ends: str | None, *, starts_in: str | None = None, lasts: str | None = None,
+               fields: tuple[str, str] = ("starts_at", "ends_at"),
+               utc_offset_minutes: int | None = None) -> Span:
+    """Both ends of a span, each one's problem named at once (under `fields`).
+
+    Each end is an ISO date-time (UTC unless it names a zone) or a duration from now (90s, 2h),
+    or, with `utc_offset_minutes`, a browser's datetime-local value in that zone. `starts_in`
+    (a duration from now) stands for the start and `lasts` (a duration from the start) for the
+    end: the CLI's --starts-in and --lasts; a caller refuses both forms of one end given at once.
+    """
+    problems: dict[str, str] = {}
+    starts_at = ends_at = None
+    try:
+        offset = parse_duration(starts_in, "starts_in")
+        starts_at = utc_now() + offset if offset is not None else _moment(starts, fields[0], utc_offset_minutes)
+    except InvalidInput as error:
+        problems.update(error.fields)
+    try:
+        length = parse_duration(lasts, "lasts")
+        if length is not None:
+            ends_at = starts_at + length if starts_at else None
+        else:
+            ends_at = _moment(ends, fields[1], utc_offset_minutes)
+    except InvalidInput as error:
+        problems.update(error.fields)
+    if problems:
+        raise InvalidInput(problems)
+    return Span(starts_at, ends_at)

@@ -3,47 +3,38 @@
 from __future__ import annotations
 
 import functools
-from typing import TypedDict
 
 from sqlmodel import select
 
 from app.db import transaction
 from app.models import AIAgent, AIAgentKind, Chat, Client, Contact, HumanAgent, Role, User, id_of
+from app.rules.demo_accounts import (
+    ADMIN_PASSWORD,
+    DEMO_PASSWORD,
+    DEMO_TEAMS,
+    PLATFORM_ADMIN_EMAIL,
+    PLATFORM_ADMIN_NAME,
+)
 from app.services.passwords import hash_password
 
-ADMIN_PASSWORD = "beacon-admin"
-DEMO_PASSWORD = "beacon-demo"
 DEMO_MAX_CHATS = 3
 
 DEMO_CHATS = ("Order arrived damaged", "Question about an invoice")  # handed off, waiting for an agent
 
 
-class DemoClient(TypedDict):
-    admin: tuple[str, str]  # email, name
-    staff: list[tuple[str, str]]  # email, name
-    contacts: list[tuple[str, str, str]]  # name, email, company
-
-
-DEMO_CLIENTS: dict[str, DemoClient] = {
-    "Acme": {
-        "admin": ("ops@acme.demo", "Acme Ops"),
-        "staff": [("sam@acme.demo", "Sam Carter"), ("kim@acme.demo", "Kim Lopez")],
-        "contacts": [
-            ("Ada Byrne", "ada@northwind.example", "Northwind"),
-            ("Ben Okafor", "ben@contoso.example", "Contoso"),
-            ("Chloe Martin", "chloe@fabrikam.example", "Fabrikam"),
-            ("Dev Patel", "dev@tailspin.example", "Tailspin"),
-        ],
-    },
-    "Globex": {
-        "admin": ("ops@globex.demo", "Globex Ops"),
-        "staff": [("lee@globex.demo", "Lee Nguyen")],
-        "contacts": [
-            ("Eva Schmidt", "eva@initech.example", "Initech"),
-            ("Farid Haddad", "farid@umbrella.example", "Umbrella"),
-            ("Grace Kim", "grace@hooli.example", "Hooli"),
-        ],
-    },
+# Each demo client's contacts (name, email, company); its people are in rules/demo_accounts.py.
+DEMO_CONTACTS: dict[str, list[tuple[str, str, str]]] = {
+    "Acme": [
+        ("Ada Byrne", "ada@northwind.example", "Northwind"),
+        ("Ben Okafor", "ben@contoso.example", "Contoso"),
+        ("Chloe Martin", "chloe@fabrikam.example", "Fabrikam"),
+        ("Dev Patel", "dev@tailspin.example", "Tailspin"),
+    ],
+    "Globex": [
+        ("Eva Schmidt", "eva@initech.example", "Initech"),
+        ("Farid Haddad", "farid@umbrella.example", "Umbrella"),
+        ("Grace Kim", "grace@hooli.example", "Hooli"),
+    ],
 }
 
 
@@ -62,9 +53,9 @@ def seed_demo_if_empty() -> bool:
             return False
         admin_hash = _demo_password_hash(ADMIN_PASSWORD)
         demo_hash = _demo_password_hash(DEMO_PASSWORD)
-        session.add(User(email="admin@beacon.demo", name="Platform Admin",
+        session.add(User(email=PLATFORM_ADMIN_EMAIL, name=PLATFORM_ADMIN_NAME,
                          role=Role.PLATFORM_ADMIN, password_hash=admin_hash))
-        for client_name, spec in DEMO_CLIENTS.items():
+        for client_name, spec in DEMO_TEAMS.items():
             client = Client(name=client_name)
             session.add(client)
             session.flush()
@@ -80,7 +71,7 @@ def seed_demo_if_empty() -> bool:
                 session.add(HumanAgent(user_id=id_of(user), client_id=client_id, max_chats=DEMO_MAX_CHATS))
             session.add(AIAgent(client_id=client_id, name="Outreach Agent", kind=AIAgentKind.OUTREACH))
             session.add(AIAgent(client_id=client_id, name="Follow-up Agent", kind=AIAgentKind.FOLLOW_UP))
-            for name, email, company in spec["contacts"]:
+            for name, email, company in DEMO_CONTACTS[client_name]:
                 session.add(Contact(client_id=client_id, name=name, email=email, company=company))
             for subject in DEMO_CHATS:
                 session.add(Chat(client_id=client_id, subject=subject))

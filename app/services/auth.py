@@ -59,7 +59,7 @@ def sign_in(email: str, password: str, client_address: str = "", replaces_sessio
     An unknown email is checked against a dummy hash, so its answer takes as long as a wrong
     password's and says the same.
 
-    A demo account (app/seed/demo.py) that still has its published password signs in only
+    A demo account (app/rules/demo_accounts.py) that still has its published password signs in only
     `from_local_browser`: the HTTP endpoint (app/api/auth.py, the one door through which a password
     crosses the network) says so only for a loopback TCP peer with no forwarding header, so the
     demo admin is nobody's on the internet, whatever address Beacon listens on and whatever proxy
@@ -147,7 +147,7 @@ def _audit_demo_password_refused(user_id: int, client_address: str) -> None:
 
 def session_key(token: str) -> str:
     """What the server keeps of a sign-in session's token: its SHA-256 digest (the database's
-    `token_hash`). The raw token lives only in the browser's HttpOnly cookie; app/web_session.py
+    `token_hash`). The raw token lives only in the browser's HttpOnly cookie; app/web/session.py
     turns the cookie into this key at the edge, before Reflex or any handler sees the request."""
     return token_digest(token)
 

@@ -3,13 +3,13 @@ workers then share one count), this process's memory otherwise."""
 
 from __future__ import annotations
 
-import os
-
 from limits.storage import MemoryStorage, Storage, storage_from_string
+
+from app.config import process_environment
 
 
 def counters_for_environment(key_prefix: str) -> Storage:
-    redis_url = os.environ.get("REFLEX_REDIS_URL", "").strip()
+    redis_url = process_environment().redis_url.strip()
     if redis_url:
         if "://" not in redis_url:
             redis_url = "redis://" + redis_url

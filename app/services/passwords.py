@@ -10,6 +10,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.rules.demo_accounts import demo_emails, demo_passwords
 from app.rules.text import text_problems
 
 # A password is what stands between the open network and a platform admin: 12 characters at
@@ -36,24 +37,6 @@ def password_matches(password_hash: str, password: str) -> bool:
 def dummy_hash() -> str:
     """A hash with the real parameters, checked for unknown emails so they cost the same time."""
     return _hasher.hash(secrets.token_urlsafe(16))
-
-
-def demo_passwords(email: str = "") -> tuple[str, ...]:
-    """Both demo passwords; the one the seed gave `email` first (each check is a slow argon2)."""
-    from app.seed.demo import ADMIN_PASSWORD, DEMO_PASSWORD
-
-    return (ADMIN_PASSWORD, DEMO_PASSWORD) if email == "admin@beacon.demo" else (DEMO_PASSWORD, ADMIN_PASSWORD)
-
-
-def demo_emails() -> list[str]:
-    """The accounts `beacon seed demo` creates, the platform admin first."""
-    from app.seed.demo import DEMO_CLIENTS
-
-    emails = ["admin@beacon.demo"]
-    for spec in DEMO_CLIENTS.values():
-        emails.append(spec["admin"][0])
-        emails.extend(email for email, _name in spec["staff"])
-    return emails
 
 
 def is_demo_password(email: str, password: str) -> bool:

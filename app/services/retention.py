@@ -1,6 +1,6 @@
 """Retention: old change_log and audit_logs rows are deleted, a batch per transaction.
 
-The leading backend worker runs it on a timer (app/retention.py); `beacon prune` runs it once.
+The leading backend worker runs it on a timer (app/jobs/retention.py); `beacon prune` runs it once.
 
 The change log is only a relay between a writer's commit and the listeners, which read it within
 seconds; BEACON_CHANGE_LOG_RETENTION (default a day) is far beyond any reader's lag. Two rules

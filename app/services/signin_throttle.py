@@ -29,7 +29,7 @@ checks. A right password refunds the pair's count (`succeeded`), which then re-c
 a lock set by a parallel guess meanwhile refuses the right password too.
 
 The counters live in Redis when REFLEX_REDIS_URL is set (several backend workers share them), in
-this process's memory otherwise (app/preflight.py refuses several workers without Redis).
+this process's memory otherwise (app/setup/preflight.py refuses several workers without Redis).
 Unknown emails are counted like known ones (keyed by the normalized email).
 """
 

@@ -3,7 +3,7 @@ that still have a demo password.
 
 The operator's `beacon user password` calls `change_password` (and `beacon user create`, through
 `create_user`, the same `password_problem` rule); the start-up guard
-(`app/startup_guard.py`) calls `demo_accounts_with_demo_password` before Beacon serves on a
+(`app/setup/startup_guard.py`) calls `demo_accounts_with_demo_password` before Beacon serves on a
 non-loopback address.
 """
 
@@ -18,9 +18,10 @@ from sqlmodel import col, select
 from app.db import get_engine, read_session, transaction
 from app.models import ApiToken, AuditAction, AuthSession, Role, User, id_of, utc_now
 from app.rules.actors import Actor
+from app.rules.demo_accounts import demo_emails, demo_passwords
 from app.rules.errors import Conflict, Forbidden, InvalidInput
 from app.services.audit import write_audit
-from app.services.passwords import demo_emails, demo_passwords, hash_password, password_matches, password_problem
+from app.services.passwords import hash_password, password_matches, password_problem
 from app.services.presence import refresh_user
 from app.views.access import user_by_email
 

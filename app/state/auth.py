@@ -13,8 +13,8 @@ from app.rules.errors import NotAuthenticated
 from app.services import auth as auth_service
 from app.services.auth import EMAIL_MAX_LENGTH
 from app.state.events import event
-from app.state.tab_owner import forget_everything
-from app.web_session import login_error_message, session_key_from_cookie_header
+from app.state.reset import forget_everything
+from app.web.session import login_error_message, session_key_from_cookie_header
 
 LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/"
@@ -48,7 +48,7 @@ def refusal_for(actor: Actor | None, *, platform_admin: bool = False):
 
 class AuthState(rx.State):
     # No session token here, nor anywhere in Reflex's state: the browser keeps it in an HttpOnly
-    # cookie set by POST /auth/sign-in, and the backend only ever sees its key (app/web_session.py).
+    # cookie set by POST /auth/sign-in, and the backend only ever sees its key (app/web/session.py).
     # For display only: handlers never trust these, they ask the database through _actor().
     user_name: str = ""
     user_email: str = ""

@@ -28,7 +28,7 @@ from app.services import presence
 from app.state.auth import LOGIN_ROUTE, AuthState, actor_or_none
 from app.state.events import event
 from app.state.holders import PATCH_HOLDERS, VIEW_HOLDERS, WINDOW_HOLDERS, WindowHolder
-from app.state.tab_owner import forget_everything
+from app.state.reset import forget_everything
 from app.state.windows import HOLD_READ_ATTEMPTS, missed_since, unreadable_notice
 from app.state.work import WorkState
 from app.views.access import visible_row
@@ -92,7 +92,7 @@ class Heartbeat:
     """An agent's open page keeps its session alive; other users' pages send nothing."""
 
     def __init__(self, session_key: str, enabled: bool):
-        self.session_key = session_key  # the token's digest (app/web_session.py), never the token
+        self.session_key = session_key  # the token's digest (app/web/session.py), never the token
         self.enabled = enabled
         self.last = float("-inf")
 

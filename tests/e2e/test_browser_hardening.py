@@ -5,14 +5,14 @@ with forged headers, a raw websocket handshake, and the raw socket.io client
 
 - The websocket (Reflex's /_event) and `POST /auth/*` are refused unless the request's Origin is
   the server's own (its Host; or BEACON_PUBLIC_ORIGIN) or, without an Origin, Sec-Fetch-Site says
-  same-origin or none (app/web_origin.py). SameSite=Strict does not stop a sibling subdomain (it
+  same-origin or none (app/web/origin.py). SameSite=Strict does not stop a sibling subdomain (it
   is the same site), and a header-less request is an older browser that says nothing.
 - Two session cookies (the victim's and one an attacker planted, e.g. on Path=/_event from a
-  sibling subdomain) sign the request in as nobody (app/web_session.py).
+  sibling subdomain) sign the request in as nobody (app/web/session.py).
 - No cross-origin read: no Access-Control-Allow-Origin for another origin (Reflex's default `*`
   is gone, rxconfig.py).
 - Every response carries the security headers, and every page works under the CSP in Chromium
-  (app/web_headers.py).
+  (app/web/headers.py).
 """
 
 from __future__ import annotations

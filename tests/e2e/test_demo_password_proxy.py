@@ -20,7 +20,7 @@ DEMO_ADMIN = {"email": "admin@beacon.demo", "password": "beacon-admin"}
 
 def test_the_demo_admin_through_a_proxy_on_the_same_host_is_refused_and_from_a_local_browser_signs_in(
         server: BeaconServer):
-    # Posted from the login page's origin, as its form does (app/web_origin.py refuses any other).
+    # Posted from the login page's origin, as its form does (app/web/origin.py refuses any other).
     with httpx.Client(base_url=server.url, timeout=60, headers={"Origin": server.url}) as http:
         proxied = http.post("/auth/sign-in", data=DEMO_ADMIN,
                             headers={"X-Forwarded-For": "198.51.100.23", "X-Forwarded-Proto": "https"})

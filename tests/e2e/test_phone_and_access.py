@@ -197,7 +197,7 @@ def test_available_agents_never_shows_a_number_it_does_not_settle_on(browser, se
 
 def _axe(page: Page, where: str) -> list[str]:
     """Serious and critical axe-core violations on the page as it is now."""
-    # Evaluated by the browser's debugger, not as a <script> tag: the page's CSP (app/web_headers.py)
+    # Evaluated by the browser's debugger, not as a <script> tag: the page's CSP (app/web/headers.py)
     # refuses inline scripts it does not hold, and a tag would be one.
     # Colours are judged as drawn: a dialog still fading in (the Menu's opening animation) has
     # half-transparent text, so axe waits until no finite animation runs (a spinner's never ends).

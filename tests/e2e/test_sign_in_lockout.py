@@ -71,7 +71,7 @@ def test_a_script_posting_guesses_in_parallel_is_locked_out_too(server: BeaconSe
     assert created.returncode == 0, created.stderr
 
     async def attack() -> tuple[list[dict], dict]:
-        # Posted with the login page's Origin, as its form does (app/web_origin.py refuses any other).
+        # Posted with the login page's Origin, as its form does (app/web/origin.py refuses any other).
         async with httpx.AsyncClient(base_url=server.url, timeout=60, headers={"Origin": server.url}) as http:
             async def guess(password: str, n: int) -> dict:
                 response = await http.post("/auth/sign-in", data={"email": email, "password": password},

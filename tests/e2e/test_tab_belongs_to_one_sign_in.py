@@ -121,7 +121,7 @@ def ran_out(tab: TabOfA, server: BeaconServer) -> None:
     from app.db import transaction
     from app.models import utc_now
     from app.services.secrets_at_rest import token_digest
-    from app.web_session import SESSION_COOKIE
+    from app.web.session import SESSION_COOKIE
 
     token = next(c["value"] for c in tab.page.context.cookies() if c["name"] == SESSION_COOKIE)
     use_database(server.database_url)

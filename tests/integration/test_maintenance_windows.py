@@ -153,7 +153,7 @@ def test_the_uptime_bars_show_today_as_mixed_after_a_window(admin, client_ids):
 
 
 def test_the_timer_wakes_for_a_window_scheduled_while_it_sleeps(admin, client_ids):
-    from app import maintenance_timer
+    from app.jobs import maintenance_timer
 
     acme = client_ids["Acme"]
 

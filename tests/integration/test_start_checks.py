@@ -1,7 +1,7 @@
 """Starting on a setup that cannot be used: the CLI, the worker and the server say so in ONE line
 on stderr, exit non-zero and create nothing; `beacon doctor` reports every check.
 
-The checks (app/preflight.py, app/doctor.py, app/startup_guard.py) run here through the real
+The checks (app/setup/preflight.py, app/setup/doctor.py, app/setup/startup_guard.py) run here through the real
 entries inside this process: `beacon ...` through app.cli's `main` with its error handling and
 exit codes (`beacon_here`), the server's start through `refuse_unready_start`, which app/app.py
 calls when `reflex run` and each of its backend workers import it. The checks that need no file,
@@ -9,7 +9,7 @@ database or socket are unit-tested in tests/unit/test_preflight.py.
 
 One real process per command family proves the wiring as an operator types it (`beacon_process`:
 `python -m app.cli` is the `beacon` command of this checkout): a command that uses the database,
-the worker, `beacon db upgrade`, `beacon doctor` and `reflex run` (`python -m app.startup_guard`
+the worker, `beacon db upgrade`, `beacon doctor` and `reflex run` (`python -m app.setup.startup_guard`
 runs in tests/security/test_demo_start_refused.py). "Stopped PostgreSQL" is port 1 on 127.0.0.1,
 where nothing listens, so the connection is refused at once.
 """
@@ -28,7 +28,7 @@ import pytest
 
 from app.config import reset_settings_cache
 from app.db import dispose_engines
-from app.preflight import refuse_unready_start
+from app.setup.preflight import refuse_unready_start
 from tests.support.cli import beacon_in_process
 from tests.support.database import drop_postgres_database, prepare_database
 from tests.support.project import ROOT
@@ -198,7 +198,7 @@ def test_a_file_that_is_not_a_database(tmp_path):
     assert_one_line(beacon_here(sqlite_url(tmp_path / "beacon.db"), *STATUS_SET), "is not a SQLite database")
 
 
-# Which commands use the database is decided once, in app/cli.py: every command is checked first
+# Which commands use the database is decided once, in app/cli/base.py: every command is checked first
 # unless it says needs_database=False. New commands (and groups) get the check without asking.
 EXEMPT = {("db", "upgrade"), ("doctor",)}
 
@@ -217,12 +217,12 @@ def all_commands(group=None, path=()):
 
 
 def test_every_command_but_db_upgrade_and_doctor_checks_the_database_first():
-    from app.cli import _Command
+    from app.cli.base import Command
 
     commands = dict(all_commands())
     assert set(commands) >= EXEMPT and len(commands) > len(EXEMPT)
     for path, command in commands.items():
-        assert isinstance(command, _Command), path
+        assert isinstance(command, Command), path
         assert command.needs_database == (path not in EXEMPT), path
 
 
@@ -240,7 +240,7 @@ def test_other_commands_check_it_too(tmp_path, command):
 
 def newest_and_previous() -> tuple[str, str]:
     """The newest migration and the one before it (no numbers written here: migrations get added)."""
-    from app.preflight import _migrations
+    from app.setup.preflight import _migrations
 
     (newest,) = _migrations().get_heads()
     return newest, _migrations().get_revision(newest).down_revision

@@ -1,4 +1,4 @@
-"""Hostile: the browser edge (app/web_edge.py) over HTTP, as the server's own chain serves the API:
+"""Hostile: the browser edge (app/web/edge.py) over HTTP, as the server's own chain serves the API:
 the same-origin rule for POST /auth/* behind a proxy and with BEACON_PUBLIC_ORIGIN, the security
 headers over HTTP and HTTPS (HSTS believed only from a trusted proxy), the page policy's hashes
 computed from the page as served (gzip, a file the server sends itself, a 304), and a start that
@@ -21,8 +21,8 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 
 from app.api.routes import api
 from app.config import reset_settings_cache
-from app.web_edge import browser_edge
-from app.web_headers import HSTS_SECONDS
+from app.web.edge import browser_edge
+from app.web.headers import HSTS_SECONDS
 from tests.support.loops import run_async
 from tests.support.project import ROOT
 
@@ -199,7 +199,7 @@ def _start_check(**env: str) -> subprocess.CompletedProcess:
 
     environment = {k: v for k, v in os.environ.items()
                    if k not in ("REFLEX_CORS_ALLOWED_ORIGINS", "BEACON_PUBLIC_ORIGIN")}
-    return subprocess.run([sys.executable, "-c", "from app.web_origin import refuse_open_cors; refuse_open_cors()"],
+    return subprocess.run([sys.executable, "-c", "from app.web.origin import refuse_open_cors; refuse_open_cors()"],
                           cwd=ROOT, env={**environment, **env}, capture_output=True, text=True, timeout=120)
 
 

@@ -22,7 +22,7 @@ from app.api.routes import api
 from app.db import get_engine
 from app.rules.errors import NotAuthenticated
 from app.services import auth
-from app.web_session import SESSION_COOKIE, protect_session_cookie
+from app.web.session import SESSION_COOKIE, protect_session_cookie
 from tests.support.api import call_api
 from tests.support.cli import beacon, beacon_in_process
 from tests.support.factory import api_token, assign, task

@@ -22,7 +22,7 @@ from app.api.routes import api
 from app.models import AuditAction, AuditLog
 from app.services import auth
 from app.services.users import change_password
-from app.web_session import login_error_message, protect_session_cookie
+from app.web.session import login_error_message, protect_session_cookie
 from tests.support.factory import count
 from tests.support.loops import run_async
 

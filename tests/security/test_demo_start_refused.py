@@ -87,12 +87,12 @@ def demo_database(tmp_path):
 
 
 def test_the_makefile_guard_step_refuses_a_non_loopback_host_with_demo_passwords(demo_database):
-    refused = python_module(demo_database, "app.startup_guard", "--host", "0.0.0.0")
+    refused = python_module(demo_database, "app.setup.startup_guard", "--host", "0.0.0.0")
     assert refused.returncode == 1
     assert refused.stderr.strip().count("\n") == 0 and REFUSAL.search(refused.stderr), refused.stderr
     for email in DEMO_ACCOUNTS:
         assert email in refused.stderr
-    assert python_module(demo_database, "app.startup_guard", "--host", "127.0.0.1").returncode == 0
+    assert python_module(demo_database, "app.setup.startup_guard", "--host", "127.0.0.1").returncode == 0
 
 
 def test_make_run_and_run_scaled_listen_on_loopback_unless_host_says_otherwise():
@@ -105,7 +105,7 @@ def test_make_run_and_run_scaled_listen_on_loopback_unless_host_says_otherwise()
 
     for target in ("run", "run-scaled"):
         recipe = dry_run(target)
-        assert "python -m app.startup_guard --host '127.0.0.1'" in recipe
+        assert "python -m app.setup.startup_guard --host '127.0.0.1'" in recipe
         assert re.search(r"exec reflex run --env prod --backend-host '127\.0\.0\.1' ", recipe), recipe
         assert "--backend-host '0.0.0.0'" in dry_run(target, "HOST=0.0.0.0")
 
@@ -147,7 +147,7 @@ def test_demo_start_on_a_non_loopback_host_is_refused_until_the_passwords_change
         changed = run(demo_database, "user", "password", "--email", email, "--password-stdin",
                       stdin=f"not-the-demo-{email}\n")
         assert changed.returncode == 0, changed.stderr
-    assert python_module(demo_database, "app.startup_guard", "--host", "0.0.0.0").returncode == 0
+    assert python_module(demo_database, "app.setup.startup_guard", "--host", "0.0.0.0").returncode == 0
 
     # 4. Now it starts on the non-loopback host (listening on every address), then stops.
     port = free_port()

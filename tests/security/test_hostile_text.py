@@ -22,7 +22,7 @@ from app.db import read_session
 from app.models import AuditLog, MaintenanceWindow, SystemMessage, utc_now
 from app.rules.errors import InvalidInput
 from app.rules.text import HOSTILE_TEXT, LINE_BREAK_TEXT
-from app.web_session import protect_session_cookie
+from app.web.session import protect_session_cookie
 from tests.support.api import call_api as call
 from tests.support.cli import beacon, beacon_in_process
 from tests.support.factory import ADMIN, CLIENT_ADMINS, actor, contact_ids

@@ -21,7 +21,7 @@ from app.api.routes import api
 from app.config import reset_settings_cache
 from app.services.signin_throttle import ACCOUNT_FAILURES_BEFORE_LOCK
 from app.services.users import change_password
-from app.web_session import protect_session_cookie
+from app.web.session import protect_session_cookie
 from tests.support.loops import run_async
 
 APP = protect_session_cookie(api)

@@ -21,8 +21,8 @@ from app.config import reset_settings_cache
 from app.rules.errors import NotAuthenticated
 from app.services import auth
 from app.services.signin_throttle import ACCOUNT_FAILURES_BEFORE_LOCK
-from app.web_edge import browser_edge
-from app.web_session import (
+from app.web.edge import browser_edge
+from app.web.session import (
     SECURE_SESSION_COOKIE,
     SESSION_COOKIE,
     SESSION_KEY_COOKIE,

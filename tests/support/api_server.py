@@ -3,6 +3,6 @@
 socket (a body trickled in, a Content-Length that lies) without building the whole Reflex app."""
 
 from app.api.routes import api
-from app.web_edge import browser_edge
+from app.web.edge import browser_edge
 
 app = browser_edge(api)

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 CONNECT_TIMEOUT_S = 30  # socket.io handshake + namespace CONNECT of one client
-SESSION_COOKIE = "beacon_session"  # app/web_session.py
+SESSION_COOKIE = "beacon_session"  # app/web/session.py
 VAR_SUFFIX = "_rx_state_"  # Reflex suffixes every state var name with this on the wire
 
 
@@ -109,7 +109,7 @@ class LightClient:
     plan: str = ""  # what the bench made of this tab
     # The websocket request's headers besides the cookie. None: what the compiled page's socket
     # sends, its own Origin (Beacon refuses a websocket from any other origin, or from none:
-    # app/web_origin.py). A dict: exactly those (an attack test forges or leaves them out).
+    # app/web/origin.py). A dict: exactly those (an attack test forges or leaves them out).
     headers: dict[str, str] | None = None
 
     def __post_init__(self) -> None:

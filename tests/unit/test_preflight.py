@@ -1,4 +1,4 @@
-"""The start checks that need no file, no database and no socket (app/preflight.py): a bad
+"""The start checks that need no file, no database and no socket (app/setup/preflight.py): a bad
 BEACON_DATABASE_URL or BEACON_ setting is one line naming the variable, before anything is opened.
 
 Every command, the worker and the server make this check first; tests/integration/
@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from app.config import reset_settings_cache
-from app.preflight import NotReady, require_database
+from app.setup.check import NotReady
+from app.setup.preflight import require_database
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import reflex as rx
 import app.components
 import app.pages
 import app.state
-from app.state.tab_owner import beacon_states
+from app.state.reset import beacon_states
 
 PACKAGES_WITH_STATES = (app.state, app.components, app.pages)
 

@@ -9,7 +9,7 @@
   Referrer-Policy: same-origin (no address of Beacon's leaves for another site),
   X-Content-Type-Options: nosniff (a file is run or styled only as its declared type).
 - Strict-Transport-Security only on a request that came over HTTPS (TLS to this server, or
-  X-Forwarded-Proto from a proxy in BEACON_TRUSTED_PROXIES: app/web_request.py); over plain HTTP
+  X-Forwarded-Proto from a proxy in BEACON_TRUSTED_PROXIES: app/web/request.py); over plain HTTP
   a browser ignores it and it would say nothing true.
 
 A 304 (the browser's cached page is still current) gets no CSP: the browser keeps the policy it
@@ -32,8 +32,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 
 from app.rules.origins import websocket_origin
-from app.web_request import page_origin, served_over_https
-from app.web_session import ASGIApp, Scope
+from app.web.request import page_origin, served_over_https
+from app.web.session import ASGIApp, Scope
 
 log = logging.getLogger(__name__)
 

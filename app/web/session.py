@@ -28,7 +28,7 @@ from typing import Any
 
 from starlette.requests import HTTPConnection
 
-from app.web_request import served_over_https
+from app.web.request import served_over_https
 
 SESSION_COOKIE = "beacon_session"  # the raw token, in the browser only: its name over plain HTTP
 SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE  # its name over HTTPS (see the module's docstring)

@@ -13,11 +13,11 @@ already created an empty file (and its folder, in app/db.py) on the way. So the 
 - never opens the SQLite file other than through SQLite: closing a plain descriptor of it would
   drop the POSIX locks this process's SQLite connections hold (see app/feed/signals.py).
 
-Who calls it: every `beacon` command that uses the database (app/cli.py; `beacon db upgrade`
+Who calls it: every `beacon` command that uses the database (app/cli/; `beacon db upgrade`
 checks only what it cannot fix itself), hence `beacon worker`; the server when `reflex run`
 imports the app (app/app.py), before it builds or binds anything, with Redis too when
 REFLEX_REDIS_URL is set, and on a Supabase database that its tables are shut to the API roles;
-and `beacon doctor`, which reports every check (app/doctor.py).
+and `beacon doctor`, which reports every check (app/setup/doctor.py).
 """
 
 from __future__ import annotations
@@ -25,34 +25,20 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, overload
 from urllib.parse import quote
+
+from app.setup.check import NotReady, debug_enabled, first_line, say
 
 # How long a PostgreSQL or Redis connection attempt may take before the check gives up: long
 # enough for a server across a slow network, short enough that a dead host answers quickly
 # (libpq's own minimum is 2 s). A stopped server on a reachable host is refused at once.
 CONNECT_TIMEOUT_SECONDS = 5
 
-DEBUG_VARIABLE = "BEACON_DEBUG"  # set to 1: errors show their traceback instead of one line
-
 URL_EXAMPLES = "sqlite:///path/to/beacon.db or postgresql://user@host:5432/beacon"
 UPGRADE = "`beacon db upgrade`"
-
-
-class NotReady(Exception):
-    """The setup cannot be used as it is: what is wrong and what fixes it."""
-
-    def __init__(self, problem: str, fix: str):
-        super().__init__(f"{problem}; {fix}")
-        self.problem = problem
-        self.fix = fix
-
-    @property
-    def line(self) -> str:
-        return f"{self.problem}; {self.fix}"
 
 
 class MissingDatabase(NotReady):
@@ -72,17 +58,6 @@ class DatabaseState:
         return bool(self.current) and set(self.current) == set(self.heads)
 
 
-def debug_enabled() -> bool:
-    return os.environ.get(DEBUG_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def first_line(error: BaseException) -> str:
-    """The readable start of an error's message (drivers add hints and SQL on later lines)."""
-    text = str(getattr(error, "orig", None) or error).strip()
-    line = text.splitlines()[0].strip() if text else ""
-    return line or type(error).__name__
-
-
 # --- configuration ---------------------------------------------------------------------------
 
 def load_settings():
@@ -97,6 +72,7 @@ def load_settings():
         problems = []
         for item in error.errors():
             name = "BEACON_" + "_".join(str(part) for part in item.get("loc", ())).upper()
+            # The raw value, as the environment holds it: the settings could not read it.
             problems.append(f"{name}={os.environ.get(name, '')!r}: {item.get('msg', 'invalid')}")
         raise NotReady("bad configuration: " + "; ".join(problems),
                        "fix the variable in the environment (see README, Configuration)") from None
@@ -340,7 +316,9 @@ def check_before_upgrade(creating: bool = False) -> None:
 
 def redis_url() -> str:
     """REFLEX_REDIS_URL as Reflex reads it ("" when not set)."""
-    return os.environ.get("REFLEX_REDIS_URL", "").strip()
+    from app.config import process_environment
+
+    return process_environment().redis_url.strip()
 
 
 def shown_redis_url(url: str) -> str:
@@ -381,10 +359,9 @@ def require_redis() -> str | None:
 def backend_workers() -> int:
     """How many backend worker processes Reflex's granian will start: GRANIAN_WORKERS when set
     (Reflex itself starts one without Redis)."""
-    try:
-        return max(1, int(os.environ.get("GRANIAN_WORKERS", "").strip() or 1))
-    except ValueError:
-        return 1
+    from app.config import process_environment
+
+    return process_environment().backend_workers
 
 
 def require_shared_counters() -> None:
@@ -399,10 +376,6 @@ def require_shared_counters() -> None:
 
 
 # --- entry points ----------------------------------------------------------------------------
-
-def say(line: str) -> None:
-    print(f"beacon: {line}", file=sys.stderr, flush=True)
-
 
 def refuse_unready_start() -> None:
     """The server's start (app/app.py, imported by `reflex run` before it builds or binds):

@@ -6,7 +6,7 @@ subdomain's (blog.example.com is the same site as beacon.example.com), and a log
 the victim into the attacker's account) needs no cookie at all. So these requests are refused
 unless the browser says they come from Beacon's own page:
 
-- `Origin` is Beacon's page origin (app/web_request.py page_origin: BEACON_PUBLIC_ORIGIN, or the
+- `Origin` is Beacon's page origin (app/web/request.py page_origin: BEACON_PUBLIC_ORIGIN, or the
   request's own scheme and Host). Browsers send it on every websocket handshake and every POST,
   and no page can choose it. (And `Sec-Fetch-Site`, when sent, is not cross-site: the pages
   may be on another port of the same site, as in Reflex's dev mode, never on another site.)
@@ -34,8 +34,8 @@ from starlette.requests import HTTPConnection
 from app.api.errors import error_response
 from app.config import get_settings
 from app.rules.origins import normalized_origin
-from app.web_request import page_origin
-from app.web_session import ASGIApp, Scope
+from app.web.request import page_origin
+from app.web.session import ASGIApp, Scope
 
 log = logging.getLogger(__name__)
 

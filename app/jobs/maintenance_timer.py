@@ -1,5 +1,5 @@
-"""The maintenance timer: a lifespan task that only the leading backend worker runs (as the
-presence sweeper and retention do). It moves maintenance windows on at their instants.
+"""The maintenance timer: a job only the leading backend worker runs (app/jobs/leader.py). It
+moves maintenance windows on at their instants.
 
 It sleeps until the next instant a window starts or ends (at most TIMER_MAX_SLEEP_SECONDS), then
 writes the move through the service (services/maintenance.py: audit and status history in the
@@ -12,15 +12,12 @@ than the current sleep is not missed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
+from datetime import datetime
 
 from app.config import get_settings
-from app.leadership import leadership
+from app.jobs.leader import Wakeup, repeat, run_as_leader
 from app.models import utc_now
 from app.services.maintenance import advance_windows
-
-log = logging.getLogger("beacon.maintenance")
 
 # The longest the timer sleeps without being due: a safety net for a lost wake-up (the change feed
 # wakes it on every window change), cheap at one indexed read of the open windows per minute.
@@ -32,16 +29,12 @@ TIMER_MARGIN_SECONDS = 0.005
 # not wait for the next max sleep.
 TIMER_ERROR_PAUSE_SECONDS = 1.0
 
-_waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+_wakeup = Wakeup()
 
 
 def notify_windows_changed() -> None:
     """A window was scheduled, moved, extended or cancelled (by anyone): re-plan now."""
-    for loop, event in list(_waiters):
-        try:
-            loop.call_soon_threadsafe(event.set)
-        except RuntimeError:  # that loop is closed: its timer is gone
-            _waiters.discard((loop, event))
+    _wakeup.notify()
 
 
 def max_sleep() -> float:
@@ -51,32 +44,25 @@ def max_sleep() -> float:
     return TIMER_MAX_SLEEP_SECONDS if settings.live_updates else min(TIMER_MAX_SLEEP_SECONDS, settings.poll_seconds)
 
 
-def seconds_until(next_at) -> float:
+def seconds_until(next_at: datetime | None) -> float:
     if next_at is None:
         return max_sleep()
     return min(max_sleep(), max(0.0, (next_at - utc_now()).total_seconds()) + TIMER_MARGIN_SECONDS)
 
 
+async def advance_once() -> float:
+    """Move every due window on; answers the seconds until the next instant (or the max sleep)."""
+    return seconds_until(await asyncio.to_thread(advance_windows))
+
+
+def error_pause() -> float:
+    return TIMER_ERROR_PAUSE_SECONDS
+
+
 async def run_timer_steps() -> None:
     """The timer's loop (without leadership: tests run it directly)."""
-    entry = (asyncio.get_running_loop(), asyncio.Event())
-    _waiters.add(entry)
-    try:
-        while True:
-            entry[1].clear()
-            try:
-                wait = seconds_until(await asyncio.to_thread(advance_windows))
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - a database blip: try again shortly
-                log.exception("maintenance timer step failed")
-                wait = TIMER_ERROR_PAUSE_SECONDS
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(entry[1].wait(), wait)
-    finally:
-        _waiters.discard(entry)
+    await repeat("maintenance timer step", advance_once, pause_after_failure=error_pause, wakeup=_wakeup)
 
 
 async def run_maintenance_timer() -> None:
-    async with leadership("maintenance-timer"):
-        await run_timer_steps()
+    await run_as_leader("maintenance-timer", advance_once, pause_after_failure=error_pause, wakeup=_wakeup)

@@ -2,27 +2,24 @@
 what to run or change. It reads and probes; it creates, migrates and writes nothing.
 
 The checks: the BEACON_ configuration; the database (there, answering, at the newest migration:
-app/preflight.py, the same check every command, the worker and the server make; on a Supabase
+app/setup/preflight.py, the same check every command, the worker and the server make; on a Supabase
 database, its Beacon tables shut to the API roles, as the server checks at start); Redis when
 REFLEX_REDIS_URL is set; the wake signal the change feed and the worker sleep on (inotify on the
 SQLite database's folder, or LISTEN/NOTIFY on PostgreSQL: one test notification); the port
 `make run` would serve on (free, or Beacon already serving there); and, on a non-loopback
-address, that no demo account keeps its published password (app/startup_guard.py).
+address, that no demo account keeps its published password (app/setup/startup_guard.py).
 """
 
 from __future__ import annotations
 
 import errno
-import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass
 
-from app.preflight import (
+from app.setup.check import Check, NotReady, first_line
+from app.setup.preflight import (
     CONNECT_TIMEOUT_SECONDS,
-    NotReady,
-    first_line,
     inspect_database,
     load_settings,
     migration_problem,
@@ -31,27 +28,22 @@ from app.preflight import (
     sqlite_file,
     supabase_problem,
 )
+from app.setup.startup_guard import ADDRESS
 
 DEFAULT_PORT = 3000  # what `make run` serves on unless PORT says otherwise
 # How long the PostgreSQL wake check waits for its own test notification; one arrives in well
 # under a millisecond on a direct connection, and never through a transaction-mode pooler.
 NOTIFY_WAIT_SECONDS = 2.0
 HTTP_PROBE_SECONDS = 2.0  # how long the port check waits for whatever answers on the port
-
-
-@dataclass
-class Check:
-    name: str
-    ok: bool | None  # None: not applicable here (shown, never a failure)
-    detail: str
-    fix: str = ""
+# Doctor names no one account: it lists them in the line above.
+DEMO_PASSWORDS_FIX = "change them with `beacon user password --email EMAIL` (each one), or serve on 127.0.0.1"
 
 
 def _configuration() -> Check:
     try:
         load_settings()
     except NotReady as error:
-        return Check("configuration", False, error.problem, error.fix)
+        return error.check("configuration")
     return Check("configuration", True, "the BEACON_ variables are valid")
 
 
@@ -60,16 +52,16 @@ def _database() -> tuple[Check, bool]:
     try:
         state = inspect_database()
     except NotReady as error:
-        return Check("database", False, error.problem, error.fix), False
+        return error.check("database"), False
     if (problem := migration_problem(state)) is not None:
-        return Check("database", False, problem.problem, problem.fix), True
+        return problem.check("database"), True
     try:
         problem = supabase_problem(state, detailed=True)
     except Exception as error:  # noqa: BLE001 - a catalog read that fails is this check's failure
         return Check("database", False, f"cannot read its Supabase protection ({first_line(error)})",
                      "check the database user's rights"), True
     if problem is not None:
-        return Check("database", False, problem.problem, problem.fix), True
+        return problem.check("database"), True
     return Check("database", True, f"{state.shown_url} answers, at migration {', '.join(state.current)} "
                                    "(the newest)"), True
 
@@ -80,7 +72,7 @@ def _redis() -> Check:
     try:
         shown = require_redis()
     except NotReady as error:
-        return Check("redis", False, error.problem, error.fix)
+        return error.check("redis")
     return Check("redis", True, f"{shown} answers (backend workers share Reflex's state and the throttles' counts)")
 
 
@@ -186,32 +178,30 @@ def _port(host: str, port: int) -> Check:
 
 
 def _address(host: str, database_ok: bool) -> Check:
-    from app.startup_guard import is_loopback, refusal
+    from app.setup.startup_guard import demo_passwords_check, is_loopback
 
-    if is_loopback(host):
-        return Check("address", True, f"{host} is loopback: only this machine can reach Beacon")
-    if not database_ok:
-        return Check("address", None,
+    if not database_ok and not is_loopback(host):
+        return Check(ADDRESS, None,
                      f"{host} is not loopback; the demo passwords are checked once the database is usable")
-    reason = refusal(host)
-    if reason is not None:
-        reason = reason.split("; change them", 1)[0].replace(f"refusing to serve on {host}: ", "")
-        return Check("address", False, f"{host} is not loopback, and {reason}: Beacon refuses to serve there",
-                     "change them with `beacon user password --email EMAIL` (each one), or serve on 127.0.0.1")
-    return Check("address", True, f"{host} is reachable from the network; no demo account keeps its demo password")
+    check = demo_passwords_check(host)
+    if check.ok is False:
+        return Check(ADDRESS, False, f"{host} is not loopback, and {check.detail}: Beacon refuses to serve there",
+                     DEMO_PASSWORDS_FIX)
+    return check
 
 
 def default_host() -> str:
     """Where `make run` / `reflex run` would listen: HOST (make), else Reflex's backend_host."""
-    if os.environ.get("HOST", "").strip():
-        return os.environ["HOST"].strip()
-    from app.startup_guard import configured_host
+    from app.config import process_environment
+    from app.setup.startup_guard import configured_host
 
-    return configured_host() or "127.0.0.1"
+    return process_environment().host.strip() or configured_host() or "127.0.0.1"
 
 
 def default_port() -> int:
-    raw = os.environ.get("PORT", "").strip()
+    from app.config import process_environment
+
+    raw = process_environment().port.strip()
     return int(raw) if raw.isdigit() else DEFAULT_PORT
 
 

@@ -1,4 +1,4 @@
-"""Retention: a lifespan task that only the leading backend worker runs (as the presence sweeper).
+"""Retention: a job only the leading backend worker runs (app/jobs/leader.py).
 
 Every RETENTION_INTERVAL_SECONDS it prunes change_log and audit_logs to their retention through
 the service (services/retention.py), one batch per thread hop, pausing between batches; a
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from app.leadership import leadership
+from app.jobs.leader import run_as_leader
 from app.services.retention import (
     AUDIT_LOGS,
     BATCHES,
@@ -47,14 +47,16 @@ async def prune_once() -> dict[str, int]:
     return deleted
 
 
+def retention_interval() -> float:
+    return RETENTION_INTERVAL_SECONDS
+
+
+async def prune_round() -> float:
+    await prune_once()
+    return retention_interval()
+
+
 async def run_retention() -> None:
-    async with leadership("retention"):
-        await asyncio.sleep(RETENTION_FIRST_RUN_SECONDS)
-        while True:
-            try:
-                await prune_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - a database blip: prune again next round
-                log.exception("retention run failed")
-            await asyncio.sleep(RETENTION_INTERVAL_SECONDS)
+    # A failed run (a database blip) waits the same interval: the next run prunes what it left.
+    await run_as_leader("retention", prune_round, pause_after_failure=retention_interval,
+                        first_wait=RETENTION_FIRST_RUN_SECONDS)

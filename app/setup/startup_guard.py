@@ -11,16 +11,20 @@ Where the bind address comes from: Reflex's own config, the one value granian bi
 workers). `app/app.py` calls `refuse_unsafe_start()` when it is imported, which `reflex run`
 does before it binds the port (compiling the pages) and again in every backend worker, so a
 deployment that runs `reflex run` directly is refused as well as `make run`. The Makefile also
-runs `python -m app.startup_guard --host $(HOST)` first, to say it before any build output.
+runs `python -m app.setup.startup_guard --host $(HOST)` first, to say it before any build output.
+`beacon doctor` shows the same check (`demo_passwords_check`) as its "address" line.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-import sys
 
 import click
+
+from app.setup.check import Check, say
+
+ADDRESS = "address"  # the check's name, as `beacon doctor` lists it
 
 
 def configured_host() -> str:
@@ -53,31 +57,39 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
-def refusal(host: str) -> str | None:
-    """The one-line reason Beacon must not serve on `host`, or None when it may."""
+def demo_passwords_check(host: str) -> Check:
+    """May Beacon serve on `host`? Loopback always; another address only when no demo account
+    keeps its published password (an unreadable database fails closed)."""
     if is_loopback(host):
-        return None
+        return Check(ADDRESS, True, f"{host} is loopback: only this machine can reach Beacon")
     from app.services.users import demo_accounts_with_demo_password
 
     try:
         exposed = demo_accounts_with_demo_password()
     except Exception as error:  # noqa: BLE001 - fail closed, with the reason on the one line
-        return (f"refusing to serve on {host}: could not check the demo accounts' passwords "
-                f"({error.__class__.__name__}: {str(error).splitlines()[0] if str(error) else ''})")
+        message = str(error).splitlines()[0] if str(error) else ""
+        return Check(ADDRESS, False, f"could not check the demo accounts' passwords "
+                                     f"({error.__class__.__name__}: {message})")
     if not exposed:
-        return None
+        return Check(ADDRESS, True, f"{host} is reachable from the network; no demo account keeps its demo password")
     first = exposed[0]
     others = " (and likewise for " + ", ".join(exposed[1:]) + ")" if len(exposed) > 1 else ""
-    return (f"refusing to serve on {host}: the demo accounts {', '.join(exposed)} still have their "
-            f"published demo passwords; change them with `beacon user password --email {first}`"
-            f"{others}, or serve on 127.0.0.1 (the default: HOST=127.0.0.1)")
+    return Check(ADDRESS, False, f"the demo accounts {', '.join(exposed)} still have their published demo passwords",
+                 f"change them with `beacon user password --email {first}`{others}, or serve on 127.0.0.1 "
+                 "(the default: HOST=127.0.0.1)")
+
+
+def refusal(host: str) -> str | None:
+    """The one-line reason Beacon must not serve on `host`, or None when it may."""
+    check = demo_passwords_check(host)
+    return f"refusing to serve on {host}: {check.line}" if check.ok is False else None
 
 
 def refuse_unsafe_start(host: str | None = None) -> None:
     """Exit (status 1) with one line on stderr when serving on `host` would expose a demo password."""
     reason = refusal(configured_host() if host is None else host)
     if reason is not None:
-        print(f"beacon: {reason}", file=sys.stderr, flush=True)
+        say(reason)
         raise SystemExit(1)
 
 
