@@ -188,10 +188,18 @@ class Settings(BaseSettings):
 
     @property
     def sqlite_path(self) -> Path | None:
-        if not self.is_sqlite:
-            return None
-        raw = self.database_url.split(":///", 1)[1]
-        return Path(raw) if raw and raw != ":memory:" else None
+        return sqlite_file_of(self.database_url)
+
+
+def sqlite_file_of(database_url: str) -> Path | None:
+    """The file a sqlite:/// URL names (relative to the current folder, as SQLite reads it); None
+    for an in-memory database or another kind of database. The one reading of a SQLite URL."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
 
 
 @functools.lru_cache(maxsize=1)

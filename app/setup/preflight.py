@@ -103,10 +103,10 @@ def _parse_url(raw: str):
 def sqlite_file(raw_url: str) -> Path | None:
     """The file a sqlite:/// URL names (relative to the current folder, as SQLite reads it);
     None for an in-memory database or a URL that is not SQLite."""
-    url = _parse_url(raw_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return Path(url.database)
+    from app.config import sqlite_file_of
+
+    _parse_url(raw_url)  # a URL Beacon can use, else NotReady saying what is wrong with it
+    return sqlite_file_of(raw_url)
 
 
 def _sqlite_problem(path: Path, for_upgrade: bool) -> None:

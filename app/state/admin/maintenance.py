@@ -7,8 +7,8 @@ from typing import Any
 
 import reflex as rx
 
-from app.rules.errors import InvalidInput, ServiceError
-from app.rules.timeparse import parse_local_datetime
+from app.rules.errors import ServiceError
+from app.rules.timeparse import parse_local_datetime, parse_span
 from app.services import maintenance, system_status, throttle
 from app.state.admin.forms import UTC_INPUT_FORMAT
 from app.state.admin.lists import AdminListsState
@@ -47,17 +47,10 @@ class ScheduledMaintenanceState(SignedIn, rx.State):
             await asyncio.to_thread(throttle.check_write, actor, throttle.PUBLISH)
             client_id = await asyncio.to_thread(system_status.client_id_for_scope, actor, scope, publishing=True)
             offset = (await self.get_state(BrowserClock)).utc_offset_minutes
-            problems: dict[str, str] = {}
-            moments = {}
-            for name in ("starts_at", "ends_at"):
-                try:
-                    moments[name] = parse_local_datetime(form_text(form_data.get(name)), offset, field=name)
-                except InvalidInput as error:
-                    problems.update(error.fields)
-            if problems:
-                raise InvalidInput(problems)
-            row = await asyncio.to_thread(maintenance.schedule_window, actor, client_id, moments["starts_at"],
-                                          moments["ends_at"], form_text(form_data.get("message")))
+            span = parse_span(form_text(form_data.get("starts_at")), form_text(form_data.get("ends_at")),
+                              utc_offset_minutes=offset)
+            row = await asyncio.to_thread(maintenance.schedule_window, actor, client_id, span.starts_at,
+                                          span.ends_at, form_text(form_data.get("message")))
         except ServiceError as error:
             self._show_refusal("schedule_errors", error)
             return
