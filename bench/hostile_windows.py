@@ -207,7 +207,7 @@ async def measure(args) -> dict[str, Any]:
     from app.feed.signals import wake_source_for_settings
     from app.feed.stats import feed_stats
     from app.views.contacts import ContactsWindow
-    from app.views.live import views_for_page
+    from app.views.pages import views_for_page
     from app.views.windows import CONTACTS_WINDOW
 
     class Feed(TimedFeed, listener.ChangeFeed):

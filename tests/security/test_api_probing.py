@@ -194,7 +194,8 @@ def test_support_staff_close_only_their_own_chats(database):
 
 
 def test_plain_users_and_staff_follow_no_chats_view():
-    from app.views.live import ADMIN_VIEW, CHATS_VIEW, views_for_page
+    from app.views.live import ADMIN_VIEW, CHATS_VIEW
+    from app.views.pages import views_for_page
 
     for role in ("user", "support_staff"):
         for path in ("/agents", "/", "/admin", "/contacts"):
