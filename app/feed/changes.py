@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -11,3 +12,4 @@ class Change:
     entity: str  # an app.models.Entity value (a table name), as the database's trigger wrote it
     client_id: int | None
     entity_id: str | None = None
+    committed_at: datetime | None = None  # the log row's created_at: the push delay is measured from it

@@ -21,6 +21,7 @@ from app.db import read_session
 from app.feed.guard import UNREADABLE, read_window_guarded
 from app.feed.listener import latest_seq
 from app.feed.registry import LINK_VIEW, LIVE, PAUSED, POLLING, SESSION_VIEW, WINDOW_FAILED, Subscription, registry
+from app.metrics import record
 from app.models import AIAgent, utc_now
 from app.rules.actors import Actor
 from app.rules.errors import NotFound
@@ -263,6 +264,10 @@ class LiveLinkState(rx.State):
             async with self:
                 for kind, (seq, view) in pending.items():
                     actions += await self._apply(kind, seq, view)
+            # Reflex sent the delta as the block above ended: the push delay of the newest change.
+            committed = registry.committed_at(max(seq for seq, _view in pending.values()))
+            if committed is not None:
+                record.pushed(committed)
             for action in actions:
                 yield action
 
