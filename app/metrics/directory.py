@@ -21,6 +21,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from app.config import process_environment
+
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own name for it
 RUN_DIRECTORY_PREFIX = "beacon-metrics-"
 # A live gauge's file of one process: gauge_livesum_<pid>.db (prometheus_client.multiprocess).
@@ -29,7 +31,7 @@ _LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w+?_(\d+)\.db$")
 
 def metrics_directory() -> Path | None:
     """The directory the processes share, or None: this process keeps its values in memory alone."""
-    given = os.environ.get(MULTIPROC_VARIABLE)
+    given = process_environment().metrics_directory
     return Path(given) if given else None
 
 

@@ -3,6 +3,7 @@ feed's lag behind the log, the task queue), in Prometheus's text format."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,12 +12,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, func, select
 
 from app.db import read_session
 from app.metrics.directory import forget_dead_processes, metrics_directory
 from app.metrics.families import beacon_metrics
 from app.models import AgentTask, ChangeLogEntry, TaskStatus
+
+log = logging.getLogger("beacon.metrics")
 
 APPLIED_SEQ = "beacon_feed_applied_seq"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -98,9 +102,19 @@ class _Collected(Collector):
 
 
 def exposition() -> bytes:
-    """The scrape's body (runs in a worker thread: it reads files and the database)."""
+    """The scrape's body (runs in a worker thread: it reads files and the database). A database
+    that cannot be read costs the families read from it, never the scrape: what the processes
+    recorded is what an operator needs most while the database is down."""
     families = recorded()
-    families += list(read_now(families))
+    readable = GaugeMetricFamily("beacon_metrics_database_readable", "1 when this scrape could read the "
+                                 "database (the task queue, the feed's lag), 0 when it could not.")
+    try:
+        families += list(read_now(families))
+        readable.add_metric([], 1)
+    except SQLAlchemyError as error:
+        log.warning("metrics: the database could not be read (%s)", type(error).__name__)
+        readable.add_metric([], 0)
+    families.append(readable)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Collected(families))
     return generate_latest(registry)

@@ -116,3 +116,17 @@ def test_a_leader_job_is_held_while_it_leads(database):
     held, released = run_async(lead())
     assert value(held, "beacon_leader_held", job="metrics-test") == 1
     assert value(released, "beacon_leader_held", job="metrics-test") == 0
+
+
+def test_a_database_that_cannot_be_read_costs_its_families_not_the_scrape(database, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.metrics import scrape as scraping
+
+    def unreachable() -> int:
+        raise OperationalError("SELECT", {}, Exception("the server closed the connection"))
+
+    monkeypatch.setattr(scraping, "pending_tasks", unreachable)
+    families = scrape()
+    assert value(families, "beacon_metrics_database_readable") == 0
+    assert "beacon_worker_queue_depth" not in families and "beacon_live_links" in families
