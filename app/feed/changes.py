@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -12,4 +12,5 @@ class Change:
     entity: str  # an app.models.Entity value (a table name), as the database's trigger wrote it
     client_id: int | None
     entity_id: str | None = None
-    committed_at: datetime | None = None  # the log row's created_at: the push delay is measured from it
+    # The log row's created_at, which a page's push delay is measured from (not part of its identity).
+    committed_at: datetime | None = field(default=None, compare=False)

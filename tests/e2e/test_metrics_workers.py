@@ -73,6 +73,16 @@ def test_a_scrape_of_either_worker_adds_up_both(two_workers):
                     await asyncio.wait_for(tab.live.wait(), LINK_TIMEOUT_S)
                     tabs.append(tab)
                 scrapes = [await asyncio.to_thread(scrape, two_workers) for _ in range(SCRAPES)]
+                before = value(scrapes[-1], "beacon_push_delay_seconds", "beacon_push_delay_seconds_count")
+                published = await asyncio.to_thread(
+                    two_workers.beacon, "status", "set", "--as", "admin@beacon.demo", "--client", "Acme",
+                    "--status", "maintenance", "--message", "Counted on both workers")
+                assert published.returncode == 0, published.stderr
+                # Every tab, on either worker, was sent the change: each measured its push delay.
+                pushed = await asyncio.to_thread(wait_for, lambda: value(
+                    scrape(two_workers), "beacon_push_delay_seconds", "beacon_push_delay_seconds_count"
+                ) >= before + len(tabs), LINK_TIMEOUT_S)
+                assert pushed, "not every tab's push delay reached the scrape"
                 return len(tabs), {tab.worker for tab in tabs}, scrapes
             finally:
                 for tab in tabs:
