@@ -130,3 +130,17 @@ def test_a_database_that_cannot_be_read_costs_its_families_not_the_scrape(databa
     families = scrape()
     assert value(families, "beacon_metrics_database_readable") == 0
     assert "beacon_worker_queue_depth" not in families and "beacon_live_links" in families
+
+
+def test_the_task_workers_outcomes_count(database):
+    from app.worker.loop import Worker
+    from app.worker.runners import SimulatedOutreachRunner
+
+    assign(CLIENT_ADMINS["Acme"], "Acme", OUTREACH, 2)
+    before = scrape()
+    worker = Worker(SimulatedOutreachRunner(failure_rate=0.0, min_seconds=0, max_seconds=0), name="metrics")
+    assert worker.run_one() and worker.run_one()
+    after = scrape()
+    assert value(after, "beacon_worker_tasks", "beacon_worker_tasks_total", outcome="completed") == \
+        value(before, "beacon_worker_tasks", "beacon_worker_tasks_total", outcome="completed") + 2
+    assert value(after, "beacon_worker_queue_depth") == value(before, "beacon_worker_queue_depth") - 2
