@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,7 +33,7 @@ class LogPosition:
     waiting_since: datetime | None  # the commit time of the oldest change after the applied position
 
 
-def recorded() -> list:
+def recorded() -> list[Metric]:
     """Every process's recorded metrics (this one's alone without a shared directory)."""
     beacon_metrics()  # every family present from the first scrape, even before its first value
     directory = metrics_directory()
@@ -44,7 +45,7 @@ def recorded() -> list:
     return list(registry.collect())
 
 
-def slowest_applied(families: Iterable) -> int | None:
+def slowest_applied(families: Iterable[Metric]) -> int | None:
     """The applied position of the listener furthest behind (None: no listener runs here)."""
     positions = [int(sample.value) for family in families if family.name == APPLIED_SEQ
                  for sample in family.samples]
@@ -67,7 +68,7 @@ def pending_tasks() -> int:
                             .where(AgentTask.status == TaskStatus.PENDING)).one()
 
 
-def read_now(families: Iterable) -> Iterator[GaugeMetricFamily]:
+def read_now(families: Iterable[Metric]) -> Iterator[GaugeMetricFamily]:
     """The families read at scrape time, from the database."""
     queue = GaugeMetricFamily("beacon_worker_queue_depth", "AI agents' tasks waiting for the task worker.")
     queue.add_metric([], pending_tasks())
@@ -94,10 +95,10 @@ def read_now(families: Iterable) -> Iterator[GaugeMetricFamily]:
 class _Collected(Collector):
     """Families collected already, served as one collector."""
 
-    def __init__(self, families: list):
+    def __init__(self, families: list[Metric]):
         self.families = families
 
-    def collect(self) -> Iterable:
+    def collect(self) -> Iterable[Metric]:
         return self.families
 
 
