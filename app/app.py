@@ -9,6 +9,7 @@ from app.feed.observers import EntityObserver, observe_changes
 from app.jobs.maintenance_timer import notify_windows_changed, run_maintenance_timer
 from app.jobs.presence_sweeper import run_presence_sweeper
 from app.jobs.retention import run_retention
+from app.metrics.directory import use_metrics_directory
 from app.models import Entity
 from app.pages import ROUTES, admin, agent_detail, agents, approvals, contacts, dashboard, follow_ups, login
 from app.setup.preflight import refuse_unready_start
@@ -24,6 +25,9 @@ from app.state.work import WorkState
 from app.web.edge import browser_edge
 from app.web.origin import refuse_open_cors
 
+# Before any value is recorded: the backend workers share one directory of metrics, so a scrape
+# of any of them adds up all of them (app/metrics/directory.py). Their parent runs this first.
+use_metrics_directory()
 # Before anything is built or served: the database exists, answers and is migrated (and Redis
 # answers, when REFLEX_REDIS_URL is set); else one line and exit 1, nothing created on the way.
 refuse_unready_start()

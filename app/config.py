@@ -214,7 +214,8 @@ def reset_settings_cache() -> None:
 
 class ProcessEnvironment(BaseSettings):
     """The variables Beacon reads that other programs own (Reflex's REFLEX_REDIS_URL, granian's
-    GRANIAN_WORKERS, the Makefile's HOST and PORT) and BEACON_DEBUG.
+    GRANIAN_WORKERS, the Makefile's HOST and PORT, prometheus-client's PROMETHEUS_MULTIPROC_DIR) and
+    BEACON_DEBUG.
 
     Apart from `Settings` because they must be readable when a BEACON_ setting is wrong (the
     start-up checks and `beacon doctor` report Redis and the port, and BEACON_DEBUG shows the
@@ -233,6 +234,9 @@ class ProcessEnvironment(BaseSettings):
     port: str = Field(default="", validation_alias="PORT", description="The port `make run` serves on.")
     debug: str = Field(default="", validation_alias="BEACON_DEBUG",
                        description="1: errors show their traceback instead of one line.")
+    metrics_directory: str = Field(default="", validation_alias="PROMETHEUS_MULTIPROC_DIR",
+                                   description="prometheus-client's directory where the processes' metrics meet "
+                                   "(app/metrics/directory.py); empty: the backend makes one per run.")
 
     @property
     def backend_workers(self) -> int:

@@ -8,6 +8,7 @@ from app.api.auth import sign_in, sign_out
 from app.api.errors import EXCEPTION_HANDLERS
 from app.api.health import get_health
 from app.api.maintenance import cancel_window, change_window, create_window, list_windows, publish_bulk
+from app.api.metrics import get_metrics
 from app.api.system_status import get_system_status, post_system_status
 
 SUPABASE_FUNCTIONS_PREFIX = "/functions/v1"  # where supabase-py and supabase-js invoke functions
@@ -26,6 +27,8 @@ api = Starlette(
         Route("/api/v1/maintenance-windows/{window_id}", change_window, methods=["PATCH"]),
         Route("/api/v1/maintenance-windows/{window_id}", cancel_window, methods=["DELETE"]),
         Route("/api/v1/health", get_health, methods=["GET"]),
+        # Prometheus's usual path, beside the health answer (app/api/metrics.py).
+        Route("/metrics", get_metrics, methods=["GET"]),
         Route("/auth/sign-in", sign_in, methods=["POST"]),
         Route("/auth/sign-out", sign_out, methods=["POST"]),
     ],

@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.feed.stats import feed_stats
+from app.metrics import record
 from app.views.live import SharedView, build_views_in
 from app.views.windows import read_window
 
@@ -48,6 +49,7 @@ def read_window_guarded(session: Session, kind: str, window: Hashable) -> Any:
     except Exception as error:  # noqa: BLE001 - whatever failed, it is this window's alone
         session.rollback()
         feed_stats.failed_window_reads += 1
+        record.window_read_failed()
         log.warning("window %s of client %s could not be read (%s)", kind, window_client(window),
                     type(error).__name__)
         return UNREADABLE

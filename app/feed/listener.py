@@ -38,6 +38,7 @@ from app.feed.registry import LIVE, POLLING, SessionRegistry, Subscription, regi
 from app.feed.resolve import ResolvedWork, resolve_work
 from app.feed.signals import WakeSource, wake_source_for_settings
 from app.feed.stats import BatchCost, feed_stats
+from app.metrics import record
 from app.models import ChangeLogEntry
 from app.rules.actors import ALL_TENANTS, audience_for
 from app.views.live import ADMIN_VIEW, client_id_of, views_for_entities
@@ -73,12 +74,10 @@ def latest_seq() -> int:
 def changes_after(seq: int, limit: int = FEED_BATCH_LIMIT) -> list[Change]:
     with read_session() as session:
         rows = session.exec(
-            select(ChangeLogEntry.seq, ChangeLogEntry.entity, ChangeLogEntry.client_id, ChangeLogEntry.entity_id)
-            .where(ChangeLogEntry.seq > seq)
-            .order_by(col(ChangeLogEntry.seq))
-            .limit(limit)
+            select(ChangeLogEntry).where(ChangeLogEntry.seq > seq).order_by(col(ChangeLogEntry.seq)).limit(limit)
         ).all()
-    return [Change(seq=r[0], entity=r[1], client_id=r[2], entity_id=r[3]) for r in rows]
+        return [Change(seq=r.seq, entity=r.entity, client_id=r.client_id, entity_id=r.entity_id,
+                       committed_at=r.created_at) for r in rows]
 
 
 def stale_views_by_audience(changes: list[Change], open_audiences: list[str]) -> dict[str, set[str]]:
@@ -174,6 +173,7 @@ class ChangeFeed:
             # A window still waiting holds the position back: its pages lack the changes after it.
             self.applied_seq = min([self.last_seq, *self.windows_waiting.values()])
             self._applied.notify_all()
+        record.applied_position(self.applied_seq)
 
     async def wait_until_applied(self, seq: int, timeout: float) -> None:
         """Wait until every change up to `seq` has been pushed (TimeoutError after `timeout`): what
@@ -197,9 +197,12 @@ class ChangeFeed:
         stale = stale_views_by_audience(changes, audiences)
         for audience, kinds in self.banner_clock.stale_views(audiences).items():
             stale.setdefault(audience, set()).update(kinds)
+        self.sessions.committed(changes)
         cost = await self.publish(stale, changes, through)
         if cost is not None:
             feed_stats.record(cost)
+            record.batch_delivered(cost.milliseconds / 1000, cost.windows_reread)
+        record.changes_applied(len(changes))
         self.last_seq = through
 
     async def _read_new_changes(self) -> tuple[list[Change], int]:

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
+
+from app.config import get_settings
+from app.feed.changes import Change
+from app.metrics import record
 
 LINK_VIEW = "link"  # how this process gets its changes: {"mode": "live" | "polling"}
 SESSION_VIEW = "session"  # the page's sign-in session ended: {"ended": True}
@@ -34,6 +38,9 @@ LINKS_PER_USER = 30
 # Kinds whose offers merge (dicts of id -> value) rather than replace each other.
 MERGED_KINDS = frozenset({"contact_badges", WINDOW_FAILED})
 _opened_order = itertools.count()
+# Commit times of the newest changes, by seq, from which a page's live link measures its push
+# delay: ten full batches of the listener (FEED_BATCH_LIMIT); a page further behind re-reads.
+COMMIT_TIMES_KEPT = 10_000
 
 
 class Subscription:
@@ -133,6 +140,18 @@ class SessionRegistry:
         # The newest change whose batch has already taken the windows it re-reads: a window held
         # from now on missed every change up to here that its own read did not see.
         self.holds_taken_through = 0
+        self._committed_at: OrderedDict[int, datetime] = OrderedDict()
+
+    def committed(self, changes: Iterable[Change]) -> None:
+        """Remember when `changes` were committed (the newest COMMIT_TIMES_KEPT of them)."""
+        for change in changes:
+            if change.committed_at is not None:
+                self._committed_at[change.seq] = change.committed_at
+        while len(self._committed_at) > COMMIT_TIMES_KEPT:
+            self._committed_at.popitem(last=False)
+
+    def committed_at(self, seq: int) -> datetime | None:
+        return self._committed_at.get(seq)
 
     def set_mode(self, mode: str, seq: int) -> None:
         """Tell every open session whether changes arrive live or by the fallback timer."""
@@ -141,6 +160,7 @@ class SessionRegistry:
         self.mode = mode
         for subscription in self.all():
             subscription.offer(seq, LINK_VIEW, {"mode": mode})
+        self._count_links()
 
     def subscribe(self, audience: str, auth_session_id: int | None = None, client_token: str = "",
                   topics: frozenset[str] = frozenset(), user_id: int | None = None, role: str = "",
@@ -155,6 +175,7 @@ class SessionRegistry:
             self._by_token[client_token] = subscription
         self._by_audience[audience].add(subscription)
         self._limit_links(subscription)
+        self._count_links()
         return subscription
 
     def _limit_links(self, newest: Subscription) -> None:
@@ -178,6 +199,14 @@ class SessionRegistry:
                 del self._by_audience[subscription.audience]
         if self._by_token.get(subscription.client_token) is subscription:
             del self._by_token[subscription.client_token]
+        self._count_links()
+
+    def _count_links(self) -> None:
+        """The open links, for the metrics; all of them poll while the feed lost its signal, or when
+        live updates are off (each page then re-reads on its timer)."""
+        links = self.session_count()
+        polling = self.mode == POLLING or not get_settings().live_updates
+        record.open_links(links, links if polling else 0)
 
     def for_token(self, client_token: str) -> Subscription | None:
         return self._by_token.get(client_token)

@@ -21,6 +21,7 @@ from pathlib import Path
 from zlib import crc32
 
 from app.config import get_settings
+from app.metrics import record
 
 log = logging.getLogger("beacon.leadership")
 
@@ -54,7 +55,8 @@ async def _file_lock(name: str, database: Path | None) -> AsyncIterator[None]:
             except BlockingIOError:
                 await asyncio.sleep(LEADERSHIP_RETRY_SECONDS)
         log.info("leading %s", name)
-        yield None
+        with _held(name):
+            yield None
     finally:
         handle.close()
 
@@ -78,10 +80,21 @@ async def _advisory_lock(name: str, conninfo: str) -> AsyncIterator[None]:
                     break
                 await asyncio.sleep(LEADERSHIP_RETRY_SECONDS)
             log.info("leading %s", name)
-            yield None
+            with _held(name):
+                yield None
             return
         finally:
             await connection.close()
+
+
+@contextlib.contextmanager
+def _held(name: str) -> Iterator[None]:
+    """The metrics say this process leads `name` for the life of the block."""
+    record.leading(name, True)
+    try:
+        yield
+    finally:
+        record.leading(name, False)
 
 
 # One round of a job; answers the seconds to wait before the next round.

@@ -46,6 +46,7 @@ from limits import RateLimitItemPerSecond
 from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from app.metrics import record
 from app.rules.addresses import parse_address
 from app.rules.errors import ServiceError
 from app.services.limit_storage import counters_for_environment
@@ -255,6 +256,7 @@ class SignInThrottle:
                 self._limiter.clear(DEVICE_FAILURES, key)
                 locked = TooManyAttempts(self._left(DEVICE_LOCK, key))
                 locked.outcome = Outcome(["device"])
+                record.signin_locked("device")
                 raise locked
             return outcome
         if address:
@@ -270,6 +272,8 @@ class SignInThrottle:
                 self._limiter.hit(ADDRESS_LOCK, addr)
                 self._limiter.clear(ADDRESS_FAILURES, addr)
                 outcome.locks.append("address")
+        for lock in outcome.locks:
+            record.signin_locked(lock)
         if outcome.locks:
             try:
                 self.check(email, address)

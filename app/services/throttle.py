@@ -30,6 +30,7 @@ from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from app.metrics import record
 from app.rules.actors import Actor
 from app.rules.errors import ServiceError
 from app.services.limit_storage import counters_for_environment
@@ -101,6 +102,7 @@ class WriteThrottle:
         if self._limiter.hit(limit.item, key):
             return
         reset_at, _remaining = self._limiter.get_window_stats(limit.item, key)
+        record.action_throttled(limit.kind)
         raise TooManyChanges(reset_at - self._clock(), limit.too_many)
 
     def reset(self, actor: Actor, limit: ActionLimit) -> None:

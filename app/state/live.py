@@ -21,6 +21,7 @@ from app.db import read_session
 from app.feed.guard import UNREADABLE, read_window_guarded
 from app.feed.listener import latest_seq
 from app.feed.registry import LINK_VIEW, LIVE, PAUSED, POLLING, SESSION_VIEW, WINDOW_FAILED, Subscription, registry
+from app.metrics import record
 from app.models import AIAgent, utc_now
 from app.rules.actors import Actor
 from app.rules.errors import NotFound
@@ -61,6 +62,19 @@ def _same_sign_in(before: Actor, now: Actor | None) -> bool:
     """The caller is still the one the page's data was read for: same session, user, role, tenant."""
     return now is not None and (now.auth_session_id, now.user_id, now.role, now.audience) == \
         (before.auth_session_id, before.user_id, before.role, before.audience)
+
+
+def measure_push(pending: dict[str, tuple[int, Any]], pushed_through: int) -> int:
+    """Record the push delay of the newest change `pending` brings to a page that had every change
+    up to `pushed_through`, and answer the page's new position. A view rebuilt with no new change
+    (a message expiring, the link's mode) brings none: its delay would be the age of an old one."""
+    newest = max((seq for seq, _view in pending.values()), default=pushed_through)
+    if newest <= pushed_through:
+        return pushed_through
+    committed = registry.committed_at(newest)
+    if committed is not None:
+        record.pushed(committed)
+    return newest
 
 
 LINK_PAUSED_MESSAGE = "Live updates paused on this page: your newer pages took its place. Reload it to resume."
@@ -241,6 +255,7 @@ class LiveLinkState(rx.State):
         if failed:
             yield unreadable_notice()
         beat = Heartbeat(session_key, actor.is_human_agent)
+        pushed_through = seq  # the snapshot has every change up to here
         while not subscription.closed:
             try:
                 pending = await asyncio.wait_for(subscription.next_views(), _next_wait(beat, subscription))
@@ -263,6 +278,8 @@ class LiveLinkState(rx.State):
             async with self:
                 for kind, (seq, view) in pending.items():
                     actions += await self._apply(kind, seq, view)
+            # Reflex sent the delta as the block above ended.
+            pushed_through = measure_push(pending, pushed_through)
             for action in actions:
                 yield action
 

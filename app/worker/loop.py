@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.feed.signals import wake_source_for_settings
+from app.metrics import record
 from app.rules.actors import Actor, system_actor
 from app.rules.errors import Conflict
 from app.services import follow_ups, tasks
@@ -126,8 +127,10 @@ class Worker:
                 return True
             tasks.complete_task(slot, claimed.id, subject, body)
             self.stats.completed += 1
+            record.task_finished("completed")
         except Conflict:
             self.stats.lost += 1  # our lease ran out and someone else has it now
+            record.task_finished("lost")
         finally:
             self.stats.current = ""
         return True
@@ -135,6 +138,7 @@ class Worker:
     def _fail(self, slot: Actor, task_id: int, reason: str) -> None:
         tasks.fail_task(slot, task_id, reason)
         self.stats.failed += 1
+        record.task_finished("failed")
 
     def sweep(self) -> None:
         tasks.recover_lost_claims(self.actor)

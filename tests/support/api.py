@@ -7,18 +7,23 @@ import httpx
 from app.api.routes import api
 from tests.support.loops import run_async
 
+# httpx's ASGI transport's own peer: a caller on this machine.
+LOOPBACK_PEER = ("127.0.0.1", 123)
+
 
 def call_api(method: str, path: str, token: str | None = None, *, authorization: str | None = None,
-             **kwargs) -> httpx.Response:
-    """`token` sends "Bearer <token>"; `authorization` sends that header as it is (attacks)."""
-    headers = {}
+             peer: tuple[str, int] = LOOPBACK_PEER, **kwargs) -> httpx.Response:
+    """`token` sends "Bearer <token>"; `authorization` sends that header as it is (attacks); `peer`
+    is the TCP peer the app sees (host, port)."""
+    headers = dict(kwargs.pop("headers", None) or {})
     if authorization is not None:
         headers["Authorization"] = authorization
     elif token:
         headers["Authorization"] = f"Bearer {token}"
 
     async def go():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://beacon") as client:
+        transport = httpx.ASGITransport(app=api, client=peer)
+        async with httpx.AsyncClient(transport=transport, base_url="http://beacon") as client:
             return await client.request(method, path, headers=headers, **kwargs)
 
     return run_async(go())
