@@ -229,6 +229,8 @@ def test_nginx_relays_what_beacon_reads_from_a_trusted_proxy():
     upgrade_map = root.find("map", "$http_upgrade", headers["connection"])
     assert upgrade_map and ("default", "upgrade") in upgrade_map[0].directives
     assert server.values("proxy_http_version") == [("1.1",)]
+    # granian sees plain HTTP: Beacon's own redirects (/login -> /login/) name http://.
+    assert server.values("proxy_redirect") == [("http://", "https://")]
     # nginx inherits proxy_set_header into a location only when it sets none of its own.
     for location in server.find("location"):
         assert not location.values("proxy_set_header"), f"location {location.args} would drop the proxy headers"
@@ -278,6 +280,8 @@ def test_caddy_relays_to_the_same_hosts_and_checks_reflexs_ping():
     # Caddy sets X-Forwarded-For/-Proto and Host itself; header_up must not overwrite them with
     # something Beacon would misread, nor HSTS be added twice.
     assert "header_up" not in text and "Strict-Transport-Security" not in text
+    # granian sees plain HTTP: Beacon's own redirects (/login -> /login/) name http://.
+    assert re.search(r"^\s*header_down Location \^http:// https://$", text, re.M)
 
 
 def test_caddy_accepts_the_file(tmp_path):
