@@ -38,11 +38,12 @@ bun: .tools/.bun-$(BUN_VERSION)
 chromium:
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-# nginx and Caddy (Debian's), for tests/unit/test_deploy_guide.py: `nginx -t` and `caddy validate`
-# check deploy/'s files (installed only, never started: the packages' own services are stopped).
+# nginx, Caddy and systemd-analyze (Debian's), for tests/unit/test_deploy_guide.py: `nginx -t`,
+# `caddy validate` and `systemd-analyze verify` check deploy/'s files (installed only, never
+# started: the packages' own services are stopped where systemd runs).
 deploy-tools:
-	command -v caddy >/dev/null && { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || {
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light caddy openssl;
+	{ command -v caddy && command -v systemd-analyze && command -v openssl && { command -v nginx || test -x /usr/sbin/nginx; }; } >/dev/null || {
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light caddy openssl systemd;
 	  if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then systemctl disable --now nginx caddy || true; fi; }
 
 # axe-core, the accessibility checker the browser tests load into each page (version pinned in
