@@ -17,7 +17,7 @@ SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/beacon
 SCALED_REDIS_URL ?= redis://127.0.0.1:6379
 SCALED_WORKERS ?= 3
 
-.PHONY: setup python-deps bun chromium axe run run-scaled worker lint test test-unit bench bench-scaled db clean
+.PHONY: setup python-deps bun chromium deploy-tools axe run run-scaled worker lint test test-unit bench bench-scaled db clean
 
 setup: python-deps bun
 
@@ -37,6 +37,14 @@ bun: .tools/.bun-$(BUN_VERSION)
 
 chromium:
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# nginx, Caddy and systemd-analyze (Debian's), for tests/unit/test_deploy_guide.py: `nginx -t`,
+# `caddy validate` and `systemd-analyze verify` check deploy/'s files (installed only, never
+# started: the packages' own services are stopped where systemd runs).
+deploy-tools:
+	{ command -v caddy && command -v systemd-analyze && command -v openssl && { command -v nginx || test -x /usr/sbin/nginx; }; } >/dev/null || {
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light caddy openssl systemd;
+	  if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then systemctl disable --now nginx caddy || true; fi; }
 
 # axe-core, the accessibility checker the browser tests load into each page (version pinned in
 # tests/e2e/package.json and its lock).
@@ -76,7 +84,7 @@ lint: setup
 	ruff check .
 	mypy
 
-test: setup chromium axe lint
+test: setup chromium deploy-tools axe lint
 	$(ENV)
 	exec python -m pytest $(PYTEST_ARGS)
 
