@@ -47,7 +47,12 @@ WINDOW_LEAD_S = 6.0
 # "On time": the page on host B turns this soon after the window's start, at worst (measured
 # ~0.2-0.5 s here; the bound allows for a loaded CI machine).
 WINDOW_LATE_AT_MOST_S = 3.0
-FAILOVER_AT_MOST_S = 5.0  # host B leads this soon after host A died (retry every 2 s)
+FAILOVER_AT_MOST_S = 5.0
+SAM, SAM_NAME = "sam@acme.demo", "Sam Carter"  # a demo support agent
+# A closed page's agent shows offline within 25 s (no heartbeat) + 5 s (the sweeper's period) at
+# worst (app/rules/presence.py); the slack allows for the delivery on a loaded machine.
+OFFLINE_AT_MOST_S = 30.0
+OFFLINE_SLACK_S = 3.0  # host B leads this soon after host A died (retry every 2 s)
 
 
 def demo_emails() -> list[str]:
@@ -189,7 +194,13 @@ def pages(two_hosts: TwoHosts) -> dict[str, S.LightClient]:
         "globex on B": two_hosts.open_page(two_hosts.b, "ops@globex.demo"),
         "acme on A": two_hosts.open_page(two_hosts.a, "ops@acme.demo"),
         "acme on B": two_hosts.open_page(two_hosts.b, "ops@acme.demo"),
+        "sam on A": two_hosts.open_page(two_hosts.a, SAM),  # its live link beats Sam's presence on A
     }
+
+
+def presence(page: S.LightClient, name: str) -> str:
+    """A human agent's presence as `page`'s agents list shows it."""
+    return next((line["state"] for line in page.workforce.get("agents") or () if line["name"] == name), "")
 
 
 def client_id(two_hosts: TwoHosts, name: str) -> int:
@@ -295,3 +306,16 @@ def test_a_page_whose_host_died_reconnects_through_host_b_with_nothing_missed(tw
         conn.execute("INSERT INTO system_messages (client_id, type, message, is_active, created_at, updated_at) "
                      "VALUES (%s, 'info', %s, true, now(), now())", (client_id(two_hosts, "Acme"), later))
     two_hosts.shows(again, lambda p: later in p.message_texts(), "the reconnected page following changes")
+
+
+def test_killing_host_a_moves_the_presence_sweeper_to_host_b_and_an_agent_whose_page_died_goes_offline(
+        two_hosts: TwoHosts, pages):
+    watcher = pages["acme on B"]
+    two_hosts.shows(watcher, lambda page: presence(page, SAM_NAME) not in ("", "offline"),
+                    "Sam online while the page on host A beats")
+    killed_at = two_hosts.kill_host_a()
+
+    seen_at = two_hosts.shows(watcher, lambda page: presence(page, SAM_NAME) == "offline", "Sam offline",
+                              timeout=max(0.0, killed_at + OFFLINE_AT_MOST_S + OFFLINE_SLACK_S - time.time()))
+    print(f"Sam showed offline on host B's page {seen_at - killed_at:.1f} s after host A died")
+    assert two_hosts.leaders()["presence-sweeper"] == two_hosts.b.host.address
