@@ -52,10 +52,13 @@ def missing() -> str | None:
             return f"`{tool}` is not installed"
     if not postgres_bin():
         return "PostgreSQL's server binaries (/usr/lib/postgresql/*/bin/postgres) are not installed"
+    probe = f"{PREFIX}{os.getpid()}-probe"
     try:
-        run("ip", "netns", "list")
-    except (subprocess.CalledProcessError, OSError) as error:
-        return f"`ip netns` does not work here: {error}"
+        run("ip", "netns", "add", probe)
+    except subprocess.CalledProcessError as error:
+        return f"`ip netns add` is refused here: {error.stderr.strip()}"
+    finally:
+        subprocess.run(["ip", "netns", "del", probe], capture_output=True, timeout=30)
     return None
 
 
@@ -158,16 +161,20 @@ class Network:
         self.gateway = str(next(addresses))
         self._addresses = addresses
         run("ip", "link", "add", self.bridge, "type", "bridge")
-        run("ip", "addr", "add", f"{self.gateway}/{self.subnet.prefixlen}", "dev", self.bridge)
-        run("ip", "link", "set", self.bridge, "up")
+        try:
+            run("ip", "addr", "add", f"{self.gateway}/{self.subnet.prefixlen}", "dev", self.bridge)
+            run("ip", "link", "set", self.bridge, "up")
+        except subprocess.CalledProcessError:
+            self.remove()
+            raise
 
     def add_host(self, name: str) -> Host:
         namespace = f"{PREFIX}{self.pid}-{name}"
         link = f"{PREFIX}{self.pid}{name}"[:15]
         address = str(next(self._addresses))
-        run("ip", "netns", "add", namespace)
         host = Host(name, namespace, address, link)
-        self.hosts[name] = host
+        self.hosts[name] = host  # before anything is made: remove() takes away whatever was
+        run("ip", "netns", "add", namespace)
         run("ip", "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", namespace)
         run("ip", "link", "set", link, "master", self.bridge)
         run("ip", "link", "set", link, "up")
