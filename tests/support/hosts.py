@@ -89,6 +89,10 @@ def remove_stale() -> None:
         match = re.match(rf"\d+: ({PREFIX}(\d+)\w*)[@:]", line)
         if match and not _alive(int(match.group(2))):
             subprocess.run(["ip", "link", "del", match.group(1)], capture_output=True, timeout=30)
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+        match = re.fullmatch(rf"{PREFIX}(\d+)-\w+", folder.name)
+        if match and not _alive(int(match.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _delete_namespace(name: str) -> None:
