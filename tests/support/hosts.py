@@ -232,9 +232,11 @@ def start_postgres(host: Host, folder: Path, clients: ipaddress.IPv4Network) -> 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.chown(folder, "postgres", "postgres")
     data = folder / "data"
-    subprocess.run(["runuser", "-u", "postgres", "--", str(binaries / "initdb"), "-D", str(data), "-U", "postgres",
-                    "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C"],
-                   check=True, capture_output=True, timeout=120)
+    made = subprocess.run(["runuser", "-u", "postgres", "--", str(binaries / "initdb"), "-D", str(data),
+                           "-U", "postgres", "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C"],
+                          capture_output=True, text=True, timeout=120)
+    if made.returncode != 0:
+        raise RuntimeError(f"initdb failed ({made.returncode}):\n{made.stdout}{made.stderr}")
     with open(data / "pg_hba.conf", "a") as hba:
         hba.write(f"host all all {clients} trust\n")
     log = folder / "postgres.log"
