@@ -298,7 +298,10 @@ def start_backend(host: Host, folder: Path, database_url: str, redis_url: str,
     python_path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "PYTHONPATH": python_path, "BEACON_DATABASE_URL": database_url,
            "REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": "1", **(extra_env or {})}
-    env.pop("BEACON_LISTEN_DATABASE_URL", None)
+    # Another machine shares nothing but the network: no feed URL of this one's, and no metrics
+    # directory (prometheus-client's multiprocess files) of this process's.
+    for name in ("BEACON_LISTEN_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR"):
+        env.pop(name, None)
     log = folder / f"backend-{host.name}.log"
     process = host.start(["reflex", "run", "--env", "prod", "--backend-only", "--backend-host", host.address,
                           "--backend-port", str(BACKEND_PORT)], log, env=env, cwd=ROOT)
