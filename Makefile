@@ -17,7 +17,7 @@ SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/beacon
 SCALED_REDIS_URL ?= redis://127.0.0.1:6379
 SCALED_WORKERS ?= 3
 
-.PHONY: setup python-deps bun chromium deploy-tools axe run run-scaled worker lint test test-unit bench bench-scaled db clean
+.PHONY: setup python-deps bun chromium deploy-tools axe run run-scaled worker lint test test-unit two-hosts bench bench-scaled db clean
 
 setup: python-deps bun
 
@@ -91,6 +91,12 @@ test: setup chromium deploy-tools axe lint
 test-unit: setup
 	$(ENV)
 	exec python -m pytest tests/unit $(PYTEST_ARGS)
+
+# Two hosts, for real (as root: network namespaces of the test's own, a private PostgreSQL and
+# Redis on a third; docs/operations.md "Two hosts"). Part of `make test` too.
+two-hosts: setup
+	$(ENV)
+	exec python -m pytest tests/hosts/test_two_hosts.py $(PYTEST_ARGS)
 
 bench: setup chromium
 	$(ENV)

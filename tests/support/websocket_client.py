@@ -32,7 +32,7 @@ VAR_SUFFIX = "_rx_state_"  # Reflex suffixes every state var name with this on t
 @dataclass(frozen=True)
 class Frontend:
     root_state: str  # "reflex___state____state"
-    state_schema: str
+    state_schema: str | None  # None: a page that names no schema (Reflex then checks none)
     hashes: list[str]
 
     def key(self, state: str) -> str:  # the e2e tests' name of a state under the root state
@@ -50,6 +50,15 @@ def read_frontend(root: Path) -> Frontend:
         return json.loads(match.group(1).rstrip(";"))
 
     return Frontend(value("state_name"), value("stateSchema"), value("initialStateHashes"))
+
+
+def unbuilt_frontend() -> Frontend:
+    """What a page says on connect to a backend whose frontend was never built (`reflex run
+    --backend-only`): the root state's name, no schema and no initial hashes (every state is
+    then sent in full)."""
+    from reflex.state import State
+
+    return Frontend(State.get_name(), None, [])
 
 
 @functools.cache
