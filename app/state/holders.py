@@ -64,7 +64,7 @@ def _open_contacts(state: ContactsState, actor: Actor, _route: PageRoute) -> Map
 
 
 def _open_admin_window(state: PagedWindow, actor: Actor, _route: PageRoute) -> Mapping[str, Hashable]:
-    return state._opened(actor) if actor.is_platform_admin else {}
+    return state._opened(actor)  # which opens nothing for anyone but a platform admin
 
 
 def _open_agent_tasks(state: WorkState, actor: Actor, route: PageRoute) -> Mapping[str, Hashable]:
